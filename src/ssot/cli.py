@@ -1,0 +1,85 @@
+"""Command-line entry point: argument parsing and exit codes only, no logic.
+
+Each sub-command lives in ``ssot.commands.<name>`` and provides
+``add_arguments(parser)`` and ``run(args) -> int``.  Exit codes (documented in
+README.md) are defined in :mod:`ssot.exitcodes`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from ssot import __version__
+from ssot.errors import SsotError
+from ssot.exitcodes import INTERNAL_ERROR, INTERRUPTED
+
+# name -> one-line help; the module ssot.commands.<name> implements it
+COMMANDS: dict[str, str] = {
+    "scan": "find duplicated helpers, fixtures and test classes",
+    "collect": "profile pytest collection: time, imports, warnings, tests that never run",
+    "fix": "fix what collect found (e.g. collection-warnings)",
+    "plan": "write a remediation plan for one family or all",
+    "migrate": "consolidate families into the canonical module, in validated batches",
+    "rollback": "restore files changed by a migration run",
+    "runs": "list migration runs and their state",
+    "validate": "check compliance: canonical imports everywhere, tests unchanged",
+    "check": "guard for CI and pre-commit: fail when duplicates come back",
+    "report": "show the history of the figures over time",
+}
+
+
+def _load(name: str) -> ModuleType:
+    return importlib.import_module(f"ssot.commands.{name.replace('-', '_')}")
+
+
+def build_parser(available: dict[str, ModuleType]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ssot", description="ssot: a single source of truth for test infrastructure."
+    )
+    parser.add_argument("--version", action="version", version=f"ssot {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module in available.items():
+        p = sub.add_parser(name, help=COMMANDS[name], description=COMMANDS[name])
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    available = {}
+    for name in COMMANDS:
+        try:
+            available[name] = _load(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"ssot.commands.{name}":
+                raise
+    parser = build_parser(available)
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args))
+    except SsotError as exc:
+        print(f"ssot {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"ssot {args.command}: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug of ours: say so plainly, keep the details for a report
+        import traceback
+
+        print(f"ssot {args.command}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("please report this with the details below", file=sys.stderr)
+        traceback.print_exc()
+        return INTERNAL_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""Which files a command looks at, and reading them safely.
+
+Discovery asks git when the root is inside a work tree (``git ls-files``
+honours every ignore rule git does); elsewhere it walks the tree and applies
+``.gitignore`` files with pathspec.  Virtual environments, build folders and
+caches are skipped; directory symlinks are never followed, so a symlink loop
+cannot trap the walk.  Reading decodes like Python does (BOM, PEP 263 coding
+line) and turns every failure into a reason a user can act on.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import subprocess
+import tokenize
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+# folder names never worth scanning
+SKIP_DIRS = frozenset({
+    ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", ".mypy_cache", ".pytest_cache",
+    ".ruff_cache", ".ssot_cache", "__pycache__", "node_modules", "build", "dist", "site-packages",
+    ".eggs", "__pypackages__",
+})
+
+
+def _skip_dir(path: Path, name: str) -> bool:
+    return (
+        name in SKIP_DIRS
+        or name.endswith(".egg-info")
+        or (path / "pyvenv.cfg").exists()  # any virtual environment, whatever its name
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A file's text, ready for the scanner."""
+
+    text: str
+    digest: str  # of the raw bytes
+
+
+class UnreadableFile(Exception):
+    """The file cannot be read or decoded; ``str(exc)`` says why and how to fix it."""
+
+
+def _git_files(root: Path) -> list[str] | None:
+    """Files git would track under ``root`` (tracked + untracked, not ignored); None outside git."""
+    try:
+        proc = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
+            cwd=root, capture_output=True, timeout=60, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if proc.returncode != 0:
+        return None
+    names = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return [n for n in names if n]
+
+
+def _walk(root: Path) -> Iterator[str]:
+    """Walk ``root`` honouring .gitignore files (pathspec), skipping heavy folders."""
+    specs: list[tuple[str, pathspec.PathSpec]] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        rel_dir = here.relative_to(root).as_posix()
+        rel_dir = "" if rel_dir == "." else rel_dir + "/"
+        if ".gitignore" in filenames:
+            try:
+                lines = (here / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
+                specs.append((rel_dir, pathspec.PathSpec.from_lines("gitwildmatch", lines)))
+            except OSError:
+                pass
+
+        def ignored(rel: str, is_dir: bool) -> bool:
+            for base, spec in specs:
+                if rel.startswith(base) and spec.match_file(rel[len(base):] + ("/" if is_dir else "")):
+                    return True
+            return False
+
+        dirnames[:] = sorted(
+            d for d in dirnames
+            if not _skip_dir(here / d, d) and not ignored(rel_dir + d, True)
+        )
+        for f in sorted(filenames):
+            if not ignored(rel_dir + f, False):
+                yield rel_dir + f
+
+
+def discover(root: Path, paths: Iterable[str | Path], exclude: Iterable[str] = (),
+             suffix: str = ".py") -> tuple[list[str], list[tuple[str, str]]]:
+    """Python files under ``paths`` as POSIX paths relative to ``root``.
+
+    Returns the files and a list of ``(path, reason)`` for paths given that do
+    not exist.  Explicitly named files are always included.
+    """
+    root = root.resolve()
+    excluded = pathspec.PathSpec.from_lines("gitwildmatch", list(exclude))
+    missing: list[tuple[str, str]] = []
+    git: list[str] | None = None
+    git_checked = False
+    out: set[str] = set()
+    for p in paths:
+        target = (root / p) if not Path(p).is_absolute() else Path(p)
+        try:
+            rel = target.resolve().relative_to(root).as_posix() if target.exists() else None
+        except ValueError:
+            rel = None
+            missing.append((str(p), f"outside the project root {root}"))
+            continue
+        if rel is None:
+            missing.append((str(p), "no such file or directory"))
+            continue
+        rel = "" if rel == "." else rel
+        if target.is_file():
+            out.add(rel)
+            continue
+        if not git_checked:
+            git, git_checked = _git_files(root), True
+        prefix = rel + "/" if rel else ""
+        names: Iterable[str]
+        if git is not None:  # tracked files deleted from the work tree are not "found"
+            names = (n for n in git if n.startswith(prefix) and os.path.lexists(root / n))
+        else:
+            names = (prefix + n for n in _walk(target))
+        for n in names:
+            if n.endswith(suffix) and not any(
+                part in SKIP_DIRS or part.endswith(".egg-info") for part in n.split("/")[:-1]
+            ):
+                out.add(n)
+    files = sorted(f for f in out if not excluded.match_file(f))
+    return files, missing
+
+
+def read_source(path: Path, max_bytes: int) -> Source:
+    """Read and decode a Python file the way the interpreter would, or raise UnreadableFile."""
+    import hashlib
+
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        reason = "broken symlink" if os.path.islink(path) else "vanished during the scan"
+        raise UnreadableFile(f"{reason}; nothing to read") from None
+    except OSError as exc:
+        raise UnreadableFile(_os_reason(exc)) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise UnreadableFile("not a regular file (device, FIFO or socket); exclude it")
+    if st.st_size > max_bytes:
+        raise UnreadableFile(
+            f"{st.st_size} bytes, over max_file_bytes={max_bytes}; raise [tool.ssot] max_file_bytes to scan it"
+        )
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise UnreadableFile("vanished during the scan; nothing to read") from None
+    except OSError as exc:
+        raise UnreadableFile(_os_reason(exc)) from None
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    return Source(decode(data), digest)
+
+
+def decode(data: bytes) -> str:
+    """Bytes to text as Python reads source: BOM, coding line, universal newlines."""
+    if b"\0" in data:
+        at = data.index(b"\0")
+        line = data.count(b"\n", 0, at) + 1
+        raise UnreadableFile(f"contains a NUL byte at line {line}; Python cannot compile it: remove the byte")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise UnreadableFile(f"bad coding line: {exc.msg}") from None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise UnreadableFile(
+            f"not valid {encoding} at line {line} (byte 0x{data[exc.start]:02x}); "
+            "re-encode the file as UTF-8 or add a PEP 263 coding line such as '# -*- coding: latin-1 -*-'"
+        ) from None
+    except LookupError:
+        raise UnreadableFile(f"unknown encoding {encoding!r} in its coding line") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def _os_reason(exc: OSError) -> str:
+    import errno
+
+    if exc.errno == errno.ELOOP:
+        return "symlink loop; remove the link or exclude it"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied; make it readable or exclude it"
+    if exc.errno == errno.EISDIR:
+        return "is a directory"
+    return f"cannot read it: {exc.strerror or exc}"

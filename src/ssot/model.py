@@ -1,0 +1,180 @@
+"""The one data model every stage and every report reads.
+
+The scan produces it; ``collect``, ``plan``, ``migrate`` and ``check`` build on
+it; each report format is a view of it.  Plain dataclasses, no behaviour beyond
+small derived properties: findings are computed by the scan, never by a report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["class", "function", "fixture"]
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """One class, helper function or fixture found in a file."""
+
+    path: str  # POSIX path relative to the scan root
+    line: int  # line of the ``class``/``def`` keyword
+    start_line: int  # first line, decorators included
+    end_line: int
+    qualname: str  # ``outer.<locals>.Inner`` for nested definitions
+    name: str
+    kind: Kind
+    fingerprint: str  # equal fingerprints = interchangeable copies
+    nested: bool = False
+    is_async: bool = False
+    collected: bool = False  # the module is one pytest collects
+    in_backup: bool = False  # under a backup/stale folder
+    has_init: bool = False  # class defines ``__init__``
+    test_methods: int = 0  # ``test*`` methods of a class
+
+    @property
+    def size(self) -> int:
+        return self.end_line - self.start_line + 1
+
+    @property
+    def pytest_warning(self) -> bool:
+        """pytest cannot collect this ``Test*`` class (it has ``__init__``) and warns."""
+        return self.kind == "class" and self.collected and self.name.startswith("Test") and self.has_init
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What the scan learnt about one distinct piece of code (shared by its copies)."""
+
+    digest: str  # the fingerprint itself
+    kind: Kind
+    source: str  # normalised source: no docstrings or comments, name replaced by ``_``
+    statements: int  # statements in the normalised body
+    shape: tuple[int, ...]  # sorted hashes of statement shapes, names and literals abstracted
+    tokens: frozenset[str]  # identifiers and literals used (the defined name excluded)
+
+
+@dataclass(slots=True)
+class EquivalenceClass:
+    """Copies that can replace one another with no change in behaviour."""
+
+    id: str  # ``<family id>/<letter>``; A is the largest class
+    fingerprint: str
+    members: list[Definition]
+    differences: list[str] = field(default_factory=list)  # how it differs from class A, in words
+    superset_of: list[str] = field(default_factory=list)  # ids of classes it can serve unchanged
+
+    @property
+    def representative(self) -> Definition:
+        """The member to keep: live before backup, collected before helper module, then path order."""
+        return min(self.members, key=lambda d: (d.in_backup, d.nested, d.path, d.line))
+
+    @property
+    def names(self) -> list[str]:
+        return sorted({d.name for d in self.members})
+
+
+@dataclass(slots=True)
+class CommentedCopy:
+    """A run of commented-out lines that is Python code defining a class or function."""
+
+    path: str
+    line: int  # line of the commented ``class``/``def``
+    end_line: int
+    name: str
+    kind: Kind
+    fingerprint: str
+    family: str | None = None  # id of the family it copies, if any
+    in_backup: bool = False
+
+
+@dataclass(slots=True)
+class Family:
+    """Every copy of one piece of code, near-miss variants included."""
+
+    id: str
+    name: str  # the most common defined name
+    kind: Kind
+    classes: list[EquivalenceClass]  # largest first
+    commented: list[CommentedCopy] = field(default_factory=list)
+
+    @property
+    def members(self) -> list[Definition]:
+        return [d for c in self.classes for d in c.members]
+
+    @property
+    def live_members(self) -> list[Definition]:
+        return [d for d in self.members if not d.in_backup]
+
+    @property
+    def duplicated_lines(self) -> int:
+        """Lines that would go if every live copy but one per class went."""
+        total = 0
+        for c in self.classes:
+            live = [d for d in c.members if not d.in_backup]
+            total += sum(d.size for d in live) - (max((d.size for d in live), default=0))
+        return total
+
+    @property
+    def pytest_warnings(self) -> int:
+        return sum(d.pytest_warning for d in self.members)
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    """A file the scan could not read or parse, and why."""
+
+    path: str
+    reason: str
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One actionable observation, the unit of SARIF results and of ``ssot check``."""
+
+    rule: str  # e.g. "duplicate-copy"
+    path: str
+    line: int
+    message: str
+    family: str | None = None
+    severity: Literal["error", "warning", "note"] = "warning"
+
+
+@dataclass(slots=True)
+class ScanStats:
+    files: int = 0
+    parsed: int = 0
+    cached: int = 0
+    definitions: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class ScanResult:
+    root: str
+    families: list[Family]
+    commented_out: list[CommentedCopy]
+    skipped: list[SkippedFile]
+    findings: list[Finding]
+    fingerprints: dict[str, Fingerprint]
+    stats: ScanStats
+    definitions: int = 0
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.skipped)
+
+    def family(self, key: str) -> Family | None:
+        """Look a family up by id, or by name when that name is unambiguous."""
+        for f in self.families:
+            if f.id == key:
+                return f
+        named = [f for f in self.families if f.name == key]
+        return named[0] if len(named) == 1 else None

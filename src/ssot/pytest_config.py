@@ -1,0 +1,85 @@
+"""What pytest would collect, read statically from the project's pytest configuration.
+
+pytest reads its ini options from the first of pytest.ini, pyproject.toml
+(``[tool.pytest.ini_options]``), tox.ini (``[pytest]``) and setup.cfg
+(``[tool:pytest]``) found in the root directory; this module does the same for
+the three options that decide which files become test modules.
+"""
+
+from __future__ import annotations
+
+import configparser
+import fnmatch
+import shlex
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_NORECURSE = ["*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv", "{arch}"]
+
+
+@dataclass(frozen=True)
+class PytestConfig:
+    source: Path | None = None
+    python_files: list[str] = field(default_factory=lambda: ["test_*.py", "*_test.py"])
+    testpaths: list[str] = field(default_factory=list)
+    norecursedirs: list[str] = field(default_factory=lambda: list(DEFAULT_NORECURSE))
+    python_classes: list[str] = field(default_factory=lambda: ["Test"])
+    python_functions: list[str] = field(default_factory=lambda: ["test"])
+
+    def collects(self, rel_path: str) -> bool:
+        """Whether pytest, run from the root, would import ``rel_path`` as a test module."""
+        parts = rel_path.split("/")
+        name = parts[-1]
+        if not any(fnmatch.fnmatch(name, pat) for pat in self.python_files):
+            return False
+        roots = [tp.strip("/") for tp in self.testpaths]
+        if roots and not any(r in ("", ".") or rel_path.startswith(r + "/") for r in roots):
+            return False
+        return not any(fnmatch.fnmatch(d, pat) for d in parts[:-1] for pat in self.norecursedirs)
+
+
+def _split(value: object) -> list[str]:
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return shlex.split(str(value))
+
+
+def load_pytest_config(root: Path) -> PytestConfig:
+    """The pytest configuration that applies at ``root`` (defaults when there is none or it is unreadable)."""
+    options: dict[str, object] | None = None
+    source: Path | None = None
+    try:
+        if (root / "pytest.ini").is_file():
+            cp = configparser.ConfigParser(interpolation=None)
+            cp.read(root / "pytest.ini", encoding="utf-8")
+            options, source = dict(cp["pytest"]) if cp.has_section("pytest") else {}, root / "pytest.ini"
+        if options is None and (root / "pyproject.toml").is_file():
+            data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+            ini = data.get("tool", {}).get("pytest", {}).get("ini_options")
+            if isinstance(ini, dict):
+                options, source = ini, root / "pyproject.toml"
+        for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
+            if options is None and (root / name).is_file():
+                cp = configparser.ConfigParser(interpolation=None)
+                cp.read(root / name, encoding="utf-8")
+                if cp.has_section(section):
+                    options, source = dict(cp[section]), root / name
+    except (OSError, UnicodeDecodeError, configparser.Error, tomllib.TOMLDecodeError):
+        options = None
+    if not options:
+        return PytestConfig(source=source)
+    defaults = PytestConfig()
+    return PytestConfig(
+        source=source,
+        python_files=_split(options.get("python_files", defaults.python_files)),
+        testpaths=_split(options.get("testpaths", [])),
+        norecursedirs=_split(options.get("norecursedirs", defaults.norecursedirs)),
+        python_classes=_split(options.get("python_classes", defaults.python_classes)),
+        python_functions=_split(options.get("python_functions", defaults.python_functions)),
+    )

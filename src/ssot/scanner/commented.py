@@ -1,0 +1,93 @@
+"""Find commented-out definitions: runs of comment lines that are Python code.
+
+A run of comment lines is uncommented (``#`` and any prefix common to all its
+lines, such as ``# REMOVED_SYNTAX_ERROR:``, removed), then each line that
+reads like a ``class``/``def`` header is taken with the lines indented under
+it and parsed.  Prose never parses as a definition, so it is never reported.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import textwrap
+
+from ssot.model import Fingerprint
+from ssot.scanner.fingerprint import fingerprint, kind_of
+
+_RUN = re.compile(r"(?:^[ \t]*#[^\n]*\n(?:[ \t]*\n)*){2,}", re.M)
+_HEADER = re.compile(r"[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+\w+")
+_HINT = re.compile(r"#.*\b(?:def|class)[ \t]+\w+")
+
+
+def _indent(s: str) -> int:
+    return len(s) - len(s.lstrip(" \t"))
+
+
+def _prefixes(bodies: list[str]) -> list[str]:
+    """Candidate prefixes to remove after the ``#``: the common one cut at a space, then bare ``#``."""
+    nonblank = [b for b in bodies if b.strip()]
+    common = os.path.commonprefix(nonblank) if nonblank else ""
+    cut = common[: max(common.rfind(" "), common.rfind("\t")) + 1] if common.strip() else common
+    out = [cut]
+    if cut.strip():
+        out.append(cut[: _indent(cut)])
+    if "" not in out:
+        out.append("")
+    return out
+
+
+def find_commented(text: str, fingerprints: dict[str, Fingerprint]) -> list[tuple[int, int, str, str, str]]:
+    """``(line, end_line, name, kind, digest)`` of each commented-out definition in ``text``."""
+    found: list[tuple[int, int, str, str, str]] = []
+    if "#" not in text:
+        return found
+    for run in _RUN.finditer(text):
+        block = run.group()
+        if not _HINT.search(block):
+            continue
+        first_line = text.count("\n", 0, run.start()) + 1
+        raw = block.split("\n")
+        bodies = [ln.lstrip(" \t")[1:] if ln.lstrip(" \t").startswith("#") else "" for ln in raw]
+        for prefix in _prefixes(bodies):
+            code = [b[len(prefix):] if b.startswith(prefix) else b.strip() and "\0" or "" for b in bodies]
+            hits = _definitions(code, first_line, fingerprints)
+            if hits:
+                found.extend(hits)
+                break
+    return found
+
+
+def _definitions(code: list[str], first_line: int, fingerprints: dict[str, Fingerprint]) \
+        -> list[tuple[int, int, str, str, str]]:
+    hits: list[tuple[int, int, str, str, str]] = []
+    i = 0
+    while i < len(code):
+        if not _HEADER.match(code[i]):
+            i += 1
+            continue
+        head = _indent(code[i])
+        start = i
+        while start > 0 and code[start - 1].strip().startswith("@") and _indent(code[start - 1]) == head:
+            start -= 1
+        end = i + 1
+        while end < len(code) and (not code[end].strip() or _indent(code[end]) > head):
+            end += 1
+        while end > i + 1 and not code[end - 1].strip():
+            end -= 1
+        src = textwrap.dedent("\n".join(code[start:end])) + "\n"
+        try:
+            tree = ast.parse(src)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            i += 1
+            continue
+        node = tree.body[0] if len(tree.body) == 1 else None
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            fp = fingerprint(node)
+            fingerprints.setdefault(fp.digest, fp)
+            hits.append((first_line + i, first_line + end - 1, node.name, kind_of(node), fp.digest))
+            i = end
+        else:
+            i += 1
+    return hits

@@ -1,0 +1,131 @@
+"""Extract the units and commented-out copies of one file, fast.
+
+Parsing every file whole is what makes a naive scanner slow (``ast.parse``
+reads about 6 MB/s), and most of a test tree is test functions, which are not
+units.  So a file is cut into top-level chunks at column-0 lines, and:
+
+* chunks that define a class or a non-test function (or hold a nested
+  definition) are parsed, memoised on their exact text: copy-pasted helpers
+  are parsed once per process, however many files hold them;
+* every other chunk (test functions, imports, statements) is only checked for
+  syntax errors, memoised on a normalised text (string and number literals and
+  defined names blanked), which repeats across a generated or copy-pasted
+  tree far more than the raw text does.
+
+A chunk that does not compile alone (a string or bracket spanning a column-0
+line) sends the file down the slow path, a whole-file parse, which is also
+where syntax errors get their exact message and line.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+from ssot.model import Fingerprint
+from ssot.scanner.commented import find_commented
+from ssot.scanner.units import TEST_PREFIX, Unit, walk_units
+
+# a line at column 0 that starts a new top-level statement
+_TOP = re.compile(r"^(?=[^\s#)\]}])(?!(?:else|elif|except|finally)\b)", re.M)
+_HEAD = re.compile(r"(?:async[ \t]+)?(def|class)[ \t]+(\w+)")
+_NESTED = re.compile(r"\n[ \t]+(?:async[ \t]+)?(?:def|class)[ \t]")
+# normalisation for the syntax-check memo: keeps validity, drops what varies between copies
+_NORM_STR = re.compile(r"""(?<!\w)[rRbBuUfF]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')""")
+_NORM_NUM = re.compile(r"(?<![\w.])\d+")
+_NORM_DEF = re.compile(r"^([ \t]*(?:async[ \t]+)?def[ \t]+)\w+", re.M)
+
+
+@dataclass(slots=True)
+class FileExtract:
+    """What one file holds: plain data, cached by content."""
+
+    units: list[Unit] = field(default_factory=list)
+    commented: list[tuple[int, int, str, str, str]] = field(default_factory=list)  # line, end, name, kind, digest
+    error: tuple[str, int | None] | None = None  # why the file could not be parsed, and where
+
+
+class Extractor:
+    """Extracts files; one per process, so its memos span all the files it sees."""
+
+    def __init__(self) -> None:
+        self.fingerprints: dict[str, Fingerprint] = {}
+        self._parsed: dict[str, list[Unit]] = {}
+        self._compiles: set[str] = set()
+
+    def extract(self, text: str) -> FileExtract:
+        result = FileExtract()
+        try:
+            units = self._by_chunks(text)
+        except _SlowPath:
+            units = None
+        if units is None:
+            try:
+                tree = ast.parse(text)
+            except SyntaxError as exc:
+                result.error = (f"syntax error: {exc.msg}", exc.lineno)
+                return result
+            except (RecursionError, MemoryError, ValueError) as exc:
+                result.error = (f"cannot parse: {type(exc).__name__}: {exc or 'too deeply nested'}", None)
+                return result
+            units = walk_units(tree.body, self.fingerprints)
+        result.units = units
+        result.commented = find_commented(text, self.fingerprints)
+        return result
+
+    def _by_chunks(self, text: str) -> list[Unit] | None:
+        starts = [m.start() for m in _TOP.finditer(text)]
+        if not starts:
+            return []
+        if starts[0] != 0:
+            starts.insert(0, 0)
+        starts.append(len(text))
+        units: list[Unit] = []
+        line = 1
+        i = 0
+        n = len(starts) - 1
+        while i < n:
+            a = starts[i]
+            j = i + 1
+            # decorators belong to the definition that follows them
+            while j < n and text.startswith("@", starts[j - 1]):
+                j += 1
+            b = starts[j]
+            chunk = text[a:b]
+            head_at = starts[j - 1]
+            head = _HEAD.match(text, head_at)
+            if head and head.group(1) == "def" and head.group(2).startswith(TEST_PREFIX) \
+                    and not _NESTED.search(chunk) and "fixture" not in text[a:head_at]:
+                self._check(chunk)
+            elif head or _NESTED.search(chunk):
+                units.extend(u.moved(line - 1) for u in self._parse(chunk))
+            else:
+                self._check(chunk)
+            line += chunk.count("\n")
+            i = j
+        return units
+
+    def _parse(self, chunk: str) -> list[Unit]:
+        cached = self._parsed.get(chunk)
+        if cached is None:
+            try:
+                tree = ast.parse(chunk)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                raise _SlowPath from None
+            cached = self._parsed[chunk] = walk_units(tree.body, self.fingerprints)
+        return cached
+
+    def _check(self, chunk: str) -> None:
+        norm = _NORM_DEF.sub(r"\1_", _NORM_NUM.sub("0", _NORM_STR.sub('""', chunk)))
+        if norm in self._compiles:
+            return
+        try:
+            compile(norm, "<chunk>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            raise _SlowPath from None
+        self._compiles.add(norm)
+
+
+class _SlowPath(Exception):
+    """This file needs a whole-file parse."""

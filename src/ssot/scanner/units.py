@@ -1,0 +1,93 @@
+"""Walk an AST and list its units: classes, non-test functions and fixtures.
+
+Methods belong to their class and are not units of their own; test functions
+(``test*``) are not units, but definitions nested in either are.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from ssot.model import Fingerprint
+from ssot.scanner.fingerprint import fingerprint, kind_of
+
+TEST_PREFIX = "test"
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A definition as extracted from one file (lines relative to the parsed text)."""
+
+    line: int
+    start_line: int
+    end_line: int
+    qualname: str
+    name: str
+    kind: str
+    digest: str
+    nested: bool
+    is_async: bool
+    has_init: bool
+    test_methods: int
+    own_lines: int  # lines not inside nested units: what min_lines is compared with
+
+    def moved(self, offset: int) -> Unit:
+        if not offset:
+            return self
+        return Unit(self.line + offset, self.start_line + offset, self.end_line + offset, self.qualname,
+                    self.name, self.kind, self.digest, self.nested, self.is_async, self.has_init,
+                    self.test_methods, self.own_lines)
+
+
+Defn = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+
+def _start(node: Defn) -> int:
+    return min([node.lineno, *(d.lineno for d in node.decorator_list)])
+
+
+def walk_units(body: list[ast.stmt], fingerprints: dict[str, Fingerprint]) -> list[Unit]:
+    """Every unit in ``body`` (a module or chunk), fingerprinting new ones into ``fingerprints``."""
+    out: list[Unit] = []
+
+    def visit(stmts: list[ast.stmt], prefix: str, in_class: bool, depth: int) -> list[int]:
+        """Visit statements; return the sizes of the units found directly at this level."""
+        sizes: list[int] = []
+        for node in stmts:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                is_func = not isinstance(node, ast.ClassDef)
+                is_unit = not (is_func and (in_class or node.name.startswith(TEST_PREFIX)))
+                if is_func:
+                    inner = f"{prefix}{node.name}.<locals>."
+                    inner_sizes = visit(node.body, inner, False, depth + 1)
+                else:
+                    inner_sizes = visit(node.body, f"{prefix}{node.name}.", True, depth + 1)
+                if is_unit:
+                    size = (node.end_lineno or node.lineno) - _start(node) + 1
+                    fp = fingerprint(node)
+                    fingerprints.setdefault(fp.digest, fp)
+                    methods = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+                    out.append(Unit(
+                        line=node.lineno, start_line=_start(node), end_line=node.end_lineno or node.lineno,
+                        qualname=prefix + node.name, name=node.name, kind=kind_of(node), digest=fp.digest,
+                        nested=depth > 0, is_async=isinstance(node, ast.AsyncFunctionDef),
+                        has_init=not is_func and any(m.name == "__init__" for m in methods),
+                        test_methods=0 if is_func else sum(m.name.startswith(TEST_PREFIX) for m in methods),
+                        own_lines=size - sum(inner_sizes),
+                    ))
+                    sizes.append(size)
+                else:
+                    sizes.extend(inner_sizes)
+            else:
+                for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    sub = getattr(node, field, None)
+                    if sub:
+                        nested_stmts = [s for h in sub for s in getattr(h, "body", [h])] \
+                            if field in ("handlers", "cases") else sub
+                        sizes.extend(visit(nested_stmts, prefix, in_class, depth))
+        return sizes
+
+    visit(body, "", False, 0)
+    out.sort(key=lambda u: u.line)
+    return out
