@@ -1,0 +1,120 @@
+"""The default ``ssot scan`` output: a readable summary on the terminal, with rich.
+
+An overview table of the families (most duplicated lines first), then each
+family's equivalence classes (sizes, differences in words, supersets), then
+skipped files, totals and the scan's own figures.
+"""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.padding import Padding
+from rich.table import Table
+
+from ssot.model import Family, ScanResult
+from ssot.report.common import (
+    class_letter,
+    differences_text,
+    member_counts,
+    plural,
+    ranked,
+    skipped_location,
+    superset_text,
+    totals,
+)
+
+_OVERVIEW_NUMBERS = (("Live", "live copies"), ("Bkp", "in backup folders"), ("Nest", "nested"),
+                     ("Var", "variants (equivalence classes)"), ("Cmt", "commented-out copies"),
+                     ("Warn", "pytest warnings caused"), ("Dup lines", "duplicated lines"))
+
+
+def _overview(families: list[Family]) -> Table:
+    legend = ", ".join(f"{short}: {long}" for short, long in _OVERVIEW_NUMBERS[1:-1])
+    table = Table(title="Duplicated families", caption=legend, box=box.SIMPLE_HEAD, title_justify="left",
+                  caption_justify="left", padding=(0, 1))
+    table.add_column("Family", style="bold", overflow="fold")
+    table.add_column("Name", overflow="fold")
+    table.add_column("Kind", overflow="fold")
+    for short, _ in _OVERVIEW_NUMBERS:
+        table.add_column(short, justify="right", no_wrap=True, min_width=len(short))
+    for f in families:
+        c = member_counts(f)
+        table.add_row(escape(f.id), escape(f.name), f.kind, str(c.live), str(c.in_backup), str(c.nested),
+                      str(len(f.classes)), str(len(f.commented)), str(f.pytest_warnings),
+                      f"{f.duplicated_lines:,}")
+    return table
+
+
+def _class_lines(f: Family) -> list[tuple[int, str]]:
+    """``(indent, markup)`` lines: one per equivalence class, and how it differs from class A."""
+    reference = f.classes[0]
+    lines = []
+    for k in f.classes:
+        line = (f"[bold]{escape(class_letter(k))}[/bold]  {plural(len(k.members), 'copy', 'copies')}, "
+                f"kept at {escape(k.representative.location)}")
+        if k.names != [f.name]:
+            line += f" (names: {escape(', '.join(k.names))})"
+        if k.superset_of:
+            line += f"; superset of {escape(superset_text(k))}"
+        lines.append((2, line))
+        if k is not reference:
+            lines.append((5, f"differs: {escape(differences_text(k, reference))}"))
+    return lines
+
+
+def _family(console: Console, f: Family) -> None:
+    c = member_counts(f)
+    console.print(f"[bold]{escape(f.id)}[/bold]  {escape(f.name)} ({f.kind})")
+    summary = (
+        f"{plural(c.total, 'copy', 'copies')}: {c.live} live, {c.in_backup} in backups, {c.nested} nested; "
+        f"{plural(len(f.commented), 'commented-out copy', 'commented-out copies')}; "
+        f"{plural(f.pytest_warnings, 'pytest warning')}; [bold]{f.duplicated_lines:,}[/bold] duplicated lines"
+    )
+    for indent, line in [(2, summary), *_class_lines(f)]:
+        console.print(Padding(line, (0, 0, 0, indent)))
+    console.print()
+
+
+def _skipped(console: Console, result: ScanResult) -> None:
+    console.print(f"[bold yellow]Skipped files ({len(result.skipped)})[/bold yellow]")
+    for s in result.skipped:
+        console.print(f"  {escape(skipped_location(s.path, s.line))}: {escape(s.reason)}")
+    console.print()
+
+
+def _totals(console: Console, result: ScanResult) -> None:
+    t = totals(result)
+    s = result.stats
+    console.print(
+        f"[bold]Total[/bold]: {plural(t.families, 'family', 'families')}, "
+        f"{plural(t.copies, 'copy', 'copies')} ({t.live_copies} live, {t.backup_copies} in backups, "
+        f"{t.nested_copies} nested), {t.redundant_copies} redundant live copies, "
+        f"[bold]{t.duplicated_lines:,}[/bold] duplicated lines, "
+        f"{plural(t.pytest_warnings, 'pytest warning')}, "
+        f"{plural(t.commented_out, 'commented-out copy', 'commented-out copies')}, "
+        f"{plural(t.skipped, 'skipped file')}"
+    )
+    if t.findings_by_rule:
+        console.print("[bold]Findings[/bold]: " + ", ".join(f"{escape(rule)} {n}"
+                                                            for rule, n in t.findings_by_rule.items()))
+    console.print(
+        f"[dim]Scanned {plural(s.files, 'file')} ({s.parsed} parsed, {s.cached} from cache), "
+        f"{plural(s.definitions, 'definition')} in {s.seconds:.2f} s[/dim]"
+    )
+
+
+def print_text(result: ScanResult, console: Console) -> None:
+    """Print the terminal summary of ``result`` on ``console``."""
+    console.print(f"[bold]ssot scan[/bold] {escape(result.root)}")
+    families = ranked(result.families)
+    if families:
+        console.print(_overview(families))
+        for f in families:
+            _family(console, f)
+    else:
+        console.print("No duplicated definitions found.\n")
+    if result.skipped:
+        _skipped(console, result)
+    _totals(console, result)
