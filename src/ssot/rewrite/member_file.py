@@ -1,0 +1,181 @@
+"""Rewrite one file that holds copies: the copies go, imports of the canonical ones come in.
+
+One parse per file, whatever number of copies (of any families) it holds:
+
+* a top-level copy is removed and ``from <canonical> import <Name> [as <Local>]``
+  joins the file's other imports;
+* a nested copy (inside a fixture or function) becomes that import, as a local
+  import where the definition stood;
+* a fixture copy is removed only (it moves to a ``conftest.py``);
+* imports that only the removed code used go too;
+* optionally, commented-out copies (line spans) are deleted.
+
+Everything else keeps its bytes: the file is parsed from bytes with LibCST and
+written back with ``Module.bytes`` (encoding, newlines and BOM preserved).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Literal
+
+import libcst as cst
+
+from ssot.rewrite.imports import add_imports, from_import, has_from_import, import_line, remove_import_names
+from ssot.rewrite.locate import ast_ordinal, edit_at, find_all
+from ssot.rewrite.names import find_def, free_names, module_bindings, names_used_outside
+from ssot.rewrite.trivia import remove_statement, split_leading
+
+Action = Literal["import", "local-import", "remove"]
+
+
+class RewriteError(Exception):
+    """The file does not hold what the plan expected (changed since the scan?)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CopyEdit:
+    """What to do with one copy in the file."""
+
+    qualname: str
+    name: str
+    line: int  # line of the class/def keyword in the original file
+    action: Action
+    module: str = ""  # canonical module (dotted) to import from
+    target: str = ""  # canonical name
+
+
+@dataclass(slots=True)
+class FileRewrite:
+    """The result for one file."""
+
+    new: bytes
+    removed_lines: int = 0
+    added_imports: list[str] = field(default_factory=list)
+    removed_imports: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.removed_lines or self.added_imports or self.removed_imports)
+
+
+def _drop_spans(data: bytes, spans: list[tuple[int, int]]) -> tuple[bytes, dict[int, int], int]:
+    """Delete 1-based inclusive line spans, collapsing the blank lines left around each to two.
+
+    Returns the new bytes, a map old line -> new line for the lines kept, and
+    how many lines went.
+    """
+    lines = data.splitlines(keepends=True)
+    if not spans:
+        return data, {i + 1: i + 1 for i in range(len(lines))}, 0
+    kill: set[int] = set()
+    for a, b in spans:
+        kill.update(range(a - 1, min(b, len(lines))))
+    out: list[bytes] = []
+    mapping: dict[int, int] = {}
+    i = 0
+    while i < len(lines):
+        if i in kill:
+            j = i
+            while j < len(lines) and j in kill:
+                j += 1
+            before = 0
+            while before < len(out) and not out[-1 - before].strip():
+                before += 1
+            after = 0
+            while j + after < len(lines) and not lines[j + after].strip() and (j + after) not in kill:
+                after += 1
+            i = j + min(after, max(0, before + after - 2))
+            continue
+        out.append(lines[i])
+        mapping[i + 1] = len(out)
+        i += 1
+    return b"".join(out), mapping, len(lines) - len(out)
+
+
+def rewrite_file(data: bytes, edits: list[CopyEdit], rel_path: str, *,
+                 commented_spans: list[tuple[int, int]] | None = None,
+                 anchor_module: str | None = None) -> FileRewrite:
+    """Apply ``edits`` (and delete ``commented_spans``) to the file's bytes."""
+    spans = sorted(commented_spans or [])
+    data2, line_map, dropped = _drop_spans(data, spans)
+    try:
+        module = cst.parse_module(data2)
+    except cst.ParserSyntaxError as exc:
+        raise RewriteError(f"{rel_path}: cannot parse it: {exc.message} (line {exc.raw_line})") from None
+    text = module.code
+    tree = ast.parse(text)
+    removed_spans: list[tuple[int, int]] = []
+    removed_free: set[str] = set()
+    located: list[tuple[CopyEdit, int]] = []
+    for e in edits:
+        line = line_map.get(e.line, -1)
+        found = find_def(tree, line, e.name)
+        if found is None:
+            raise RewriteError(f"{rel_path}:{e.line}: no definition of {e.name} there any more; rescan")
+        node, _chain = found
+        start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        removed_spans.append((start, node.end_lineno or node.lineno))
+        removed_free |= free_names(node)
+        located.append((e, line))
+    removed_lines = sum(b - a + 1 for a, b in removed_spans)
+
+    body = list(module.body)
+    footer = list(module.footer)
+    top_imports: list[str] = []
+    # bottom-up, so that the ordinals of the remaining copies do not move
+    for e, line in sorted(located, key=lambda x: -x[1]):
+        hits = find_all(body, e.qualname)
+        k = ast_ordinal(tree, e.qualname, line) if len(hits) != 1 else 0
+        if not (0 <= k < len(hits)):
+            raise RewriteError(f"{rel_path}:{e.line}: cannot find {e.qualname}; rescan and plan again")
+        loc = hits[k]
+        top_level = len(loc.path) == 1
+        if e.action == "local-import":
+            stmt = import_line(from_import(e.module, e.target, e.name))
+
+            def replace(stmts: list[cst.BaseStatement], i: int, stmt: cst.SimpleStatementLine = stmt) \
+                    -> list[cst.BaseStatement]:
+                detached, _ = split_leading(stmts[i].leading_lines)
+                stmts[i] = stmt.with_changes(leading_lines=detached)
+                return stmts
+
+            body = edit_at(body, loc.path, replace)
+            continue
+
+        def remove(stmts: list[cst.BaseStatement], i: int, top_level: bool = top_level) \
+                -> list[cst.BaseStatement]:
+            nonlocal footer
+            out = remove_statement(stmts, i)
+            if i == len(out) and top_level:
+                detached, _ = split_leading(stmts[i].leading_lines)
+                if any(ln.comment for ln in detached):
+                    footer = [*detached, *footer]
+            if not out:
+                out = [cst.SimpleStatementLine([cst.Pass()])]
+            return out
+
+        body = edit_at(body, loc.path, remove)
+        if e.action == "import" and top_level:
+            if not has_from_import(body, e.module, e.target, e.name):
+                top_imports.append(from_import(e.module, e.target, e.name))
+        elif e.action == "import":
+            raise RewriteError(f"{rel_path}:{e.line}: {e.qualname} is nested; it needs a local import")
+
+    # imports only the removed code used
+    bindings = module_bindings(tree, rel_path)
+    candidates = {n for n in removed_free if n in bindings.imports}
+    still_used = names_used_outside(tree, removed_spans) if candidates else set()
+    unused = {n for n in candidates if n not in still_used}
+    # never drop a name the new imports or local imports rebind
+    unused -= {e.name for e in edits}
+    body = remove_import_names(body, unused)
+    body = add_imports(body, list(reversed(top_imports)), anchor_module)
+    new_module = module.with_changes(body=body, footer=footer)
+    return FileRewrite(
+        new=new_module.bytes,
+        removed_lines=removed_lines + dropped,
+        added_imports=list(dict.fromkeys(reversed(top_imports))),
+        removed_imports=sorted(unused),
+    )
