@@ -103,6 +103,8 @@ class Family:
     kind: Kind
     classes: list[EquivalenceClass]  # largest first
     commented: list[CommentedCopy] = field(default_factory=list)
+    # same-named definitions deliberately kept out of the family (traps avoided)
+    look_alikes: list[Definition] = field(default_factory=list)
 
     @property
     def members(self) -> list[Definition]:

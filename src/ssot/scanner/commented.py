@@ -16,9 +16,9 @@ import textwrap
 from ssot.model import Fingerprint
 from ssot.scanner.fingerprint import fingerprint, kind_of
 
-_RUN = re.compile(r"(?:^[ \t]*#[^\n]*\n(?:[ \t]*\n)*){2,}", re.M)
 _HEADER = re.compile(r"[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+\w+")
-_HINT = re.compile(r"#.*\b(?:def|class)[ \t]+\w+")
+# a comment line mentioning a definition: the only places worth a closer look
+_HINT = re.compile(r"#[^\n]*\b(?:def|class)[ \t]+\w+")
 
 
 def _indent(s: str) -> int:
@@ -38,25 +38,53 @@ def _prefixes(bodies: list[str]) -> list[str]:
     return out
 
 
+def _is_comment(line: str) -> bool:
+    return line.lstrip(" \t").startswith("#")
+
+
+def _runs(text: str) -> list[tuple[int, list[str]]]:
+    """``(first line number, lines)`` of each run of comment lines holding a definition hint."""
+    lines: list[str] | None = None
+    runs: list[tuple[int, list[str]]] = []
+    covered = -1
+    for hint in _HINT.finditer(text):
+        if lines is None:
+            lines = text.split("\n")
+        at = text.count("\n", 0, hint.start())
+        if at <= covered or not _is_comment(lines[at]):
+            continue
+        start = at
+        while start > 0 and (_is_comment(lines[start - 1]) or
+                             (not lines[start - 1].strip() and start > 1 and _is_comment(lines[start - 2]))):
+            start -= 1
+        end = at + 1
+        while end < len(lines) and (_is_comment(lines[end]) or
+                                    (not lines[end].strip() and end + 1 < len(lines) and _is_comment(lines[end + 1]))):
+            end += 1
+        covered = end - 1
+        runs.append((start + 1, lines[start:end]))
+    return runs
+
+
 def find_commented(text: str, fingerprints: dict[str, Fingerprint]) -> list[tuple[int, int, str, str, str]]:
     """``(line, end_line, name, kind, digest)`` of each commented-out definition in ``text``."""
     found: list[tuple[int, int, str, str, str]] = []
-    if "#" not in text:
-        return found
-    for run in _RUN.finditer(text):
-        block = run.group()
-        if not _HINT.search(block):
-            continue
-        first_line = text.count("\n", 0, run.start()) + 1
-        raw = block.split("\n")
-        bodies = [ln.lstrip(" \t")[1:] if ln.lstrip(" \t").startswith("#") else "" for ln in raw]
+    for first_line, raw in _runs(text):
+        bodies = [ln.lstrip(" \t")[1:] if _is_comment(ln) else "" for ln in raw]
         for prefix in _prefixes(bodies):
-            code = [b[len(prefix):] if b.startswith(prefix) else b.strip() and "\0" or "" for b in bodies]
+            code = [_uncomment(b, prefix) for b in bodies]
             hits = _definitions(code, first_line, fingerprints)
             if hits:
                 found.extend(hits)
                 break
     return found
+
+
+def _uncomment(body: str, prefix: str) -> str:
+    """The code in a comment body; a line without the prefix cannot be part of the code."""
+    if body.startswith(prefix):
+        return body[len(prefix):]
+    return "" if not body.strip() else "\0"
 
 
 def _definitions(code: list[str], first_line: int, fingerprints: dict[str, Fingerprint]) \

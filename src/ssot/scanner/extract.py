@@ -27,14 +27,20 @@ from ssot.model import Fingerprint
 from ssot.scanner.commented import find_commented
 from ssot.scanner.units import TEST_PREFIX, Unit, walk_units
 
-# a line at column 0 that starts a new top-level statement
-_TOP = re.compile(r"^(?=[^\s#)\]}])(?!(?:else|elif|except|finally)\b)", re.M)
+# the newline before a column-0 line that starts a new top-level statement (a pattern that
+# starts with a literal lets the regex engine skip ahead fast)
+_TOP = re.compile(r"\n(?=[^\s#)\]}])(?!(?:else|elif|except|finally)\b)")
 _HEAD = re.compile(r"(?:async[ \t]+)?(def|class)[ \t]+(\w+)")
 _NESTED = re.compile(r"\n[ \t]+(?:async[ \t]+)?(?:def|class)[ \t]")
-# normalisation for the syntax-check memo: keeps validity, drops what varies between copies
-_NORM_STR = re.compile(r"""(?<!\w)[rRbBuUfF]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')""")
-_NORM_NUM = re.compile(r"(?<![\w.])\d+")
-_NORM_DEF = re.compile(r"^([ \t]*(?:async[ \t]+)?def[ \t]+)\w+", re.M)
+# normalisation for the syntax-check memo: keeps (parser-level) validity, blanks what varies
+# between copies.  Only single-line literals are touched, so line structure is unchanged.
+_NORM_STR = re.compile(r""""[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'""")
+_NORM_NUM = re.compile(r"\d+")
+_NORM_DEF = re.compile(r"def[ \t]+\w+")
+
+
+def _starts(text: str) -> list[int]:
+    return [0, *(m.end() for m in _TOP.finditer(text)), len(text)]
 
 
 @dataclass(slots=True)
@@ -75,12 +81,10 @@ class Extractor:
         return result
 
     def _by_chunks(self, text: str) -> list[Unit] | None:
-        starts = [m.start() for m in _TOP.finditer(text)]
-        if not starts:
-            return []
-        if starts[0] != 0:
-            starts.insert(0, 0)
-        starts.append(len(text))
+        norm = _NORM_DEF.sub("def _", _NORM_NUM.sub("0", _NORM_STR.sub('""', text)))
+        starts, nstarts = _starts(text), _starts(norm)
+        if len(starts) != len(nstarts):
+            raise _SlowPath
         units: list[Unit] = []
         line = 1
         i = 0
@@ -97,11 +101,11 @@ class Extractor:
             head = _HEAD.match(text, head_at)
             if head and head.group(1) == "def" and head.group(2).startswith(TEST_PREFIX) \
                     and not _NESTED.search(chunk) and "fixture" not in text[a:head_at]:
-                self._check(chunk)
+                self._check(norm[nstarts[i]:nstarts[j]])
             elif head or _NESTED.search(chunk):
                 units.extend(u.moved(line - 1) for u in self._parse(chunk))
             else:
-                self._check(chunk)
+                self._check(norm[nstarts[i]:nstarts[j]])
             line += chunk.count("\n")
             i = j
         return units
@@ -116,8 +120,7 @@ class Extractor:
             cached = self._parsed[chunk] = walk_units(tree.body, self.fingerprints)
         return cached
 
-    def _check(self, chunk: str) -> None:
-        norm = _NORM_DEF.sub(r"\1_", _NORM_NUM.sub("0", _NORM_STR.sub('""', chunk)))
+    def _check(self, norm: str) -> None:
         if norm in self._compiles:
             return
         try:

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import ast
-import copy
 import hashlib
 
 from ssot.model import Fingerprint, Kind
@@ -54,9 +53,25 @@ def _has_docstring(body: list[ast.stmt]) -> bool:
         and isinstance(body[0].value.value, str)
 
 
+def _clone(node: ast.AST) -> ast.AST:
+    """A deep copy of an AST (``copy.deepcopy`` is several times slower)."""
+    new = type(node).__new__(type(node))
+    for name in node._attributes:
+        if hasattr(node, name):
+            setattr(new, name, getattr(node, name))
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            value = [_clone(v) if isinstance(v, ast.AST) else v for v in value]
+        elif isinstance(value, ast.AST):
+            value = _clone(value)
+        setattr(new, name, value)
+    return new
+
+
 def strip(node: ast.AST, own_name: str) -> ast.AST:
     """A copy without docstrings, with the defined name (and references to it) replaced by ``_``."""
-    node = copy.deepcopy(node)
+    node = _clone(node)
     for sub in ast.walk(node):
         if isinstance(sub, DEFS) and _has_docstring(sub.body):
             sub.body = sub.body[1:] or [ast.Pass()]

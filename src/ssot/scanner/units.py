@@ -30,7 +30,7 @@ class Unit:
     is_async: bool
     has_init: bool
     test_methods: int
-    own_lines: int  # lines not inside nested units: what min_lines is compared with
+    own_lines: int  # code lines not inside nested units: what min_lines is compared with
 
     def moved(self, offset: int) -> Unit:
         if not offset:
@@ -47,24 +47,44 @@ def _start(node: Defn) -> int:
     return min([node.lineno, *(d.lineno for d in node.decorator_list)])
 
 
+def _code_lines(node: Defn, nested: list[Defn]) -> int:
+    """Lines holding the definition's own code: no blank or comment lines, no nested unit."""
+    lines: set[int] = set(range(_start(node), node.lineno + 1))
+    skip = {id(n) for n in nested}
+    todo: list[ast.stmt] = list(node.body)
+    while todo:
+        stmt = todo.pop()
+        if id(stmt) in skip:
+            continue
+        children = [c for f in ("body", "orelse", "finalbody") for c in getattr(stmt, f, None) or ()]
+        children += [c for h in getattr(stmt, "handlers", None) or () for c in h.body]
+        children += [c for h in getattr(stmt, "cases", None) or () for c in h.body]
+        if children:
+            first = min(c.lineno for c in children)
+            lines.update(range(stmt.lineno, max(stmt.lineno, first - 1) + 1))
+            todo.extend(children)
+        else:
+            lines.update(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
+    return len(lines)
+
+
 def walk_units(body: list[ast.stmt], fingerprints: dict[str, Fingerprint]) -> list[Unit]:
     """Every unit in ``body`` (a module or chunk), fingerprinting new ones into ``fingerprints``."""
     out: list[Unit] = []
 
-    def visit(stmts: list[ast.stmt], prefix: str, in_class: bool, depth: int) -> list[int]:
-        """Visit statements; return the sizes of the units found directly at this level."""
-        sizes: list[int] = []
+    def visit(stmts: list[ast.stmt], prefix: str, in_class: bool, depth: int) -> list[Defn]:
+        """Visit statements; return the units found directly at this level."""
+        found: list[Defn] = []
         for node in stmts:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 is_func = not isinstance(node, ast.ClassDef)
                 is_unit = not (is_func and (in_class or node.name.startswith(TEST_PREFIX)))
                 if is_func:
                     inner = f"{prefix}{node.name}.<locals>."
-                    inner_sizes = visit(node.body, inner, False, depth + 1)
+                    inner_units = visit(node.body, inner, False, depth + 1)
                 else:
-                    inner_sizes = visit(node.body, f"{prefix}{node.name}.", True, depth + 1)
+                    inner_units = visit(node.body, f"{prefix}{node.name}.", True, depth + 1)
                 if is_unit:
-                    size = (node.end_lineno or node.lineno) - _start(node) + 1
                     fp = fingerprint(node)
                     fingerprints.setdefault(fp.digest, fp)
                     methods = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
@@ -74,19 +94,19 @@ def walk_units(body: list[ast.stmt], fingerprints: dict[str, Fingerprint]) -> li
                         nested=depth > 0, is_async=isinstance(node, ast.AsyncFunctionDef),
                         has_init=not is_func and any(m.name == "__init__" for m in methods),
                         test_methods=0 if is_func else sum(m.name.startswith(TEST_PREFIX) for m in methods),
-                        own_lines=size - sum(inner_sizes),
+                        own_lines=_code_lines(node, inner_units),
                     ))
-                    sizes.append(size)
+                    found.append(node)
                 else:
-                    sizes.extend(inner_sizes)
+                    found.extend(inner_units)
             else:
                 for field in ("body", "orelse", "finalbody", "handlers", "cases"):
                     sub = getattr(node, field, None)
                     if sub:
                         nested_stmts = [s for h in sub for s in getattr(h, "body", [h])] \
                             if field in ("handlers", "cases") else sub
-                        sizes.extend(visit(nested_stmts, prefix, in_class, depth))
-        return sizes
+                        found.extend(visit(nested_stmts, prefix, in_class, depth))
+        return found
 
     visit(body, "", False, 0)
     out.sort(key=lambda u: u.line)

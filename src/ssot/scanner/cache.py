@@ -1,0 +1,71 @@
+"""The incremental scan cache: what each file held, keyed by its content.
+
+A file whose size and modification time are unchanged is not read again; a
+file whose stat changed but whose content hash is known is not parsed again.
+One pickle per project under ``.ssot_cache/`` (ignored by git), written
+atomically; a cache that cannot be read is ignored, never fatal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ssot import __version__
+from ssot.model import Fingerprint
+from ssot.scanner.extract import FileExtract
+
+CACHE_VERSION = f"scan-3-{__version__}"
+
+
+@dataclass(slots=True)
+class Entry:
+    size: int
+    mtime_ns: int
+    digest: str
+    extract: FileExtract
+
+
+@dataclass(slots=True)
+class ScanCache:
+    files: dict[str, Entry] = field(default_factory=dict)  # relative path -> entry
+    fingerprints: dict[str, Fingerprint] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, directory: Path) -> ScanCache:
+        path = directory / "scan.pickle"
+        try:
+            with open(path, "rb") as fh:
+                version, files, fingerprints = pickle.load(fh)
+        except Exception:  # absent, truncated, from another version: start afresh
+            return cls()
+        if version != CACHE_VERSION:
+            return cls()
+        return cls(files, fingerprints)
+
+    def by_digest(self) -> dict[str, FileExtract]:
+        return {e.digest: e.extract for e in self.files.values()}
+
+    def save(self, directory: Path) -> None:
+        """Write atomically; a cache that cannot be written is silently skipped."""
+        with contextlib.suppress(OSError):
+            directory.mkdir(parents=True, exist_ok=True)
+            ignore = directory / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# created by ssot\n*\n", encoding="utf-8")
+            used = {u.digest for e in self.files.values() for u in e.extract.units}
+            used |= {c[4] for e in self.files.values() for c in e.extract.commented}
+            fingerprints = {d: fp for d, fp in self.fingerprints.items() if d in used}
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".scan.", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    pickle.dump((CACHE_VERSION, self.files, fingerprints), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, directory / "scan.pickle")
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise

@@ -1,0 +1,143 @@
+"""How one equivalence class differs from another, in words a reviewer can act on.
+
+Works on the normalised sources of two fingerprints ("adds method
+receive_json", "get_messages is sync here", "attribute messages_sent renamed
+to sent"), and decides whether a class is a compatible superset of another:
+every method and class attribute of the other is present and identical, so
+it could serve the other's users unchanged.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from ssot.model import Fingerprint
+
+_Func = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _parse(fp: Fingerprint) -> ast.stmt:
+    node = ast.parse(fp.source).body[0]
+    return node
+
+
+def _members(cls: ast.ClassDef) -> tuple[dict[str, _Func], list[ast.stmt]]:
+    methods = {n.name: n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    other = [n for n in cls.body if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Pass))]
+    return methods, other
+
+
+def _attrs(node: ast.AST) -> list[str]:
+    """``self.<name>`` attributes in order of first use."""
+    out: list[str] = []
+    for n in ast.walk(node):
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self" \
+                and n.attr not in out:
+            out.append(n.attr)
+    return out
+
+
+class _Rename(ast.NodeTransformer):
+    def __init__(self, mapping: dict[str, str]) -> None:
+        self.mapping = mapping
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.value, ast.Name) and node.value.id == "self" and node.attr in self.mapping:
+            node.attr = self.mapping[node.attr]
+        return node
+
+
+def _dump(node: ast.AST) -> str:
+    return ast.dump(node, annotate_fields=False)
+
+
+def _signature(f: _Func) -> str:
+    return ast.unparse(f.args)
+
+
+def _literals(node: ast.AST) -> list[str]:
+    return [repr(n.value) for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+
+
+def _function_differences(name: str, a: _Func, b: _Func) -> list[str]:
+    out: list[str] = []
+    label = f"{name} " if name else ""
+    if isinstance(a, ast.AsyncFunctionDef) != isinstance(b, ast.AsyncFunctionDef):
+        out.append(f"{label}is {'async' if isinstance(b, ast.AsyncFunctionDef) else 'sync'} here".strip())
+    if _signature(a) != _signature(b):
+        out.append(f"{name or 'it'} takes ({_signature(b)}) here instead of ({_signature(a)})")
+    if [_dump(d) for d in a.decorator_list] != [_dump(d) for d in b.decorator_list]:
+        out.append(f"decorators of {name or 'it'} differ")
+    body_a, body_b = [_dump(s) for s in a.body], [_dump(s) for s in b.body]
+    if body_a != body_b:
+        la, lb = _literals(a), _literals(b)
+        changed = [(x, y) for x, y in zip(la, lb, strict=False) if x != y] if len(la) == len(lb) else []
+        if changed and len(body_a) == len(body_b):
+            out.extend(f"literal {x} is {y} here" for x, y in changed[:3])
+        elif len(body_b) > len(body_a) and all(s in body_b for s in body_a):
+            out.append(f"{name or 'it'} has {len(body_b) - len(body_a)} more statement(s) here")
+        elif len(body_b) < len(body_a) and all(s in body_a for s in body_b):
+            out.append(f"{name or 'it'} has {len(body_a) - len(body_b)} fewer statement(s) here")
+        else:
+            changed_n = sum(1 for x, y in zip(body_a, body_b, strict=False) if x != y) + abs(len(body_a) - len(body_b))
+            out.append(f"body of {name or 'it'} differs ({changed_n} statement(s))")
+    return out
+
+
+def differences(base: Fingerprint, other: Fingerprint) -> list[str]:
+    """What ``other`` does differently from ``base``; empty when they are interchangeable."""
+    if base.digest == other.digest:
+        return []
+    a, b = _parse(base), _parse(other)
+    if isinstance(a, ast.ClassDef) and isinstance(b, ast.ClassDef):
+        return _class_differences(a, b)
+    if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)) and isinstance(b, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return _function_differences("", a, b) or ["differs"]
+    return ["a different kind of definition"]
+
+
+def _class_differences(a: ast.ClassDef, b: ast.ClassDef) -> list[str]:
+    out: list[str] = []
+    if [_dump(x) for x in a.bases] != [_dump(x) for x in b.bases]:
+        out.append(f"bases are ({', '.join(ast.unparse(x) for x in b.bases)}) here")
+    attrs_a, attrs_b = _attrs(a), _attrs(b)
+    gone = [x for x in attrs_a if x not in attrs_b]
+    new = [x for x in attrs_b if x not in attrs_a]
+    mapping: dict[str, str] = {}
+    if gone and len(gone) == len(new):
+        mapping = dict(zip(new, gone, strict=True))
+        out.extend(f"attribute {x} renamed to {y}" for x, y in zip(gone, new, strict=True))
+    else:
+        out.extend(f"has no attribute {x}" for x in gone)
+        out.extend(f"adds attribute {x}" for x in new)
+    if mapping:
+        b = _Rename(mapping).visit(ast.parse(ast.unparse(b)).body[0])
+        assert isinstance(b, ast.ClassDef)
+    ma, oa = _members(a)
+    mb, ob = _members(b)
+    out.extend(f"adds method {n}" for n in mb if n not in ma)
+    out.extend(f"has no method {n}" for n in ma if n not in mb)
+    for n in ma:
+        if n in mb and _dump(ma[n]) != _dump(mb[n]):
+            out.extend(_function_differences(n, ma[n], mb[n]))
+    if [_dump(s) for s in oa] != [_dump(s) for s in ob]:
+        out.append("class attributes differ")
+    return out or ["differs in details"]
+
+
+def is_superset(big: Fingerprint, small: Fingerprint) -> bool:
+    """Whether ``big`` could serve every user of ``small`` unchanged (classes only)."""
+    if big.digest == small.digest or big.kind != "class" or small.kind != "class":
+        return False
+    a, b = _parse(big), _parse(small)
+    if not (isinstance(a, ast.ClassDef) and isinstance(b, ast.ClassDef)):
+        return False
+    if [_dump(x) for x in a.bases] != [_dump(x) for x in b.bases] or \
+            [_dump(x) for x in a.decorator_list] != [_dump(x) for x in b.decorator_list]:
+        return False
+    ma, oa = _members(a)
+    mb, ob = _members(b)
+    if [_dump(s) for s in oa] != [_dump(s) for s in ob]:
+        return False
+    return all(n in ma and _dump(ma[n]) == _dump(mb[n]) for n in mb) and len(ma) > len(mb)

@@ -1,0 +1,78 @@
+"""When two distinct pieces of code are variants of one another.
+
+Two fingerprints belong to one family when their statement shapes mostly
+agree (near-miss edits: an added method, a changed statement, renamed
+attributes keep most shapes) and they use enough of the same identifiers and
+literals (a look-alike that only shares a structure, or only a name, does
+not).  Candidate pairs come from prefix filtering on the shape features, so
+the cost stays near-linear on trees with many distinct definitions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+
+from ssot.model import Fingerprint
+
+SHAPE_MIN = 0.6  # multiset Jaccard of statement shapes
+TOKENS_MIN = 0.4  # Jaccard of identifiers and literals
+SCORE_MIN = 0.65  # mean of the two
+
+
+def multiset_jaccard(a: Sequence[int], b: Sequence[int]) -> float:
+    if not a and not b:
+        return 1.0
+    ca, cb = Counter(a), Counter(b)
+    inter = sum((ca & cb).values())
+    return inter / (len(a) + len(b) - inter)
+
+
+def set_jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a and not b:
+        return 1.0
+    inter = len(a & b)
+    return inter / (len(a) + len(b) - inter)
+
+
+def alike(a: Fingerprint, b: Fingerprint) -> bool:
+    """Whether ``a`` and ``b`` are variants of one piece of code."""
+    if a.kind != b.kind:
+        return False
+    shape = multiset_jaccard(a.shape, b.shape)
+    if shape < SHAPE_MIN:
+        return False
+    tokens = set_jaccard(a.tokens, b.tokens)
+    return tokens >= TOKENS_MIN and (shape + tokens) / 2 >= SCORE_MIN
+
+
+def _items(fp: Fingerprint) -> list[tuple[int, int]]:
+    """The shape multiset as a set: (feature, occurrence number)."""
+    seen: Counter[int] = Counter()
+    out = []
+    for f in fp.shape:
+        out.append((f, seen[f]))
+        seen[f] += 1
+    return out
+
+
+def similar_pairs(fps: Sequence[Fingerprint]) -> Iterable[tuple[int, int]]:
+    """Index pairs ``(i, j)`` of ``fps`` that are alike (prefix filtering, then verification)."""
+    items = [_items(fp) for fp in fps]
+    df: Counter[tuple[int, int]] = Counter(x for it in items for x in set(it))
+    index: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i, it in enumerate(items):
+        it.sort(key=lambda x: (df[x], x))
+        prefix = len(it) - math.ceil(SHAPE_MIN * len(it)) + 1
+        for x in it[:prefix]:
+            index[x].append(i)
+    seen: set[tuple[int, int]] = set()
+    for ids in index.values():
+        for p in range(len(ids)):
+            for q in range(p + 1, len(ids)):
+                pair = (ids[p], ids[q])
+                if pair not in seen:
+                    seen.add(pair)
+                    if alike(fps[pair[0]], fps[pair[1]]):
+                        yield pair
