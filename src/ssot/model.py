@@ -40,8 +40,9 @@ class Definition:
 
     @property
     def pytest_warning(self) -> bool:
-        """pytest cannot collect this ``Test*`` class (it has ``__init__``) and warns."""
-        return self.kind == "class" and self.collected and self.name.startswith("Test") and self.has_init
+        """pytest cannot collect this module-level ``Test*`` class (it has ``__init__``) and warns."""
+        return (self.kind == "class" and self.collected and not self.nested and self.name.startswith("Test")
+                and self.has_init)
 
     @property
     def location(self) -> str:
