@@ -7,6 +7,9 @@ skipped files and findings of every kind a report must render.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,14 @@ from ssot.model import (
 
 HERE = Path(__file__).parent
 SHARED_CORPUS = HERE.parents[2] / "shared" / "corpus"
+
+
+def score_scan(truth: Path, scan: Path, minimum: float) -> tuple[int, dict]:
+    """Run the corpus's own scorer on a JSON report: ``(exit code, scores)``."""
+    proc = subprocess.run([sys.executable, str(SHARED_CORPUS / "score_scan.py"), str(truth), str(scan),
+                           "--min-precision", str(minimum), "--min-recall", str(minimum)],
+                          capture_output=True, text=True, check=False)
+    return proc.returncode, json.loads(proc.stdout)
 
 
 def _d(path: str, line: int, size: int, name: str, kind: str = "class", fp: str = "fpA",
@@ -74,8 +85,10 @@ def build_result() -> ScanResult:
     )
     ws_commented = CommentedCopy(path="tests/unit/test_gamma.py", line=3, end_line=9, name=ws, kind="class",
                                  fingerprint="ws-base", family="websocket_connection")
+    # a look-alike: same name, unrelated code (the scan kept it out of both families named like it)
+    trap = _d("tests/unit/test_trap.py", 5, 8, ws, fp="trap")
     websocket = Family(id="websocket_connection", name=ws, kind="class", classes=[ws_a, ws_b, ws_c],
-                       commented=[ws_commented])
+                       commented=[ws_commented], look_alikes=[trap])
 
     msg_a = EquivalenceClass(
         id="make_message/A",
@@ -89,7 +102,9 @@ def build_result() -> ScanResult:
         members=[_d("tests/e2e/test_m9.py", 4, 7, "make_message", kind="function", fp="msg-ts")],
         differences=["literal 'ts' is 'timestamp' here"],
     )
-    message = Family(id="make_message", name="make_message", kind="function", classes=[msg_a, msg_b])
+    message = Family(id="make_message", name="make_message", kind="function", classes=[msg_a, msg_b],
+                     look_alikes=[_d("tests/e2e/test_trap2.py", 3, 4, "make_message", kind="function",
+                                     fp="trap2")])
 
     user = Family(id="user_context", name="user_context", kind="fixture", classes=[EquivalenceClass(
         id="user_context/A",
@@ -103,7 +118,7 @@ def build_result() -> ScanResult:
         fingerprint="dup-test",
         members=[_d(f"tests/performance/test_p{i}.py", 30, 12, ws, fp="dup-test", test_methods=3)
                  for i in range(3)],
-    )])
+    )], look_alikes=[trap])
 
     orphan = CommentedCopy(path="tests/e2e/test_beta.py", line=60, end_line=64, name="old_helper",
                            kind="function", fingerprint="orphan")

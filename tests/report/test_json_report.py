@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 
@@ -14,7 +12,7 @@ from ssot.model import SCHEMA_VERSION, ScanResult
 from ssot.report import render
 from ssot.report.json_report import to_dict
 
-from .conftest import SHARED_CORPUS
+from .conftest import SHARED_CORPUS, score_scan
 
 
 def _schema() -> dict:
@@ -74,7 +72,11 @@ def test_member_flags_and_classes(result: ScanResult) -> None:
                  "names": ["TestWebSocketConnection"],
                  "representative": {"path": "tests/websocket/test_delta.py", "line": 20},
                  "differences": ["adds method receive_json"], "superset_of": ["websocket_connection/A"]}
-    assert ws["counts"] == {"total": 8, "live": 7, "in_backup": 1, "nested": 1, "commented_out": 1}
+    assert ws["counts"] == {"total": 8, "live": 7, "in_backup": 1, "nested": 1, "commented_out": 1,
+                            "look_alikes": 1}
+    assert ws["look_alikes"] == [{"path": "tests/unit/test_trap.py", "line": 5,
+                                  "qualname": "TestWebSocketConnection", "name": "TestWebSocketConnection",
+                                  "kind": "class", "fingerprint": "trap", "in_backup": False}]
     assert ws["duplicated_lines"] == 126 and ws["pytest_warnings"] == 3
 
 
@@ -88,6 +90,7 @@ def test_everything_else_in_the_model(result: ScanResult) -> None:
     assert len(data["findings"]) == 5 and data["findings"][2]["severity"] == "note"
     assert data["totals"]["findings"] == {"backup-copy": 1, "commented-out-copy": 1, "duplicate-copy": 1,
                                           "pytest-uncollectable-class": 2}
+    assert data["totals"]["look_alikes"] == 2  # distinct: one trap looks like two families
     assert data["totals"]["redundant_copies"] == 9 and data["totals"]["duplicated_lines"] == 126 + 12 + 5 + 24
     # the normalised code of every class and commented copy, and nothing unreferenced
     assert set(data["fingerprints"]) == {"ws-base", "ws-superset", "ws-sync", "msg-base", "msg-ts", "user",
@@ -127,10 +130,13 @@ def test_scores_perfectly_against_matching_truth(result: ScanResult, tmp_path: P
     ], "commented_out": [{"path": "tests/unit/test_gamma.py", "line": 3}], "traps": []}
     (tmp_path / "truth.json").write_text(json.dumps(truth))
     (tmp_path / "scan.json").write_text(render(result, "json"))
-    proc = subprocess.run([sys.executable, str(SHARED_CORPUS / "score_scan.py"), str(tmp_path / "truth.json"),
-                           str(tmp_path / "scan.json"), "--min-precision", "1", "--min-recall", "1"],
-                          capture_output=True, text=True, check=False)
-    score = json.loads(proc.stdout)
-    assert proc.returncode == 0, score
+    code, score = score_scan(tmp_path / "truth.json", tmp_path / "scan.json", 1.0)
+    assert code == 0, score
     assert score["family"]["found_pairs"] == score["family"]["true_pairs"] == 28 + 6 + 1 + 3
     assert score["equivalence"]["true_pairs"] == 10 + 1 + 3 + 1 + 3
+
+
+def test_documented_example_matches_the_schema() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "scan-json.md").read_text(encoding="utf-8")
+    example = doc.split("### Example (abridged)", 1)[1].split("```json", 1)[1].split("```", 1)[0]
+    validate_scan_json(json.loads(example))

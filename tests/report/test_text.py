@@ -21,7 +21,8 @@ def test_families_in_order_with_their_figures(result: ScanResult) -> None:
     assert order == sorted(order)
     assert "websocket_connection  TestWebSocketConnection (class)" in out
     assert ("8 copies: 7 live, 1 in backups, 1 nested; 1 commented-out copy; 3 pytest warnings; "
-            "126 duplicated lines") in out
+            "1 look-alike kept out (traps avoided); 126 duplicated lines") in out
+    assert "0 look-alikes kept out" in out  # user_context
 
 
 def test_equivalence_classes_in_words(result: ScanResult) -> None:
@@ -37,7 +38,8 @@ def test_equivalence_classes_in_words(result: ScanResult) -> None:
 def test_overview_table_rows(result: ScanResult) -> None:
     out = _text(result)
     row = next(ln for ln in out.splitlines() if ln.strip().startswith("make_message ") and "function" in ln)
-    assert row.split()[-7:] == ["4", "0", "0", "2", "0", "0", "12"]
+    # live, backup, nested, variants, commented, pytest warnings, traps, duplicated lines
+    assert row.split()[-8:] == ["4", "0", "0", "2", "0", "0", "1", "12"]
 
 
 def test_skipped_totals_and_stats(result: ScanResult) -> None:
@@ -45,8 +47,9 @@ def test_skipped_totals_and_stats(result: ScanResult) -> None:
     assert "Skipped files (2)" in out
     assert "tests/broken/test_bad.py:3: SyntaxError: invalid syntax" in out
     assert "tests/broken/test_latin1.py: not valid UTF-8; re-encode it as UTF-8" in out
-    assert "Total: 4 families, 17 copies (16 live, 1 in backups, 1 nested), 9 redundant live copies, " \
-           "167 duplicated lines, 3 pytest warnings, 2 commented-out copies, 2 skipped files" in out
+    assert ("Total: 4 families, 17 copies (16 live, 1 in backups, 1 nested), 9 redundant live copies, "
+            "2 look-alikes kept out, 167 duplicated lines, 3 pytest warnings, 2 commented-out copies, "
+            "2 skipped files") in out
     assert ("Findings: backup-copy 1, commented-out-copy 1, duplicate-copy 1, "
             "pytest-uncollectable-class 2") in out
     assert "Scanned 48 files (40 parsed, 6 from cache), 97 definitions in 0.43 s" in out

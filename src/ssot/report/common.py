@@ -35,8 +35,10 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 
 def ranked(families: Iterable[Family]) -> list[Family]:
-    """Families most worth consolidating first: most duplicated lines, then most variants, then id."""
-    return sorted(families, key=lambda f: (-f.duplicated_lines, -len(f.classes), f.id))
+    """Families most worth consolidating first: most duplicated lines, then most variants, then most
+    look-alikes kept out (traps avoided), then id."""
+    return sorted(families, key=lambda f: (-f.duplicated_lines, -len(f.classes), -len(f.look_alikes),
+                                           f.id))
 
 
 def class_letter(cls: EquivalenceClass) -> str:
@@ -124,6 +126,7 @@ class Totals:
     backup_copies: int
     nested_copies: int
     redundant_copies: int
+    look_alikes: int  # distinct same-named definitions kept out of a family (traps avoided)
     duplicated_lines: int
     pytest_warnings: int
     commented_out: int
@@ -140,6 +143,7 @@ def totals(result: ScanResult) -> Totals:
         backup_copies=sum(c.in_backup for c in counts),
         nested_copies=sum(c.nested for c in counts),
         redundant_copies=sum(len(redundant_copies(f)) for f in result.families),
+        look_alikes=len({(d.path, d.line) for f in result.families for d in f.look_alikes}),
         duplicated_lines=sum(f.duplicated_lines for f in result.families),
         pytest_warnings=sum(f.pytest_warnings for f in result.families),
         commented_out=len(result.commented_out),

@@ -67,6 +67,11 @@ def _commented(c: CommentedCopy) -> JSON:
     }
 
 
+def _look_alike(d: Definition) -> JSON:
+    return {"path": d.path, "line": d.line, "qualname": d.qualname, "name": d.name, "kind": d.kind,
+            "fingerprint": d.fingerprint, "in_backup": d.in_backup}
+
+
 def _family(f: Family) -> JSON:
     counts = member_counts(f)
     kept = representatives(f)
@@ -77,10 +82,12 @@ def _family(f: Family) -> JSON:
         "duplicated_lines": f.duplicated_lines,
         "pytest_warnings": f.pytest_warnings,
         "counts": {"total": counts.total, "live": counts.live, "in_backup": counts.in_backup,
-                   "nested": counts.nested, "commented_out": len(f.commented)},
+                   "nested": counts.nested, "commented_out": len(f.commented),
+                   "look_alikes": len(f.look_alikes)},
         "classes": [_class(c) for c in f.classes],
         "members": [_member(d, c, kept) for c in f.classes for d in c.members],
         "commented": [{"path": c.path, "line": c.line} for c in f.commented],
+        "look_alikes": [_look_alike(d) for d in f.look_alikes],
     }
 
 
@@ -115,6 +122,7 @@ def to_dict(result: ScanResult) -> JSON:
             "backup_copies": t.backup_copies,
             "nested_copies": t.nested_copies,
             "redundant_copies": t.redundant_copies,
+            "look_alikes": t.look_alikes,
             "duplicated_lines": t.duplicated_lines,
             "pytest_warnings": t.pytest_warnings,
             "commented_out": t.commented_out,

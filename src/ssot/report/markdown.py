@@ -58,6 +58,7 @@ def _summary(result: ScanResult) -> list[str]:
         ("Copies (live / in backups / nested)", f"{t.copies} ({t.live_copies} / {t.backup_copies} / "
                                                 f"{t.nested_copies})"),
         ("Redundant live copies", t.redundant_copies),
+        ("Look-alikes kept out (traps avoided)", t.look_alikes),
         ("Duplicated lines", t.duplicated_lines),
         ("pytest warnings caused", t.pytest_warnings),
         ("Commented-out copies", t.commented_out),
@@ -74,9 +75,10 @@ def _overview(families: list[Family]) -> list[str]:
     for f in families:
         c = member_counts(f)
         rows.append((f"[{_cell(f.id)}](#{_anchor(f)})", _code(f.name), f.kind, c.live, c.in_backup, c.nested,
-                     len(f.classes), len(f.commented), f.pytest_warnings, f.duplicated_lines))
+                     len(f.classes), len(f.commented), f.pytest_warnings, len(f.look_alikes),
+                     f.duplicated_lines))
     return _table(("Family", "Name", "Kind", "Live", "In backups", "Nested", "Variants", "Commented",
-                   "pytest warnings", "Duplicated lines"), rows)
+                   "pytest warnings", "Traps avoided", "Duplicated lines"), rows)
 
 
 def _family(f: Family) -> list[str]:
@@ -87,7 +89,8 @@ def _family(f: Family) -> list[str]:
         f"{f.kind.capitalize()} `{f.name}`: {plural(c.total, 'copy', 'copies')} ({c.live} live, "
         f"{c.in_backup} in backups, {c.nested} nested), {plural(len(f.classes), 'variant')}, "
         f"{f.duplicated_lines} duplicated lines, {plural(f.pytest_warnings, 'pytest warning')}, "
-        f"{plural(len(f.commented), 'commented-out copy', 'commented-out copies')}.",
+        f"{plural(len(f.commented), 'commented-out copy', 'commented-out copies')}, "
+        f"{plural(len(f.look_alikes), 'look-alike')} kept out (traps avoided).",
         "",
     ]
     reference = f.classes[0]
@@ -108,6 +111,12 @@ def _family(f: Family) -> list[str]:
     if f.commented:
         out.append("Commented-out copies: " + ", ".join(comment_location(x) for x in f.commented))
         out.append("")
+    if f.look_alikes:
+        out += [f"<details><summary>{plural(len(f.look_alikes), 'look-alike')} kept out: same name, "
+                "not a copy</summary>", ""]
+        out += _table(("Location", "Qualname", "Kind"),
+                      ((d.location, _code(d.qualname), d.kind) for d in f.look_alikes))
+        out += ["", "</details>", ""]
     return out
 
 

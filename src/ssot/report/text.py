@@ -27,7 +27,8 @@ from ssot.report.common import (
 
 _OVERVIEW_NUMBERS = (("Live", "live copies"), ("Bkp", "in backup folders"), ("Nest", "nested"),
                      ("Var", "variants (equivalence classes)"), ("Cmt", "commented-out copies"),
-                     ("Warn", "pytest warnings caused"), ("Dup lines", "duplicated lines"))
+                     ("Warn", "pytest warnings caused"), ("Traps", "same-named look-alikes kept out"),
+                     ("Dup lines", "duplicated lines"))
 
 
 def _overview(families: list[Family]) -> Table:
@@ -43,7 +44,7 @@ def _overview(families: list[Family]) -> Table:
         c = member_counts(f)
         table.add_row(escape(f.id), escape(f.name), f.kind, str(c.live), str(c.in_backup), str(c.nested),
                       str(len(f.classes)), str(len(f.commented)), str(f.pytest_warnings),
-                      f"{f.duplicated_lines:,}")
+                      str(len(f.look_alikes)), f"{f.duplicated_lines:,}")
     return table
 
 
@@ -70,7 +71,9 @@ def _family(console: Console, f: Family) -> None:
     summary = (
         f"{plural(c.total, 'copy', 'copies')}: {c.live} live, {c.in_backup} in backups, {c.nested} nested; "
         f"{plural(len(f.commented), 'commented-out copy', 'commented-out copies')}; "
-        f"{plural(f.pytest_warnings, 'pytest warning')}; [bold]{f.duplicated_lines:,}[/bold] duplicated lines"
+        f"{plural(f.pytest_warnings, 'pytest warning')}; "
+        f"{plural(len(f.look_alikes), 'look-alike')} kept out (traps avoided); "
+        f"[bold]{f.duplicated_lines:,}[/bold] duplicated lines"
     )
     for indent, line in [(2, summary), *_class_lines(f)]:
         console.print(Padding(line, (0, 0, 0, indent)))
@@ -91,6 +94,7 @@ def _totals(console: Console, result: ScanResult) -> None:
         f"[bold]Total[/bold]: {plural(t.families, 'family', 'families')}, "
         f"{plural(t.copies, 'copy', 'copies')} ({t.live_copies} live, {t.backup_copies} in backups, "
         f"{t.nested_copies} nested), {t.redundant_copies} redundant live copies, "
+        f"{plural(t.look_alikes, 'look-alike')} kept out, "
         f"[bold]{t.duplicated_lines:,}[/bold] duplicated lines, "
         f"{plural(t.pytest_warnings, 'pytest warning')}, "
         f"{plural(t.commented_out, 'commented-out copy', 'commented-out copies')}, "
