@@ -29,6 +29,11 @@ SKIP_DIRS = frozenset({
 })
 
 
+def gitignore_spec(lines: Iterable[str]) -> pathspec.PathSpec:
+    """Patterns with .gitignore semantics (used for ignore files, excludes, backup and phase globs)."""
+    return pathspec.GitIgnoreSpec.from_lines(list(lines))
+
+
 def _skip_dir(path: Path, name: str) -> bool:
     return (
         name in SKIP_DIRS
@@ -74,7 +79,7 @@ def _walk(root: Path) -> Iterator[str]:
         if ".gitignore" in filenames:
             try:
                 lines = (here / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
-                specs.append((rel_dir, pathspec.PathSpec.from_lines("gitwildmatch", lines)))
+                specs.append((rel_dir, gitignore_spec(lines)))
             except OSError:
                 pass
 
@@ -101,7 +106,7 @@ def discover(root: Path, paths: Iterable[str | Path], exclude: Iterable[str] = (
     not exist.  Explicitly named files are always included.
     """
     root = root.resolve()
-    excluded = pathspec.PathSpec.from_lines("gitwildmatch", list(exclude))
+    excluded = gitignore_spec(exclude)
     missing: list[tuple[str, str]] = []
     git: list[str] | None = None
     git_checked = False

@@ -73,7 +73,7 @@ class EquivalenceClass:
 
     @property
     def representative(self) -> Definition:
-        """The member to keep: live before backup, collected before helper module, then path order."""
+        """The member whose source is kept: live before backup, module level before nested, then path order."""
         return min(self.members, key=lambda d: (d.in_backup, d.nested, d.path, d.line))
 
     @property

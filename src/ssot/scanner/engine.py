@@ -14,11 +14,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
-import pathspec
-
 from ssot import config as config_mod
 from ssot.config import Config
-from ssot.files import UnreadableFile, discover, read_source
+from ssot.files import UnreadableFile, discover, gitignore_spec, read_source
 from ssot.model import CommentedCopy, Definition, Fingerprint, ScanResult, ScanStats, SkippedFile
 from ssot.pytest_config import load_pytest_config
 from ssot.scanner.cache import Entry, ScanCache
@@ -138,7 +136,7 @@ def _run(root: str, todo: list[str], max_bytes: int, workers: int):  # noqa: ANN
 def _assemble(config: Config, entries: dict[str, Entry], fingerprints: dict[str, Fingerprint],
               skipped: list[SkippedFile], stats: ScanStats) -> ScanResult:
     pytest_cfg = load_pytest_config(config.root)
-    backups = pathspec.PathSpec.from_lines("gitwildmatch", config.backup_globs)
+    backups = gitignore_spec(config.backup_globs)
     defs: list[Definition] = []
     commented: list[CommentedCopy] = []
     for rel in sorted(entries):

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from ssot.model import CommentedCopy, Definition, EquivalenceClass, Family, Fingerprint
 from ssot.scanner.describe import differences, is_superset
-from ssot.scanner.similarity import alike, similar_pairs
+from ssot.scanner.similarity import alike, contained, similar_pairs
 
 
 class _UnionFind:
@@ -87,7 +87,10 @@ def _describe(fam: Family, fingerprints: dict[str, Fingerprint]) -> None:
 
 def link_commented(families: list[Family], commented: list[CommentedCopy],
                    fingerprints: dict[str, Fingerprint]) -> None:
-    """Attach each commented-out copy to the family it copies, if any (exact first, then alike)."""
+    """Attach each commented-out copy to the family it copies, if any.
+
+    Exact copies first, then variants, then partial copies (commenting out often keeps only a part).
+    """
     exact = {c.fingerprint: f for f in families for c in f.classes}
     memo: dict[str, Family | None] = {}
     for copy in commented:
@@ -97,6 +100,8 @@ def link_commented(families: list[Family], commented: list[CommentedCopy],
                 fp = fingerprints[copy.fingerprint]
                 memo[copy.fingerprint] = next(
                     (f for f in families for c in f.classes if alike(fingerprints[c.fingerprint], fp)), None
+                ) or next(
+                    (f for f in families for c in f.classes if contained(fp, fingerprints[c.fingerprint])), None
                 )
             fam = memo[copy.fingerprint]
         if fam is not None:
@@ -105,12 +110,17 @@ def link_commented(families: list[Family], commented: list[CommentedCopy],
 
 
 def link_look_alikes(families: list[Family], defs: Iterable[Definition]) -> None:
-    """Record, per family, the definitions that share its name but were kept out of it."""
+    """Record, per family, the same-named definitions kept out of it (the traps avoided).
+
+    Members of a larger family with the same name are not listed: that family is the main
+    one, this one its look-alike, and it lists this family's members instead.
+    """
     by_name: dict[str, list[Family]] = defaultdict(list)
     for f in families:
         by_name[f.name].append(f)
-    member_of = {(d.path, d.line): f.id for f in families for d in f.members}
+    member_of = {(d.path, d.line): f for f in families for d in f.members}
     for d in defs:
+        home = member_of.get((d.path, d.line))
         for f in by_name.get(d.name, ()):
-            if member_of.get((d.path, d.line)) != f.id:
+            if home is not f and (home is None or len(home.members) <= len(f.members)):
                 f.look_alikes.append(d)

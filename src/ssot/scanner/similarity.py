@@ -47,6 +47,15 @@ def alike(a: Fingerprint, b: Fingerprint) -> bool:
     return tokens >= TOKENS_MIN and (shape + tokens) / 2 >= SCORE_MIN
 
 
+def contained(part: Fingerprint, whole: Fingerprint) -> bool:
+    """Whether ``part`` is mostly a piece of ``whole`` (a truncated commented-out copy, say)."""
+    if part.kind != whole.kind or not part.shape:
+        return False
+    inter = sum((Counter(part.shape) & Counter(whole.shape)).values())
+    tokens = len(part.tokens & whole.tokens) / max(1, len(part.tokens))
+    return inter / len(part.shape) >= 0.8 and tokens >= 0.6
+
+
 def _items(fp: Fingerprint) -> list[tuple[int, int]]:
     """The shape multiset as a set: (feature, occurrence number)."""
     seen: Counter[int] = Counter()
