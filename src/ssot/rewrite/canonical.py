@@ -74,9 +74,9 @@ def _mark_class(node: cst.ClassDef) -> cst.ClassDef:
     at = 1 if stmts and _is_docstring(stmts[0]) else 0
     line = cst.parse_statement(NOT_A_TEST + "\n")
     if at:
-        line = line.with_changes(leading_lines=[cst.EmptyLine()])
+        line = line.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
     if at < len(stmts) and not stmts[at].leading_lines:
-        stmts[at] = stmts[at].with_changes(leading_lines=[cst.EmptyLine()])
+        stmts[at] = stmts[at].with_changes(leading_lines=[cst.EmptyLine(indent=False)])
     stmts.insert(at, line)
     return node.with_changes(body=node.body.with_changes(body=stmts))
 
@@ -125,7 +125,8 @@ def build_module(existing: bytes | None, defs: list[tuple[CanonicalDef, cst.Base
         have.add(d.name)
         future = future or d.future_annotations
         imports.extend(d.imports)
-        body.append(node.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()]) if body else node)
+        gap = [cst.EmptyLine(indent=False), cst.EmptyLine(indent=False)]
+        body.append(node.with_changes(leading_lines=gap) if body else node)
         if d.not_a_test and isinstance(node, cst.FunctionDef):
             body.append(import_line(f"{d.name}.__test__ = False  # a helper, not a test"))
         added = True
@@ -140,8 +141,8 @@ def build_module(existing: bytes | None, defs: list[tuple[CanonicalDef, cst.Base
         at = 1 if body and _is_docstring(body[0]) else 0
         line = import_line("from __future__ import annotations")
         if at:
-            line = line.with_changes(leading_lines=[cst.EmptyLine()])
+            line = line.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
         body.insert(at, line)
     if existing is None and len(body) > 1 and not body[1].leading_lines:
-        body[1] = body[1].with_changes(leading_lines=[cst.EmptyLine()])
+        body[1] = body[1].with_changes(leading_lines=[cst.EmptyLine(indent=False)])
     return module.with_changes(body=body).bytes

@@ -110,11 +110,11 @@ def add_imports(body: Sequence[cst.BaseStatement], statements: Iterable[str],
                 return stmts[:at] + lines + stmts[at:]
     lines = [import_line(t) for t in new]
     if after_import or at > 0:
-        lines[0] = lines[0].with_changes(leading_lines=[cst.EmptyLine()])
+        lines[0] = lines[0].with_changes(leading_lines=[cst.EmptyLine(indent=False)])
     if at < len(stmts) and not after_import:
         nxt = stmts[at]
         if not _is_import_line(nxt) and len(nxt.leading_lines) < 1:
-            stmts[at] = nxt.with_changes(leading_lines=[cst.EmptyLine(), *nxt.leading_lines])
+            stmts[at] = nxt.with_changes(leading_lines=[cst.EmptyLine(indent=False), *nxt.leading_lines])
     return stmts[:at] + lines + stmts[at:]
 
 

@@ -1,0 +1,82 @@
+"""``ssot plan [--family ID ...] [--format markdown|json]``: write a remediation plan."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ssot.commands.common import add_project_arguments, progress_bar, project_config, write_output
+from ssot.exitcodes import OK
+
+
+def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options shared by ``plan`` and ``migrate`` (what to migrate, and how to cut it)."""
+    parser.add_argument("--family", dest="families", action="append", metavar="ID",
+                        help="family id or name (repeatable; default: every family that can migrate)")
+    parser.add_argument("--phase", metavar="NAME", help="only this phase of [tool.ssot.phases]")
+    parser.add_argument("--batch-size", type=int, default=None, metavar="N",
+                        help="files per batch (default 50)")
+    parser.add_argument("--include-backups", action="store_true",
+                        help="also migrate copies under backup folders (left alone by default)")
+    parser.add_argument("--remove-commented", action="store_true",
+                        help="also delete the commented-out copies of the migrated families")
+    parser.add_argument("--merge-supersets", action="store_true",
+                        help="let a compatible superset class serve its subsets (one definition fewer)")
+    parser.add_argument("--map", dest="maps", action="append", metavar="CLASS=TARGET",
+                        help="serve equivalence class CLASS with TARGET's definition (ids like "
+                             "'TestWebSocketConnection/C=TestWebSocketConnection/A'; repeatable)")
+    parser.add_argument("--force-map", action="store_true",
+                        help="apply --map even when TARGET cannot serve CLASS unchanged (validation decides)")
+    add_project_arguments(parser)
+    parser.add_argument("--no-cache", action="store_true", help="do not use the scan cache")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_plan_arguments(parser)
+    parser.add_argument("--format", choices=("markdown", "json"), default="markdown",
+                        help="plan format (default: markdown)")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the plan to FILE instead of stdout")
+
+
+def parse_maps(values: list[str] | None) -> dict[str, str]:
+    from ssot.errors import SsotError
+
+    out: dict[str, str] = {}
+    for v in values or []:
+        src, sep, dst = v.partition("=")
+        if not sep or not src.strip() or not dst.strip():
+            raise SsotError(f"--map {v!r}: expected CLASS=TARGET, e.g. 'Family/C=Family/A'")
+        out[src.strip()] = dst.strip()
+    return out
+
+
+def make_plan(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """Scan the project and plan: shared by ``plan`` and ``migrate``."""
+    from pathlib import Path
+
+    from ssot.migrate.plan import DEFAULT_BATCH_SIZE, PlanOptions, build_plan
+    from ssot.scanner.engine import scan
+
+    cfg = project_config(args)
+    with progress_bar("scanning", not getattr(args, "no_progress", False)) as progress:
+        result = scan(config=cfg, use_cache=not args.no_cache, progress=progress)
+    options = PlanOptions(
+        families=args.families, phase=args.phase,
+        batch_size=args.batch_size if args.batch_size is not None else DEFAULT_BATCH_SIZE,
+        include_backups=args.include_backups, remove_commented=args.remove_commented,
+        merge_supersets=args.merge_supersets, maps=parse_maps(args.maps), force_map=args.force_map,
+    )
+    root = Path(cfg.root)
+    return cfg, result, build_plan(result, cfg, options, lambda rel: (root / rel).read_bytes())
+
+
+def run(args: argparse.Namespace) -> int:
+    from ssot.migrate.render import plan_to_dict, plan_to_markdown
+
+    _cfg, _scan, plan = make_plan(args)
+    if args.format == "json":
+        text = json.dumps(plan_to_dict(plan), indent=2) + "\n"
+    else:
+        text = plan_to_markdown(plan)
+    write_output(args.output or "-", text)
+    return OK

@@ -1,0 +1,575 @@
+"""The remediation plan: pure functions from a scan and a configuration to a :class:`Plan`.
+
+For each family it decides where the canonical definitions go, which one each
+equivalence class becomes and under which name, which copies migrate and
+which cannot (and why), and splits the work into phases and batches.  Nothing
+here writes a file: ``ssot plan`` renders a Plan, ``ssot migrate`` executes
+one (:mod:`ssot.migrate.execute`).
+
+Reasons a copy cannot migrate (``Blocked.reason``):
+
+``backup``              under a backup folder (left alone unless ``--include-backups``)
+``holds-tests``         a real test class: removing copies would drop its tests
+``swallowed-tests``     a helper whose methods hide test functions (left to ``ssot fix``)
+``inside-test-trap``    nested inside such a helper
+``local-dependency``    uses a name its own file defines (or its enclosing function binds),
+                        which the canonical module cannot import
+``unresolved-name``     uses a name bound by nothing visible (star import, injected global)
+``name-clash``          its file (or the target ``conftest.py``) binds the name to something else
+``incompatible-variant`` mapped (``--map``) onto a class that cannot serve it, without ``--force-map``
+``nested-fixture``      a fixture defined inside a function cannot move to a conftest
+``renamed-fixture``     a fixture copy under another name is another fixture for pytest
+``not-found``           the file no longer holds the copy where the scan saw it
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pathspec
+
+from ssot.config import Config
+from ssot.errors import SsotError
+from ssot.migrate.naming import class_names, module_name
+from ssot.model import CommentedCopy, Definition, EquivalenceClass, Family, ScanResult
+from ssot.rewrite.names import (
+    ModuleBindings,
+    bound_names,
+    find_def,
+    free_names,
+    module_bindings,
+    swallowed_tests,
+)
+
+PLAN_SCHEMA_VERSION = 1
+DEFAULT_BATCH_SIZE = 50
+DEFAULT_PHASE = "all"
+OTHER_PHASE = "other"
+
+Reader = Callable[[str], bytes]
+
+
+class PlanError(SsotError):
+    """The plan cannot be made as asked (unknown family, phase or class id)."""
+
+
+@dataclass(slots=True)
+class PlanOptions:
+    families: list[str] | None = None  # ids or names; None = every family that can migrate
+    phase: str | None = None
+    batch_size: int = DEFAULT_BATCH_SIZE
+    include_backups: bool = False
+    remove_commented: bool = False
+    merge_supersets: bool = False
+    maps: dict[str, str] = field(default_factory=dict)  # class id -> class id that serves it
+    force_map: bool = False
+
+
+@dataclass(slots=True)
+class Target:
+    """One canonical definition: where it lives and which copies it replaces."""
+
+    class_id: str
+    family_id: str
+    name: str
+    kind: str
+    path: str  # the canonical module, or the conftest.py a fixture moves to
+    module: str  # dotted import path ("" for a conftest)
+    source: Definition  # the copy whose real source becomes the canonical one
+    serves: list[str]  # class ids it replaces (its own first)
+    imports: list[str] = field(default_factory=list)
+    future_annotations: bool = False
+    not_a_test: bool = False
+    present: bool = False  # already in the canonical module (an earlier migration)
+    forced: list[str] = field(default_factory=list)  # class ids mapped onto it against its differences
+
+
+@dataclass(slots=True)
+class Step:
+    """One copy that migrates."""
+
+    definition: Definition
+    class_id: str
+    target: Target
+    action: str  # import | local-import | remove
+    local_name: str
+    phase: str = DEFAULT_PHASE
+    batch: int = 0
+
+    @property
+    def statement(self) -> str:
+        if self.action == "remove":
+            return f"moved to {self.target.path}"
+        alias = f" as {self.local_name}" if self.local_name != self.target.name else ""
+        return f"from {self.target.module} import {self.target.name}{alias}"
+
+
+@dataclass(slots=True)
+class Blocked:
+    definition: Definition
+    class_id: str
+    reason: str
+    detail: str
+
+
+@dataclass(slots=True)
+class FamilyPlan:
+    id: str
+    name: str
+    kind: str
+    module_path: str  # canonical module file ("" for fixtures)
+    module: str
+    targets: list[Target]
+    steps: list[Step]
+    blocked: list[Blocked]
+    commented: list[CommentedCopy]  # commented-out copies to delete
+    look_alikes: list[Definition]
+    note: str = ""
+
+    @property
+    def can_migrate(self) -> bool:
+        return bool(self.steps)
+
+    @property
+    def consolidated(self) -> bool:
+        """Nothing left to do: every live copy already comes from the canonical module."""
+        return not self.steps and any(t.present for t in self.targets) and not any(
+            b.reason not in ("backup",) for b in self.blocked
+        )
+
+
+@dataclass(slots=True)
+class Batch:
+    number: int
+    phase: str
+    files: list[str]  # the copies' files, in order
+    steps: list[Step]
+    commented: list[CommentedCopy]
+
+    @property
+    def label(self) -> str:
+        return f"{self.phase} #{self.number}"
+
+
+@dataclass(slots=True)
+class Effect:
+    lines_removed: int = 0  # definition and commented-out lines deleted from copies' files
+    lines_added: int = 0  # imports added + canonical definitions written
+    warnings_removed: int = 0  # PytestCollectionWarnings of Test* helpers that go away
+    files_touched: int = 0
+
+    @property
+    def net_lines_removed(self) -> int:
+        return self.lines_removed - self.lines_added
+
+
+@dataclass(slots=True)
+class Plan:
+    root: str
+    canonical_package: str
+    families: list[FamilyPlan]
+    phases: list[str]
+    batches: list[Batch]
+    effect: Effect
+    hashes: dict[str, str]  # sha256 of every file the plan read, as it read it
+    options: PlanOptions
+    schema_version: int = PLAN_SCHEMA_VERSION
+
+    @property
+    def steps(self) -> list[Step]:
+        return [s for b in self.batches for s in b.steps]
+
+    def targets(self) -> list[Target]:
+        return [t for f in self.families for t in f.targets]
+
+
+# ------------------------------------------------------------------ analysis
+
+
+@dataclass(slots=True)
+class _FileInfo:
+    tree: ast.Module | None
+    bindings: ModuleBindings | None
+    error: str | None = None
+
+
+class _Files:
+    """Reads and analyses each file once (ast only: fast)."""
+
+    def __init__(self, read: Reader) -> None:
+        self.read = read
+        self.hashes: dict[str, str] = {}
+        self._info: dict[str, _FileInfo] = {}
+
+    def exists(self, rel: str) -> bool:
+        return self.get(rel).error != "missing"
+
+    def get(self, rel: str) -> _FileInfo:
+        info = self._info.get(rel)
+        if info is None:
+            try:
+                data = self.read(rel)
+            except FileNotFoundError:
+                info = _FileInfo(None, None, "missing")
+            except OSError as exc:
+                info = _FileInfo(None, None, f"unreadable: {exc.strerror or exc}")
+            else:
+                self.hashes[rel] = hashlib.sha256(data).hexdigest()
+                try:
+                    tree = ast.parse(data)
+                except (SyntaxError, ValueError) as exc:
+                    info = _FileInfo(None, None, f"does not parse: {exc}")
+                else:
+                    info = _FileInfo(tree, module_bindings(tree, rel))
+            self._info[rel] = info
+        return info
+
+
+@dataclass(slots=True)
+class _Analysis:
+    reason: str | None = None
+    detail: str = ""
+    imports: list[str] = field(default_factory=list)
+    future: bool = False
+
+
+def _analyse(d: Definition, files: _Files) -> _Analysis:
+    """Can this copy's code stand in a module of its own, and what does it import?"""
+    info = files.get(d.path)
+    if info.tree is None or info.bindings is None:
+        return _Analysis("not-found", f"{d.path}: {info.error}")
+    found = find_def(info.tree, d.line, d.name)
+    if found is None:
+        return _Analysis("not-found", f"no {d.name} at {d.location} any more: rescan")
+    node, chain = found
+    direct_tests = sum(
+        1 for n in getattr(node, "body", []) if isinstance(node, ast.ClassDef)
+        and isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name.startswith("test")
+    )
+    if d.test_methods or direct_tests:
+        n = d.test_methods or direct_tests
+        return _Analysis("holds-tests", f"a test class with {n} test(s): removing this copy would drop them")
+    hidden = swallowed_tests(node)
+    if hidden:
+        return _Analysis("swallowed-tests",
+                         f"{hidden} test function(s) sit inside its methods and never run; `ssot fix` first")
+    for outer in chain:
+        if swallowed_tests(outer):
+            return _Analysis("inside-test-trap",
+                             f"nested in {outer.name}, which swallowed tests; `ssot fix` first")
+    if d.kind == "fixture" and chain:
+        return _Analysis("nested-fixture", "a fixture defined inside a function cannot move to a conftest.py")
+    enclosing: set[str] = set()
+    for outer in chain:
+        if isinstance(outer, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            enclosing |= bound_names(outer)
+    b = info.bindings
+    imports: list[str] = []
+    for name in sorted(free_names(node)):
+        if name in enclosing:
+            return _Analysis("local-dependency", f"uses {name!r}, a local name of the function around it")
+        if name in b.imports:
+            imports.append(b.imports[name].statement)
+        elif name in b.others:
+            return _Analysis("local-dependency",
+                             f"uses {name!r}, defined at line {b.others[name][0]} of its own file")
+        elif b.star_import:
+            return _Analysis("unresolved-name", f"uses {name!r}, which only a star import can provide")
+        else:
+            return _Analysis("unresolved-name", f"uses {name!r}, which nothing in its file binds")
+    return _Analysis(None, "", imports, b.future_annotations)
+
+
+def _clash(d: Definition, files: _Files) -> str | None:
+    """Another module-level binding of the copy's name in its own file."""
+    if d.nested:
+        return None
+    b = files.get(d.path).bindings
+    if b is None:
+        return None
+    lines = [ln for ln in b.others.get(d.name, []) if ln != d.line]
+    if lines:
+        return f"{d.path} also binds {d.name!r} at line {lines[0]}"
+    if d.name in b.imports:
+        return f"{d.path} also imports {d.name!r} (line {b.imports[d.name].line})"
+    return None
+
+
+# ------------------------------------------------------------------ planning
+
+
+def _select(scan: ScanResult, keys: list[str] | None) -> list[Family]:
+    if not keys:
+        return list(scan.families)
+    out: list[Family] = []
+    for key in keys:
+        fam = scan.family(key)
+        if fam is None:
+            named = [f.id for f in scan.families if f.name == key]
+            hint = f"; it names several families: {', '.join(named)}" if len(named) > 1 else ""
+            known = ", ".join(f.id for f in scan.families[:15])
+            more = " ..." if len(scan.families) > 15 else ""
+            raise PlanError(f"no family {key!r}{hint}; families: {known}{more}")
+        if fam not in out:
+            out.append(fam)
+    return out
+
+
+def _common_dir(paths: list[str]) -> str:
+    dirs = [posixpath.dirname(p) for p in paths]
+    common = posixpath.commonpath(dirs) if dirs else ""
+    return "" if common == "." else common
+
+
+def _serving(fam: Family, options: PlanOptions) -> dict[str, str]:
+    """Class id -> the class id whose canonical definition serves it."""
+    ids = {c.id for c in fam.classes}
+    out = {c.id: c.id for c in fam.classes}
+    if options.merge_supersets:
+        for small in fam.classes:
+            bigs = [c for c in fam.classes if small.id in c.superset_of]
+            if bigs:
+                # the largest superset that is not itself served by another
+                best = max(bigs, key=lambda c: (len(c.superset_of), len(c.members)))
+                out[small.id] = best.id
+    for src, dst in options.maps.items():
+        if src in ids or dst in ids:
+            if src not in ids or dst not in ids:
+                raise PlanError(f"--map {src}={dst}: both must be classes of family {fam.id} "
+                                f"({', '.join(sorted(ids))})")
+            out[src] = dst
+    # follow chains (A->B->C) to their end
+    for k in list(out):
+        seen = {k}
+        while out[out[k]] != out[k] and out[k] not in seen:
+            seen.add(out[k])
+            out[k] = out[out[k]]
+    return out
+
+
+def _compatible(fam: Family, src: str, dst: str) -> bool:
+    if src == dst:
+        return True
+    by_id = {c.id: c for c in fam.classes}
+    return src in by_id[dst].superset_of or by_id[src].fingerprint == by_id[dst].fingerprint
+
+
+def plan_family(fam: Family, config: Config, options: PlanOptions, files: _Files) -> FamilyPlan:
+    pkg = config.canonical_package.strip("/")
+    mod_name = module_name(fam)
+    is_fixture = fam.kind == "fixture"
+    module_path = "" if is_fixture else f"{pkg}/{mod_name}.py"
+    dotted = "" if is_fixture else f"{pkg.replace('/', '.')}.{mod_name}"
+    serving = _serving(fam, options)
+    by_id = {c.id: c for c in fam.classes}
+
+    blocked: list[Blocked] = []
+    ok: dict[str, list[tuple[Definition, _Analysis]]] = {c.id: [] for c in fam.classes}
+    present: dict[str, Definition] = {}
+    sources: dict[str, tuple[Definition, _Analysis]] = {}
+    for cls in fam.classes:
+        for d in sorted(cls.members, key=lambda m: (m.in_backup, m.nested, m.path, m.line)):
+            if module_path and d.path == module_path:
+                present[cls.id] = d
+                continue
+            a = _analyse(d, files)
+            if a.reason is None and cls.id not in sources:
+                sources[cls.id] = (d, a)
+            if d.in_backup and not options.include_backups:
+                blocked.append(Blocked(d, cls.id, "backup",
+                                       "under a backup folder; --include-backups to migrate"))
+                continue
+            if a.reason is not None:
+                blocked.append(Blocked(d, cls.id, a.reason, a.detail))
+                continue
+            dst = serving[cls.id]
+            if not _compatible(fam, cls.id, dst) and not options.force_map:
+                why = "; ".join(cls.differences) or "its code differs"
+                blocked.append(Blocked(d, cls.id, "incompatible-variant",
+                                       f"{dst} cannot serve {cls.id} ({why}); --force-map to map it anyway"))
+                continue
+            clash = _clash(d, files)
+            if clash:
+                blocked.append(Blocked(d, cls.id, "name-clash", clash))
+                continue
+            if is_fixture and d.name != fam.name:
+                blocked.append(Blocked(d, cls.id, "renamed-fixture",
+                                       f"named {d.name!r}: pytest knows fixtures by name, so it stays"))
+                continue
+            ok[cls.id].append((d, a))
+
+    # a fixture class whose members cannot all share one conftest keeps the unmovable ones
+    names = class_names(fam, config.names, {cid: d.name for cid, d in present.items()})
+    targets: dict[str, Target] = {}
+    steps: list[Step] = []
+    needed = {serving[cid] for cid, members in ok.items() if members}
+    for cid in [c.id for c in fam.classes if c.id in needed]:
+        cls = by_id[cid]
+        src = present.get(cid)
+        if src is None and cid not in sources:
+            for d, _a in ok.get(cid, []):
+                blocked.append(Blocked(d, cid, "local-dependency", "no copy of its class can stand alone"))
+            continue
+        if is_fixture:
+            members = [d for c, ms in ok.items() if serving[c] == cid for d, _ in ms]
+            base = _common_dir([d.path for d in members])
+            path = f"{base}/conftest.py" if base else "conftest.py"
+        else:
+            path = module_path
+        source, analysis = (src, _Analysis()) if src is not None else sources[cid]
+        local_names = {d.name for c, ms in ok.items() if serving[c] == cid for d, _ in ms}
+        targets[cid] = Target(
+            class_id=cid, family_id=fam.id, name=fam.name if is_fixture else names[cid], kind=fam.kind,
+            path=path, module=dotted, source=source,
+            serves=[cid, *sorted(c for c in ok if serving[c] == cid and c != cid)],
+            imports=analysis.imports, future_annotations=analysis.future,
+            not_a_test=fam.kind == "class" and any(n.startswith("Test") for n in {names[cid], *local_names}),
+            present=src is not None,
+            forced=[c for c in ok if serving[c] == cid and c != cid and not _compatible(fam, c, cid)],
+        )
+        del cls
+    # fixtures: two classes must not land in one conftest under one name; and a conftest
+    # that already binds the name to something else is a clash
+    if is_fixture:
+        seen_paths: dict[str, str] = {}
+        for cid, t in list(targets.items()):
+            reason = None
+            if t.path in seen_paths:
+                reason = f"{t.path} already receives {seen_paths[t.path]} under the name {t.name!r}"
+            else:
+                info = files.get(t.path)
+                if info.bindings is not None and info.bindings.binds(t.name):
+                    existing = [m for m in fam.members if m.path == t.path and m.name == t.name]
+                    if existing and existing[0].fingerprint == by_id[cid].fingerprint:
+                        t.present = True
+                    else:
+                        reason = f"{t.path} already binds {t.name!r} to something else"
+            if reason:
+                for c in t.serves:
+                    for d, _ in ok.get(c, []):
+                        blocked.append(Blocked(d, c, "name-clash", reason))
+                    ok[c] = []
+                del targets[cid]
+            else:
+                seen_paths[t.path] = cid
+    for cid, members in ok.items():
+        t = targets.get(serving[cid])
+        if t is None:
+            continue
+        for d, _ in members:
+            if is_fixture:
+                if d.path == t.path:
+                    continue  # it is the conftest copy itself
+                action = "remove"
+            else:
+                action = "local-import" if d.nested else "import"
+            steps.append(Step(d, cid, t, action, d.name))
+
+    commented: list[CommentedCopy] = []
+    if options.remove_commented and steps:
+        commented = [c for c in fam.commented if options.include_backups or not c.in_backup]
+    note = ""
+    if not steps:
+        if present and not [b for b in blocked if b.reason != "backup"]:
+            note = "already consolidated: nothing to migrate"
+        elif blocked:
+            reasons = sorted({b.reason for b in blocked})
+            note = f"nothing can migrate ({', '.join(reasons)})"
+        else:
+            note = "nothing to migrate"
+    return FamilyPlan(
+        id=fam.id, name=fam.name, kind=fam.kind, module_path=module_path, module=dotted,
+        targets=list(targets.values()), steps=steps, blocked=blocked, commented=commented,
+        look_alikes=list(fam.look_alikes), note=note,
+    )
+
+
+def _phase_of(config: Config) -> tuple[list[str], Callable[[str], str]]:
+    if not config.phases:
+        return [DEFAULT_PHASE], lambda _p: DEFAULT_PHASE
+    specs = [(name, pathspec.PathSpec.from_lines("gitwildmatch", globs))
+             for name, globs in config.phases.items()]
+    order = [name for name, _ in specs] + [OTHER_PHASE]
+
+    def phase(path: str) -> str:
+        for name, spec in specs:
+            if spec.match_file(path):
+                return name
+        return OTHER_PHASE
+
+    return order, phase
+
+
+def build_plan(scan: ScanResult, config: Config, options: PlanOptions, read: Reader) -> Plan:
+    """Plan the migration of the selected families (all by default, largest first)."""
+    if options.batch_size < 1:
+        raise PlanError("--batch-size must be at least 1")
+    families = _select(scan, options.families)
+    files = _Files(read)
+    plans = [plan_family(f, config, options, files) for f in families]
+    order, phase_of = _phase_of(config)
+    if options.phase is not None and options.phase not in order:
+        raise PlanError(f"no phase {options.phase!r}; phases: {', '.join(order)} (see [tool.ssot.phases])")
+
+    by_file: dict[str, list[Step]] = {}
+    for fp in plans:
+        for s in fp.steps:
+            s.phase = phase_of(s.definition.path)
+            by_file.setdefault(s.definition.path, []).append(s)
+    comments_by_file: dict[str, list[CommentedCopy]] = {}
+    for fp in plans:
+        for c in fp.commented:
+            comments_by_file.setdefault(c.path, []).append(c)
+    all_files = sorted(set(by_file) | set(comments_by_file))
+    batches: list[Batch] = []
+    phases_used: list[str] = []
+    for phase in order:
+        if options.phase is not None and phase != options.phase:
+            continue
+        in_phase = [f for f in all_files if phase_of(f) == phase]
+        if not in_phase:
+            continue
+        phases_used.append(phase)
+        for k in range(0, len(in_phase), options.batch_size):
+            chunk = in_phase[k:k + options.batch_size]
+            number = len(batches) + 1
+            steps = [s for f in chunk for s in by_file.get(f, [])]
+            for s in steps:
+                s.batch = number
+            batches.append(Batch(number, phase, chunk, steps,
+                                 [c for f in chunk for c in comments_by_file.get(f, [])]))
+    if options.phase is not None:  # steps outside the phase are not part of this run
+        for fp in plans:
+            fp.steps = [s for s in fp.steps if s.batch]
+    effect = _effect(plans, batches)
+    return Plan(
+        root=str(config.root), canonical_package=config.canonical_package.strip("/"), families=plans,
+        phases=phases_used or order, batches=batches, effect=effect, hashes=files.hashes, options=options,
+    )
+
+
+def _effect(plans: list[FamilyPlan], batches: list[Batch]) -> Effect:
+    e = Effect()
+    steps = [s for b in batches for s in b.steps]
+    e.lines_removed = sum(s.definition.size for s in steps) + sum(
+        c.end_line - c.line + 1 for b in batches for c in b.commented
+    )
+    imports = {(s.definition.path, s.statement) for s in steps if s.action != "remove"}
+    used_targets = {id(s.target): s.target for s in steps}
+    e.lines_added = len(imports) + sum(t.source.size + 2 for t in used_targets.values() if not t.present)
+    e.warnings_removed = sum(
+        1 for s in steps
+        if s.definition.kind == "class" and s.definition.collected and not s.definition.nested
+        and s.definition.name.startswith("Test") and s.definition.has_init
+    )
+    touched = {f for b in batches for f in b.files} | {t.path for t in used_targets.values() if not t.present}
+    e.files_touched = len(touched)
+    return e
+
+
+def equivalence_class(fam: Family, class_id: str) -> EquivalenceClass | None:
+    return next((c for c in fam.classes if c.id == class_id), None)
