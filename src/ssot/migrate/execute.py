@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import multiprocessing
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +30,7 @@ from ssot.migrate.plan import Batch, Plan, Step, Target
 from ssot.migrate.validate import Validator
 from ssot.pytest_config import load_pytest_config
 from ssot.rewrite.canonical import CanonicalDef, build_module, extract_definition
-from ssot.rewrite.member_file import CopyEdit, RewriteError, rewrite_file
+from ssot.rewrite.member_file import CopyEdit, FileRewrite, RewriteError, rewrite_file
 
 MODULE_DOC = (
     "Canonical {name}: the single source of truth for every copy ssot consolidated.\n\n"
@@ -88,6 +91,18 @@ class RunResult:
         return sum(b.warnings_removed for b in self.batches if b.status in ("ok", "dry_run"))
 
 
+_Job = tuple[str, bytes, list[CopyEdit], "list[tuple[int, int]] | None", str]
+PARALLEL_MIN_FILES = 24  # below this, starting worker processes costs more than it saves
+
+
+def _rewrite_job(job: _Job) -> FileRewrite | str:
+    rel, data, edits, spans, anchor = job
+    try:
+        return rewrite_file(data, edits, rel, commented_spans=spans, anchor_module=anchor)
+    except RewriteError as exc:
+        return str(exc)
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -136,6 +151,7 @@ class Executor:
         self._nodes: dict[int, cst.BaseStatement] = {}
         self._collects = load_pytest_config(self.root).collects
         self.result = RunResult(None)
+        self._pool: ProcessPoolExecutor | None = None
 
     # ------------------------------------------------------------ preparation
 
@@ -194,22 +210,22 @@ class Executor:
             spans_by_file.setdefault(c.path, []).append((c.line, c.end_line))
         anchor = self.plan.canonical_package.replace("/", ".")
         applied: list[Step] = []
+        jobs: list[_Job] = []
         for rel in batch.files:
             data = self.tree.read(rel)
             if data is None or sha256(data) != self.plan.hashes.get(rel):
                 br.skipped.append(f"{rel}: changed since the plan was made; left untouched")
                 continue
-            steps = steps_by_file.get(rel, [])
             edits = [
                 CopyEdit(s.definition.qualname, s.definition.name, s.definition.line,
                          s.action, s.target.module, s.target.name)  # type: ignore[arg-type]
-                for s in steps
+                for s in steps_by_file.get(rel, [])
             ]
-            try:
-                out = rewrite_file(data, edits, rel, commented_spans=spans_by_file.get(rel),
-                                   anchor_module=anchor)
-            except RewriteError as exc:
-                br.skipped.append(str(exc))
+            jobs.append((rel, data, edits, spans_by_file.get(rel), anchor))
+        for (rel, data, *_rest), out in zip(jobs, self._rewrite_all(jobs), strict=True):
+            steps = steps_by_file.get(rel, [])
+            if isinstance(out, str):
+                br.skipped.append(out)
                 continue
             if out.new != data:
                 writes.append((rel, out.new, sha256(data)))
@@ -235,6 +251,17 @@ class Executor:
                     if self.tree.read(init) is None and not any(w[0] == init for w in front):
                         front.append((init, b"", ABSENT))
         return front + writes
+
+    def _rewrite_all(self, jobs: list[_Job]) -> list[FileRewrite | str]:
+        """Rewrite the files of a batch, on every core when there are enough of them."""
+        if len(jobs) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
+            return [_rewrite_job(j) for j in jobs]
+        if self._pool is None:
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            self._pool = ProcessPoolExecutor(max_workers=min(os.cpu_count() or 2, 8), mp_context=ctx)
+        chunk = max(1, len(jobs) // ((os.cpu_count() or 2) * 4))
+        return list(self._pool.map(_rewrite_job, jobs, chunksize=chunk))
 
     def _test_files(self, batch: Batch, written: list[str]) -> list[str]:
         files = [f for f in batch.files if self._collects(f)]
@@ -309,6 +336,8 @@ class Executor:
             raise
         finally:
             self.result.pytest_seconds = validator.pytest_seconds
+            if self._pool is not None:
+                self._pool.shutdown()
         if journal is not None:
             journal.finish("complete" if self.result.ok else "failed")
         if opts.diff_dir is not None and self.result.diffs:

@@ -14,6 +14,7 @@ first one added.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 import libcst as cst
@@ -59,7 +60,9 @@ def has_from_import(body: Sequence[cst.BaseStatement], module: str, name: str, l
     return False
 
 
+@functools.lru_cache(maxsize=1024)
 def import_line(statement: str) -> cst.SimpleStatementLine:
+    """The parsed statement (nodes are immutable, so one parse serves every file)."""
     line = cst.parse_statement(statement + "\n")
     assert isinstance(line, cst.SimpleStatementLine)
     return line
@@ -93,8 +96,8 @@ def add_imports(body: Sequence[cst.BaseStatement], statements: Iterable[str],
     """
     stmts = list(body)
     new = [s for s in dict.fromkeys(statements)]
-    existing = {cst.Module(body=[s]).code.strip() for s in stmts if _is_import_line(s)}
-    new = [s for s in new if s not in existing]
+    existing = {_key(x) for s in stmts if _is_import_line(s) for x in s.body}  # type: ignore[attr-defined]
+    new = [s for s in new if _key(import_line(s).body[0]) not in existing]
     if not new:
         return stmts
     at, after_import = insertion_index(stmts)
@@ -166,3 +169,17 @@ def _bound(alias: cst.ImportAlias) -> str:
     if alias.asname is not None:
         return alias.asname.name.value  # type: ignore[union-attr]
     return dotted(alias.name).split(".")[0]
+
+
+def _alias_text(a: cst.ImportAlias) -> str:
+    return dotted(a.name) + (f" as {a.asname.name.value}" if a.asname else "")  # type: ignore[union-attr]
+
+
+def _key(x: cst.BaseSmallStatement) -> str:
+    """A normalised text of one import (formatting and comments ignored)."""
+    if isinstance(x, cst.Import):
+        return "import " + ", ".join(_alias_text(a) for a in x.names)
+    if isinstance(x, cst.ImportFrom):
+        names = "*" if isinstance(x.names, cst.ImportStar) else ", ".join(_alias_text(a) for a in x.names)
+        return f"from {_from_module(x)} import {names}"
+    return ""

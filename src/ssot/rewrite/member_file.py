@@ -104,8 +104,7 @@ def rewrite_file(data: bytes, edits: list[CopyEdit], rel_path: str, *,
         module = cst.parse_module(data2)
     except cst.ParserSyntaxError as exc:
         raise RewriteError(f"{rel_path}: cannot parse it: {exc.message} (line {exc.raw_line})") from None
-    text = module.code
-    tree = ast.parse(text)
+    tree = ast.parse(data2)
     removed_spans: list[tuple[int, int]] = []
     removed_free: set[str] = set()
     located: list[tuple[CopyEdit, int]] = []
