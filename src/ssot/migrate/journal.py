@@ -1,0 +1,563 @@
+"""The crash-safe journal every change ssot makes to a tree goes through.
+
+A run (``Journal.begin``) gets a unique, sortable id and a folder
+``<root>/.ssot/runs/<id>/``.  Before a file is touched its original bytes go to
+a content-addressed blob (written atomically) and a log line records them
+(fsynced); the write itself is announced in the log, done through a temporary
+file in the same folder (fsync, ``os.replace``, fsync of the folder) and then
+logged as done.  So whenever the process dies, even by SIGKILL, the journal
+knows every file that may have changed and what it held before:
+:func:`rollback` puts each back byte for byte, deletes the files the run
+created, and refuses (naming it) to overwrite a file someone edited after the
+run wrote it, unless forced.  Layout and format: :mod:`ssot.migrate.runlog` and
+docs/journal.md.
+
+Usage by ``ssot migrate``::
+
+    journal = Journal.begin(root, "migrate", meta={"families": [...]})
+    journal.begin_batch(1, "fixtures", files)
+    journal.write("tests/test_a.py", new_bytes, expected_sha256=planned_hash)
+    journal.end_batch(1, "ok")          # or: journal.rollback_batch(1); end_batch(1, "rolled_back")
+    journal.finish("complete")
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+from types import TracebackType
+from typing import Any, TextIO
+
+from ssot import __version__
+from ssot.errors import SsotError
+from ssot.migrate.atomic import (
+    FileState,
+    UnsafeFileError,
+    fsync_dir,
+    read_state,
+    remove_quietly,
+    sha256_bytes,
+    write_new,
+)
+from ssot.migrate.restore import (
+    Conflict,
+    RollbackRefused,
+    RollbackResult,
+    RollbackUsageError,
+    apply,
+    conflicts,
+    plan_only,
+    refuse,
+    select,
+)
+from ssot.migrate.runlog import (
+    BLOBS,
+    FINISHED,
+    HEADER,
+    LOCK,
+    LOG,
+    STATE_DIR,
+    JournalError,
+    Lock,
+    LogWriter,
+    RunInfo,
+    RunNotFoundError,
+    ensure_state_dir,
+    find_root,
+    interrupted_runs,
+    leftovers,
+    list_runs,
+    load_run,
+    new_run_id,
+    now_iso,
+    resolve_run_dir,
+    root_lock,
+    run_state,
+    tmp_rel,
+    write_json_atomic,
+)
+from ssot.migrate.testhooks import KillHook
+
+__all__ = [
+    "ABSENT",
+    "Conflict",
+    "FileChangedError",
+    "InterruptedRunError",
+    "Journal",
+    "JournalError",
+    "RollbackRefused",
+    "RollbackResult",
+    "RollbackUsageError",
+    "RunInProgressError",
+    "RunInfo",
+    "RunNotFoundError",
+    "UnsafeFileError",
+    "UnsafePathError",
+    "default_run",
+    "dismiss",
+    "find_root",
+    "interrupted_runs",
+    "list_runs",
+    "normalize_rel",
+    "rollback",
+    "sha256_bytes",
+    "state_root",
+    "warn_if_interrupted",
+]
+
+ABSENT = "absent"  # expected_sha256 meaning "the file must not exist yet"
+BATCH_STATUSES = ("ok", "rolled_back", "failed")
+FINISH_STATUSES = ("complete", "failed", "rolled_back")
+
+
+class FileChangedError(SsotError):
+    """A file's content is not what the plan was made from: it is left untouched."""
+
+    def __init__(self, path: str, expected: str | None, actual: str | None) -> None:
+        self.path, self.expected, self.actual = path, expected, actual
+        if expected is None:
+            what = "it was absent when the plan was made and exists now"
+        elif actual is None:
+            what = "it was deleted since the plan was made"
+        else:
+            what = f"its content changed since the plan was made (sha256 {expected[:12]}… → {actual[:12]}…)"
+        super().__init__(f"{path}: {what}; it was not overwritten. Make the plan again (`ssot plan`).")
+
+
+class UnsafePathError(SsotError):
+    """A path outside the root, or inside ssot's own state folder."""
+
+
+class RunInProgressError(SsotError):
+    """Another ssot process is migrating this tree right now."""
+
+
+class InterruptedRunError(SsotError):
+    """An interrupted run left files changed: roll it back (or dismiss it) before a new run."""
+
+
+def normalize_rel(root: Path, rel: str | os.PathLike[str]) -> str:
+    """``rel`` as a clean POSIX path relative to ``root``; refuses anything outside it."""
+    raw = os.fspath(rel)
+    if os.sep != "/":  # pragma: no cover - Windows
+        raw = raw.replace(os.sep, "/")
+    p = PurePosixPath(raw)
+    if p.is_absolute():
+        try:
+            p = PurePosixPath(Path(raw).resolve().relative_to(Path(root).resolve()).as_posix())
+        except ValueError:
+            raise UnsafePathError(f"{raw} is outside the project root {root}") from None
+    parts = [part for part in p.parts if part not in ("", ".")]
+    if not parts or ".." in parts:
+        raise UnsafePathError(f"{raw!r} is not a file path inside the project root {root}")
+    if parts[0] == STATE_DIR:
+        raise UnsafePathError(f"{raw} is inside ssot's own state folder {STATE_DIR}/")
+    return "/".join(parts)
+
+
+class Journal:
+    """One run: records originals, writes atomically, can roll a batch back."""
+
+    def __init__(self, root: Path, run_dir: Path, lock: Lock, writer: LogWriter) -> None:
+        self.root = root
+        self.run_dir = run_dir
+        self.run_id = run_dir.name
+        self._lock = lock
+        self._writer = writer
+        self._batch: int | None = None
+        self._batches: set[int] = set()
+        self._recorded: set[tuple[int | None, str]] = set()
+        self._hook = KillHook()
+        self.status: str | None = None  # set by finish()
+
+    # ------------------------------------------------------------ lifecycle
+
+    @classmethod
+    def begin(
+        cls,
+        root: Path,
+        command: str,
+        *,
+        meta: dict[str, Any] | None = None,
+        allow_interrupted: bool = False,
+    ) -> Journal:
+        """Start a run.  Refuses while another run is live in this tree, or while an
+        interrupted run still has changed files (unless ``allow_interrupted``)."""
+        root = Path(root).resolve()
+        base = ensure_state_dir(root)
+        with root_lock(root):
+            for info in list_runs(root):
+                if info.state == "running":
+                    raise RunInProgressError(
+                        f"run {info.id} (`ssot {info.command}`, pid {info.pid}) is changing this tree "
+                        "right now; wait for it to finish"
+                    )
+                if info.state == "interrupted" and info.pending and not allow_interrupted:
+                    raise InterruptedRunError(
+                        f"run {info.id} (`ssot {info.command}`) was interrupted and left "
+                        f"{len(info.changed)} file(s) changed; run `ssot rollback` to restore them, "
+                        f"or `ssot runs --dismiss {info.id}` to keep them"
+                    )
+            when = datetime.now(timezone.utc)
+            while True:
+                run_dir = base / new_run_id(when)
+                try:
+                    run_dir.mkdir()
+                    break
+                except FileExistsError:
+                    continue
+            fsync_dir(base)
+            lock = Lock.try_acquire(run_dir / LOCK)
+            assert lock is not None  # a folder just made: nobody else holds its lock
+            header = {
+                "format": 1,
+                "id": run_dir.name,
+                "started": when.isoformat(timespec="milliseconds"),
+                "command": command,
+                "meta": meta or {},
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "argv": sys.argv,
+                "ssot": __version__,
+                "root": str(root),
+            }
+            write_json_atomic(run_dir / HEADER, header)
+            (run_dir / BLOBS).mkdir()
+            fsync_dir(run_dir)
+            writer = LogWriter(run_dir / LOG)
+        return cls(root, run_dir, lock, writer)
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.status is None:
+            self.finish("failed" if exc_type else "complete")
+
+    def finish(self, status: str) -> None:
+        """End the run: "complete" | "failed" | "rolled_back".  Idempotent."""
+        if status not in FINISH_STATUSES:
+            raise ValueError(f"finish status must be one of {FINISH_STATUSES}, not {status!r}")
+        if self.status is not None:
+            return
+        if self._batch is not None:
+            self.end_batch(self._batch, "ok" if status == "complete" else "failed")
+        self._writer.append({"op": "finish", "status": status, "at": now_iso()})
+        write_json_atomic(self.run_dir / FINISHED, {"status": status, "at": now_iso()})
+        self.status = status
+        self._writer.close()
+        self._lock.release()
+
+    # ------------------------------------------------------------ batches
+
+    def begin_batch(self, number: int, label: str, files: list[str]) -> None:
+        self._check_open()
+        if self._batch is not None:
+            raise ValueError(f"batch {self._batch} is still open; end it before beginning batch {number}")
+        if number in self._batches:
+            raise ValueError(f"batch {number} was already used in run {self.run_id}")
+        self._writer.append({
+            "op": "batch",
+            "number": number,
+            "label": label,
+            "files": [normalize_rel(self.root, f) for f in files],
+            "at": now_iso(),
+        })
+        self._batch = number
+        self._batches.add(number)
+
+    def end_batch(self, number: int, status: str) -> None:
+        """Close batch ``number``: "ok" | "rolled_back" | "failed"."""
+        self._check_open()
+        if status not in BATCH_STATUSES:
+            raise ValueError(f"batch status must be one of {BATCH_STATUSES}, not {status!r}")
+        if number != self._batch:
+            raise ValueError(f"batch {number} is not the open batch ({self._batch})")
+        self._writer.append({"op": "end_batch", "number": number, "status": status, "at": now_iso()})
+        self._batch = None
+
+    def rollback_batch(self, number: int, *, force: bool = False) -> list[str]:
+        """Restore the files batch ``number`` changed, now; returns the files put back.
+
+        Each goes back to its bytes from just before the batch first touched it.
+        Refuses (:class:`RollbackRefused`) if a file was edited meanwhile, unless ``force``.
+        """
+        self._check_open()
+        log = load_run(self.run_dir)
+        items = select(log, batch=number)
+        found = conflicts(self.root, log, items)
+        if found and not force:
+            raise refuse(log, found)
+        result = RollbackResult(self.run_id, "batch", number)
+        apply(self.root, log, items, self._writer, result,
+              forced={c.path for c in found}, batch=number, hook=self._hook)
+        return result.changed
+
+    # ------------------------------------------------------------ files
+
+    def record(self, rel: str) -> None:
+        """Store the file's current bytes (or its absence) before it is touched.
+
+        Idempotent within a batch (and within the run outside batches); each
+        batch records again so that one batch can be rolled back on its own.
+        """
+        self._check_open()
+        rel = normalize_rel(self.root, rel)
+        self._record(rel, read_state(self.root / rel, rel))
+
+    def write(self, rel: str, data: bytes, *, expected_sha256: str | None = None) -> None:
+        """Replace (or create) ``rel`` with ``data`` atomically, journaled.
+
+        ``expected_sha256``: the hash the plan saw (or :data:`ABSENT`); if the file
+        now holds something else, :class:`FileChangedError` and nothing is written.
+        """
+        self._check_open()
+        rel = normalize_rel(self.root, rel)
+        path = self.root / rel
+        state = read_state(path, rel)
+        _check_expected(rel, state, expected_sha256)
+        if state.data == data:
+            return  # nothing would change: nothing to journal
+        self._record(rel, state)
+        self._ensure_parents(rel)
+        sha = sha256_bytes(data)
+        tmp_name = tmp_rel(rel, f"{self.run_id}-{self._writer.count}")
+        self._writer.append(
+            {"op": "write", "path": rel, "batch": self._batch, "sha256": sha, "tmp": tmp_name}
+        )
+        self._hook("intent")
+        tmp = self.root / tmp_name
+        try:
+            write_new(tmp, data, state.mode)
+            self._hook("tmp")
+            os.replace(tmp, path)
+        except OSError as exc:
+            remove_quietly(tmp)
+            raise JournalError(f"cannot write {rel}: {exc.strerror or exc}") from exc
+        self._hook("replace")
+        fsync_dir(path.parent)
+        self._writer.append({"op": "done", "path": rel, "sha256": sha})
+        self._hook("write")
+
+    def delete(self, rel: str, *, expected_sha256: str | None = None) -> None:
+        """Remove ``rel``, journaled (its bytes are kept for rollback).  Absent: nothing to do."""
+        self._check_open()
+        rel = normalize_rel(self.root, rel)
+        path = self.root / rel
+        state = read_state(path, rel)
+        _check_expected(rel, state, expected_sha256)
+        if not state.exists:
+            return
+        self._record(rel, state)
+        self._writer.append({"op": "delete", "path": rel, "batch": self._batch})
+        self._hook("intent")
+        try:
+            os.unlink(path)
+        except OSError as exc:
+            raise JournalError(f"cannot delete {rel}: {exc.strerror or exc}") from exc
+        self._hook("replace")
+        fsync_dir(path.parent)
+        self._writer.append({"op": "done", "path": rel, "sha256": None})
+        self._hook("write")
+
+    # ------------------------------------------------------------ internals
+
+    def _check_open(self) -> None:
+        if self.status is not None:
+            raise ValueError(f"run {self.run_id} is finished ({self.status})")
+
+    def _record(self, rel: str, state: FileState) -> None:
+        key = (self._batch, rel)
+        if key in self._recorded:
+            return
+        sha = state.sha256
+        if state.data is not None:
+            assert sha is not None
+            blob = self.run_dir / BLOBS / sha
+            if not blob.exists():
+                tmp = blob.with_name(f"{sha}.tmp{self._writer.count}")
+                remove_quietly(tmp)
+                write_new(tmp, state.data)
+                self._hook("blob")
+                os.replace(tmp, blob)
+                fsync_dir(blob.parent)
+        self._writer.append(
+            {"op": "record", "path": rel, "batch": self._batch, "sha256": sha, "mode": state.mode}
+        )
+        self._recorded.add(key)
+        self._hook("record")
+
+    def _ensure_parents(self, rel: str) -> None:
+        """Create missing folders of ``rel``, each announced first so rollback removes it."""
+        folder = self.root
+        parts = rel.split("/")[:-1]
+        for i, part in enumerate(parts):
+            folder = folder / part
+            if folder.is_dir():
+                continue
+            sub = "/".join(parts[: i + 1])
+            if folder.exists() or folder.is_symlink():
+                raise UnsafeFileError(f"{sub} is not a folder, so {rel} cannot be written")
+            self._writer.append({"op": "mkdir", "path": sub, "batch": self._batch})
+            folder.mkdir()
+            fsync_dir(folder.parent)
+            self._hook("mkdir")
+
+
+def _check_expected(rel: str, state: FileState, expected: str | None) -> None:
+    if expected is None:
+        return
+    want = None if expected == ABSENT else expected
+    if state.sha256 != want:
+        raise FileChangedError(rel, want, state.sha256)
+
+
+# ---------------------------------------------------------------- runs
+
+
+def default_run(root: Path) -> RunInfo | None:
+    """The run ``ssot rollback`` picks: the latest interrupted one, else the latest with changes left."""
+    runs = [r for r in list_runs(root) if r.pending and r.state not in ("running", "dismissed")]
+    interrupted = [r for r in runs if r.state == "interrupted"]
+    return (interrupted or runs or [None])[-1]
+
+
+def rollback(
+    root: Path,
+    run_id: str | None = None,
+    *,
+    batch: int | None = None,
+    files: list[str] | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+    on_file: Any = None,
+) -> RollbackResult:
+    """Restore a run (default: :func:`default_run`), one batch of it, or chosen files of it.
+
+    All or nothing: if any selected file was edited after the run wrote it,
+    :class:`RollbackRefused` names each one and nothing is restored, unless ``force``.
+    Returns a result with ``scope == "none"`` when there is nothing to roll back.
+    ``files`` may be relative to ``root`` or absolute.
+    """
+    root = Path(root).resolve()
+    if run_id is None:
+        run = default_run(root)
+        if run is None:
+            return RollbackResult(None, "none", batch, dry_run=dry_run)
+        run_dir = run.run_dir
+    else:
+        run_dir = resolve_run_dir(root, run_id)
+    rels = None if files is None else [normalize_rel(root, f) for f in files]
+    lock = Lock.try_acquire(run_dir / LOCK)
+    if lock is None:
+        pid = load_run(run_dir).header.get("pid")
+        raise RollbackRefused(
+            f"run {run_dir.name} is still running (pid {pid}); let it finish or stop it, then roll back",
+            run_id=run_dir.name,
+        )
+    try:
+        log = load_run(run_dir)
+        items = select(log, batch=batch, files=rels)
+        scope = "files" if rels is not None else "batch" if batch is not None else "run"
+        result = RollbackResult(log.run_id, scope, batch, dry_run=dry_run)
+        found = conflicts(root, log, items)
+        if found and not force:
+            raise refuse(log, found)
+        forced = {c.path for c in found}
+        if dry_run:
+            plan_only(root, log, items, result)
+            result.forced = [i.path for i in items if i.path in forced]
+            result.state = run_state(log, live=False)
+            return result
+        writer = LogWriter(run_dir / LOG)
+        try:
+            apply(root, log, items, writer, result,
+                  forced=forced, batch=batch, hook=KillHook(), on_file=on_file)
+            log = load_run(run_dir)
+            if log.finish is None and not log.outstanding() and not leftovers(log):
+                # a dead run now fully undone: it is no longer "interrupted"
+                writer.append({"op": "finish", "status": "rolled_back", "at": now_iso()})
+                write_json_atomic(run_dir / FINISHED, {"status": "rolled_back", "at": now_iso()})
+                log = load_run(run_dir)
+        finally:
+            writer.close()
+        result.state = run_state(log, live=False)
+        return result
+    finally:
+        lock.release()
+
+
+def dismiss(root: Path, run_id: str) -> RunInfo:
+    """Keep a run's changes and stop warning about it (it is skipped by default rollback)."""
+    root = Path(root).resolve()
+    run_dir = resolve_run_dir(root, run_id)
+    lock = Lock.try_acquire(run_dir / LOCK)
+    if lock is None:
+        raise RollbackRefused(f"run {run_dir.name} is still running; it cannot be dismissed")
+    try:
+        writer = LogWriter(run_dir / LOG)
+        try:
+            writer.append({"op": "finish", "status": "dismissed", "at": now_iso()})
+        finally:
+            writer.close()
+        write_json_atomic(run_dir / FINISHED, {"status": "dismissed", "at": now_iso()})
+    finally:
+        lock.release()
+    return next(r for r in list_runs(root) if r.id == run_dir.name)
+
+
+def state_root(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The tree whose runs a command works on: ``--root``, else the nearest folder
+    at or above the current one holding ``.ssot/runs``, else the current folder."""
+    if explicit is not None:
+        root = Path(explicit)
+        if not root.is_dir():
+            raise SsotError(f"--root {explicit}: no such folder")
+        return root.resolve()
+    return find_root(Path.cwd()) or Path.cwd().resolve()
+
+
+def interrupted_message(run: RunInfo) -> str:
+    return (
+        f"ssot: warning: run {run.id} (`ssot {run.command}`, started {run.started}) was interrupted "
+        f"and left {len(run.changed)} file(s) changed. Run `ssot rollback` to restore them byte for byte, "
+        f"or `ssot runs {run.id}` for details."
+    )
+
+
+def warn_if_interrupted(root: Path, console_or_stream: Any = None) -> None:
+    """Tell the user about interrupted runs that left files changed (every command calls this).
+
+    ``console_or_stream``: a rich Console, a text stream, or None for stderr.
+    Never fails: a damaged journal is reported by ``ssot runs``/``rollback`` instead.
+    """
+    try:
+        runs = [r for r in interrupted_runs(Path(root)) if r.pending]
+    except (SsotError, OSError, ValueError, KeyError):
+        return
+    out = sys.stderr if console_or_stream is None else console_or_stream
+    for run in runs:
+        text = interrupted_message(run)
+        if hasattr(out, "write"):  # a text stream
+            out.write(text + "\n")
+        else:  # a rich Console
+            out.print(text, style="yellow", markup=False, highlight=False)
+
+
+def warn_for_cli(
+    command: str | None, root: str | os.PathLike[str] | None = None, out: TextIO | None = None
+) -> None:
+    """The hook ``ssot.cli`` calls before every command but ``rollback`` (which acts on it)."""
+    if command in (None, "rollback"):
+        return
+    try:
+        base = Path(root) if isinstance(root, (str, os.PathLike)) else find_root(Path.cwd())
+    except OSError:
+        return
+    if base is not None:
+        warn_if_interrupted(base, out)

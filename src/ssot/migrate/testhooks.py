@@ -1,0 +1,57 @@
+"""Test hook: die by SIGKILL at a chosen point of a journaled write (documented in docs/journal.md).
+
+``SSOT_TEST_KILL_AFTER_WRITES=k``  kill the process right after its k-th file write or delete
+                                   (the file replaced and the log line saying so fsynced).
+``SSOT_TEST_KILL_AT=point:k[,...]`` kill the k-th time a named point is reached; points:
+
+    blob     original bytes in a temporary blob file, not yet renamed into place
+    record   the log line recording the original bytes written
+    mkdir    a missing folder created
+    intent   the log line announcing a write or delete written, the file not touched yet
+    tmp      the new bytes in a temporary file beside the target, not yet renamed over it
+    replace  the target replaced (or deleted), the folder not yet fsynced, no "done" line
+    write    the "done" line written (same as SSOT_TEST_KILL_AFTER_WRITES)
+    restore  during a rollback: the k-th file restored
+
+Only the kill-tests set these; with neither variable set the hook costs one dict lookup.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections import Counter
+from collections.abc import Mapping
+
+KILL_AFTER_WRITES = "SSOT_TEST_KILL_AFTER_WRITES"
+KILL_AT = "SSOT_TEST_KILL_AT"
+POINTS = ("blob", "record", "mkdir", "intent", "tmp", "replace", "write", "restore")
+
+
+def _parse(environ: Mapping[str, str]) -> dict[str, int]:
+    targets: dict[str, int] = {}
+    after = environ.get(KILL_AFTER_WRITES, "").strip()
+    if after:
+        targets["write"] = int(after)
+    for item in filter(None, (s.strip() for s in environ.get(KILL_AT, "").split(","))):
+        point, _, count = item.partition(":")
+        if point not in POINTS:
+            raise ValueError(f"{KILL_AT}: unknown point {point!r} (one of {', '.join(POINTS)})")
+        targets[point] = int(count or "1")
+    return targets
+
+
+class KillHook:
+    """Counts the points reached and kills the process at the configured one."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self.targets = _parse(os.environ if environ is None else environ)
+        self.counts: Counter[str] = Counter()
+
+    def __call__(self, point: str) -> None:
+        if not self.targets:
+            return
+        self.counts[point] += 1
+        if self.counts[point] == self.targets.get(point):
+            os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+            os._exit(137)  # pragma: no cover - only if the signal did not stop us
