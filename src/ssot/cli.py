@@ -63,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        from ssot.migrate.journal import warn_for_cli  # a crashed migration is reported by every command
+
+        warn_for_cli(args.command, getattr(args, "root", None))
         return int(args._run(args))
     except SsotError as exc:
         print(f"ssot {args.command}: error: {exc}", file=sys.stderr)
