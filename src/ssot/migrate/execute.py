@@ -15,6 +15,7 @@ import difflib
 import hashlib
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -93,6 +94,20 @@ class RunResult:
 
 _Job = tuple[str, bytes, list[CopyEdit], "list[tuple[int, int]] | None", str]
 PARALLEL_MIN_FILES = 24  # below this, starting worker processes costs more than it saves
+
+
+def _worker_init(parent: int) -> None:
+    """Workers hold none of the parent's output pipes and die with it (even on SIGKILL)."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _rewrite_job(job: _Job) -> FileRewrite | str:
@@ -259,7 +274,8 @@ class Executor:
         if self._pool is None:
             methods = multiprocessing.get_all_start_methods()
             ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            self._pool = ProcessPoolExecutor(max_workers=min(os.cpu_count() or 2, 8), mp_context=ctx)
+            self._pool = ProcessPoolExecutor(max_workers=min(os.cpu_count() or 2, 8), mp_context=ctx,
+                                             initializer=_worker_init, initargs=(os.getpid(),))
         chunk = max(1, len(jobs) // ((os.cpu_count() or 2) * 4))
         return list(self._pool.map(_rewrite_job, jobs, chunksize=chunk))
 

@@ -42,6 +42,7 @@ from ssot.rewrite.names import (
     find_def,
     free_names,
     module_bindings,
+    module_name_of,
     swallowed_tests,
 )
 
@@ -364,6 +365,11 @@ def plan_family(fam: Family, config: Config, options: PlanOptions, files: _Files
     is_fixture = fam.kind == "fixture"
     module_path = "" if is_fixture else f"{pkg}/{mod_name}.py"
     dotted = "" if is_fixture else f"{pkg.replace('/', '.')}.{mod_name}"
+    # a family migrated before keeps its module, whatever id the scan gives it now
+    already = sorted({d.path for d in fam.members if d.path.startswith(pkg + "/")})
+    if already and not is_fixture:
+        module_path = already[0]
+        dotted = module_name_of(module_path)
     serving = _serving(fam, options)
     by_id = {c.id: c for c in fam.classes}
 
@@ -374,8 +380,10 @@ def plan_family(fam: Family, config: Config, options: PlanOptions, files: _Files
     for cls in fam.classes:
         for d in sorted(cls.members, key=lambda m: (m.in_backup, m.nested, m.path, m.line)):
             if module_path and d.path == module_path:
-                present[cls.id] = d
+                present.setdefault(cls.id, d)
                 continue
+            if d.path.startswith(pkg + "/"):
+                continue  # another canonical module: never a copy to remove
             a = _analyse(d, files)
             if a.reason is None and cls.id not in sources:
                 sources[cls.id] = (d, a)

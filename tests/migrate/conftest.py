@@ -1,0 +1,49 @@
+"""Generated suites for the plan/migrate tests (made once per session, copied per test)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+MAKE_SUITE = Path("/work/shared/corpus/make_suite.py")
+SSOT = [sys.executable, "-m", "ssot.cli"]
+
+
+def generate(base: Path, name: str, *args: str) -> tuple[Path, dict]:
+    if not MAKE_SUITE.exists():
+        pytest.skip("make_suite.py not available")
+    out = base / name
+    subprocess.run([sys.executable, str(MAKE_SUITE), str(out), *args], check=True, capture_output=True)
+    return out, json.loads((base / f"{name}.truth.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def suite30(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """30 test files, seed 1: every websocket variant (base, superset, sync_get, renamed) is present."""
+    return generate(tmp_path_factory.mktemp("suites"), "s30", "--files", "30", "--seed", "1", "--git",
+                    "--heavy-ms", "0")
+
+
+@pytest.fixture
+def tree(suite30: tuple[Path, dict], tmp_path: Path) -> Path:
+    dest = tmp_path / "suite"
+    shutil.copytree(suite30[0], dest, symlinks=True)
+    return dest
+
+
+def ssot(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([*SSOT, *args], cwd=root, capture_output=True, text=True, check=False)
+    if check and proc.returncode not in (0,):
+        raise AssertionError(f"ssot {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def run_pytest(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args], cwd=root,
+                          capture_output=True, text=True, check=False,
+                          env={**__import__("os").environ, "PYTHONDONTWRITEBYTECODE": "1"})
