@@ -33,7 +33,7 @@ from pathlib import Path
 
 SSOT = [sys.executable, "-m", "ssot.cli"]
 HOOK_VARS = ("SSOT_TEST_KILL_AFTER_WRITES", "SSOT_TEST_KILL_AT")
-SKIP = (".git", ".ssot")
+SKIP = (".git", ".ssot", ".ssot_cache")  # git and ssot's own state (each ignores itself in git)
 
 
 @dataclass(frozen=True)
@@ -70,11 +70,12 @@ def random_delays(count: int, low: float, high: float, seed: int) -> list[float]
 # ---------------------------------------------------------------- trees
 
 
-def snapshot(root: Path) -> dict[str, tuple[str, int] | None]:
-    """Every file (sha256, permission bits) and folder (None) under ``root``, but .git and .ssot."""
+def snapshot(root: Path, skip: Sequence[str] = SKIP) -> dict[str, tuple[str, int] | None]:
+    """Every file (sha256, permission bits) and folder (None) under ``root``, but the top-level
+    folders in ``skip``."""
     found: dict[str, tuple[str, int] | None] = {}
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP or Path(dirpath) != root)
+        dirnames[:] = sorted(d for d in dirnames if d not in skip or Path(dirpath) != root)
         base = Path(dirpath)
         for d in dirnames:
             found[(base / d).relative_to(root).as_posix() + "/"] = None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ssot.errors import SsotError
 from ssot.migrate.journal import (
     ABSENT,
     FileChangedError,
@@ -207,3 +208,20 @@ def test_batches_must_be_opened_and_closed_in_order(tree: Path) -> None:
     journal.finish("failed")  # closes the open batch as failed
     [info] = list_runs(tree)
     assert [(b.number, b.status) for b in info.batches] == [(1, "ok"), (2, "failed")]
+
+
+def test_os_failures_are_clear_errors_naming_the_file(tree: Path) -> None:
+    journal = Journal.begin(tree, "migrate")
+    long_name = "tests/" + "x" * 300 + ".py"  # ENAMETOOLONG, even for root
+    with pytest.raises(SsotError, match="cannot read tests/xxx"):
+        journal.write(long_name, b"x")
+    (tree / "tests/blocker").write_bytes(b"a file where a folder should be")
+    with pytest.raises(SsotError, match="tests/blocker is not a folder"):
+        journal.write("tests/blocker/new.py", b"x")
+    journal.finish("failed")
+    expected = {"tests/test_a.py", "tests/test_b.py", "tests/pkg/test_c.py", "tests/blocker"}
+    assert snapshot_files(tree) == expected
+
+
+def snapshot_files(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and ".ssot" not in p.parts}

@@ -18,7 +18,18 @@ from pathlib import Path
 
 import pytest
 
-from .killharness import KillPoint, Outcome, kill_and_rollback, kill_points, make_tree_repo, random_delays
+from .killharness import (
+    SSOT,
+    KillPoint,
+    Outcome,
+    git_clean,
+    kill_and_rollback,
+    kill_points,
+    make_tree_repo,
+    random_delays,
+    run_killed,
+    snapshot,
+)
 
 DRIVER = Path(__file__).with_name("rewrite_driver.py")
 WRITES = 14  # 12 rewrites + the canonical module created + the obsolete file deleted
@@ -120,3 +131,22 @@ def test_uninterrupted_run_then_rollback_is_byte_identical(template: Path, tmp_p
     assert outcome.rollback["scope"] == "run"
     assert "tests/ssot_canonical/helpers.py" in outcome.rollback["deleted"]
     assert "tests/obsolete.py" in outcome.rollback["restored"]
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGKILL"), reason="needs SIGKILL")
+@pytest.mark.parametrize("restore_point", ["restore:1", "restore:4"])
+def test_sigkill_during_ssot_rollback_then_rollback_again(template: Path, tmp_path: Path,
+                                                          restore_point: str) -> None:
+    work = tmp_path / "tree"
+    shutil.copytree(template, work, symlinks=True)
+    before = snapshot(work)
+    driver = [a.replace("{root}", str(work)) for a in command()]
+    first = run_killed(driver, work, KillPoint("w7", after_writes=7))
+    assert first.killed
+    second = run_killed([*SSOT, "rollback"], work, KillPoint("r", at=restore_point))
+    assert second.killed, second.stderr
+    assert snapshot(work) != before
+    third = subprocess.run([*SSOT, "rollback"], cwd=work, capture_output=True, text=True, check=False)
+    assert third.returncode == 0, third.stderr
+    assert snapshot(work) == before
+    assert git_clean(work) in (True, None)

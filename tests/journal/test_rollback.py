@@ -292,3 +292,16 @@ def test_git_status_stays_clean_with_run_state_in_the_tree(tree: Path) -> None:
     rollback(tree)
     assert git_clean(tree)
     assert os.listdir(tree / ".ssot" / "runs")
+
+
+def test_rollback_repairs_a_gitignore_torn_by_a_kill(tree: Path) -> None:
+    from .killharness import git, git_clean
+
+    git(tree, "init", "-q")
+    git(tree, "add", "-A")
+    git(tree, "commit", "-q", "-m", "base")
+    migrate(tree)
+    (tree / ".ssot" / ".gitignore").write_bytes(b"")  # killed between create and write
+    assert not git_clean(tree)
+    rollback(tree)
+    assert git_clean(tree)

@@ -92,6 +92,8 @@ def read_state(path: Path, rel: str) -> FileState:
         st = os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
         return FileState(None, None)
+    except OSError as exc:
+        raise UnsafeFileError(f"cannot read {rel}: {exc.strerror or exc}") from exc
     if stat.S_ISLNK(st.st_mode):
         raise UnsafeFileError(f"{rel} is a symbolic link; ssot never writes through a link (edit its target)")
     if stat.S_ISDIR(st.st_mode):

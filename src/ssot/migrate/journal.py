@@ -26,6 +26,8 @@ from __future__ import annotations
 import os
 import socket
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from types import TracebackType
@@ -65,6 +67,7 @@ from ssot.migrate.runlog import (
     LogWriter,
     RunInfo,
     RunNotFoundError,
+    ensure_gitignore,
     ensure_state_dir,
     find_root,
     interrupted_runs,
@@ -76,6 +79,7 @@ from ssot.migrate.runlog import (
     resolve_run_dir,
     root_lock,
     run_state,
+    state_dir,
     tmp_rel,
     write_json_atomic,
 )
@@ -125,6 +129,15 @@ class FileChangedError(SsotError):
         else:
             what = f"its content changed since the plan was made (sha256 {expected[:12]}… → {actual[:12]}…)"
         super().__init__(f"{path}: {what}; it was not overwritten. Make the plan again (`ssot plan`).")
+
+
+@contextmanager
+def os_errors(what: str) -> Iterator[None]:
+    """Turn an OS failure (disk full, permission denied) into a clear error, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise JournalError(f"{what}: {exc.strerror or exc}") from exc
 
 
 class UnsafePathError(SsotError):
@@ -188,7 +201,7 @@ class Journal:
         interrupted run still has changed files (unless ``allow_interrupted``)."""
         root = Path(root).resolve()
         base = ensure_state_dir(root)
-        with root_lock(root):
+        with os_errors(f"cannot start a run in {base}"), root_lock(root):
             for info in list_runs(root):
                 if info.state == "running":
                     raise RunInProgressError(
@@ -198,7 +211,7 @@ class Journal:
                 if info.state == "interrupted" and info.pending and not allow_interrupted:
                     raise InterruptedRunError(
                         f"run {info.id} (`ssot {info.command}`) was interrupted and left "
-                        f"{len(info.changed)} file(s) changed; run `ssot rollback` to restore them, "
+                        f"{info.left_behind}; run `ssot rollback` to restore them, "
                         f"or `ssot runs --dismiss {info.id}` to keep them"
                     )
             when = datetime.now(timezone.utc)
@@ -247,8 +260,9 @@ class Journal:
             return
         if self._batch is not None:
             self.end_batch(self._batch, "ok" if status == "complete" else "failed")
-        self._writer.append({"op": "finish", "status": status, "at": now_iso()})
-        write_json_atomic(self.run_dir / FINISHED, {"status": status, "at": now_iso()})
+        with os_errors(f"cannot finish run {self.run_id}"):
+            self._writer.append({"op": "finish", "status": status, "at": now_iso()})
+            write_json_atomic(self.run_dir / FINISHED, {"status": status, "at": now_iso()})
         self.status = status
         self._writer.close()
         self._lock.release()
@@ -308,7 +322,8 @@ class Journal:
         """
         self._check_open()
         rel = normalize_rel(self.root, rel)
-        self._record(rel, read_state(self.root / rel, rel))
+        with os_errors(f"cannot record {rel}"):
+            self._record(rel, read_state(self.root / rel, rel))
 
     def write(self, rel: str, data: bytes, *, expected_sha256: str | None = None) -> None:
         """Replace (or create) ``rel`` with ``data`` atomically, journaled.
@@ -323,25 +338,26 @@ class Journal:
         _check_expected(rel, state, expected_sha256)
         if state.data == data:
             return  # nothing would change: nothing to journal
-        self._record(rel, state)
-        self._ensure_parents(rel)
-        sha = sha256_bytes(data)
-        tmp_name = tmp_rel(rel, f"{self.run_id}-{self._writer.count}")
-        self._writer.append(
-            {"op": "write", "path": rel, "batch": self._batch, "sha256": sha, "tmp": tmp_name}
-        )
-        self._hook("intent")
-        tmp = self.root / tmp_name
-        try:
-            write_new(tmp, data, state.mode)
-            self._hook("tmp")
-            os.replace(tmp, path)
-        except OSError as exc:
-            remove_quietly(tmp)
-            raise JournalError(f"cannot write {rel}: {exc.strerror or exc}") from exc
-        self._hook("replace")
-        fsync_dir(path.parent)
-        self._writer.append({"op": "done", "path": rel, "sha256": sha})
+        with os_errors(f"cannot write {rel}"):
+            self._record(rel, state)
+            self._ensure_parents(rel)
+            sha = sha256_bytes(data)
+            tmp_name = tmp_rel(rel, f"{self.run_id}-{self._writer.count}")
+            self._writer.append(
+                {"op": "write", "path": rel, "batch": self._batch, "sha256": sha, "tmp": tmp_name}
+            )
+            self._hook("intent")
+            tmp = self.root / tmp_name
+            try:
+                write_new(tmp, data, state.mode)
+                self._hook("tmp")
+                os.replace(tmp, path)
+            except OSError:
+                remove_quietly(tmp)
+                raise
+            self._hook("replace")
+            fsync_dir(path.parent)
+            self._writer.append({"op": "done", "path": rel, "sha256": sha})
         self._hook("write")
 
     def delete(self, rel: str, *, expected_sha256: str | None = None) -> None:
@@ -353,16 +369,14 @@ class Journal:
         _check_expected(rel, state, expected_sha256)
         if not state.exists:
             return
-        self._record(rel, state)
-        self._writer.append({"op": "delete", "path": rel, "batch": self._batch})
-        self._hook("intent")
-        try:
+        with os_errors(f"cannot delete {rel}"):
+            self._record(rel, state)
+            self._writer.append({"op": "delete", "path": rel, "batch": self._batch})
+            self._hook("intent")
             os.unlink(path)
-        except OSError as exc:
-            raise JournalError(f"cannot delete {rel}: {exc.strerror or exc}") from exc
-        self._hook("replace")
-        fsync_dir(path.parent)
-        self._writer.append({"op": "done", "path": rel, "sha256": None})
+            self._hook("replace")
+            fsync_dir(path.parent)
+            self._writer.append({"op": "done", "path": rel, "sha256": None})
         self._hook("write")
 
     # ------------------------------------------------------------ internals
@@ -445,6 +459,8 @@ def rollback(
     ``files`` may be relative to ``root`` or absolute.
     """
     root = Path(root).resolve()
+    if state_dir(root).is_dir():
+        ensure_gitignore(state_dir(root))  # in case a kill tore it
     if run_id is None:
         run = default_run(root)
         if run is None:
@@ -525,7 +541,7 @@ def state_root(explicit: str | os.PathLike[str] | None = None) -> Path:
 def interrupted_message(run: RunInfo) -> str:
     return (
         f"ssot: warning: run {run.id} (`ssot {run.command}`, started {run.started}) was interrupted "
-        f"and left {len(run.changed)} file(s) changed. Run `ssot rollback` to restore them byte for byte, "
+        f"and left {run.left_behind}. Run `ssot rollback` to restore them byte for byte, "
         f"or `ssot runs {run.id}` for details."
     )
 

@@ -231,36 +231,49 @@ def apply(
 ) -> RollbackResult:
     """Restore ``items`` (already checked by :func:`conflicts`), logging each restore."""
     for item in items:
-        path = root / item.path
-        current = read_state(path, item.path) if item.path not in forced else _forced_state(path, item.path)
-        target = item.target
-        if current.sha256 == target.sha256:
-            if target.mode is not None and current.mode != target.mode:
-                os.chmod(path, target.mode)
-            result.unchanged.append(item.path)
-        elif target.sha256 is None:
-            os.unlink(path)
-            fsync_dir(path.parent)
-            result.deleted.append(item.path)
-        else:
-            data = _read_blob(log, target)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp_name = tmp_rel(item.path, f"{log.run_id}-r{writer.count}")
-            writer.append({"op": "restoring", "path": item.path, "tmp": tmp_name})
-            tmp = root / tmp_name
-            remove_quietly(tmp)
-            write_new(tmp, data, target.mode)
-            os.replace(tmp, path)
-            fsync_dir(path.parent)
-            result.restored.append(item.path)
-        if item.path in forced:
-            result.forced.append(item.path)
-        writer.append({"op": "restore", "path": item.path, "to": target.index, "forced": item.path in forced})
+        try:
+            _restore_one(root, log, item, writer, result, item.path in forced)
+        except OSError as exc:
+            done = len(result.restored) + len(result.deleted) + len(result.unchanged)
+            raise JournalError(
+                f"cannot restore {item.path}: {exc.strerror or exc} ({done} file(s) restored before it; "
+                "fix the cause and run `ssot rollback` again)"
+            ) from exc
         hook("restore")
         if on_file:
             on_file(item.path)
     _sweep(root, load_run(log.run_dir), result, batch)
     return result
+
+
+def _restore_one(
+    root: Path, log: RunLog, item: FileRestore, writer: LogWriter, result: RollbackResult, forced: bool
+) -> None:
+    path = root / item.path
+    current = _forced_state(path, item.path) if forced else read_state(path, item.path)
+    target = item.target
+    if current.sha256 == target.sha256:
+        if target.mode is not None and current.mode != target.mode:
+            os.chmod(path, target.mode)
+        result.unchanged.append(item.path)
+    elif target.sha256 is None:
+        os.unlink(path)
+        fsync_dir(path.parent)
+        result.deleted.append(item.path)
+    else:
+        data = _read_blob(log, target)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp_name = tmp_rel(item.path, f"{log.run_id}-r{writer.count}")
+        writer.append({"op": "restoring", "path": item.path, "tmp": tmp_name})
+        tmp = root / tmp_name
+        remove_quietly(tmp)
+        write_new(tmp, data, target.mode)
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+        result.restored.append(item.path)
+    if forced:
+        result.forced.append(item.path)
+    writer.append({"op": "restore", "path": item.path, "to": target.index, "forced": forced})
 
 
 def _forced_state(path: Path, rel: str) -> FileState:

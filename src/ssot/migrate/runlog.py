@@ -22,12 +22,13 @@ import json
 import os
 import socket
 import sys
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from ssot.errors import SsotError
 from ssot.migrate.atomic import fsync_dir, remove_quietly, write_new
@@ -46,6 +47,7 @@ BLOBS = "blobs"
 LOCK = "lock"
 FINISHED = "finished"
 TMP_PREFIX = ".ssot-tmp-"  # temporary files ssot leaves in a user's folder only if killed
+GITIGNORE = b"# ssot run state: never commit it\n*\n"
 
 
 class JournalError(SsotError):
@@ -76,18 +78,34 @@ def find_root(start: Path) -> Path | None:
     return None
 
 
+def ensure_gitignore(state: Path) -> None:
+    """``.ssot/.gitignore`` = ``*``, so the state folder never shows in ``git status``.
+
+    Written in place, in one write, before anything else goes in the folder (a
+    temporary file beside it would itself show in ``git status`` if killed);
+    checked and repaired by every run and every rollback.
+    """
+    ignore = state / ".gitignore"
+    try:
+        if ignore.read_bytes() == GITIGNORE:
+            return
+    except FileNotFoundError:
+        pass
+    fd = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.write(fd, GITIGNORE)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def ensure_state_dir(root: Path) -> Path:
     """Create ``.ssot/runs`` with a ``.gitignore`` that ignores the whole state folder."""
     state = state_dir(root)
     created = not state.exists()
     try:
         state.mkdir(exist_ok=True)
-        ignore = state / ".gitignore"
-        if not ignore.exists():
-            tmp = state / f".gitignore.{os.getpid()}.tmp"
-            remove_quietly(tmp)
-            write_new(tmp, b"# ssot run state: never commit it\n*\n")
-            os.replace(tmp, ignore)
+        ensure_gitignore(state)
         (state / RUNS).mkdir(exist_ok=True)
     except OSError as exc:
         raise JournalError(f"cannot create {state}: {exc.strerror or exc}") from exc
@@ -125,10 +143,25 @@ def new_run_id(when: datetime) -> str:
 
 
 class Lock:
-    """An exclusive ``flock`` on a file; the kernel frees it when the holder dies, even by SIGKILL."""
+    """An exclusive ``flock`` on a file; the kernel frees it when the holder dies, even by SIGKILL.
+
+    A forked child (a ``fork`` process pool, say) would share the lock and keep
+    it alive after the parent's death, so children close their copy at fork.
+    """
+
+    _held: ClassVar[weakref.WeakSet[Lock]] = weakref.WeakSet()
 
     def __init__(self, fd: int) -> None:
         self._fd: int | None = fd
+        Lock._held.add(self)
+
+    @classmethod
+    def _drop_in_child(cls) -> None:
+        for lock in list(cls._held):
+            if lock._fd is not None:
+                with suppress(OSError):
+                    os.close(lock._fd)  # never LOCK_UN: that would unlock the parent too
+                lock._fd = None
 
     @classmethod
     def try_acquire(cls, path: Path, *, wait: bool = False) -> Lock | None:
@@ -146,6 +179,10 @@ class Lock:
         if self._fd is not None:
             os.close(self._fd)  # closing the descriptor drops the flock
             self._fd = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=Lock._drop_in_child)
 
 
 @contextmanager
@@ -184,9 +221,20 @@ def run_is_live(run_dir: Path, header: dict[str, Any] | None) -> bool:
         lock = Lock.try_acquire(lock_path)
     except OSError:
         return False
-    if lock is None:
-        return True
+    if lock is None:  # held: by the run's process, unless only a child it forked outlived it
+        pid = (header or {}).get("pid")
+        return not (pid and (header or {}).get("host") == socket.gethostname() and _pid_gone(pid))
     lock.release()
+    return False
+
+
+def _pid_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
     return False
 
 
@@ -463,6 +511,12 @@ class RunInfo:
     @property
     def interrupted(self) -> bool:
         return self.state == "interrupted"
+
+    @property
+    def left_behind(self) -> str:
+        if self.changed:
+            return f"{len(self.changed)} file(s) changed"
+        return f"{len(self.leftovers)} temporary file(s) or empty folder(s)"
 
     @property
     def pending(self) -> bool:
