@@ -8,9 +8,12 @@ units.  So a file is cut into top-level chunks at column-0 lines, and:
   definition) are parsed, memoised on their exact text: copy-pasted helpers
   are parsed once per process, however many files hold them;
 * every other chunk (test functions, imports, statements) is only checked for
-  syntax errors, memoised on a normalised text (string and number literals and
-  defined names blanked), which repeats across a generated or copy-pasted
-  tree far more than the raw text does.
+  syntax errors, memoised on a normalised text (string and number literals,
+  comments and the test's name blanked), which repeats across a generated or
+  copy-pasted tree far more than the raw text does.  The normalisation keeps
+  validity both ways: a chunk holding anything whose content can itself be a
+  syntax error (a prefixed string such as an f-string or bytes, a backslash,
+  an unterminated quote) is checked as it is.
 
 A chunk that does not compile alone (a string or bracket spanning a column-0
 line) sends the file down the slow path, a whole-file parse, which is also
@@ -32,15 +35,34 @@ from ssot.scanner.units import TEST_PREFIX, Unit, walk_units
 _TOP = re.compile(r"\n(?=[^\s#)\]}])(?!(?:else|elif|except|finally)\b)")
 _HEAD = re.compile(r"(?:async[ \t]+)?(def|class)[ \t]+(\w+)")
 _NESTED = re.compile(r"\n[ \t]+(?:async[ \t]+)?(?:def|class)[ \t]")
-# normalisation for the syntax-check memo: keeps (parser-level) validity, blanks what varies
-# between copies.  Only single-line literals are touched, so line structure is unchanged.
-_NORM_STR = re.compile(r""""[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'""")
-_NORM_NUM = re.compile(r"\d+")
-_NORM_DEF = re.compile(r"def[ \t]+\w+")
+# normalisation for the syntax-check memo: a left-to-right tokenizer of the tokens that vary
+# between copies (unprefixed strings without backslashes, comments, plain decimal integers);
+# anything else holding a quote or a backslash is a hazard: the chunk is then checked as it is.
+_NORM = re.compile(
+    r'"""(?:[^"\\]|"(?!""))*"""'
+    r"|'''(?:[^'\\]|'(?!''))*'''"
+    r'''|"(?!"")[^"\\\n]*"|'(?!'')[^'\\\n]*'|#[^\n]*|(?<![\w.])[1-9][0-9]{0,15}(?![\w.])'''
+    r"""|(?P<hazard>\\|\b[A-Za-z]{1,2}["']|["'])"""
+)
 
 
 def _starts(text: str) -> list[int]:
     return [0, *(m.end() for m in _TOP.finditer(text)), len(text)]
+
+
+def _blank(m: re.Match[str]) -> str:
+    if m.group("hazard") is not None:
+        raise _Hazard
+    c = m.group()[0]
+    return '"" ' if c in "\"'" else "#" if c == "#" else "1"  # the space: '"a""b"' must not become '""""'
+
+
+def _normalise(chunk: str) -> str:
+    """The chunk with what varies blanked, valid exactly when the chunk is; or the chunk itself."""
+    try:
+        return _NORM.sub(_blank, chunk)
+    except _Hazard:
+        return chunk
 
 
 @dataclass(slots=True)
@@ -81,10 +103,7 @@ class Extractor:
         return result
 
     def _by_chunks(self, text: str) -> list[Unit] | None:
-        norm = _NORM_DEF.sub("def _", _NORM_NUM.sub("0", _NORM_STR.sub('""', text)))
-        starts, nstarts = _starts(text), _starts(norm)
-        if len(starts) != len(nstarts):
-            raise _SlowPath
+        starts = _starts(text)
         units: list[Unit] = []
         line = 1
         i = 0
@@ -101,11 +120,12 @@ class Extractor:
             head = _HEAD.match(text, head_at)
             if head and head.group(1) == "def" and head.group(2).startswith(TEST_PREFIX) \
                     and not _NESTED.search(chunk) and "fixture" not in text[a:head_at]:
-                self._check(norm[nstarts[i]:nstarts[j]])
+                name = head.start(2) - a, head.end(2) - a
+                self._check(_normalise(chunk[:name[0]] + "_" + chunk[name[1]:]))
             elif head or _NESTED.search(chunk):
                 units.extend(u.moved(line - 1) for u in self._parse(chunk))
             else:
-                self._check(norm[nstarts[i]:nstarts[j]])
+                self._check(_normalise(chunk))
             line += chunk.count("\n")
             i = j
         return units
@@ -128,6 +148,10 @@ class Extractor:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             raise _SlowPath from None
         self._compiles.add(norm)
+
+
+class _Hazard(Exception):
+    """A chunk holds a token whose content can be a syntax error: check it as it is."""
 
 
 class _SlowPath(Exception):
