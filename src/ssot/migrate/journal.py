@@ -28,7 +28,6 @@ import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Any, TextIO
@@ -75,12 +74,14 @@ from ssot.migrate.runlog import (
     list_runs,
     load_run,
     new_run_id,
+    next_start,
     now_iso,
     resolve_run_dir,
     root_lock,
     run_state,
     state_dir,
     tmp_rel,
+    unfinished_runs,
     write_json_atomic,
 )
 from ssot.migrate.testhooks import KillHook
@@ -202,7 +203,7 @@ class Journal:
         root = Path(root).resolve()
         base = ensure_state_dir(root)
         with os_errors(f"cannot start a run in {base}"), root_lock(root):
-            for info in list_runs(root):
+            for info in unfinished_runs(root):
                 if info.state == "running":
                     raise RunInProgressError(
                         f"run {info.id} (`ssot {info.command}`, pid {info.pid}) is changing this tree "
@@ -214,7 +215,7 @@ class Journal:
                         f"{info.left_behind}; run `ssot rollback` to restore them, "
                         f"or `ssot runs --dismiss {info.id}` to keep them"
                     )
-            when = datetime.now(timezone.utc)
+            when = next_start(root)
             while True:
                 run_dir = base / new_run_id(when)
                 try:

@@ -26,7 +26,7 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -137,6 +137,25 @@ def now_iso() -> str:
 def new_run_id(when: datetime) -> str:
     """Sortable and unique: UTC time to the millisecond plus 4 random hex digits."""
     return f"{when:%Y%m%dT%H%M%S}.{when.microsecond // 1000:03d}-{os.urandom(2).hex()}"
+
+
+def run_start(run_id: str) -> datetime | None:
+    """The time in a run id (None if it is not one)."""
+    try:
+        return datetime.strptime(run_id[:19], "%Y%m%dT%H%M%S.%f").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def next_start(root: Path) -> datetime:
+    """Now, or 1 ms after the latest run if that is not earlier: ids sort in start order
+    even for runs started within the same millisecond (or after a clock step back)."""
+    when = datetime.now(timezone.utc)
+    dirs = run_dirs(root)
+    last = run_start(dirs[-1].name) if dirs else None
+    if last is not None and when <= last + timedelta(microseconds=999):
+        when = last + timedelta(milliseconds=1)
+    return when
 
 
 # ---------------------------------------------------------------- locks
@@ -578,17 +597,15 @@ def list_runs(root: Path) -> list[RunInfo]:
     return sorted(infos, key=lambda r: (r.started, r.id))
 
 
-def interrupted_runs(root: Path) -> list[RunInfo]:
-    """Runs whose process died before finishing, oldest first.
+def unfinished_runs(root: Path) -> list[RunInfo]:
+    """Runs without a ``finished`` marker (running or interrupted), oldest first.
 
-    Cheap enough for every command: a run that ended has a ``finished`` marker
-    and is not parsed at all.
+    Cheap enough for every command: a run that ended is not parsed at all.
     """
-    found = []
-    for d in run_dirs(Path(root)):
-        if (d / FINISHED).exists():
-            continue
-        info = run_info(load_run(d))
-        if info.state == "interrupted":
-            found.append(info)
-    return sorted(found, key=lambda r: (r.started, r.id))
+    infos = [run_info(load_run(d)) for d in run_dirs(Path(root)) if not (d / FINISHED).exists()]
+    return sorted(infos, key=lambda r: (r.started, r.id))
+
+
+def interrupted_runs(root: Path) -> list[RunInfo]:
+    """Runs whose process died before finishing, oldest first."""
+    return [r for r in unfinished_runs(root) if r.state == "interrupted"]
