@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from ssot.model import ScanResult
+
 REPO = Path(__file__).resolve().parents[2]
 SHARED_CORPUS = REPO.parent / "shared" / "corpus"
 SRC = REPO / "src"
@@ -98,3 +100,15 @@ def seed7_suite(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 def broken_suite(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """The default suite with ``--broken 4``: two files with syntax errors, two failing imports."""
     return make_suite(tmp_path_factory.mktemp("broken") / "suite", "--broken", "4")
+
+
+def scan_tree(root: Path, files: Mapping[str, str | bytes] | None = None, **kwargs: object) -> ScanResult:
+    """Write ``files`` under ``root`` (a project of its own) and scan it through the API, no cache."""
+    from ssot.scanner.engine import scan
+
+    if not (root / "pyproject.toml").exists():
+        write_tree(root, {"pyproject.toml": "[tool.ssot]\n"})
+    write_tree(root, files or {})
+    kwargs.setdefault("use_cache", False)
+    kwargs.setdefault("jobs", 1)
+    return scan(root=root, **kwargs)  # type: ignore[arg-type]

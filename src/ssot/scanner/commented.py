@@ -19,6 +19,8 @@ from ssot.scanner.fingerprint import fingerprint, kind_of
 _HEADER = re.compile(r"[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+\w+")
 # a comment line mentioning a definition: the only places worth a closer look
 _HINT = re.compile(r"#[^\n]*\b(?:def|class)[ \t]+\w+")
+# what precedes a definition header in a comment body (``" REMOVED_SYNTAX_ERROR: "`` say)
+_BEFORE_HEADER = re.compile(r"(.*?)(?:async[ \t]+)?(?:def|class)[ \t]+\w+")
 
 
 def _indent(s: str) -> int:
@@ -35,6 +37,11 @@ def _prefixes(bodies: list[str]) -> list[str]:
         out.append(cut[: _indent(cut)])
     if "" not in out:
         out.append("")
+    # the common prefix misses when some lines lack it (a prose line above the copy, or a
+    # blank line of the copy whose trailing space an editor stripped): try what precedes
+    # the outermost headers too
+    before = {m.group(1) for b in bodies if (m := _BEFORE_HEADER.match(b))}
+    out.extend(sorted((p for p in before if p not in out), key=lambda p: (len(p), p))[:3])
     return out
 
 
@@ -84,7 +91,7 @@ def _uncomment(body: str, prefix: str) -> str:
     """The code in a comment body; a line without the prefix cannot be part of the code."""
     if body.startswith(prefix):
         return body[len(prefix):]
-    return "" if not body.strip() else "\0"
+    return "" if not body.strip() or body.rstrip() == prefix.rstrip() else "\0"
 
 
 def _definitions(code: list[str], first_line: int, fingerprints: dict[str, Fingerprint]) \
