@@ -1,0 +1,229 @@
+"""Terminal report of a collection profile (rich).  Displays the analysis; computes nothing new."""
+
+from __future__ import annotations
+
+from typing import IO
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from ssot.collect.compare import Comparison
+from ssot.collect.profile import Profile
+
+STATUS_TEXT = {
+    "ok": "collection finished",
+    "collection-errors": "collection finished with errors",
+    "no-tests": "no tests collected",
+    "conftest-error": "a conftest raised: pytest stopped before collecting",
+    "timeout": "collection did not finish in time (killed)",
+    "interrupted": "collection was interrupted",
+    "usage-error": "pytest reported a usage error",
+}
+
+
+def make_console(stream: IO[str] | None = None) -> Console:
+    console = Console(file=stream, highlight=False, soft_wrap=False)
+    if not console.is_terminal:
+        console = Console(file=stream, highlight=False, soft_wrap=False, width=120, no_color=True)
+    return console
+
+
+def _s(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return f"{seconds * 1000:.0f} ms" if abs(seconds) < 1 else f"{seconds:.2f} s"
+
+
+def _mb(n: int | None) -> str:
+    return "-" if n is None else f"{n / 1_048_576:.0f} MB"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _bar(share: float, width: int = 24) -> str:
+    n = round(max(0.0, min(1.0, share)) * width)
+    return "█" * n + "·" * (width - n)
+
+
+def render(profile: Profile, console: Console, *, top: int = 10) -> None:
+    m, a = profile.measurement, profile.analysis
+    py = m.python
+    console.print(Text(f"ssot collect: {m.rootdir}", style="bold"))
+    console.print(
+        f"pytest {py.pytest or '?'} on Python {py.version or '?'} ({py.executable}); "
+        f"args: {' '.join(m.args) or '(none)'}" + (f" from {m.args_source.lower()}" if m.args_source else "")
+    )
+    status = STATUS_TEXT.get(m.status, m.status)
+    style = (
+        "green"
+        if m.status == "ok"
+        else "red"
+        if m.status in ("timeout", "conftest-error", "collection-errors")
+        else "yellow"
+    )
+    console.print(Text(status, style=f"bold {style}"))
+    console.print(
+        f"[bold]{m.tests}[/] tests collected"
+        + (f" ({m.deselected} deselected)" if m.deselected else "")
+        + f" from {len(m.files)} files in [bold]{_s(m.wall_seconds)}[/] wall, {_s(m.cpu_seconds)} CPU, "
+        f"peak RSS {_mb(m.peak_rss_bytes)}; {len(m.errors)} errors, {len(m.warnings)} warnings, "
+        f"{len(m.skipped)} skipped modules"
+        + (f", [bold]{len(a.never_run)}[/] tests that never run" if a else "")
+    )
+    if a is None:
+        console.print("(no analysis in this profile: `ssot collect --load FILE` computes it)")
+        return
+
+    if a.diagnoses:
+        console.rule("What to fix, biggest first")
+        for i, d in enumerate(a.diagnoses, 1):
+            share = []
+            if d.share_of_time >= 0.0005:
+                share.append(f"{_pct(d.share_of_time)} of collection time")
+            if d.warnings:
+                share.append(f"{d.warnings} warnings = {_pct(d.share_of_warnings)} of all")
+            if d.tests:
+                share.append(f"{d.tests} tests that never run")
+            colour = {"error": "red", "warning": "yellow"}.get(d.severity, "cyan")
+            console.print(
+                Text.assemble(
+                    (f"{i:>2}. ", "bold"),
+                    (f"[{d.severity}] ", colour),
+                    (d.title, "bold"),
+                    (f"  ({'; '.join(share)})" if share else "", "dim"),
+                )
+            )
+            if d.detail:
+                console.print(f"    {escape(d.detail)}")
+            console.print(f"    [green]fix:[/] {escape(d.fix)}")
+
+    console.rule(f"Where the time goes ({_s(m.wall_seconds)} wall)")
+    t = Table(show_edge=False, box=None, pad_edge=False)
+    t.add_column("part")
+    t.add_column("time", justify="right")
+    t.add_column("share", justify="right")
+    t.add_column("")
+    for e in a.breakdown:
+        t.add_row(e.label, _s(e.seconds), _pct(e.share), _bar(e.share))
+    t.add_row(
+        Text("total (adds up to the wall time)", style="bold"),
+        _s(sum(e.seconds for e in a.breakdown)),
+        "100.0%",
+        "",
+    )
+    console.print(t)
+
+    if m.files:
+        console.rule(f"Slowest files (top {min(top, len(m.files))} of {len(m.files)})")
+        t = Table(show_edge=False, box=None, pad_edge=False)
+        for col, just in (
+            ("file", "left"),
+            ("total", "right"),
+            ("import", "right"),
+            ("rest", "right"),
+            ("tests", "right"),
+        ):
+            t.add_column(col, justify=just)  # type: ignore[arg-type]
+        for f in sorted(m.files, key=lambda f: -f.seconds)[:top]:
+            t.add_row(f.path, _s(f.seconds), _s(f.import_seconds), _s(f.other_seconds), str(f.tests))
+        console.print(t)
+
+    if a.imports:
+        console.rule("Costliest imports (test modules apart)")
+        t = Table(show_edge=False, box=None, pad_edge=False)
+        for col, just in (
+            ("module", "left"),
+            ("cumulative", "right"),
+            ("self", "right"),
+            ("share", "right"),
+            ("first imported by", "left"),
+            ("importers", "right"),
+        ):
+            t.add_column(col, justify=just)  # type: ignore[arg-type]
+        for c in a.imports[:top]:
+            t.add_row(
+                c.module,
+                _s(c.seconds),
+                _s(c.self_seconds),
+                _pct(c.share),
+                c.first_imported_by or "start-up",
+                str(c.importers) if c.importers else "",
+            )
+        console.print(t)
+
+    if a.warning_causes:
+        console.rule(f"Warnings by cause ({len(m.warnings)})")
+        for c in a.warning_causes:
+            console.print(
+                Text.assemble(
+                    (f"{c.count:>5} ", "bold"),
+                    (f"{_pct(c.share):>6}  ", "dim"),
+                    (c.category, "yellow"),
+                    ": ",
+                    c.template,
+                )
+            )
+            console.print(f"        kind: {c.kind}; emitted by {escape(c.emitter)}")
+            for name, files in list(c.classes.items())[:5]:
+                shown = ", ".join(files[:4]) + (f", … {len(files) - 4} more" if len(files) > 4 else "")
+                console.print(f"        {name}: {escape(shown)}")
+            if not c.classes and c.examples:
+                console.print(f"        e.g. {', '.join(c.examples)}")
+            console.print(f"        [green]fix:[/] {escape(c.fix)}")
+
+    if a.never_run:
+        console.rule(f"Tests that never run ({len(a.never_run)})")
+        for tr in a.never_run:
+            console.print(Text.assemble((f"{tr.path}:{tr.line}", "bold"), f"  {tr.name}"))
+            console.print(f"    {escape(tr.reason)}", style="dim")
+    if a.empty_modules:
+        console.rule(f"Test modules that collect nothing although they define tests ({len(a.empty_modules)})")
+        for e in a.empty_modules:
+            console.print(f"{e.path}: {e.defined_tests} tests defined; {escape(e.reason)}")
+    if m.errors:
+        console.rule(f"Collection errors ({len(m.errors)})")
+        for err in m.errors:
+            where = f"{err.path}:{err.line}" if err.path and err.line else (err.path or err.nodeid or "?")
+            console.print(Text.assemble((where, "bold red"), f"  {err.exc_type}: {err.message}"))
+    if m.skipped:
+        console.rule(f"Skipped modules ({len(m.skipped)})")
+        for s in m.skipped:
+            console.print(f"{s.path}: {escape(s.reason)}")
+    if m.hang is not None:
+        console.rule("Where collection was stuck")
+        for fr in m.hang.stack[-8:]:
+            console.print(f"  {fr.path}:{fr.line} in {fr.function}: {escape(fr.code)}")
+    if a.static_errors:
+        console.rule("Files the static analysis could not read")
+        for line in a.static_errors[:top]:
+            console.print(escape(line))
+    if m.status not in ("ok", "no-tests") and m.output_tail and not m.errors and m.hang is None:
+        console.rule("pytest's output (last lines)")
+        console.print(escape(m.output_tail[-2000:]))
+
+
+def render_comparison(cmp: Comparison, console: Console) -> None:
+    console.rule("Compared with the baseline")
+    t = Table(show_edge=False, box=None, pad_edge=False)
+    for col, just in (
+        ("figure", "left"),
+        ("before", "right"),
+        ("after", "right"),
+        ("change", "right"),
+        ("ratio", "right"),
+    ):
+        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    for row in cmp.rows:
+        t.add_row(row.label, row.fmt(row.before), row.fmt(row.after), row.fmt_delta(), row.fmt_ratio())
+    console.print(t)
+    if cmp.regressed:
+        for reason in cmp.reasons:
+            console.print(Text(f"regression: {reason}", style="bold red"))
+    else:
+        console.print(
+            Text(f"no regression (threshold: {cmp.threshold:.2f}x slower, no test lost)", style="green")
+        )

@@ -1,0 +1,396 @@
+"""What the test files define, read without importing them: the static half of "tests that never run".
+
+pytest only sees module-level ``test*`` functions and the ``test*`` methods of
+``Test*`` classes it can instantiate.  This module finds the test functions it
+will not see: nested inside another function (typically a test indented into
+a helper's ``__init__``), methods of a ``Test*`` class that pytest skips
+because of ``__init__``/``__new__``, methods of a class whose name
+``python_classes`` does not match, and test files that ``python_files`` does
+not match.  Combined with what pytest actually collected (the measurement),
+it also names the test modules that collect nothing although they define tests.
+
+Speed: a regular expression over the ``def``/``class`` lines of each file
+decides whether anything could be hidden in it; only those files (and the
+ones pytest warned about or that collected nothing) are parsed with ``ast``.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ssot.collect.pytestnames import matches_file, matches_name
+from ssot.files import UnreadableFile, read_source
+
+_OPENER = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+(\w+)", re.M)
+_IMPORT = re.compile(r"^(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?([^\n#]*)|import[ \t]+([^\n#]*))", re.M)
+_SCOPES = (ast.If, ast.Try, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While)
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+@dataclass
+class ClassInfo:
+    name: str
+    qualname: str
+    line: int
+    name_matches: bool  # python_classes selects it
+    has_init: bool = False  # own __init__, or one of a base class defined in the same file
+    has_new: bool = False
+    init_line: int | None = None
+    init_params: list[str] = field(default_factory=list)  # parameters of __init__ after self
+    has_setup_method: bool = False
+    dunder_test: bool | None = None  # value of a literal ``__test__ = ...`` in the body
+    is_testcase: bool = False  # a unittest.TestCase subclass (the unittest plugin collects it)
+    bases: list[str] = field(default_factory=list)
+    test_methods: list[tuple[str, int]] = field(default_factory=list)
+    hidden_tests: list[tuple[str, int, str]] = field(default_factory=list)  # name, line, container
+
+
+@dataclass
+class FileFacts:
+    path: str
+    classes: list[ClassInfo] = field(default_factory=list)
+    module_tests: list[tuple[str, int]] = field(default_factory=list)
+    nested: list[tuple[str, int, str]] = field(default_factory=list)  # in module-level functions
+    parsed: bool = False
+
+    def cls(self, name: str, line: int | None = None) -> ClassInfo | None:
+        named = [c for c in self.classes if c.name == name]
+        if line is not None:
+            exact = [c for c in named if c.line == line]
+            if exact:
+                return exact[0]
+        return named[0] if named else None
+
+    @property
+    def defined_tests(self) -> int:
+        return (
+            len(self.module_tests)
+            + len(self.nested)
+            + sum(len(c.test_methods) + len(c.hidden_tests) for c in self.classes)
+        )
+
+
+# -- the cheap pass -------------------------------------------------------------------------
+
+
+def nested_test_lines(text: str, python_functions: list[str]) -> list[int]:
+    """Lines of ``def test*`` that sit inside another ``def`` (by indentation): where tests may hide."""
+    stack: list[tuple[int, str]] = []  # indent, kind
+    out = []
+    for m in _OPENER.finditer(text):
+        indent = len(m.group(1).expandtabs(8))
+        kind = m.group(2)
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        if kind == "def" and stack and stack[-1][1] == "def" and matches_name(m.group(3), python_functions):
+            out.append(text.count("\n", 0, m.start()) + 1)
+        stack.append((indent, kind))
+    return out
+
+
+def may_hide_tests(text: str, python_classes: list[str], python_functions: list[str]) -> bool:
+    """Whether ``text`` could define a test pytest will not see (no false negatives on sane code)."""
+    stack: list[tuple[int, str, str]] = []  # indent, kind, name
+    for m in _OPENER.finditer(text):
+        indent = len(m.group(1).expandtabs(8))
+        kind, name = m.group(2), m.group(3)
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        parent = stack[-1] if stack else None
+        if kind == "def" and parent is not None:
+            if parent[1] == "def" and matches_name(name, python_functions):
+                return True  # a test function nested in a function
+            if parent[1] == "class":
+                if name in ("__init__", "__new__") and matches_name(parent[2], python_classes):
+                    return True  # a Test* class pytest cannot instantiate
+                if matches_name(name, python_functions) and not matches_name(parent[2], python_classes):
+                    return True  # test methods in a class pytest does not look at
+        stack.append((indent, kind, name))
+    return False
+
+
+def module_imports(text: str) -> set[str]:
+    """Absolute modules imported at module level (column 0), e.g. ``{'app', 'app.analytics'}``."""
+    out: set[str] = set()
+    for m in _IMPORT.finditer(text):
+        if m.group(1):
+            base = m.group(1)
+            out.add(base)
+            for part in m.group(2).replace(")", "").split(","):
+                name = part.strip().split(" as ")[0].strip()
+                if name and name != "*" and name.isidentifier():
+                    out.add(f"{base}.{name}")
+        else:
+            for part in m.group(3).split(","):
+                name = part.strip().split(" as ")[0].strip()
+                if name:
+                    out.add(name)
+    return out
+
+
+# -- the full pass --------------------------------------------------------------------------
+
+
+def _base_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Subscript):
+        return _base_name(node.value)
+    return ""
+
+
+def _nested_tests(
+    func: ast.FunctionDef | ast.AsyncFunctionDef, container: str, python_functions: list[str]
+) -> list[tuple[str, int, str]]:
+    """Test functions defined anywhere inside ``func`` and never handed out (returned, registered)."""
+    loaded = {n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    found = []
+    for node in ast.walk(func):
+        if node is func or not isinstance(node, _FUNCS):
+            continue
+        if matches_name(node.name, python_functions) and node.name not in loaded:
+            found.append((node.name, node.lineno, container))
+    return sorted(found, key=lambda t: t[1])
+
+
+def analyse_tree(
+    tree: ast.Module,
+    path: str,
+    python_classes: list[str],
+    python_functions: list[str],
+    text: str | None = None,
+) -> FileFacts:
+    """What one parsed file defines.  With its ``text``, only functions around a nested ``def test*`` are
+    walked for hidden tests (the walk is most of the cost); without it, every function is."""
+    facts = FileFacts(path=path, parsed=True)
+    candidates = nested_test_lines(text, python_functions) if text is not None else None
+
+    def hidden(node: ast.FunctionDef | ast.AsyncFunctionDef, qual: str) -> list[tuple[str, int, str]]:
+        if candidates is not None:
+            end = getattr(node, "end_lineno", None) or node.lineno
+            if not any(node.lineno < ln <= end for ln in candidates):
+                return []
+        return _nested_tests(node, qual, python_functions)
+
+    def block(stmts: Iterable[ast.stmt], cls: ClassInfo | None, prefix: str) -> None:
+        for node in stmts:
+            if isinstance(node, _SCOPES) or type(node).__name__ == "TryStar":
+                for attr in ("body", "orelse", "finalbody"):
+                    block(getattr(node, attr, []) or [], cls, prefix)
+                for handler in getattr(node, "handlers", []) or []:
+                    block(handler.body, cls, prefix)
+            elif isinstance(node, _FUNCS):
+                qual = prefix + node.name
+                if cls is not None:
+                    if matches_name(node.name, python_functions):
+                        cls.test_methods.append((node.name, node.lineno))
+                    if node.name == "__init__":
+                        cls.has_init, cls.init_line = True, node.lineno
+                        a = node.args
+                        params = [p.arg for p in (*a.posonlyargs, *a.args)][1:]
+                        params += [p.arg for p in a.kwonlyargs]
+                        if a.vararg:
+                            params.append("*" + a.vararg.arg)
+                        if a.kwarg:
+                            params.append("**" + a.kwarg.arg)
+                        cls.init_params = params
+                    elif node.name == "__new__":
+                        cls.has_new = True
+                    elif node.name == "setup_method":
+                        cls.has_setup_method = True
+                    cls.hidden_tests += hidden(node, qual)
+                else:
+                    if matches_name(node.name, python_functions):
+                        facts.module_tests.append((node.name, node.lineno))
+                    facts.nested += hidden(node, qual)
+            elif isinstance(node, ast.ClassDef):
+                info = ClassInfo(
+                    name=node.name,
+                    qualname=prefix + node.name,
+                    line=node.lineno,
+                    name_matches=matches_name(node.name, python_classes),
+                    bases=[b for b in (_base_name(x) for x in node.bases) if b],
+                )
+                info.is_testcase = any(b.endswith("TestCase") for b in info.bases)
+                facts.classes.append(info)
+                block(node.body, info, prefix + node.name + ".")
+            elif cls is not None and isinstance(node, ast.Assign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(isinstance(t, ast.Name) and t.id == "__test__" for t in targets):
+                    value = node.value
+                    cls.dunder_test = bool(value.value) if isinstance(value, ast.Constant) else True
+
+    block(tree.body, None, "")
+    # an __init__ inherited from a class of the same file also stops pytest
+    local = {c.name: c for c in facts.classes}
+    changed = True
+    while changed:
+        changed = False
+        for c in facts.classes:
+            for b in c.bases:
+                base = local.get(b)
+                if base is not None and base is not c:
+                    if base.has_init and not c.has_init:
+                        c.has_init, changed = True, True
+                    if base.has_new and not c.has_new:
+                        c.has_new, changed = True, True
+    return facts
+
+
+def read_facts(
+    root: Path,
+    rel: str,
+    python_classes: list[str],
+    python_functions: list[str],
+    force: bool,
+    max_bytes: int = 20_000_000,
+) -> tuple[FileFacts | None, set[str], str | None]:
+    """Facts of one file (parsed only when ``force`` or the cheap pass says so), its imports, or an error."""
+    try:
+        text = read_source(root / rel, max_bytes).text
+    except UnreadableFile as exc:
+        return None, set(), f"{rel}: {exc}"
+    imports = module_imports(text)
+    if not force and not may_hide_tests(text, python_classes, python_functions):
+        return FileFacts(path=rel), imports, None
+    try:
+        tree = ast.parse(text, filename=rel)
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None)
+        return (
+            None,
+            imports,
+            f"{rel}{':' + str(line) if line else ''}: cannot parse: {getattr(exc, 'msg', exc)}",
+        )
+    return analyse_tree(tree, rel, python_classes, python_functions, text), imports, None
+
+
+def unmatched_test_files(
+    root: Path,
+    dirs: Iterable[str],
+    collected: set[str],
+    python_files: list[str],
+    python_functions: list[str],
+    python_classes: list[str],
+) -> list[tuple[str, FileFacts]]:
+    """Files in the folders pytest walked that define tests but that ``python_files`` does not select."""
+    out = []
+    for d in sorted(set(dirs)):
+        base = root / d if d not in ("", ".") else root
+        try:
+            entries = sorted(os.scandir(base), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if not name.endswith(".py") or name in ("conftest.py", "__init__.py"):
+                continue
+            rel = f"{d}/{name}" if d not in ("", ".") else name
+            if rel in collected or matches_file(rel, python_files):
+                continue
+            try:
+                if not entry.is_file():
+                    continue
+                text = read_source(Path(entry.path), 20_000_000).text
+            except (OSError, UnreadableFile):
+                continue
+            if "def " not in text:
+                continue
+            try:
+                tree = ast.parse(text, filename=rel)
+            except (SyntaxError, ValueError):
+                continue
+            facts = analyse_tree(tree, rel, python_classes, python_functions, text)
+            tests = facts.module_tests or [
+                m for c in facts.classes if c.name_matches and not c.has_init for m in c.test_methods
+            ]
+            if tests:
+                out.append((rel, facts))
+    return out
+
+
+# -- reading ahead, while pytest runs ---------------------------------------------------------
+
+FactsResult = tuple["FileFacts | None", set[str], "str | None"]
+
+
+def predict_test_files(
+    root: Path, paths: Iterable[str], python_files: list[str], norecursedirs: list[str], limit: int = 100_000
+) -> list[str]:
+    """The files pytest will probably import as test modules (its walk, approximately, without pytest)."""
+    import fnmatch
+
+    out: list[str] = []
+    for p in paths:
+        base = (root / p).resolve()
+        if base.is_file():
+            rel = _rel(root, base)
+            if rel is not None:
+                out.append(rel)
+            continue
+        for dirpath, dirnames, filenames in os.walk(base):
+            here = Path(dirpath)
+            dirnames[:] = sorted(
+                d
+                for d in dirnames
+                if not any(fnmatch.fnmatch(d, pat) for pat in norecursedirs)
+                and d != "__pycache__"
+                and not (here / d / "pyvenv.cfg").exists()
+            )
+            for name in sorted(filenames):
+                if name.endswith(".py"):
+                    rel = _rel(root, here / name)
+                    if rel is not None and (name == "conftest.py" or matches_file(rel, python_files)):
+                        out.append(rel)
+                        if len(out) >= limit:
+                            return out
+    return out
+
+
+def _rel(root: Path, path: Path) -> str | None:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
+class Prefetch:
+    """Reads (and where needed parses) files in a background thread; ``analyse`` picks the results up."""
+
+    def __init__(self, root: Path, files: list[str], python_classes: list[str], python_functions: list[str]):
+        import threading
+
+        self.root, self.files = root, files
+        self.python_classes, self.python_functions = python_classes, python_functions
+        self.results: dict[str, FactsResult] = {}
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="ssot-collect-static", daemon=True)
+
+    def start(self) -> Prefetch:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        for rel in self.files:
+            if self._stop:
+                return
+            try:
+                self.results[rel] = read_facts(
+                    self.root, rel, self.python_classes, self.python_functions, False
+                )
+            except Exception:
+                continue
+
+    def finish(self) -> dict[str, FactsResult]:
+        self._thread.join()
+        return self.results
+
+    def cancel(self) -> None:
+        self._stop = True

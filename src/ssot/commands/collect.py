@@ -1,0 +1,179 @@
+"""``ssot collect [PATH ...] [-- PYTEST ARGS]``: profile pytest collection and explain it.
+
+Exit codes (docs/collect.md): 0 collection profiled; 1 (FOUND) ``--compare``
+found a regression (slower than ``collect_slowdown`` or tests lost) or no test
+was collected; 2 usage or environment error (bad flag, no interpreter, pytest
+missing there, pytest rejecting its arguments); 3 (PARTIAL) collection
+incomplete: collection errors, a conftest that raises, a timeout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+from ssot.exitcodes import FOUND, OK, PARTIAL, USAGE
+
+INCOMPLETE = frozenset({"collection-errors", "conftest-error", "timeout", "interrupted"})
+
+
+def _positive(kind: type, minimum: float, what: str) -> Any:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r}: must be {what} (at least {minimum})")
+        return value
+
+    return parse
+
+
+def _split_pytest_args(parser: argparse.ArgumentParser) -> None:
+    """Everything after the first ``--`` goes to pytest untouched (argparse alone would mix it into PATH)."""
+    original = parser.parse_known_args
+
+    def parse_known_args(args: Sequence[str] | None = None, namespace: Any = None) -> Any:
+        items = list(sys.argv[1:] if args is None else args)
+        extra: list[str] = []
+        if "--" in items:
+            i = items.index("--")
+            items, extra = items[:i], items[i + 1 :]
+        ns, rest = original(items, namespace)
+        ns.pytest_args = extra
+        return ns, rest
+
+    parser.parse_known_args = parse_known_args  # type: ignore[method-assign]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.usage = "ssot collect [PATH ...] [options] [-- PYTEST ARGS]"
+    parser.epilog = (
+        "Runs `python -m pytest --collect-only` in the project's interpreter with ssot's plugin and "
+        "reports time, imports, warnings, errors and tests that never run, each cause with its fix. "
+        "Arguments after `--` go to pytest unchanged."
+    )
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH", help="what to collect (default: pytest's testpaths)"
+    )
+    parser.add_argument(
+        "--json",
+        metavar="FILE",
+        help="write the whole profile as JSON (schema "
+        "ssot-collect-profile, docs/collect.md); '-' prints it and sends the report to stderr",
+    )
+    parser.add_argument(
+        "--compare",
+        metavar="BASELINE",
+        type=Path,
+        help="compare with a profile saved by --json; exit 1 if collection got slower than "
+        "collect_slowdown or lost tests",
+    )
+    parser.add_argument(
+        "--load",
+        metavar="PROFILE",
+        type=Path,
+        help="explain a profile recorded earlier (--json, or pytest --ssot-profile=FILE) "
+        "instead of running pytest",
+    )
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="interpreter that runs the tests (default: "
+        "$VIRTUAL_ENV, else ROOT/.venv or ROOT/venv, else the one running ssot)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_positive(float, 0.001, "a number of seconds"),
+        metavar="SECONDS",
+        help="give up on a collection that takes longer (default: collect_timeout, 600)",
+    )
+    parser.add_argument(
+        "--slowdown",
+        type=_positive(float, 1.0, "a ratio such as 1.10"),
+        metavar="RATIO",
+        help="--compare fails when collection is slower than this ratio (default: collect_slowdown, 1.10)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=_positive(int, 1, "a count"),
+        default=1,
+        metavar="N",
+        help="collect N times and keep the fastest run (steadier figures for --compare)",
+    )
+    parser.add_argument(
+        "--top",
+        type=_positive(int, 1, "a count"),
+        default=10,
+        metavar="N",
+        help="rows per table in the report (default 10)",
+    )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        metavar="DIR",
+        help="project root (default: the folder of the nearest pyproject.toml)",
+    )
+    parser.set_defaults(pytest_args=[])
+    _split_pytest_args(parser)
+
+
+def exit_code(status: str, regressed: bool) -> int:
+    if status == "usage-error":
+        return USAGE
+    if status in INCOMPLETE:
+        return PARTIAL
+    if regressed or status == "no-tests":
+        return FOUND
+    return OK
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from ssot.collect.compare import compare
+    from ssot.collect.render import make_console, render, render_comparison
+    from ssot.collect.run import analyse_recorded, collect
+    from ssot.config import load
+
+    config = load(args.root or Path.cwd()).with_overrides(
+        collect_timeout=args.timeout, collect_slowdown=args.slowdown
+    )
+    json_to_stdout = args.json == "-"
+    console = make_console(sys.stderr if json_to_stdout else sys.stdout)
+    if args.load is not None:
+        if args.paths or args.pytest_args:
+            from ssot.errors import SsotError
+
+            raise SsotError("--load explains a recorded profile: it takes no PATH and no pytest arguments")
+        profile = analyse_recorded(args.load, config)
+    else:
+        err = Console(stderr=True)
+        status = err.status("collecting…") if err.is_terminal else nullcontext()
+        with status:
+            profile = collect(
+                args.paths,
+                args.pytest_args,
+                root=args.root,
+                config=config,
+                python=args.python,
+                repeat=args.repeat,
+            )
+    baseline = analyse_recorded(args.compare, config) if args.compare is not None else None
+    if args.json and not json_to_stdout:
+        profile.save(Path(args.json))
+    render(profile, console, top=args.top)
+    cmp = None
+    if baseline is not None:
+        cmp = compare(baseline, profile, config.collect_slowdown, top=args.top)
+        render_comparison(cmp, console)
+    if json_to_stdout:
+        sys.stdout.write(profile.to_json() + "\n")
+    elif args.json:
+        console.print(f"profile written to {args.json}")
+    return exit_code(profile.measurement.status, bool(cmp and cmp.regressed))
