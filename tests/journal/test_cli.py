@@ -79,10 +79,14 @@ def test_batch_and_file_options(in_tree: Path, monkeypatch: pytest.MonkeyPatch,
     assert doc["schema"] == "ssot.rollback/1" and doc["scope"] == "batch"
     assert doc["restored"] == ["tests/test_b.py"]
     monkeypatch.chdir(in_tree / "tests")  # --file is relative to the current folder
-    assert main(["rollback", journal.run_id, "--file", str(Path.cwd() / "canon.py"), "--json"]) == 0
+    assert main(["rollback", journal.run_id, "--file", "canon.py", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["deleted"] == ["tests/canon.py"]
     assert (in_tree / "tests/test_a.py").read_bytes() == b"a1\n"
+    monkeypatch.chdir(in_tree.parent)  # from outside, with --root: relative to the root
+    assert main(["rollback", "--root", str(in_tree), "--file", "tests/test_a.py", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["restored"] == ["tests/test_a.py"]
+    assert (in_tree / "tests/test_a.py").read_bytes() == b"class A:\n    pass\n"
 
 
 def test_runs_lists_states(in_tree: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -79,8 +80,20 @@ def _report(console: Console, result: RollbackResult) -> None:
         console.print(f"rolled back {what}: {figures}; the run is now [bold]{escape(result.state or '?')}[/]")
 
 
+def from_cwd(root: Path, path: str) -> str:
+    """A --file argument: relative to the current folder when that lands inside the root,
+    else taken as relative to the root (e.g. with --root from elsewhere)."""
+    candidate = Path(path)
+    if not candidate.is_absolute():
+        candidate = (Path.cwd() / candidate).resolve()
+        if not candidate.is_relative_to(root):
+            return path
+    return str(candidate)
+
+
 def run(args: argparse.Namespace) -> int:
     root = state_root(args.root)
+    files = None if args.files is None else [from_cwd(root, f) for f in args.files]
     console = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     on_file, progress = (None, None) if args.json or args.dry_run else _progress(err)
@@ -88,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.start()
         try:
-            result = rollback(root, args.run, batch=args.batch, files=args.files, force=args.force,
+            result = rollback(root, args.run, batch=args.batch, files=files, force=args.force,
                               dry_run=args.dry_run, on_file=on_file)
         finally:
             if progress is not None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime
 
 from rich.console import Console
 from rich.markup import escape
@@ -18,7 +17,7 @@ from rich.table import Table
 from ssot.errors import SsotError
 from ssot.exitcodes import OK
 from ssot.migrate.journal import RunInfo, dismiss, list_runs, state_root
-from ssot.migrate.runlog import resolve_run_dir
+from ssot.migrate.runlog import local_time, resolve_run_dir
 
 SCHEMA = "ssot.runs/1"
 STATE_STYLE = {
@@ -41,33 +40,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="keep RUN's changes and stop warning about it (rollback skips it by default)")
 
 
-def local_time(iso: str | None) -> str:
-    if not iso:
-        return "?"
-    try:
-        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        return iso
-
-
 def styled_state(state: str) -> str:
     return f"[{STATE_STYLE.get(state, 'default')}]{escape(state)}[/]"
 
 
-def _batches(run: RunInfo) -> str:
-    if not run.batches:
-        return "-"
-    undone = sum(b.status == "rolled_back" for b in run.batches)
-    return f"{len(run.batches)}" + (f" ({undone} rolled back)" if undone else "")
-
-
 def _table(console: Console, runs: list[RunInfo]) -> None:
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("RUN", "STARTED", "COMMAND", "STATE", "CHANGED", "BATCHES"):
-        table.add_column(column, no_wrap=True)
+    # ids and states are never cut (an id is for copy and paste); the rest may wrap
+    table.add_column("RUN", no_wrap=True, min_width=max(len(r.id) for r in runs))
+    table.add_column("STARTED")
+    table.add_column("COMMAND")
+    table.add_column("STATE", no_wrap=True, min_width=max(len(r.state) for r in runs))
+    table.add_column("CHANGED", no_wrap=True)
     for run in reversed(runs):  # newest first
-        table.add_row(escape(run.id), local_time(run.started), escape(run.command), styled_state(run.state),
-                      f"{len(run.changed)}/{len(run.files)}", _batches(run))
+        table.add_row(escape(run.id), local_time(run.started, "%Y-%m-%d %H:%M"), escape(run.command),
+                      styled_state(run.state), f"{len(run.changed)}/{len(run.files)}")
     console.print(table)
 
 

@@ -73,6 +73,7 @@ from ssot.migrate.runlog import (
     leftovers,
     list_runs,
     load_run,
+    local_time,
     new_run_id,
     next_start,
     now_iso,
@@ -541,8 +542,8 @@ def state_root(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 def interrupted_message(run: RunInfo) -> str:
     return (
-        f"ssot: warning: run {run.id} (`ssot {run.command}`, started {run.started}) was interrupted "
-        f"and left {run.left_behind}. Run `ssot rollback` to restore them byte for byte, "
+        f"ssot: warning: run {run.id} (`ssot {run.command}`, started {local_time(run.started)}) was "
+        f"interrupted and left {run.left_behind}. Run `ssot rollback` to restore them byte for byte, "
         f"or `ssot runs {run.id}` for details."
     )
 

@@ -123,6 +123,16 @@ def write_json_atomic(path: Path, obj: Any) -> None:
     fsync_dir(path.parent)
 
 
+def local_time(iso: str | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """An ISO time from the journal, in the user's time zone."""
+    if not iso:
+        return "?"
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime(fmt)
+    except ValueError:
+        return iso
+
+
 def tmp_rel(rel: str, tag: str) -> str:
     """The temporary file beside ``rel`` that a write announces before creating it."""
     parent = rel.rpartition("/")[0]
