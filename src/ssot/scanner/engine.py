@@ -94,6 +94,10 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
     stats.cached = len(fresh)
 
     _known = cache.by_digest() if todo else {}
+    # the extractor outlives a scan (its memos are the point), so what it has already sent
+    # belongs to an earlier scan: send every fingerprint again to this one (else a second
+    # scan in one process, or workers forked after it, miss fingerprints: KeyError)
+    _sent.clear()
     fingerprints = dict(cache.fingerprints)
     done = len(fresh)
     if progress:
