@@ -10,6 +10,7 @@ it could serve the other's users unchanged.
 from __future__ import annotations
 
 import ast
+import copy
 
 from ssot.model import Fingerprint
 
@@ -56,8 +57,17 @@ def _signature(f: _Func) -> str:
     return ast.unparse(f.args)
 
 
-def _literals(node: ast.AST) -> list[str]:
-    return [repr(n.value) for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+def _literals(stmts: list[ast.stmt]) -> list[str]:
+    return [repr(n.value) for s in stmts for n in ast.walk(s) if isinstance(n, ast.Constant)]
+
+
+class _Blank(ast.NodeTransformer):
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        return ast.Constant(value=0)
+
+
+def _without_literals(stmts: list[ast.stmt]) -> list[str]:
+    return [_dump(_Blank().visit(copy.deepcopy(s))) for s in stmts]
 
 
 def _function_differences(name: str, a: _Func, b: _Func) -> list[str]:
@@ -71,9 +81,9 @@ def _function_differences(name: str, a: _Func, b: _Func) -> list[str]:
         out.append(f"decorators of {name or 'it'} differ")
     body_a, body_b = [_dump(s) for s in a.body], [_dump(s) for s in b.body]
     if body_a != body_b:
-        la, lb = _literals(a), _literals(b)
+        la, lb = _literals(a.body), _literals(b.body)
         changed = [(x, y) for x, y in zip(la, lb, strict=False) if x != y] if len(la) == len(lb) else []
-        if changed and len(body_a) == len(body_b):
+        if changed and _without_literals(a.body) == _without_literals(b.body):  # only literals changed
             out.extend(f"literal {x} is {y} here" for x, y in changed[:3])
         elif len(body_b) > len(body_a) and all(s in body_b for s in body_a):
             out.append(f"{name or 'it'} has {len(body_b) - len(body_a)} more statement(s) here")
