@@ -69,26 +69,40 @@ def _git_files(root: Path) -> list[str] | None:
     return [n for n in names if n]
 
 
-def _walk(root: Path) -> Iterator[str]:
-    """Walk ``root`` honouring .gitignore files (pathspec), skipping heavy folders."""
+def _walk(root: Path, top: Path | None = None) -> Iterator[str]:
+    """Walk ``top`` (default: ``root``) honouring the .gitignore files from ``root`` down (pathspec).
+
+    Yields paths relative to ``root``; the .gitignore files of the folders above ``top``
+    apply too, as they do for git.
+    """
     specs: list[tuple[str, pathspec.PathSpec]] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+
+    def load(folder: Path, rel_dir: str) -> None:
+        try:
+            lines = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return
+        specs.append((rel_dir, gitignore_spec(lines)))
+
+    def ignored(rel: str, is_dir: bool) -> bool:
+        for base, spec in specs:
+            if rel.startswith(base) and spec.match_file(rel[len(base):] + ("/" if is_dir else "")):
+                return True
+        return False
+
+    top = top or root
+    above = top.relative_to(root).parts
+    for i, name in enumerate(above):
+        rel_dir = "".join(part + "/" for part in above[:i])
+        load(root / rel_dir, rel_dir)
+        if ignored(rel_dir + name, True):
+            return
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
         here = Path(dirpath)
         rel_dir = here.relative_to(root).as_posix()
         rel_dir = "" if rel_dir == "." else rel_dir + "/"
         if ".gitignore" in filenames:
-            try:
-                lines = (here / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
-                specs.append((rel_dir, gitignore_spec(lines)))
-            except OSError:
-                pass
-
-        def ignored(rel: str, is_dir: bool) -> bool:
-            for base, spec in specs:
-                if rel.startswith(base) and spec.match_file(rel[len(base):] + ("/" if is_dir else "")):
-                    return True
-            return False
-
+            load(here, rel_dir)
         dirnames[:] = sorted(
             d for d in dirnames
             if not _skip_dir(here / d, d) and not ignored(rel_dir + d, True)
@@ -96,6 +110,18 @@ def _walk(root: Path) -> Iterator[str]:
         for f in sorted(filenames):
             if not ignored(rel_dir + f, False):
                 yield rel_dir + f
+
+
+def _in_venv(root: Path, rel: str, memo: dict[str, bool]) -> bool:
+    """Whether a folder above ``rel`` is a virtual environment (git lists an unignored one)."""
+    parts = rel.split("/")[:-1]
+    for i in range(1, len(parts) + 1):
+        folder = "/".join(parts[:i])
+        if folder not in memo:
+            memo[folder] = (root / folder / "pyvenv.cfg").exists()
+        if memo[folder]:
+            return True
+    return False
 
 
 def discover(root: Path, paths: Iterable[str | Path], exclude: Iterable[str] = (),
@@ -111,6 +137,7 @@ def discover(root: Path, paths: Iterable[str | Path], exclude: Iterable[str] = (
     git: list[str] | None = None
     git_checked = False
     out: set[str] = set()
+    venvs: dict[str, bool] = {}
     for p in paths:
         target = (root / p) if not Path(p).is_absolute() else Path(p)
         try:
@@ -133,11 +160,11 @@ def discover(root: Path, paths: Iterable[str | Path], exclude: Iterable[str] = (
         if git is not None:  # tracked files deleted from the work tree are not "found"
             names = (n for n in git if n.startswith(prefix) and os.path.lexists(root / n))
         else:
-            names = (prefix + n for n in _walk(target))
+            names = _walk(root, root / rel)
         for n in names:
             if n.endswith(suffix) and not any(
                 part in SKIP_DIRS or part.endswith(".egg-info") for part in n.split("/")[:-1]
-            ):
+            ) and not (git is not None and _in_venv(root, n, venvs)):
                 out.add(n)
     files = sorted(f for f in out if not excluded.match_file(f))
     return files, missing
