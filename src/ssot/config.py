@@ -121,10 +121,13 @@ def load(root: Path | str | None = None, pyproject: Path | None = None) -> Confi
     try:
         data = tomllib.loads(source.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML: {exc}; fix the file or pass --no-config") from None
+        raise ConfigError(f"{source}: not valid TOML: {exc}; fix the file, or pass --config FILE") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{source}: cannot read it: {exc}") from None
-    table = data.get("tool", {}).get("ssot", {})
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{source}: 'tool' must be a table")
+    table = tool.get("ssot", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{source}: 'tool.ssot' must be a table")
     return Config(root=source.parent, source=source, **parse_table(table, str(source)))
