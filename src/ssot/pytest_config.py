@@ -47,7 +47,10 @@ class PytestConfig:
 def _split(value: object) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value]
-    return shlex.split(str(value))
+    try:
+        return shlex.split(str(value))
+    except ValueError:  # an unbalanced quote: pytest fails on it too; never a traceback of ours
+        return str(value).split()
 
 
 def load_pytest_config(root: Path) -> PytestConfig:
@@ -61,7 +64,9 @@ def load_pytest_config(root: Path) -> PytestConfig:
             options, source = dict(cp["pytest"]) if cp.has_section("pytest") else {}, root / "pytest.ini"
         if options is None and (root / "pyproject.toml").is_file():
             data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-            ini = data.get("tool", {}).get("pytest", {}).get("ini_options")
+            tool = data.get("tool")
+            pytest_table = tool.get("pytest") if isinstance(tool, dict) else None
+            ini = pytest_table.get("ini_options") if isinstance(pytest_table, dict) else None
             if isinstance(ini, dict):
                 options, source = ini, root / "pyproject.toml"
         for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
