@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ssot.commands.common import add_project_arguments, progress_bar, project_config, relative_paths, \
-    write_output
+from ssot.commands.common import add_project_arguments, progress_bar, project_config, relative_paths, write_output
 from ssot.exitcodes import FOUND, OK, PARTIAL
 
 FORMATS = ("text", "json", "sarif", "markdown")

@@ -30,7 +30,7 @@ def _indent(s: str) -> int:
 def _prefixes(bodies: list[str]) -> list[str]:
     """Candidate prefixes to remove after the ``#``: the common one cut at a space, then bare ``#``."""
     nonblank = [b for b in bodies if b.strip()]
-    common = os.path.commonprefix(nonblank) if nonblank else ""
+    common = os.path.commonprefix(nonblank) if nonblank else ""  # noqa: RUF071 - characters are meant
     cut = common[: max(common.rfind(" "), common.rfind("\t")) + 1] if common.strip() else common
     out = [cut]
     if cut.strip():

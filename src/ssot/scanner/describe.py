@@ -102,7 +102,8 @@ def differences(base: Fingerprint, other: Fingerprint) -> list[str]:
     a, b = _parse(base), _parse(other)
     if isinstance(a, ast.ClassDef) and isinstance(b, ast.ClassDef):
         return _class_differences(a, b)
-    if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)) and isinstance(b, (ast.FunctionDef, ast.AsyncFunctionDef)):
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+    if isinstance(a, functions) and isinstance(b, functions):
         return _function_differences("", a, b) or ["differs"]
     return ["a different kind of definition"]
 

@@ -124,7 +124,7 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
     return result
 
 
-def _run(root: str, todo: list[str], max_bytes: int, workers: int):  # noqa: ANN202 - generator
+def _run(root: str, todo: list[str], max_bytes: int, workers: int):
     if workers <= 1 or len(todo) < _PARALLEL_MIN_FILES:
         yield _extract_files(root, todo, max_bytes)
         return

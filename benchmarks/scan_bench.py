@@ -1,0 +1,199 @@
+"""Benchmark ``ssot scan`` against arid and pylint's duplicate-code checker, in one run.
+
+    python benchmarks/scan_bench.py [--files 10000] [--extra-tests 40] [--small 400] [--workdir DIR]
+
+On a suite from ``make_suite.py --files 10000 --extra-tests 40`` (11k files, 82 MB):
+ssot's cold scan and warm rescan (wall time, peak memory of the process tree)
+beside arid's on the same tree, as ratios.  On the default 400-file suite:
+the same beside ``pylint --disable=all --enable=duplicate-code``, and what each
+tool finds of the planted families (members covered, groups they are split
+into, equivalence classes told apart).  Needs the ``bench`` extra
+(``pip install -e '.[bench]'``) and ``../shared`` beside the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _measure import Run, measure
+
+REPO = Path(__file__).resolve().parents[1]
+MAKE_SUITE = REPO.parent / "shared" / "corpus" / "make_suite.py"
+SCORE = REPO.parent / "shared" / "corpus" / "score_scan.py"
+BIN = Path(sys.executable).parent
+
+
+def make_suite(out: Path, *args: str) -> dict:
+    subprocess.run([sys.executable, str(MAKE_SUITE), str(out), *args], check=True, capture_output=True)
+    return json.loads(out.with_name(out.name + ".truth.json").read_text())
+
+
+def ssot_scan(suite: Path, report: Path) -> Run:
+    return measure([str(BIN / "ssot"), "scan", str(suite), "--format", "json", "-o", str(report), "--no-progress"])
+
+
+def arid(suite: Path, report: Path) -> Run:
+    run = measure([str(BIN / "arid"), str(suite), "--no-fail-on-findings", "--format", "json"])
+    report.write_text(run.stdout)
+    return run
+
+
+def pylint(suite: Path) -> Run:
+    files = [str(p) for p in sorted(suite.rglob("*.py"))]
+    return measure([str(BIN / "pylint"), "--disable=all", "--enable=duplicate-code", "--output-format=json",
+                    "--exit-zero", *files], cwd=suite)
+
+
+# --- what each tool found of the planted families ------------------------------------------
+
+Span = tuple[str, int, int]
+
+
+def arid_groups(report: Path) -> list[list[Span]]:
+    data = json.loads(report.read_text() or "{}")
+    return [[(loc["path"], loc["start_line"], loc["end_line"]) for loc in f["locations"]]
+            for f in data.get("findings", [])]
+
+
+_PYLINT_LOC = re.compile(r"^==([^:\n]+):\[(\d+):(\d+)\]", re.M)
+
+
+def pylint_groups(stdout: str, suite: Path) -> list[list[Span]]:
+    groups = []
+    for msg in json.loads(stdout or "[]"):
+        if msg.get("symbol") != "duplicate-code":
+            continue
+        spans = []
+        for mod, a, b in _PYLINT_LOC.findall(msg["message"]):
+            rel = mod.replace(".", "/") + ".py"
+            spans.append((rel, int(a) + 1, int(b)))
+        groups.append(spans)
+    return groups
+
+
+def ssot_groups(report: Path) -> tuple[list[list[Span]], dict[Span, str]]:
+    data = json.loads(report.read_text())
+    groups, eq = [], {}
+    for fam in data["families"]:
+        spans = []
+        for m in fam["members"]:
+            span = (m["path"], m["line"], m["line"])
+            spans.append(span)
+            eq[span] = m["equivalence"]
+        groups.append(spans)
+    return groups, eq
+
+
+def coverage(truth: dict, groups: list[list[Span]], eq: dict[Span, str] | None = None) -> dict[str, str]:
+    """Per planted family: members found, groups they are spread over, variants told apart."""
+    by_path: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for gi, g in enumerate(groups):
+        for path, a, b in g:
+            by_path[path].append((a, b, gi))
+    out = {}
+    for fam in truth["families"]:
+        found, used, variants = 0, set(), defaultdict(set)
+        for m in fam["members"]:
+            hits = [gi for a, b, gi in by_path.get(m["path"], []) if a <= m["line"] <= b]
+            if hits:
+                found += 1
+                used.add(hits[0])
+            if eq is not None:
+                span = (m["path"], m["line"], m["line"])
+                if span in eq:
+                    variants[m["variant"]].add(eq[span])
+        n_variants = len({v for m in fam["members"] for v in [m["variant"]]})
+        told = ""
+        if eq is not None:
+            distinct = len(set().union(*variants.values())) if variants else 0
+            told = f", {distinct} equivalence classes for {n_variants} planted variants"
+        out[fam["id"]] = f"{found}/{len(fam['members'])} members in {len(used)} group(s){told}"
+    return out
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if b else "n/a"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--files", type=int, default=10000)
+    ap.add_argument("--extra-tests", type=int, default=40)
+    ap.add_argument("--small", type=int, default=400)
+    ap.add_argument("--workdir", type=Path, help="keep suites here (default: a temporary folder)")
+    ap.add_argument("--skip-large", action="store_true")
+    args = ap.parse_args()
+    if not MAKE_SUITE.exists():
+        print(f"needs {MAKE_SUITE} (../shared beside the repository)", file=sys.stderr)
+        return 2
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="ssot-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        if not args.skip_large:
+            big = work / f"suite{args.files}"
+            if not big.exists():
+                make_suite(big, "--files", str(args.files), "--extra-tests", str(args.extra_tests))
+            size = sum(p.stat().st_size for p in big.rglob("*.py")) / 1e6
+            nfiles = sum(1 for _ in big.rglob("*.py"))
+            shutil.rmtree(big / ".ssot_cache", ignore_errors=True)
+            cold = ssot_scan(big, work / "big.ssot.json")
+            warm = ssot_scan(big, work / "big.ssot.json")
+            ar = arid(big, work / "big.arid.json")
+            print(f"## {nfiles} files, {size:.0f} MB "
+                  f"(make_suite --files {args.files} --extra-tests {args.extra_tests})")
+            print(f"ssot cold scan : {cold.seconds:6.2f} s  peak {cold.peak_mib:6.0f} MiB  (exit {cold.returncode})")
+            print(f"ssot warm scan : {warm.seconds:6.2f} s  peak {warm.peak_mib:6.0f} MiB")
+            print(f"arid           : {ar.seconds:6.2f} s  peak {ar.peak_mib:6.0f} MiB  (exit {ar.returncode})")
+            print(f"ratios         : cold/arid {ratio(cold.seconds, ar.seconds)}, warm/arid "
+                  f"{ratio(warm.seconds, ar.seconds)}, warm/cold {ratio(warm.seconds, cold.seconds)}, "
+                  f"memory cold/arid {ratio(cold.peak_mib, ar.peak_mib)}")
+            print(f"targets        : cold < 10 s {'met' if cold.seconds < 10 else 'MISSED'}, "
+                  f"warm < 1 s {'met' if warm.seconds < 1 else 'MISSED'}, "
+                  f"peak < 1024 MiB {'met' if cold.peak_mib < 1024 else 'MISSED'}, "
+                  f"faster than arid {'met' if cold.seconds < ar.seconds else 'MISSED'}")
+            print()
+
+        small = work / f"suite{args.small}"
+        if not small.exists():
+            make_suite(small, "--files", str(args.small))
+        truth = json.loads(small.with_name(small.name + ".truth.json").read_text())
+        shutil.rmtree(small / ".ssot_cache", ignore_errors=True)
+        s = ssot_scan(small, work / "small.ssot.json")
+        ar = arid(small, work / "small.arid.json")
+        pl = pylint(small)
+        score = subprocess.run([sys.executable, str(SCORE), str(small) + ".truth.json", str(work / "small.ssot.json")],
+                               capture_output=True, text=True).stdout.strip()
+        print(f"## {args.small}-file suite (make_suite default)")
+        print(f"ssot cold scan : {s.seconds:6.2f} s  peak {s.peak_mib:6.0f} MiB")
+        print(f"arid           : {ar.seconds:6.2f} s  peak {ar.peak_mib:6.0f} MiB")
+        print(f"pylint R0801   : {pl.seconds:6.2f} s  peak {pl.peak_mib:6.0f} MiB")
+        print(f"ratios         : ssot/pylint {ratio(s.seconds, pl.seconds)}, ssot/arid {ratio(s.seconds, ar.seconds)}")
+        print(f"ssot score     : {score}")
+        groups, eq = ssot_groups(work / "small.ssot.json")
+        found = {
+            "ssot": coverage(truth, groups, eq),
+            "arid": coverage(truth, arid_groups(work / "small.arid.json")),
+            "pylint": coverage(truth, pylint_groups(pl.stdout, small)),
+        }
+        print("planted families found:")
+        for fam in truth["families"]:
+            print(f"  {fam['id']}:")
+            for tool, res in found.items():
+                print(f"    {tool:7s} {res[fam['id']]}")
+    finally:
+        if not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
