@@ -40,8 +40,14 @@ def figures(p: Profile) -> dict[str, Figure]:
 
 
 def _top_changes(before: dict[str, float], after: dict[str, float], n: int) -> list[str]:
+    """The ``n`` keys that moved most; among equal moves, the biggest figures first."""
     keys = set(before) | set(after)
-    return sorted(keys, key=lambda k: -abs(after.get(k, 0.0) - before.get(k, 0.0)))[:n]
+
+    def order(k: str) -> tuple[float, float, str]:
+        b, a = before.get(k, 0.0), after.get(k, 0.0)
+        return (-abs(a - b), -max(a, b), k)
+
+    return sorted(keys, key=order)[:n]
 
 
 @dataclass

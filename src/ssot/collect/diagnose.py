@@ -229,6 +229,9 @@ def _import_costs(ctx: _Context, categories: dict[int, str], top: int) -> list[I
                 via=chain,
                 importers=len(ctx.importers.get(imp.module, ())),
                 share=imp.seconds / ctx.wall,
+                nested=imp.parent is not None
+                and imp.parent in by_name
+                and categories[by_name[imp.parent][0]] != "test",
             )
         )
     out.sort(key=lambda c: (-c.seconds, c.module))
@@ -664,6 +667,8 @@ def _config_diagnoses(ctx: _Context, backup_globs: list[str]) -> list[Diagnosis]
         if f.tests or facts is None or not facts.parsed or facts.defined_tests or not f.path.endswith(".py"):
             continue
         for p in matching_patterns(f.path, patterns):
+            if p in DEFAULT_PYTHON_FILES:
+                continue  # pytest's own default: a stray file, not a pattern to narrow
             useless[p].append(f.path)
             useless_seconds[p] += f.seconds
     for p, paths in sorted(useless.items()):
@@ -808,7 +813,8 @@ def analyse(
             )
         )
     if m.hang is not None:
-        frames = [f for f in m.hang.stack if not os.path.isabs(f.path)] or m.hang.stack
+        frames = [f for f in m.hang.stack if not os.path.isabs(f.path) and not f.path.startswith("<")]
+        frames = frames or m.hang.stack
         where = f"{frames[-1].path}:{frames[-1].line}" if frames else "?"
         diagnoses.append(
             Diagnosis(

@@ -84,6 +84,26 @@ class ImportTimer:
     def invalidate_caches(self) -> None:  # part of the finder protocol; the real finders do the work
         return None
 
+    def flush_in_progress(self) -> None:
+        """Record the imports still running (a dump on timeout), with their time so far."""
+        now = self._clock()
+        inner = 0.0
+        for frame in reversed(self._stack):
+            seconds = frame.find_seconds + (now - frame.start)
+            self.records.append(
+                (
+                    frame.name,
+                    frame.origin,
+                    frame.start,
+                    seconds,
+                    max(0.0, seconds - frame.children - inner),
+                    frame.parent,
+                    frame.during,
+                )
+            )
+            inner = seconds
+        self._stack.clear()
+
     # -- bookkeeping ----------------------------------------------------------------
     def _push(self, frame: _TimedLoader) -> None:
         frame.parent = self._stack[-1].name if self._stack else None

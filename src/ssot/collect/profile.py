@@ -174,6 +174,7 @@ class ImportCost:
     via: list[str]  # import chain from that file down to the module
     importers: int  # test files and conftests that import it at module level (static count)
     share: float
+    nested: bool = False  # imported by another non-test module: its time is inside that one's
 
 
 @dataclass

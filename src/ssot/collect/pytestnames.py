@@ -20,10 +20,7 @@ def _is_glob(pattern: str) -> bool:
 
 def matches_name(name: str, patterns: Iterable[str]) -> bool:
     """pytest's ``_matches_prefix_or_glob_option``: a prefix, or a glob when the option looks like one."""
-    for pattern in patterns:
-        if name.startswith(pattern) or (_is_glob(pattern) and fnmatch.fnmatch(name, pattern)):
-            return True
-    return False
+    return any(name.startswith(p) or (_is_glob(p) and fnmatch.fnmatch(name, p)) for p in patterns)
 
 
 def matches_file(rel_path: str, patterns: Iterable[str]) -> bool:

@@ -326,6 +326,7 @@ class Recorder:
             )
         current = self._file_stack[-1] if self._file_stack else None
         self.hang = {"at": round(self.now(), 6), "collecting": current, "stack": stack}
+        self.timer.flush_in_progress()
         self.mark("end")
         self.write(complete=False)
 
@@ -420,6 +421,7 @@ class Recorder:
         }
 
     def write(self, complete: bool) -> None:
+        self.timer.uninstall()  # what the write itself imports is not the project's
         data = self.data(complete)
         directory = os.path.dirname(self.out) or "."
         try:

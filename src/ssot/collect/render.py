@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import IO
 
 from rich.console import Console
@@ -25,8 +26,9 @@ STATUS_TEXT = {
 
 def make_console(stream: IO[str] | None = None) -> Console:
     console = Console(file=stream, highlight=False, soft_wrap=False)
-    if not console.is_terminal:
-        console = Console(file=stream, highlight=False, soft_wrap=False, width=120, no_color=True)
+    if not console.is_terminal:  # logs and pipes: no colour, a fixed width ($COLUMNS, else 120)
+        width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 120
+        console = Console(file=stream, highlight=False, soft_wrap=False, width=width, no_color=True)
     return console
 
 
@@ -34,6 +36,10 @@ def _s(seconds: float | None) -> str:
     if seconds is None:
         return "-"
     return f"{seconds * 1000:.0f} ms" if abs(seconds) < 1 else f"{seconds:.2f} s"
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _mb(n: int | None) -> str:
@@ -67,12 +73,12 @@ def render(profile: Profile, console: Console, *, top: int = 10) -> None:
     )
     console.print(Text(status, style=f"bold {style}"))
     console.print(
-        f"[bold]{m.tests}[/] tests collected"
+        f"[bold]{_n(m.tests, 'test')}[/] collected"
         + (f" ({m.deselected} deselected)" if m.deselected else "")
-        + f" from {len(m.files)} files in [bold]{_s(m.wall_seconds)}[/] wall, {_s(m.cpu_seconds)} CPU, "
-        f"peak RSS {_mb(m.peak_rss_bytes)}; {len(m.errors)} errors, {len(m.warnings)} warnings, "
-        f"{len(m.skipped)} skipped modules"
-        + (f", [bold]{len(a.never_run)}[/] tests that never run" if a else "")
+        + f" from {_n(len(m.files), 'file')} in [bold]{_s(m.wall_seconds)}[/] wall, {_s(m.cpu_seconds)} CPU, "
+        f"peak RSS {_mb(m.peak_rss_bytes)}; {_n(len(m.errors), 'error')}, {_n(len(m.warnings), 'warning')}, "
+        f"{_n(len(m.skipped), 'skipped module')}"
+        + (f", [bold]{_n(len(a.never_run), 'test')}[/] that never run" if a else "")
     )
     if a is None:
         console.print("(no analysis in this profile: `ssot collect --load FILE` computes it)")
@@ -85,9 +91,9 @@ def render(profile: Profile, console: Console, *, top: int = 10) -> None:
             if d.share_of_time >= 0.0005:
                 share.append(f"{_pct(d.share_of_time)} of collection time")
             if d.warnings:
-                share.append(f"{d.warnings} warnings = {_pct(d.share_of_warnings)} of all")
+                share.append(f"{_n(d.warnings, 'warning')} = {_pct(d.share_of_warnings)} of all")
             if d.tests:
-                share.append(f"{d.tests} tests that never run")
+                share.append(f"{_n(d.tests, 'test')} that never run")
             colour = {"error": "red", "warning": "yellow"}.get(d.severity, "cyan")
             console.print(
                 Text.assemble(
@@ -132,8 +138,9 @@ def render(profile: Profile, console: Console, *, top: int = 10) -> None:
             t.add_row(f.path, _s(f.seconds), _s(f.import_seconds), _s(f.other_seconds), str(f.tests))
         console.print(t)
 
-    if a.imports:
-        console.rule("Costliest imports (test modules apart)")
+    direct = [c for c in a.imports if not c.nested]
+    if direct:
+        console.rule("Costliest imports (test modules apart; nested imports are inside their importer)")
         t = Table(show_edge=False, box=None, pad_edge=False)
         for col, just in (
             ("module", "left"),
@@ -144,7 +151,7 @@ def render(profile: Profile, console: Console, *, top: int = 10) -> None:
             ("importers", "right"),
         ):
             t.add_column(col, justify=just)  # type: ignore[arg-type]
-        for c in a.imports[:top]:
+        for c in direct[:top]:
             t.add_row(
                 c.module,
                 _s(c.seconds),
@@ -177,9 +184,12 @@ def render(profile: Profile, console: Console, *, top: int = 10) -> None:
 
     if a.never_run:
         console.rule(f"Tests that never run ({len(a.never_run)})")
+        reason = None
         for tr in a.never_run:
-            console.print(Text.assemble((f"{tr.path}:{tr.line}", "bold"), f"  {tr.name}"))
-            console.print(f"    {escape(tr.reason)}", style="dim")
+            if tr.reason != reason:
+                reason = tr.reason
+                console.print(Text(f"{tr.path}: {tr.reason}", style="dim"))
+            console.print(Text.assemble(("  " + f"{tr.path}:{tr.line}", "bold"), f"  {tr.name}"))
     if a.empty_modules:
         console.rule(f"Test modules that collect nothing although they define tests ({len(a.empty_modules)})")
         for e in a.empty_modules:
@@ -195,7 +205,8 @@ def render(profile: Profile, console: Console, *, top: int = 10) -> None:
             console.print(f"{s.path}: {escape(s.reason)}")
     if m.hang is not None:
         console.rule("Where collection was stuck")
-        for fr in m.hang.stack[-8:]:
+        own = [f for f in m.hang.stack if not f.path.startswith("<frozen") and "/ssot/collect/" not in f.path]
+        for fr in (own or m.hang.stack)[-8:]:
             console.print(f"  {fr.path}:{fr.line} in {fr.function}: {escape(fr.code)}")
     if a.static_errors:
         console.rule("Files the static analysis could not read")

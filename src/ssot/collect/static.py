@@ -120,6 +120,8 @@ def module_imports(text: str) -> set[str]:
     for m in _IMPORT.finditer(text):
         if m.group(1):
             base = m.group(1)
+            if base.startswith("."):
+                continue  # relative: a module of the test tree itself
             out.add(base)
             for part in m.group(2).replace(")", "").split(","):
                 name = part.strip().split(" as ")[0].strip()

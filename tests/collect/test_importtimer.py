@@ -1,0 +1,141 @@
+"""The meta path finder that times imports: attribution, transparency, failures."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.machinery
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ssot.collect.importtimer import ImportTimer, _TimedLoader
+
+
+@pytest.fixture
+def pkgdir(tmp_path: Path) -> Iterator[Path]:
+    sys.path.insert(0, str(tmp_path))
+    before = set(sys.modules)
+    yield tmp_path
+    sys.path.remove(str(tmp_path))
+    for name in set(sys.modules) - before:
+        del sys.modules[name]
+    importlib.invalidate_caches()
+
+
+def write(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    importlib.invalidate_caches()
+
+
+def timed(fn) -> ImportTimer:  # type: ignore[no-untyped-def]
+    timer = ImportTimer()
+    timer.install()
+    try:
+        fn()
+    finally:
+        timer.uninstall()
+    return timer
+
+
+def by_name(timer: ImportTimer) -> dict[str, tuple]:
+    return {r[0]: r for r in timer.records}
+
+
+def test_cumulative_and_self_time_follow_the_import_tree(pkgdir: Path) -> None:
+    write(pkgdir, "tpk_a/__init__.py", "from tpk_a import slow, fast\n")
+    write(pkgdir, "tpk_a/slow.py", "import time\ntime.sleep(0.06)\n")
+    write(pkgdir, "tpk_a/fast.py", "X = 1\n")
+    timer = timed(lambda: importlib.import_module("tpk_a"))
+    rec = by_name(timer)
+    _, origin, _, seconds, self_s, parent, _ = rec["tpk_a.slow"]
+    assert origin.endswith("tpk_a/slow.py")
+    assert parent == "tpk_a"
+    assert 0.06 <= seconds < 1.0 and self_s == pytest.approx(seconds)
+    pkg = rec["tpk_a"]
+    assert pkg[3] >= seconds  # cumulative includes the child
+    assert pkg[4] < 0.03  # self time excludes it
+    assert pkg[5] is None
+    assert rec["tpk_a.fast"][5] == "tpk_a"
+
+
+def test_modules_see_their_genuine_loader(pkgdir: Path) -> None:
+    write(pkgdir, "tpk_b.py", "LOADER_AT_IMPORT = __loader__\nSPEC_LOADER_AT_IMPORT = __spec__.loader\n")
+    timer = timed(lambda: importlib.import_module("tpk_b"))
+    mod = sys.modules["tpk_b"]
+    assert isinstance(mod.__loader__, importlib.machinery.SourceFileLoader)
+    assert isinstance(mod.LOADER_AT_IMPORT, importlib.machinery.SourceFileLoader)
+    assert isinstance(mod.SPEC_LOADER_AT_IMPORT, importlib.machinery.SourceFileLoader)
+    assert not isinstance(mod.__spec__.loader, _TimedLoader)
+    assert "tpk_b" in by_name(timer)
+    assert timer not in sys.meta_path
+
+
+def test_a_failing_import_raises_as_usual_and_does_not_leak_the_stack(pkgdir: Path) -> None:
+    write(pkgdir, "tpk_bad.py", "import tpk_ok_child\nraise ValueError('boom at import')\n")
+    write(pkgdir, "tpk_ok_child.py", "")
+    write(pkgdir, "tpk_after.py", "")
+
+    def go() -> None:
+        with pytest.raises(ValueError, match="boom at import"):
+            importlib.import_module("tpk_bad")
+        with pytest.raises(ModuleNotFoundError):
+            importlib.import_module("tpk_does_not_exist")
+        importlib.import_module("tpk_after")
+
+    timer = timed(go)
+    rec = by_name(timer)
+    assert rec["tpk_ok_child"][5] == "tpk_bad"
+    assert "tpk_bad" in rec  # timed although it failed
+    assert rec["tpk_after"][5] is None  # the failed import left nothing on the stack
+    assert "tpk_does_not_exist" not in rec
+
+
+def test_reload_and_in_flight_flush(pkgdir: Path) -> None:
+    write(pkgdir, "tpk_r.py", "COUNT = 1\n")
+
+    def go() -> None:
+        mod = importlib.import_module("tpk_r")
+        importlib.reload(mod)
+
+    timer = timed(go)
+    assert [r[0] for r in timer.records].count("tpk_r") == 2
+    assert isinstance(sys.modules["tpk_r"].__loader__, importlib.machinery.SourceFileLoader)
+
+
+def test_imports_from_other_threads_are_not_timed(pkgdir: Path) -> None:
+    write(pkgdir, "tpk_thread.py", "")
+    write(pkgdir, "tpk_main.py", "")
+
+    def go() -> None:
+        t = threading.Thread(target=importlib.import_module, args=("tpk_thread",))
+        t.start()
+        t.join()
+        importlib.import_module("tpk_main")
+
+    rec = by_name(timed(go))
+    assert "tpk_main" in rec and "tpk_thread" not in rec
+    assert "tpk_thread" in sys.modules
+
+
+def test_flush_in_progress_records_running_imports_with_self_time(pkgdir: Path) -> None:
+    seen: dict[str, list[tuple]] = {}
+    write(pkgdir, "tpk_outer.py", "import tpk_inner\n")
+    write(pkgdir, "tpk_inner.py", "import time, tpk_hook\ntime.sleep(0.03)\ntpk_hook.flush()\n")
+    timer = ImportTimer()
+    hook = type(sys)("tpk_hook")
+    hook.flush = lambda: (timer.flush_in_progress(), seen.setdefault("r", list(timer.records)))  # type: ignore[attr-defined]
+    sys.modules["tpk_hook"] = hook
+    timer.install()
+    try:
+        importlib.import_module("tpk_outer")
+    finally:
+        timer.uninstall()
+    records = {r[0]: r for r in seen["r"]}
+    assert records["tpk_inner"][5] == "tpk_outer"
+    assert records["tpk_inner"][4] >= 0.03
+    assert records["tpk_outer"][4] < records["tpk_outer"][3]  # the inner import is not its own time

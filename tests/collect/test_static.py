@@ -1,0 +1,169 @@
+"""The static half of "tests that never run": what the files define, read without importing them."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ssot.collect.static import analyse_tree, may_hide_tests, module_imports, nested_test_lines, unmatched_test_files
+
+from .conftest import Suite
+
+CLASSES, FUNCS = ["Test"], ["test"]
+
+
+def facts_of(src: str):  # type: ignore[no-untyped-def]
+    text = textwrap.dedent(src)
+    return analyse_tree(ast.parse(text), "t.py", CLASSES, FUNCS, text)
+
+
+def test_tests_nested_in_a_helper_init_are_hidden() -> None:
+    f = facts_of("""\
+        class TestConn:
+            def __init__(self):
+                self.x = 1
+
+                def test_one():
+                    assert True
+
+                async def test_two():
+                    assert True
+
+        def test_top():
+            pass
+        """)
+    (c,) = f.classes
+    assert c.has_init and not c.test_methods
+    assert [(n, ln, ct) for n, ln, ct in c.hidden_tests] == [
+        ("test_one", 5, "TestConn.__init__"),
+        ("test_two", 8, "TestConn.__init__"),
+    ]
+    assert f.module_tests == [("test_top", 11)]
+    assert f.defined_tests == 3
+
+
+def test_a_test_factory_that_hands_its_function_out_is_not_hidden() -> None:
+    f = facts_of("""\
+        def make():
+            def test_generated():
+                pass
+            return test_generated
+
+        test_a = make()
+
+        def outer():
+            def test_lost():
+                pass
+        """)
+    assert f.nested == [("test_lost", 9, "outer")]
+
+
+def test_class_facts_init_params_inheritance_dunder_test_and_testcase() -> None:
+    f = facts_of("""\
+        import unittest
+
+        class Base:
+            def __init__(self, db):
+                self.db = db
+
+        class TestChild(Base):
+            def test_x(self):
+                pass
+
+        class TestReal:
+            __test__ = False
+            def __init__(self):
+                pass
+
+        class TestCaseStyle(unittest.TestCase):
+            def __init__(self, *a, **k):
+                super().__init__(*a, **k)
+            def test_y(self):
+                pass
+
+        if True:
+            class TestInIf:
+                def __init__(self, a, *, b=1):
+                    pass
+                def test_z(self):
+                    pass
+        """)
+    c = {x.name: x for x in f.classes}
+    assert c["Base"].init_params == ["db"] and not c["Base"].name_matches
+    assert c["TestChild"].has_init and c["TestChild"].init_line is None  # inherited from a class of this file
+    assert c["TestReal"].dunder_test is False
+    assert c["TestCaseStyle"].is_testcase
+    assert c["TestInIf"].init_params == ["a", "b"] and c["TestInIf"].test_methods == [("test_z", 26)]
+
+
+def test_nested_classes_have_qualnames() -> None:
+    f = facts_of("""\
+        class TestOuter:
+            class TestInner:
+                def __init__(self):
+                    pass
+                def test_a(self):
+                    pass
+        """)
+    assert [c.qualname for c in f.classes] == ["TestOuter", "TestOuter.TestInner"]
+
+
+@pytest.mark.parametrize(
+    ("src", "expected"),
+    [
+        ("def test_a():\n    pass\n\nclass TestA:\n    def test_b(self):\n        pass\n", False),
+        ("class TestA:\n    def __init__(self):\n        pass\n", True),
+        ("class Helpers:\n    def test_b(self):\n        pass\n", True),
+        ("def f():\n    def test_b():\n        pass\n", True),
+        ("class TestA:\n    def setup_method(self):\n        def inner():\n            pass\n", False),
+    ],
+)
+def test_the_cheap_pass(src: str, expected: bool) -> None:
+    assert may_hide_tests(src, CLASSES, FUNCS) is expected
+
+
+def test_nested_test_lines() -> None:
+    src = (
+        "class A:\n    def __init__(self):\n        def test_x():\n            pass\n"
+        "    def test_m(self):\n        pass\n"
+    )
+    assert nested_test_lines(src, FUNCS) == [3]
+
+
+def test_module_imports() -> None:
+    src = (
+        "import os, app.backend as b\nfrom app import analytics, x as y  # noqa\nfrom . import rel\n    import inner\n"
+    )
+    assert module_imports(src) == {"os", "app.backend", "app", "app.analytics", "app.x"}
+
+
+def test_the_cheap_pass_never_misses_what_the_full_pass_finds(small_suite: Suite) -> None:
+    """On every file of a generated suite, anything ast finds hidden, the regular expression flagged."""
+    root, _ = small_suite
+    flagged = 0
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        facts = analyse_tree(ast.parse(text), str(path), CLASSES, FUNCS)
+        hides = bool(facts.nested) or any(
+            c.hidden_tests or (c.name_matches and (c.has_init or c.has_new)) or (c.test_methods and not c.name_matches)
+            for c in facts.classes
+        )
+        if hides:
+            flagged += 1
+            assert may_hide_tests(text, CLASSES, FUNCS), path
+        full = analyse_tree(ast.parse(text), str(path), CLASSES, FUNCS, text)  # the fast path agrees
+        assert [c.hidden_tests for c in full.classes] == [c.hidden_tests for c in facts.classes]
+        assert full.nested == facts.nested
+    assert flagged >= 3
+
+
+def test_unmatched_test_files(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "check_auth.py").write_text("def test_login():\n    pass\n", encoding="utf-8")
+    (tmp_path / "tests" / "helpers.py").write_text("class TestHelper:\n    pass\n", encoding="utf-8")
+    (tmp_path / "tests" / "test_ok.py").write_text("def test_ok():\n    pass\n", encoding="utf-8")
+    found = unmatched_test_files(tmp_path, ["tests"], {"tests/test_ok.py"}, ["test_*.py"], FUNCS, CLASSES)
+    assert [(p, f.module_tests) for p, f in found] == [("tests/check_auth.py", [("test_login", 1)])]
