@@ -46,11 +46,14 @@ def run(args: argparse.Namespace) -> int:
         result = scan(paths, config=cfg, jobs=args.jobs or None, use_cache=not args.no_cache, progress=progress)
 
     if args.format == "text":
-        if args.output:
+        if args.output:  # written atomically like every other format; errors are usage errors
+            import io
+
             from rich.console import Console
 
-            with open(args.output, "w", encoding="utf-8") as fh:
-                print_text(result, Console(file=fh, width=120, no_color=True))
+            buffer = io.StringIO()
+            print_text(result, Console(file=buffer, width=120, no_color=True))
+            write_output(args.output, buffer.getvalue())
         else:
             from rich.console import Console
 
