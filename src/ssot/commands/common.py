@@ -23,6 +23,9 @@ def add_project_arguments(parser: argparse.ArgumentParser) -> None:
 
 def project_config(args: argparse.Namespace, paths: Sequence[str] = ()) -> Config:
     """The configuration of the project the command works on."""
+    for p in paths:  # a path given on the command line that is not there is a usage error
+        if not Path(p).exists():
+            raise SsotError(f"{p}: no such file or directory")
     if args.config:
         source = Path(args.config)
         if not source.is_file():
@@ -38,6 +41,9 @@ def project_config(args: argparse.Namespace, paths: Sequence[str] = ()) -> Confi
     if not start.exists():
         raise SsotError(f"{paths[0]}: no such file or directory")
     cfg = config_mod.load(start)
+    if cfg.source is None and len(paths) > 1:  # no project file: the folder holding every path
+        folders = [str(Path(p).resolve() if Path(p).is_dir() else Path(p).resolve().parent) for p in paths]
+        return _with_root(cfg, Path(os.path.commonpath(folders)))
     if cfg.source is None and start.is_dir():
         return _with_root(cfg, start)
     return cfg
