@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import configparser
 import fnmatch
+import re
 import shlex
 import sys
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 if sys.version_info >= (3, 11):
@@ -32,16 +34,29 @@ class PytestConfig:
     python_classes: list[str] = field(default_factory=lambda: ["Test"])
     python_functions: list[str] = field(default_factory=lambda: ["test"])
 
+    @cached_property
+    def _file_pattern(self) -> re.Pattern[str]:
+        return re.compile("|".join(fnmatch.translate(p) for p in self.python_files) or "(?!)")
+
+    @cached_property
+    def _dir_pattern(self) -> re.Pattern[str]:
+        return re.compile("|".join(fnmatch.translate(p) for p in self.norecursedirs) or "(?!)")
+
     def collects(self, rel_path: str) -> bool:
         """Whether pytest, run from the root, would import ``rel_path`` as a test module."""
-        parts = rel_path.split("/")
-        name = parts[-1]
-        if not any(fnmatch.fnmatch(name, pat) for pat in self.python_files):
+        folder, _, name = rel_path.rpartition("/")
+        if not self._file_pattern.match(name):
             return False
         roots = [tp.strip("/") for tp in self.testpaths]
         if roots and not any(r in ("", ".") or rel_path.startswith(r + "/") for r in roots):
             return False
-        return not any(fnmatch.fnmatch(d, pat) for d in parts[:-1] for pat in self.norecursedirs)
+        return self._folder_collected(folder)
+
+    def _folder_collected(self, folder: str) -> bool:
+        cache = self.__dict__.setdefault("_folders", {})
+        if folder not in cache:
+            cache[folder] = not any(self._dir_pattern.match(d) for d in folder.split("/") if d)
+        return cache[folder]
 
 
 def _split(value: object) -> list[str]:

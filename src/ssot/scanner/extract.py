@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from ssot.model import Fingerprint
@@ -44,6 +45,38 @@ _NORM = re.compile(
     r'''|"(?!"")[^"\\\n]*"|'(?!'')[^'\\\n]*'|#[^\n]*|(?<![\w.])[1-9][0-9]{0,15}(?![\w.])'''
     r"""|(?P<hazard>\\|\b[A-Za-z]{1,2}["']|["'])"""
 )
+
+
+# the fast normalisation, of a whole file at once: single-line strings become "", short plain
+# decimal integers 1, every function name _, and comments # when no multi-line string could hold a
+# "#".  Constant replacements run in C (the careful path above calls Python per token); they keep
+# the line structure, so the normalised text cuts into the same chunks.  A chunk holding a hazard
+# (a backslash, a prefixed string such as an f-string) is normalised carefully instead.  A
+# replacement that breaks validity (adjacent strings "a""b" becoming """") only sends the file down
+# the slow path; none makes an invalid chunk valid.
+_FAST_STR = re.compile(r""""[^"\\\n]*"|'[^'\\\n]*'""")
+_FAST_PREFIXED = re.compile(r"""\b[A-Za-z]{1,2}(?:""|'')""")
+_FAST_NUM = re.compile(r"(?<![\w.])[1-9][0-9]{0,15}(?![\w.])")
+_FAST_DEF = re.compile(r"def[ \t]+\w+")
+_FAST_COMMENT = re.compile(r"#[^\n]*")
+_BACKSLASH = re.compile(r"\\")
+
+
+def _fast_normalise(text: str) -> str:
+    """The whole file normalised at once (chunks holding a hazard are redone one by one)."""
+    norm = _FAST_STR.sub('""', text)
+    if '"""' not in text and "'''" not in text:  # no multi-line string: every other # starts a comment
+        norm = _FAST_COMMENT.sub("#", norm)
+    return _FAST_DEF.sub("def _", _FAST_NUM.sub("1", norm))
+
+
+def _positions(pattern: re.Pattern[str], text: str) -> list[int]:
+    return [m.start() for m in pattern.finditer(text)]
+
+
+def _any_in(positions: list[int], a: int, b: int) -> bool:
+    i = bisect_left(positions, a)
+    return i < len(positions) and positions[i] < b
 
 
 def _starts(text: str) -> list[int]:
@@ -104,6 +137,19 @@ class Extractor:
 
     def _by_chunks(self, text: str) -> list[Unit] | None:
         starts = _starts(text)
+        norm: str | None = _fast_normalise(text)
+        nstarts = _starts(norm)
+        if len(nstarts) != len(starts):
+            norm = None
+        # where the fast normalisation cannot be trusted: such chunks are normalised carefully
+        backslashes = _positions(_BACKSLASH, text)
+        prefixed = _positions(_FAST_PREFIXED, norm) if norm is not None else []
+
+        def fast(i: int, j: int) -> str | None:
+            if norm is None or _any_in(backslashes, starts[i], starts[j]) \
+                    or _any_in(prefixed, nstarts[i], nstarts[j]):
+                return None
+            return norm[nstarts[i]:nstarts[j]]
         units: list[Unit] = []
         line = 1
         i = 0
@@ -120,12 +166,16 @@ class Extractor:
             head = _HEAD.match(text, head_at)
             if head and head.group(1) == "def" and head.group(2).startswith(TEST_PREFIX) \
                     and not _NESTED.search(chunk) and "fixture" not in text[a:head_at]:
-                name = head.start(2) - a, head.end(2) - a
-                self._check(_normalise(chunk[:name[0]] + "_" + chunk[name[1]:]))
+                quick = fast(i, j)
+                if quick is None:
+                    name = head.start(2) - a, head.end(2) - a
+                    quick = _normalise(chunk[:name[0]] + "_" + chunk[name[1]:])
+                self._check(quick)
             elif head or _NESTED.search(chunk):
                 units.extend(u.moved(line - 1) for u in self._parse(chunk))
             else:
-                self._check(_normalise(chunk))
+                quick = fast(i, j)
+                self._check(_normalise(chunk) if quick is None else quick)
             line += chunk.count("\n")
             i = j
         return units

@@ -118,9 +118,10 @@ def link_look_alikes(families: list[Family], defs: Iterable[Definition]) -> None
     by_name: dict[str, list[Family]] = defaultdict(list)
     for f in families:
         by_name[f.name].append(f)
+    size = {f.id: len(f.members) for f in families}
     member_of = {(d.path, d.line): f for f in families for d in f.members}
     for d in defs:
         home = member_of.get((d.path, d.line))
         for f in by_name.get(d.name, ()):
-            if home is not f and (home is None or len(home.members) <= len(f.members)):
+            if home is not f and (home is None or size[home.id] <= size[f.id]):
                 f.look_alikes.append(d)
