@@ -60,6 +60,9 @@ _FAST_NUM = re.compile(r"(?<![\w.])[1-9][0-9]{0,15}(?![\w.])")
 _FAST_DEF = re.compile(r"def[ \t]+\w+")
 _FAST_COMMENT = re.compile(r"#[^\n]*")
 _BACKSLASH = re.compile(r"\\")
+# a triple quote, in the text or made in the normalised text by adjacent strings ('"a""b"' -> '""""'):
+# the single-line string pattern misreads what follows it, and can hide an error there
+_TRIPLE = re.compile(r"\"\"\"|'''")
 
 
 def _fast_normalise(text: str) -> str:
@@ -143,11 +146,14 @@ class Extractor:
             norm = None
         # where the fast normalisation cannot be trusted: such chunks are normalised carefully
         backslashes = _positions(_BACKSLASH, text)
+        triples = _positions(_TRIPLE, text)
         prefixed = _positions(_FAST_PREFIXED, norm) if norm is not None else []
+        made_triples = _positions(_TRIPLE, norm) if norm is not None else []
 
         def fast(i: int, j: int) -> str | None:
             if norm is None or _any_in(backslashes, starts[i], starts[j]) \
-                    or _any_in(prefixed, nstarts[i], nstarts[j]):
+                    or _any_in(triples, starts[i], starts[j]) \
+                    or _any_in(prefixed, nstarts[i], nstarts[j]) or _any_in(made_triples, nstarts[i], nstarts[j]):
                 return None
             return norm[nstarts[i]:nstarts[j]]
         units: list[Unit] = []
