@@ -339,3 +339,62 @@ def test_normalisation_keeps_validity_under_random_edits() -> None:
                 else:
                     chunk = chunk[:k] + chunk[k + rng.randint(1, 3):]
             assert _valid(_normalise(chunk)) == _valid(chunk), chunk
+
+
+FUZZ_BASE = '''\
+import pytest
+
+
+def test_strings():
+    data = {"type": "agent_started", 'n': 4521}  # it's a comment with "quotes"
+    assert data["n"] == 4521 and "x" + 'y' == "xy"
+    s = """multi
+    line""" + "tail"
+
+
+def test_numbers(user_context):
+    assert [10, 20][0] == 10
+    text = "a # not a comment"
+    assert text
+
+
+@pytest.mark.parametrize("value", [1, 2])
+def test_param(value):
+    assert value
+'''
+
+
+def test_files_python_rejects_are_exactly_the_files_reported_under_random_edits() -> None:
+    """End to end over both normalisations (whole-file fast, per-chunk careful) and both paths."""
+    import random
+    import warnings
+
+    rng = random.Random(7)
+    bases = [FUZZ_BASE, FUZZ_BASE.replace('"', "'")]
+    pieces = ['"', "'", '"""', "'''", "\\", "f", "b", "0", "7", "#", "(", ")", "\n", " ", "{", "}", ".",
+              "\n    ", '""', "''"]
+    ex = Extractor()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(3000):
+            text = rng.choice(bases)
+            for _ in range(rng.randint(1, 4)):
+                k = rng.randrange(len(text) + 1)
+                if rng.random() < 0.6:
+                    text = text[:k] + rng.choice(pieces) + text[k:]
+                else:
+                    text = text[:k] + text[k + rng.randint(1, 3):]
+            try:
+                ast.parse(text)
+                valid = True
+            except (SyntaxError, ValueError):
+                valid = False
+            assert (ex.extract(text).error is None) == valid, text
+
+
+def test_code_nested_too_deeply_to_fingerprint_is_skipped_not_a_crash() -> None:
+    chain = " + ".join(["1"] * 600)  # ast.parse copes; the recursive fingerprinting does not
+    src = f"def helper():\n    x = {chain}\n    return x\n\n\ndef test_a():\n    assert helper()\n"
+    ast.parse(src)
+    error = Extractor().extract(src).error
+    assert error is not None and "nested too deeply" in error[0]

@@ -119,6 +119,13 @@ class Extractor:
         self._compiles: set[str] = set()
 
     def extract(self, text: str) -> FileExtract:
+        try:
+            return self._extract(text)
+        except RecursionError:  # ast.parse copes, fingerprinting (recursive) does not: skip, never crash
+            return FileExtract(error=("cannot scan: code nested too deeply (a very long chain such as "
+                                      "a + b + ... ?); split the expression", None))
+
+    def _extract(self, text: str) -> FileExtract:
         result = FileExtract()
         try:
             units = self._by_chunks(text)
