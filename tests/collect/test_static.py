@@ -167,3 +167,60 @@ def test_unmatched_test_files(tmp_path: Path) -> None:
     (tmp_path / "tests" / "test_ok.py").write_text("def test_ok():\n    pass\n", encoding="utf-8")
     found = unmatched_test_files(tmp_path, ["tests"], {"tests/test_ok.py"}, ["test_*.py"], FUNCS, CLASSES)
     assert [(p, f.module_tests) for p, f in found] == [("tests/check_auth.py", [("test_login", 1)])]
+
+
+EDGE_CASES = {
+    "decorated and separated by comments": (
+        "import pytest\n\n@pytest.mark.x\nclass TestA:\n# a column-0 comment inside the class\n"
+        "    def __init__(self):\n        def test_hidden():\n            pass\n\n\ndef test_top():\n    pass\n"
+    ),
+    "class inside an if": "import sys\nif sys:\n    class TestB:\n        def __init__(self):\n            pass\n",
+    "string at column 0 inside the class": (
+        'class TestC:\n    DOC = """\nnot code\n"""\n    def __init__(self):\n        pass\n'
+        "    def test_m(self):\n        pass\n"
+    ),
+    "closing bracket at column 0": (
+        "class TestD:\n    X = dict(\n)\n    def __init__(self):\n        pass\n"
+        "class Mixed:\n    def test_unmatched(self):\n        pass\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_CASES))
+def test_partial_parse_agrees_with_the_full_parse(tmp_path: Path, name: str) -> None:
+    from ssot.collect.static import read_facts
+
+    text = EDGE_CASES[name]
+    (tmp_path / "t.py").write_text(text, encoding="utf-8")
+    fast, _, err = read_facts(tmp_path, "t.py", CLASSES, FUNCS, False)
+    full, _, err2 = read_facts(tmp_path, "t.py", CLASSES, FUNCS, True)
+    assert err is None and err2 is None and fast is not None and full is not None
+
+    def hidden(f):  # type: ignore[no-untyped-def]
+        return [
+            (c.qualname, c.line, c.has_init, c.test_methods, c.hidden_tests)
+            for c in f.classes
+            if c.hidden_tests or (c.has_init and c.name_matches) or (c.test_methods and not c.name_matches)
+        ]
+
+    assert hidden(fast) == hidden(full)
+    assert fast.nested == full.nested
+
+
+def test_partial_parse_agrees_on_a_generated_suite(small_suite: Suite) -> None:
+    from ssot.collect.static import read_facts
+
+    root, _ = small_suite
+    partial = 0
+    for path in sorted(root.rglob("test_*.py")):
+        rel = str(path.relative_to(root))
+        fast, _, _ = read_facts(root, rel, CLASSES, FUNCS, False)
+        full, _, _ = read_facts(root, rel, CLASSES, FUNCS, True)
+        assert fast is not None and full is not None
+        partial += fast.partial
+        for c in full.classes:
+            if c.hidden_tests or (c.has_init and c.name_matches):
+                twin = fast.cls(c.name, c.line)
+                assert twin is not None and (twin.hidden_tests, twin.test_methods) == (c.hidden_tests, c.test_methods)
+        assert fast.base_names == full.base_names
+    assert partial > 10

@@ -129,9 +129,7 @@ class Comparison:
             "tests_lost": self.tests_lost,
             "regressed": self.regressed,
             "reasons": self.reasons,
-            "files_losing_tests": [
-                {"path": p, "before": b, "after": a} for p, b, a in self.files_losing_tests
-            ],
+            "files_losing_tests": [{"path": p, "before": b, "after": a} for p, b, a in self.files_losing_tests],
             "rows": [r.to_dict() for r in self.rows],
         }
 
@@ -141,9 +139,7 @@ def compare(before: Profile, after: Profile, threshold: float, *, top: int = 10)
     rows = []
     for key in list(fb) + [k for k in fa if k not in fb]:
         label, unit, _ = fa.get(key) or fb[key]
-        rows.append(
-            Delta(key, label, unit, fb[key][2] if key in fb else None, fa[key][2] if key in fa else None)
-        )
+        rows.append(Delta(key, label, unit, fb[key][2] if key in fb else None, fa[key][2] if key in fa else None))
     # the largest moves among imports and files (every one of them would drown the table)
     ib = {c.module: c.seconds for c in (before.analysis.imports if before.analysis else [])}
     ia = {c.module: c.seconds for c in (after.analysis.imports if after.analysis else [])}
@@ -171,13 +167,9 @@ def compare(before: Profile, after: Profile, threshold: float, *, top: int = 10)
         for p, f in files_b.items()
         if (files_a[p].tests if p in files_a else 0) < f.tests
     )
-    cmp = Comparison(
-        rows=rows, threshold=threshold, wall_ratio=ratio, tests_lost=lost, files_losing_tests=losing
-    )
+    cmp = Comparison(rows=rows, threshold=threshold, wall_ratio=ratio, tests_lost=lost, files_losing_tests=losing)
     if cmp.slower:
-        cmp.reasons.append(
-            f"collection is {ratio:.2f}x slower ({wb:.2f} s -> {wa:.2f} s; threshold {threshold:.2f}x)"
-        )
+        cmp.reasons.append(f"collection is {ratio:.2f}x slower ({wb:.2f} s -> {wa:.2f} s; threshold {threshold:.2f}x)")
     if lost:
         where = ", ".join(f"{p} ({b} -> {a})" for p, b, a in losing[:5])
         cmp.reasons.append(

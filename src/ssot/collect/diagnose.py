@@ -7,6 +7,7 @@ display the resulting :class:`~ssot.collect.profile.Analysis`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -87,11 +88,16 @@ class _Context:
 # -- import classification -------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_venv(folder: str) -> bool:
+    return os.path.exists(os.path.join(folder, "pyvenv.cfg"))
+
+
 def _inside_venv(root: Path, rel: str) -> bool:
     parts = rel.split("/")[:-1]
     if any(p in ("site-packages", "dist-packages", "node_modules") for p in parts):
         return True
-    return any((root.joinpath(*parts[: i + 1]) / "pyvenv.cfg").exists() for i in range(len(parts)))
+    return any(_is_venv(os.path.join(root, *parts[: i + 1])) for i in range(len(parts)))
 
 
 def classify(ctx: _Context, imp: ModuleImport) -> str:
@@ -142,9 +148,7 @@ def _breakdown(ctx: _Context, categories: dict[int, str]) -> list[BreakdownEntry
             if lo <= imp.start < hi or (name == "report" and imp.start >= hi):
                 in_window[name] += imp.self_seconds
                 break
-    project = sorted(
-        (k for k in groups if k not in ("test-modules", "imports:third-party")), key=lambda k: -groups[k]
-    )
+    project = sorted((k for k in groups if k not in ("test-modules", "imports:third-party")), key=lambda k: -groups[k])
     if len(project) > 4:  # keep the list short: the costliest three, then the rest together
         rest = project[3:]
         groups["imports:other-project"] = sum(groups.pop(k) for k in rest)
@@ -351,13 +355,12 @@ def _warning_fix(
             "`setup_method` if it holds tests"
         ), False
     return (
-        "fix the code that emits it, or filter it with `filterwarnings` in the pytest configuration "
-        "if it is expected"
+        "fix the code that emits it, or filter it with `filterwarnings` in the pytest configuration if it is expected"
     ), False
 
 
 def _never_run(ctx: _Context, unmatched: list[tuple[str, FileFacts]]) -> list[NeverRunTest]:
-    mixins = {b for f in ctx.facts.values() for c in f.classes for b in c.bases}
+    mixins = {b for f in ctx.facts.values() for b in f.base_names}
     out: list[NeverRunTest] = []
     for path, facts in sorted(ctx.facts.items()):
         for name, line, container in facts.nested:
@@ -458,7 +461,7 @@ def _empty_modules(ctx: _Context, never_run: list[NeverRunTest]) -> list[EmptyMo
     out = []
     for f in ctx.m.files:
         facts = ctx.facts.get(f.path)
-        if f.tests or f.outcome != "passed" or facts is None or not facts.parsed:
+        if f.tests or f.outcome != "passed" or facts is None or not facts.parsed or facts.partial:
             continue
         defined = facts.defined_tests
         if not defined:
@@ -474,13 +477,9 @@ def _empty_modules(ctx: _Context, never_run: list[NeverRunTest]) -> list[EmptyMo
                 if kind == "nested":
                     parts.append(f"{len(of_kind)} nested inside {', '.join(c + '()' for c in containers)}")
                 elif kind == "skipped-class":
-                    parts.append(
-                        f"{len(of_kind)} in {', '.join(containers)}, which pytest skips (it has an __init__)"
-                    )
+                    parts.append(f"{len(of_kind)} in {', '.join(containers)}, which pytest skips (it has an __init__)")
                 else:
-                    parts.append(
-                        f"{len(of_kind)} in {', '.join(containers)}, whose name python_classes does not match"
-                    )
+                    parts.append(f"{len(of_kind)} in {', '.join(containers)}, whose name python_classes does not match")
             reason = "its tests never run: " + "; ".join(parts)
         else:
             reason = (
@@ -590,7 +589,7 @@ def _config_diagnoses(ctx: _Context, backup_globs: list[str]) -> list[Diagnosis]
             reason = None
             if part in ("node_modules", "site-packages", "dist-packages"):
                 reason = part
-            elif (ctx.root / folder / "pyvenv.cfg").exists():
+            elif _is_venv(os.path.join(ctx.root, folder)):
                 reason = "a virtual environment"
             elif spec.match_file(folder + "/"):
                 reason = "a backup folder"
@@ -609,8 +608,7 @@ def _config_diagnoses(ctx: _Context, backup_globs: list[str]) -> list[Diagnosis]
                 rule="unwanted-folder",
                 title=f"{folder}/ is collected: {reason}",
                 detail=(
-                    f"pytest imports {len(inside)} files from it ({tests} tests, {warns} warnings, "
-                    f"{_ms(seconds)})"
+                    f"pytest imports {len(inside)} files from it ({tests} tests, {warns} warnings, {_ms(seconds)})"
                 ),
                 fix=(
                     f"add '{name}' to norecursedirs in {ini_name} (keep the defaults: norecursedirs = "
@@ -664,7 +662,7 @@ def _config_diagnoses(ctx: _Context, backup_globs: list[str]) -> list[Diagnosis]
     useless_seconds: dict[str, float] = defaultdict(float)
     for f in files:
         facts = ctx.facts.get(f.path)
-        if f.tests or facts is None or not facts.parsed or facts.defined_tests or not f.path.endswith(".py"):
+        if f.tests or facts is None or not facts.parsed or facts.partial or facts.defined_tests:
             continue
         for p in matching_patterns(f.path, patterns):
             if p in DEFAULT_PYTHON_FILES:
@@ -693,6 +691,15 @@ def _config_diagnoses(ctx: _Context, backup_globs: list[str]) -> list[Diagnosis]
             )
         )
     return out
+
+
+def _sufficient(facts: FileFacts | None, need_all: bool, classes: set[str]) -> bool:
+    """Whether what was read of a file answers what the analysis asks of it."""
+    if facts is None:
+        return True  # unreadable or unparseable: reading it again will not help
+    if need_all:
+        return facts.parsed and not facts.partial
+    return all(any(c.name == name for c in facts.classes) for name in classes)
 
 
 def analyse(
@@ -732,8 +739,12 @@ def analyse(
     )
 
     # the static part: read the collected test files (parse only where something may hide)
-    force = {w.path for w in m.warnings if w.path and _CTOR.search(w.message)}
-    force |= {f.path for f in m.files if f.tests == 0 and f.outcome == "passed"}
+    zero = {f.path for f in m.files if f.tests == 0 and f.outcome == "passed"}  # need every test defined
+    warned: dict[str, set[str]] = defaultdict(set)  # need the classes pytest warned about
+    for w in m.warnings:
+        match = _CTOR.search(w.message)
+        if match and w.path:
+            warned[w.path].add(match.group(1))
     conftests = sorted(
         {
             i.path
@@ -743,8 +754,10 @@ def analyse(
     )
     for rel in sorted(p for p in test_paths if p.endswith(".py")) + conftests:
         got = prefetched.get(rel) if prefetched else None
-        if got is None or (rel in force and got[0] is not None and not got[0].parsed):
-            got = read_facts(root, rel, python_classes, python_functions, rel in force)
+        if got is None:
+            got = read_facts(root, rel, python_classes, python_functions, False)
+        if not _sufficient(got[0], rel in zero, warned.get(rel, set())):
+            got = read_facts(root, rel, python_classes, python_functions, True)
         facts, imports, error = got
         if error:
             ctx.static_errors.append(error)
@@ -820,11 +833,7 @@ def analyse(
             Diagnosis(
                 rule="collection-timeout",
                 title=f"collection did not finish; it was stuck at {where}",
-                detail=(
-                    f"while collecting {m.hang.collecting}"
-                    if m.hang.collecting
-                    else "before collection started"
-                )
+                detail=(f"while collecting {m.hang.collecting}" if m.hang.collecting else "before collection started")
                 + (f": `{frames[-1].code}`" if frames and frames[-1].code else ""),
                 fix=f"make {where} return (it blocks at import time), or raise --timeout / collect_timeout",
                 paths=[where],
@@ -837,9 +846,7 @@ def analyse(
         title = {
             "helper-class": f"{c.count} {c.category}s: Test*-named helper classes with __init__",
             "hidden-tests": f"{c.count} {c.category}s from helpers whose __init__ swallowed a file's tests",
-            "test-class": (
-                f"{c.count} {c.category}s from real test classes with __init__: their tests never run"
-            ),
+            "test-class": (f"{c.count} {c.category}s from real test classes with __init__: their tests never run"),
         }.get(c.kind, f"{c.count} {c.category}s: {c.template}")
         diagnoses.append(
             Diagnosis(
@@ -880,12 +887,8 @@ def analyse(
         by_reason[(t.kind, t.path)].append(t)
     for (kind, path), tests_ in sorted(by_reason.items()):
         fix = {
-            "unmatched-class": (
-                "rename the class to match python_classes (e.g. 'Test...'), or extend python_classes"
-            ),
-            "unmatched-file": (
-                "rename the file to match python_files (e.g. test_*.py), or extend python_files"
-            ),
+            "unmatched-class": ("rename the class to match python_classes (e.g. 'Test...'), or extend python_classes"),
+            "unmatched-file": ("rename the file to match python_files (e.g. test_*.py), or extend python_files"),
             "nested": "dedent the functions to module level (they sit inside another function)",
         }[kind]
         diagnoses.append(
@@ -899,9 +902,7 @@ def analyse(
             )
         )
     diagnoses += _import_diagnoses(ctx, imports)
-    diagnoses += _config_diagnoses(
-        ctx, list(backup_globs) if backup_globs is not None else DEFAULT_BACKUP_GLOBS
-    )
+    diagnoses += _config_diagnoses(ctx, list(backup_globs) if backup_globs is not None else DEFAULT_BACKUP_GLOBS)
     order = {"error": 0, "warning": 1, "note": 2}
     diagnoses.sort(
         key=lambda d: (
@@ -928,6 +929,4 @@ def build(
     top: int = 50,
     prefetched: dict[str, FactsResult] | None = None,
 ) -> Profile:
-    return Profile(
-        measurement=m, analysis=analyse(m, backup_globs=backup_globs, top=top, prefetched=prefetched)
-    )
+    return Profile(measurement=m, analysis=analyse(m, backup_globs=backup_globs, top=top, prefetched=prefetched))

@@ -67,9 +67,7 @@ def find_python(root: Path, explicit: str | None = None) -> str:
     if explicit:
         found = shutil.which(explicit) if os.sep not in explicit else explicit
         if not found or not os.path.isfile(found):
-            raise CollectFailure(
-                f"--python {explicit}: no such interpreter; pass the path of the project's python"
-            )
+            raise CollectFailure(f"--python {explicit}: no such interpreter; pass the path of the project's python")
         return found
     candidates = []
     if os.environ.get("VIRTUAL_ENV"):
@@ -190,9 +188,7 @@ def _dump_and_kill(proc: subprocess.Popen[bytes], profile_path: Path, running: A
     _kill(proc)
 
 
-def _failure_without_profile(
-    req: CollectRequest, code: int | None, stderr: str, stdout: str
-) -> CollectFailure:
+def _failure_without_profile(req: CollectRequest, code: int | None, stderr: str, stdout: str) -> CollectFailure:
     text = stderr + "\n" + stdout
     last = next((ln.strip() for ln in reversed(text.splitlines()) if ln.strip()), "")
     if "No module named pytest" in text:
@@ -201,12 +197,9 @@ def _failure_without_profile(
             "install pytest`), "
             "or pass --python with the interpreter that runs your tests"
         )
-    if PLUGIN in text and (
-        "Error importing plugin" in text or "ImportError" in text or "SyntaxError" in text
-    ):
+    if PLUGIN in text and ("Error importing plugin" in text or "ImportError" in text or "SyntaxError" in text):
         return CollectFailure(
-            f"{req.python} could not load ssot's pytest plugin ({last}); it needs Python >= 3.8 and "
-            "pytest >= 7"
+            f"{req.python} could not load ssot's pytest plugin ({last}); it needs Python >= 3.8 and pytest >= 7"
         )
     if code == 4 or "error: unrecognized arguments" in text or "ERROR: usage" in text:
         return CollectFailure(f"pytest rejected the arguments: {last}")

@@ -149,9 +149,7 @@ class _TimedLoader:
         "start",
     )
 
-    def __init__(
-        self, timer: ImportTimer, loader: Any, name: str, origin: str | None, find_seconds: float
-    ) -> None:
+    def __init__(self, timer: ImportTimer, loader: Any, name: str, origin: str | None, find_seconds: float) -> None:
         self._timer = timer
         self._loader = loader
         self.name = name

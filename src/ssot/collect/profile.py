@@ -283,9 +283,7 @@ class Profile:
                 tool=str(data.get("tool", "ssot")),
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise SsotError(
-                f"{source}: malformed profile ({type(exc).__name__}: {exc}); record it again"
-            ) from None
+            raise SsotError(f"{source}: malformed profile ({type(exc).__name__}: {exc}); record it again") from None
 
     @classmethod
     def load(cls, path: Path) -> Profile:

@@ -30,9 +30,7 @@ import pytest
 from ssot.collect.importtimer import ImportTimer
 from ssot.collect.protocol import ENV_DUMP_SIGNAL, ENV_T0, SCHEMA, VERSION
 
-_DIR_TYPES = tuple(
-    t for t in (getattr(pytest, "Package", None), getattr(pytest, "Directory", None)) if t is not None
-)
+_DIR_TYPES = tuple(t for t in (getattr(pytest, "Package", None), getattr(pytest, "Directory", None)) if t is not None)
 
 
 def _process_start_wall() -> float | None:
@@ -201,9 +199,7 @@ class Recorder:
 
     def pytest_collectstart(self, collector: Any) -> None:
         if isinstance(collector, _DIR_TYPES):  # before File: pytest 7's Package is a Module
-            self.dirs.append(
-                {"path": self.rel(str(collector.path)), "kind": type(collector).__name__.lower()}
-            )
+            self.dirs.append({"path": self.rel(str(collector.path)), "kind": type(collector).__name__.lower()})
         elif isinstance(collector, pytest.File):
             path = str(collector.path)
             self._open[collector.nodeid] = (self.now(), len(self.timer.records), path)
@@ -246,9 +242,7 @@ class Recorder:
             )
             if self._file_stack and self._file_stack[-1] == nodeid:
                 self._file_stack.pop()
-            self.timer.current_file = (
-                self.rel(self._open[self._file_stack[-1]][2]) if self._file_stack else None
-            )
+            self.timer.current_file = self.rel(self._open[self._file_stack[-1]][2]) if self._file_stack else None
         if report.failed:
             info = self._exceptions.pop(nodeid, None)
             if info is None:

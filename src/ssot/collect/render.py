@@ -235,6 +235,4 @@ def render_comparison(cmp: Comparison, console: Console) -> None:
         for reason in cmp.reasons:
             console.print(Text(f"regression: {reason}", style="bold red"))
     else:
-        console.print(
-            Text(f"no regression (threshold: {cmp.threshold:.2f}x slower, no test lost)", style="green")
-        )
+        console.print(Text(f"no regression (threshold: {cmp.threshold:.2f}x slower, no test lost)", style="green"))

@@ -58,9 +58,7 @@ def collect(
     )
     # read the test files while pytest collects them: the static analysis then costs no wall time
     pcfg = load_pytest_config(project)
-    predicted = predict_test_files(
-        project, req.paths or pcfg.testpaths or ["."], pcfg.python_files, pcfg.norecursedirs
-    )
+    predicted = predict_test_files(project, req.paths or pcfg.testpaths or ["."], pcfg.python_files, pcfg.norecursedirs)
     prefetch = Prefetch(project, predicted, pcfg.python_classes, pcfg.python_functions).start()
     best: Measurement | None = None
     try:

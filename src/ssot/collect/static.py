@@ -57,6 +57,8 @@ class FileFacts:
     module_tests: list[tuple[str, int]] = field(default_factory=list)
     nested: list[tuple[str, int, str]] = field(default_factory=list)  # in module-level functions
     parsed: bool = False
+    partial: bool = False  # only the top-level blocks where tests may hide were parsed
+    base_names: set[str] = field(default_factory=set)  # every base class named in the file (all of it)
 
     def cls(self, name: str, line: int | None = None) -> ClassInfo | None:
         named = [c for c in self.classes if c.name == name]
@@ -93,25 +95,70 @@ def nested_test_lines(text: str, python_functions: list[str]) -> list[int]:
     return out
 
 
-def may_hide_tests(text: str, python_classes: list[str], python_functions: list[str]) -> bool:
-    """Whether ``text`` could define a test pytest will not see (no false negatives on sane code)."""
-    stack: list[tuple[int, str, str]] = []  # indent, kind, name
+def suspicious_openers(text: str, python_classes: list[str], python_functions: list[str]) -> list[int]:
+    """Offsets of the outermost ``class``/``def`` of each block where a test may hide (sane code: no misses)."""
+    stack: list[tuple[int, str, str, int]] = []  # indent, kind, name, offset
+    found: list[int] = []
     for m in _OPENER.finditer(text):
         indent = len(m.group(1).expandtabs(8))
         kind, name = m.group(2), m.group(3)
         while stack and stack[-1][0] >= indent:
             stack.pop()
         parent = stack[-1] if stack else None
+        hit = False
         if kind == "def" and parent is not None:
             if parent[1] == "def" and matches_name(name, python_functions):
-                return True  # a test function nested in a function
-            if parent[1] == "class":
+                hit = True  # a test function nested in a function
+            elif parent[1] == "class":
                 if name in ("__init__", "__new__") and matches_name(parent[2], python_classes):
-                    return True  # a Test* class pytest cannot instantiate
-                if matches_name(name, python_functions) and not matches_name(parent[2], python_classes):
-                    return True  # test methods in a class pytest does not look at
-        stack.append((indent, kind, name))
-    return False
+                    hit = True  # a Test* class pytest cannot instantiate
+                elif matches_name(name, python_functions) and not matches_name(parent[2], python_classes):
+                    hit = True  # test methods in a class pytest does not look at
+        if hit and (not found or found[-1] != stack[0][3]):
+            found.append(stack[0][3])
+        stack.append((indent, kind, name, m.start()))
+    return found
+
+
+def may_hide_tests(text: str, python_classes: list[str], python_functions: list[str]) -> bool:
+    """Whether ``text`` could define a test pytest will not see (no false negatives on sane code)."""
+    return bool(suspicious_openers(text, python_classes, python_functions))
+
+
+_COLUMN0 = re.compile(r"^[^\s#]", re.M)
+_BASES = re.compile(r"^[ \t]*class[ \t]+\w+[ \t]*\(([^)]*)\)", re.M)
+
+
+def base_names(text: str) -> set[str]:
+    """Names used as base classes anywhere in ``text`` (``a.B`` counts as ``B``)."""
+    out = set()
+    for m in _BASES.finditer(text):
+        for part in m.group(1).split(","):
+            name = part.split("=")[0].strip().split("[")[0].rsplit(".", 1)[-1]
+            if name.isidentifier():
+                out.add(name)
+    return out
+
+
+def suspicious_source(text: str, openers: list[int]) -> str | None:
+    """``text`` with every line blanked but the top-level blocks starting at ``openers`` (line numbers kept).
+
+    None when a block does not start at column 0 (inside an ``if``, say): then the whole file is parsed.
+    """
+    lines = text.splitlines(keepends=True)
+    keep = [False] * len(lines)
+    starts = [m.start() for m in _COLUMN0.finditer(text)]
+    for off in openers:
+        if off and text[off - 1] != "\n":  # indented (inside an if, a try...): not a top-level block
+            return None
+        first = text.count("\n", 0, off)
+        while first > 0 and lines[first - 1].startswith("@"):
+            first -= 1  # its decorators
+        nxt = next((s for s in starts if s > off), len(text))
+        last = text.count("\n", 0, nxt) if nxt < len(text) else len(lines)
+        for i in range(first, last):
+            keep[i] = True
+    return "".join(line if k else "\n" for line, k in zip(lines, keep, strict=True))
 
 
 def module_imports(text: str) -> set[str]:
@@ -260,8 +307,22 @@ def read_facts(
     except UnreadableFile as exc:
         return None, set(), f"{rel}: {exc}"
     imports = module_imports(text)
-    if not force and not may_hide_tests(text, python_classes, python_functions):
-        return FileFacts(path=rel), imports, None
+    bases = base_names(text)
+    if not force:
+        openers = suspicious_openers(text, python_classes, python_functions)
+        if not openers:
+            return FileFacts(path=rel, base_names=bases), imports, None
+        # parse only the blocks where tests may hide; anything odd falls back to the whole file
+        partial = suspicious_source(text, openers)
+        if partial is not None:
+            try:
+                tree = ast.parse(partial, filename=rel)
+            except (SyntaxError, ValueError):
+                pass
+            else:
+                facts = analyse_tree(tree, rel, python_classes, python_functions, partial)
+                facts.partial, facts.base_names = True, bases
+                return facts, imports, None
     try:
         tree = ast.parse(text, filename=rel)
     except (SyntaxError, ValueError) as exc:
@@ -271,7 +332,9 @@ def read_facts(
             imports,
             f"{rel}{':' + str(line) if line else ''}: cannot parse: {getattr(exc, 'msg', exc)}",
         )
-    return analyse_tree(tree, rel, python_classes, python_functions, text), imports, None
+    facts = analyse_tree(tree, rel, python_classes, python_functions, text)
+    facts.base_names = bases
+    return facts, imports, None
 
 
 def unmatched_test_files(
@@ -384,9 +447,7 @@ class Prefetch:
             if self._stop:
                 return
             try:
-                self.results[rel] = read_facts(
-                    self.root, rel, self.python_classes, self.python_functions, False
-                )
+                self.results[rel] = read_facts(self.root, rel, self.python_classes, self.python_functions, False)
             except Exception:
                 continue
 
