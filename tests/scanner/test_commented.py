@@ -123,3 +123,18 @@ def test_scan_links_exact_partial_and_variant_copies_to_their_family(tmp_path: P
     assert {c.name for c in result.commented_out} == {"TestWebSocketConnection", "unrelated_helper"}
     noted = {(f.path, f.line) for f in result.findings if f.rule == "commented-out-copy"}
     assert noted == {("tests/test_c.py", 5), ("tests/test_d.py", 3), ("tests/test_e.py", 2)}
+
+
+def test_comment_lines_inside_a_string_are_not_commented_out_code() -> None:
+    text = (
+        'TEMPLATE = """\n'
+        + comment_out(HELPER)
+        + '"""\n\n'
+        + "# a comment mentioning \"\"\" before a real copy\n\n"
+        + comment_out(UNRELATED)
+        + "\n\ndef test_x():\n    '''Docs.\n\n"
+        + comment_out("def in_docstring():\n    return 1\n", "    # ")
+        + "    '''\n"
+    )
+    real = len(HELPER.splitlines()) + 6  # TEMPLATE line, the copy, """, blank, comment, blank
+    assert found(text) == [(real, real + 2, "unrelated_helper", "function")]

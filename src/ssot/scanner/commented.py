@@ -9,9 +9,11 @@ it and parsed.  Prose never parses as a definition, so it is never reported.
 from __future__ import annotations
 
 import ast
+import io
 import os
 import re
 import textwrap
+import tokenize
 
 from ssot.model import Fingerprint
 from ssot.scanner.fingerprint import fingerprint, kind_of
@@ -84,7 +86,28 @@ def find_commented(text: str, fingerprints: dict[str, Fingerprint]) -> list[tupl
             if hits:
                 found.extend(hits)
                 break
-    return found
+    return _not_in_strings(text, found) if found else found
+
+
+def _not_in_strings(text: str, found: list[tuple[int, int, str, str, str]]) \
+        -> list[tuple[int, int, str, str, str]]:
+    """Drop hits whose lines are not comments but the inside of a multi-line string.
+
+    An odd count of triple quotes before a hit is the cheap sign of a string around it;
+    only then is the file tokenized to be sure.
+    """
+    def suspicious(line: int) -> bool:
+        at = sum(len(x) + 1 for x in text.split("\n", line - 1)[: line - 1])
+        return text.count('"""', 0, at) % 2 == 1 or text.count("'''", 0, at) % 2 == 1
+
+    if not any(suspicious(hit[0]) for hit in found):
+        return found
+    try:
+        comments = {tok.start[0] for tok in tokenize.generate_tokens(io.StringIO(text).readline)
+                    if tok.type == tokenize.COMMENT}
+    except (tokenize.TokenError, SyntaxError):
+        return found
+    return [hit for hit in found if hit[0] in comments]
 
 
 def _uncomment(body: str, prefix: str) -> str:
