@@ -41,7 +41,8 @@ def other_pythons() -> list[str]:
 def test_split_on_other_pythons(python: str) -> None:
     """argparse changed its handling of ``--`` across versions; the split must not."""
     code = (
-        "import json, sys; from ssot.cli import build_parser; from ssot.commands import collect; "
+        "import json, sys, types; sys.modules.setdefault('tomli', types.ModuleType('tomli')); "
+        "from ssot.cli import build_parser; from ssot.commands import collect; "
         "out = [(ns.paths, ns.pytest_args) for ns in (build_parser({'collect': collect}).parse_args(a) "
         "for a in json.loads(sys.argv[1]))]; print(json.dumps(out))"
     )

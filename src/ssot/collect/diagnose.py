@@ -246,8 +246,8 @@ def _class_kind(ctx: _Context, w: CollectedWarning, name: str) -> tuple[str, int
     """helper-class | hidden-tests | test-class | unknown-class, and the tests concerned."""
     facts = ctx.facts.get(w.path or "")
     info = facts.cls(name, w.line) if facts is not None else None
-    if info is None:
-        return "unknown-class", 0
+    if info is None or not (info.has_init or info.has_new):
+        return "unknown-class", 0  # not found, or its constructor comes from another module
     if info.hidden_tests:
         return "hidden-tests", len(info.hidden_tests)
     if info.test_methods:

@@ -16,6 +16,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
+from ssot.commands.common import add_project_arguments
 from ssot.exitcodes import FOUND, OK, PARTIAL, USAGE
 
 # with --compare, collect twice and keep the faster run: the first run after an edit rewrites the
@@ -61,9 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "reports time, imports, warnings, errors and tests that never run, each cause with its fix. "
         "Arguments after `--` go to pytest unchanged."
     )
-    parser.add_argument(
-        "paths", nargs="*", metavar="PATH", help="what to collect (default: pytest's testpaths)"
-    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="what to collect (default: pytest's testpaths)")
     parser.add_argument(
         "--json",
         metavar="FILE",
@@ -81,8 +80,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--load",
         metavar="PROFILE",
         type=Path,
-        help="explain a profile recorded earlier (--json, or pytest --ssot-profile=FILE) "
-        "instead of running pytest",
+        help="explain a profile recorded earlier (--json, or pytest --ssot-profile=FILE) instead of running pytest",
     )
     parser.add_argument(
         "--python",
@@ -117,12 +115,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="rows per table in the report (default 10)",
     )
-    parser.add_argument(
-        "--root",
-        type=Path,
-        metavar="DIR",
-        help="project root (default: the folder of the nearest pyproject.toml)",
-    )
+    add_project_arguments(parser)
     parser.set_defaults(pytest_args=[])
     _split_pytest_args(parser)
 
@@ -143,9 +136,9 @@ def run(args: argparse.Namespace) -> int:
     from ssot.collect.compare import compare
     from ssot.collect.render import make_console, render, render_comparison
     from ssot.collect.run import analyse_recorded, collect
-    from ssot.config import load
+    from ssot.commands.common import project_config
 
-    config = load(args.root or Path.cwd()).with_overrides(
+    config = project_config(args, [p.partition("::")[0] for p in args.paths]).with_overrides(
         collect_timeout=args.timeout, collect_slowdown=args.slowdown
     )
     json_to_stdout = args.json == "-"
@@ -163,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
             profile = collect(
                 args.paths,
                 args.pytest_args,
-                root=args.root,
+                root=config.root,
                 config=config,
                 python=args.python,
                 repeat=args.repeat or (COMPARE_REPEAT if args.compare is not None else 1),
