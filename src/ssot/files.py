@@ -55,7 +55,10 @@ class UnreadableFile(Exception):
 
 
 def _git_files(root: Path) -> list[str] | None:
-    """Files git would track under ``root`` (tracked + untracked, not ignored); None outside git."""
+    """Files git would track under ``root`` (tracked + untracked, not ignored).
+
+    None outside git, and when the enclosing repository ignores ``root`` itself.
+    """
     try:
         proc = subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
@@ -64,6 +67,13 @@ def _git_files(root: Path) -> list[str] | None:
     except (OSError, subprocess.SubprocessError):
         return None
     if proc.returncode != 0:
+        return None
+    try:  # a project the enclosing repository ignores (a generated tree, say): git lists none of it
+        ignored = subprocess.run(["git", "check-ignore", "-q", "--", "."], cwd=root, capture_output=True,
+                                 timeout=60, check=False).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        ignored = False
+    if ignored:
         return None
     names = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
     return [n for n in names if n]

@@ -173,3 +173,15 @@ def test_odd_pytest_configuration_never_breaks_the_scan(tmp_path: Path, files: d
     run = run_cli("scan", ".", "--format", "json", "--no-cache", cwd=tmp_path)
     assert_no_traceback(run)
     assert run.code == 0 and run.json()["stats"]["files"] == 1
+
+
+@needs_git
+def test_a_project_its_enclosing_repository_ignores_is_walked(tmp_path: Path) -> None:
+    """A generated tree under an ignored folder of a repository: git lists none of it."""
+    write_tree(tmp_path, {".gitignore": "generated/\n"})
+    git_init(tmp_path)
+    project = write_tree(tmp_path / "generated" / "proj", {**TREE, "pyproject.toml": "[tool.ssot]\n"})
+    assert discover(project, ["."])[0] == KEPT
+    run = run_cli("scan", ".", "--format", "json", "--no-cache", cwd=project)
+    assert_no_traceback(run)
+    assert run.json()["stats"]["files"] == len(KEPT)
