@@ -55,10 +55,11 @@ def cli_env() -> dict[str, str]:
 
 
 def run_cli(*args: str | Path, cwd: Path, preexec_fn: Callable[[], None] | None = None,
-            timeout: float = 120) -> CliRun:
+            timeout: float = 120, env: Mapping[str, str] | None = None) -> CliRun:
     """``python -m ssot ARGS`` in a subprocess, as a user would run it."""
     proc = subprocess.run([sys.executable, "-m", "ssot", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, env=cli_env(), timeout=timeout, preexec_fn=preexec_fn, check=False)
+                          text=True, errors="surrogateescape", env={**cli_env(), **(env or {})},
+                          timeout=timeout, preexec_fn=preexec_fn, check=False)
     return CliRun(proc.returncode, proc.stdout, proc.stderr)
 
 

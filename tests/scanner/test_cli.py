@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,18 @@ def test_version() -> None:
 
     run = run_cli("--version", cwd=REPO)
     assert run.code == 0 and run.stdout.strip() == f"ssot {__version__}"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
+def test_file_names_that_are_not_utf8(project: Path, fmt: str) -> None:
+    name = b"test_caf\xe9.py"
+    with open(os.path.join(os.fsencode(project / "tests"), name), "wb") as fh:
+        fh.write((project / "tests" / "test_a.py").read_bytes())
+    strict = {"PYTHONIOENCODING": "utf-8:strict"}
+    out = project / f"report.{fmt}"
+    for run in (run_cli("scan", ".", "--format", fmt, "--no-progress", cwd=project, env=strict),
+                run_cli("scan", ".", "--format", fmt, "-o", out, "--no-progress", cwd=project, env=strict)):
+        assert_no_traceback(run)
+        assert run.code == 1
+    if fmt != "text":  # the terminal summary names only the kept copies
+        assert b"caf\xe9" in out.read_bytes()  # the name's own bytes, as ls shows them

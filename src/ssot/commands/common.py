@@ -88,17 +88,26 @@ def progress_bar(label: str, enabled: bool) -> Iterator[Callable[[int, int], Non
 
 def write_output(path: str, text: str) -> None:
     """Write ``text`` to ``path`` atomically (``-`` is standard output)."""
+    # a file name that is not valid UTF-8 reaches the report as surrogates: write its bytes back
     if path == "-":
-        sys.stdout.write(text)
+        try:
+            sys.stdout.write(text)
+        except UnicodeEncodeError:  # a strict stdout (UTF-8 locale): the same bytes, as bytes
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text.encode(sys.stdout.encoding or "utf-8", "surrogateescape"))
         return
     target = Path(path)
+    tmp: str | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
     except OSError as exc:
+        if tmp is not None:  # never leave the temporary file behind
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise SsotError(f"cannot write {path}: {exc.strerror or exc}") from None
