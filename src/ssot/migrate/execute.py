@@ -271,13 +271,19 @@ class Executor:
         """Rewrite the files of a batch, on every core when there are enough of them."""
         if len(jobs) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
             return [_rewrite_job(j) for j in jobs]
+        pool = self._start_pool()
+        chunk = max(1, len(jobs) // ((os.cpu_count() or 2) * 4))
+        return list(pool.map(_rewrite_job, jobs, chunksize=chunk))
+
+    def _start_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             methods = multiprocessing.get_all_start_methods()
             ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
             self._pool = ProcessPoolExecutor(max_workers=min(os.cpu_count() or 2, 8), mp_context=ctx,
                                              initializer=_worker_init, initargs=(os.getpid(),))
-        chunk = max(1, len(jobs) // ((os.cpu_count() or 2) * 4))
-        return list(self._pool.map(_rewrite_job, jobs, chunksize=chunk))
+            # start the workers now (fork happens on first submit)
+            list(self._pool.map(int, range(min(os.cpu_count() or 2, 8))))
+        return self._pool
 
     def _test_files(self, batch: Batch, written: list[str]) -> list[str]:
         files = [f for f in batch.files if self._collects(f)]
@@ -293,6 +299,8 @@ class Executor:
         if not opts.dry_run:
             all_tests = sorted({f for b in self.plan.batches for f in b.files if self._collects(f)})
             validator.record_baseline(all_tests)
+        if sum(len(b.files) for b in self.plan.batches) >= PARALLEL_MIN_FILES:
+            self._start_pool()  # before the journal opens its lock files: workers must not inherit them
         journal = None if opts.dry_run else Journal.begin(self.root, "migrate", meta=journal_meta or {})
         if journal is not None:
             self.result.run_id = journal.run_id
