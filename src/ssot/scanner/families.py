@@ -62,7 +62,9 @@ def build_families(defs: Iterable[Definition], fingerprints: dict[str, Fingerpri
         ]
         families.append(Family(id="", name=name, kind=fingerprints[group[0]].kind, classes=classes))
 
-    families.sort(key=lambda f: (-f.duplicated_lines, -len(f.members), f.name, f.members[0].location))
+    # ids by size (every copy, backups included), so that a family keeps its id once consolidated
+    # (its live copies gone, a smaller same-named family must not take its name); shown by duplicated lines
+    families.sort(key=lambda f: (-len(f.members), f.name, f.members[0].location))
     used: Counter[str] = Counter()
     for fam in families:
         used[fam.name] += 1
@@ -70,6 +72,7 @@ def build_families(defs: Iterable[Definition], fingerprints: dict[str, Fingerpri
         for k, cls in enumerate(fam.classes):
             cls.id = f"{fam.id}/{_letters(k)}"
         _describe(fam, fingerprints)
+    families.sort(key=lambda f: (-f.duplicated_lines, -len(f.members), f.id))
     return families
 
 
