@@ -148,3 +148,27 @@ def test_files_with_syntax_errors_stay_reported_on_a_warm_scan(tmp_path: Path) -
         assert "f-string" in result.skipped[0].reason
     run = run_cli("scan", ".", "--no-progress", cwd=tmp_path)
     assert run.code == 3 and "tests/test_broken.py:2" in run.stdout
+
+
+class _Payload:
+    """Unpickling this runs a command: what a crafted cache committed to a repository would do."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_crafted_cache_runs_no_code(tmp_path: Path) -> None:
+    """The cache sits in the scanned tree; loading it must never run code from it."""
+    files = {f"tests/test_{i}.py": "import asyncio\n\n\n" + HELPER for i in range(2)}
+    scan_tree(tmp_path, files, use_cache=True)
+    marker = tmp_path.parent / f"{tmp_path.name}-pwned"
+    (tmp_path / ".ssot_cache" / "scan.pickle").write_bytes(
+        pickle.dumps((CACHE_VERSION, {"tests/test_0.py": _Payload(marker)}, {}))
+    )
+    run = run_cli("scan", ".", "--format", "json", "--no-progress", cwd=tmp_path)
+    assert_no_traceback(run)
+    assert not marker.exists()
+    assert run.code == 1 and json.loads(run.stdout)["stats"]["parsed"] == 2  # ignored and rebuilt

@@ -141,7 +141,7 @@ def test_version() -> None:
     assert run.code == 0 and run.stdout.strip() == f"ssot {__version__}"
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "sarif"])
 def test_file_names_that_are_not_utf8(project: Path, fmt: str) -> None:
     name = b"test_caf\xe9.py"
     with open(os.path.join(os.fsencode(project / "tests"), name), "wb") as fh:
@@ -152,5 +152,7 @@ def test_file_names_that_are_not_utf8(project: Path, fmt: str) -> None:
                 run_cli("scan", ".", "--format", fmt, "-o", out, "--no-progress", cwd=project, env=strict)):
         assert_no_traceback(run)
         assert run.code == 1
-    if fmt != "text":  # the terminal summary names only the kept copies
+    if fmt == "sarif":  # a URI: the name's bytes percent-encoded
+        assert b"test_caf%E9.py" in out.read_bytes()
+    elif fmt != "text":  # the terminal summary names only the kept copies
         assert b"caf\xe9" in out.read_bytes()  # the name's own bytes, as ls shows them

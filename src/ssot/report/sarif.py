@@ -35,7 +35,8 @@ JSON = dict[str, Any]
 
 
 def _uri(path: str) -> str:
-    return quote(path, safe="/")
+    # a file name that is not UTF-8 reaches us with surrogate escapes: percent-encode its raw bytes
+    return quote(path.encode("utf-8", "surrogateescape"), safe="/")
 
 
 def _location(path: str, line: int, end_line: int | None = None) -> JSON:
@@ -91,9 +92,9 @@ def _root_uri(root: str) -> str | None:
     """``file:///abs/root/`` for an absolute root (POSIX or Windows), None for a relative one."""
     path = root.replace("\\", "/").rstrip("/")
     if _DRIVE.match(path + "/"):
-        return "file:///" + quote(path + "/", safe="/:")
+        return "file:///" + quote((path + "/").encode("utf-8", "surrogateescape"), safe="/:")
     if path.startswith("/") or (not path and root.startswith("/")):
-        return "file://" + quote(path + "/", safe="/")
+        return "file://" + quote((path + "/").encode("utf-8", "surrogateescape"), safe="/")
     return None
 
 

@@ -4,6 +4,11 @@ A file whose size and modification time are unchanged is not read again; a
 file whose stat changed but whose content hash is known is not parsed again.
 One pickle per project under ``.ssot_cache/`` (ignored by git), written
 atomically; a cache that cannot be read is ignored, never fatal.
+
+The cache lives in the scanned tree, which may come from anyone: it is read
+with an unpickler that can build only the cache's own data classes, so a
+crafted file cannot make the scan run code (the scan never runs the scanned
+code, and a cache file is part of the scanned tree).
 """
 
 from __future__ import annotations
@@ -20,6 +25,24 @@ from ssot.model import Fingerprint
 from ssot.scanner.extract import FileExtract
 
 CACHE_VERSION = f"scan-6-{__version__}"  # bump when what extraction finds changes
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    """Builds only the classes a cache holds; anything else is refused (and the cache ignored)."""
+
+    ALLOWED = frozenset({
+        ("ssot.scanner.cache", "Entry"),
+        ("ssot.scanner.extract", "FileExtract"),
+        ("ssot.scanner.units", "Unit"),
+        ("ssot.model", "Fingerprint"),
+        ("builtins", "frozenset"),
+        ("builtins", "set"),
+    })
+
+    def find_class(self, module: str, name: str) -> type:
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not part of a scan cache")
+        return super().find_class(module, name)  # type: ignore[no-any-return]
 
 
 @dataclass(slots=True)
@@ -40,7 +63,7 @@ class ScanCache:
         path = directory / "scan.pickle"
         try:
             with open(path, "rb") as fh:
-                version, files, fingerprints = pickle.load(fh)
+                version, files, fingerprints = _SafeUnpickler(fh).load()
         except Exception:  # absent, truncated, from another version: start afresh
             return cls()
         if version != CACHE_VERSION:
