@@ -66,5 +66,6 @@ def test_text_and_markdown_cover_every_family(scanned: tuple[Path, ScanResult]) 
     md = render(result, "markdown")
     assert result.families
     for f in result.families:
-        assert f"\n{f.id}  {f.name} ({f.kind})" in out
+        named = "" if f.id == f.name else f"  {f.name}"
+        assert f"\n{f.id}{named}  ({f.kind})" in out
         assert f"### {f.id} {f.name}" in md

@@ -36,7 +36,7 @@ def test_exit_1_when_duplicates_are_found(project: Path) -> None:
     run = run_cli("scan", "--no-progress", cwd=project)  # default paths: [tool.ssot] paths = ["."]
     assert_no_traceback(run)
     assert run.code == 1
-    assert "TestWebSocketConnection (class)" in run.stdout and "kept at tests/test_a.py:4" in run.stdout
+    assert "TestWebSocketConnection  (class)" in run.stdout and "kept at tests/test_a.py:4" in run.stdout
     assert run_cli("scan", "--exit-zero", "--no-progress", cwd=project).code == 0
 
 

@@ -25,24 +25,23 @@ from ssot.report.common import (
     totals,
 )
 
-_OVERVIEW_NUMBERS = (("Live", "live copies"), ("Bkp", "in backup folders"), ("Nest", "nested"),
+_OVERVIEW_NUMBERS = (("Live", "live copies"), ("Bkp", "in backup folders"),
                      ("Var", "variants (equivalence classes)"), ("Cmt", "commented-out copies"),
                      ("Warn", "pytest warnings caused"), ("Traps", "same-named look-alikes kept out"),
-                     ("Dup lines", "duplicated lines"))
+                     ("Dup", "duplicated lines"))
 
 
 def _overview(families: list[Family]) -> Table:
-    legend = ", ".join(f"{short}: {long}" for short, long in _OVERVIEW_NUMBERS[1:-1])
+    legend = ", ".join(f"{short}: {long}" for short, long in _OVERVIEW_NUMBERS[1:])
     table = Table(title="Duplicated families", caption=legend, box=box.SIMPLE_HEAD, title_justify="left",
                   caption_justify="left", padding=(0, 1))
-    table.add_column("Family", style="bold", overflow="fold")
-    table.add_column("Name", overflow="fold")
-    table.add_column("Kind", overflow="fold")
+    table.add_column("Family", style="bold", overflow="fold", ratio=1)
+    table.add_column("Kind", no_wrap=True, min_width=8)
     for short, _ in _OVERVIEW_NUMBERS:
         table.add_column(short, justify="right", no_wrap=True, min_width=len(short))
     for f in families:
         c = member_counts(f)
-        table.add_row(escape(f.id), escape(f.name), f.kind, str(c.live), str(c.in_backup), str(c.nested),
+        table.add_row(escape(f.id), f.kind, str(c.live), str(c.in_backup),
                       str(len(f.classes)), str(len(f.commented)), str(f.pytest_warnings),
                       str(len(f.look_alikes)), f"{f.duplicated_lines:,}")
     return table
@@ -67,7 +66,8 @@ def _class_lines(f: Family) -> list[tuple[int, str]]:
 
 def _family(console: Console, f: Family) -> None:
     c = member_counts(f)
-    console.print(f"[bold]{escape(f.id)}[/bold]  {escape(f.name)} ({f.kind})")
+    named = "" if f.id == f.name else f"  {escape(f.name)}"
+    console.print(f"[bold]{escape(f.id)}[/bold]{named}  ({f.kind})")
     summary = (
         f"{plural(c.total, 'copy', 'copies')}: {c.live} live, {c.in_backup} in backups, {c.nested} nested; "
         f"{plural(len(f.commented), 'commented-out copy', 'commented-out copies')}; "
