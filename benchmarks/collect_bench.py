@@ -72,13 +72,15 @@ def bench_suite(suite: Path, rounds: int, python: str, work: Path) -> dict[str, 
     # warm the bytecode caches (assertion rewriting writes them on the first run)
     for cmd in variants.values():
         _, _, code = run(cmd, suite, env)
-        if code not in (0, 1):
+        if code != 0:
             raise SystemExit(f"{' '.join(cmd)} exited {code} in {suite}")
     samples: dict[str, list[tuple[float, float]]] = {k: [] for k in variants}
     for i in range(rounds):
         order = list(variants) if i % 2 == 0 else list(reversed(variants))
         for name in order:
-            wall, cpu, _ = run(variants[name], suite, env)
+            wall, cpu, code = run(variants[name], suite, env)
+            if code != 0:  # a run that failed fast would flatter its variant
+                raise SystemExit(f"{name} exited {code} in {suite} (round {i + 1})")
             samples[name].append((wall, cpu))
     data = json.loads((work / "ssot.json").read_text())
     m = data["measurement"]

@@ -170,3 +170,28 @@ def test_load_rejects_what_is_not_a_profile(tmp_path: Path) -> None:
         proc = run_ssot("collect", "--load", str(bad), cwd=tmp_path)
         assert proc.returncode == 2 and needle in proc.stderr, (text, proc.stderr)
         no_traceback(proc)
+
+
+def test_a_folder_conftest_that_raises_during_collection(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            "tests/test_ok.py": "def test_ok():\n    pass\n",
+            "tests/unit/conftest.py": "x = 1\nraise ImportError('no fixtures for you')\n",
+            "tests/unit/test_u.py": "def test_u():\n    pass\n",
+        },
+    )
+    out = tmp_path / "p.json"
+    proc = run_ssot("collect", "--json", str(out), cwd=root)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    m = json.loads(out.read_text(encoding="utf-8"))["measurement"]
+    assert m["status"] == "collection-errors" and m["tests"] == 1
+    (e,) = m["errors"]
+    assert (e["path"], e["line"], e["exc_type"], e["message"]) == (
+        "tests/unit/conftest.py",
+        2,
+        "ImportError",
+        "no fixtures for you",
+    )
+    assert "tests/unit/conftest.py:2" in proc.stdout
+    no_traceback(proc)

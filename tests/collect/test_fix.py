@@ -206,3 +206,16 @@ def test_cli_paths_limit_the_fix(writable_suite: Suite) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 of 1 test files changed" in proc.stdout and "5 tests that never ran before" in proc.stdout
     assert "def setup_method(self):" in (root / target).read_text(encoding="utf-8")
+
+
+def test_parallel_planning_gives_the_same_result(small_suite: Suite, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ssot.rewrite.collection_warnings as cw
+
+    root, _ = small_suite
+    serial = fix_collection_warnings(root, jobs=1)
+    monkeypatch.setattr(cw, "_PARALLEL_MIN_FILES", 1)
+    parallel = fix_collection_warnings(root, jobs=2)
+    assert serial.scanned == parallel.scanned
+    assert [(f.path, f.after) for f in sorted(serial.files, key=lambda f: f.path)] == [
+        (f.path, f.after) for f in sorted(parallel.files, key=lambda f: f.path)
+    ]

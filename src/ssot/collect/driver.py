@@ -80,11 +80,22 @@ def find_python(root: Path, explicit: str | None = None) -> str:
     return sys.executable
 
 
+# Run pytest as the `pytest` command does, not as `python -m pytest` (which puts the working directory on
+# sys.path and so can import what a plain `pytest` cannot).
+PYTEST_MAIN = (
+    "import os, sys\n"
+    "if sys.path and sys.path[0] in ('', os.getcwd()):\n"
+    "    del sys.path[0]\n"
+    "import pytest\n"
+    "sys.exit(getattr(pytest, 'console_main', pytest.main)())\n"
+)
+
+
 def build_command(req: CollectRequest, profile_path: Path) -> list[str]:
     return [
         req.python,
-        "-m",
-        "pytest",
+        "-c",
+        PYTEST_MAIN,
         "--collect-only",
         "-q",
         "-p",
@@ -191,7 +202,7 @@ def _dump_and_kill(proc: subprocess.Popen[bytes], profile_path: Path, running: A
 def _failure_without_profile(req: CollectRequest, code: int | None, stderr: str, stdout: str) -> CollectFailure:
     text = stderr + "\n" + stdout
     last = next((ln.strip() for ln in reversed(text.splitlines()) if ln.strip()), "")
-    if "No module named pytest" in text:
+    if "No module named pytest" in text or "No module named 'pytest'" in text:
         return CollectFailure(
             f"pytest is not installed in {req.python}: install it there (`{req.python} -m pip "
             "install pytest`), "

@@ -179,12 +179,14 @@ class Recorder:
         if isinstance(exc, SyntaxError) and exc.lineno:
             return int(exc.lineno)
         want = str(path) if path else None
-        line = None
+        in_file = in_root = None
         for frame, lineno in traceback.walk_tb(exc.__traceback__):
             fname = frame.f_code.co_filename
-            if (want and fname == want) or (not want and fname.startswith(self._root_prefix)):
-                line = lineno
-        return line
+            if want and fname == want:
+                in_file = lineno
+            if fname.startswith(self._root_prefix):
+                in_root = lineno
+        return in_file if in_file is not None else in_root
 
     # -- hooks ---------------------------------------------------------------------
     def pytest_configure(self, config: Any) -> None:
@@ -209,14 +211,16 @@ class Recorder:
     def pytest_exception_interact(self, node: Any, call: Any, report: Any) -> None:
         if getattr(call, "when", None) != "collect" or call.excinfo is None:
             return
-        cause = _root_cause(call.excinfo.value)
+        value = call.excinfo.value
+        cause = _root_cause(value)
         exc_type, message = _exc_summary(cause)
         path = getattr(node, "path", None)
-        self._exceptions[node.nodeid] = {
-            "exc_type": exc_type,
-            "message": message,
-            "line": self._error_line(cause, path),
-        }
+        info: dict[str, Any] = {"exc_type": exc_type, "message": message}
+        if type(value).__name__ == "ConftestImportFailure" and getattr(value, "path", None):
+            path = value.path  # a folder's conftest: name the file, not the folder
+            info["path"] = self.rel(str(path))
+        info["line"] = self._error_line(cause, path)
+        self._exceptions[node.nodeid] = info
 
     def pytest_collectreport(self, report: Any) -> None:
         nodeid = report.nodeid
@@ -248,7 +252,7 @@ class Recorder:
             if info is None:
                 exc_type, message = _longrepr_summary(report.longrepr)
                 info = {"exc_type": exc_type, "message": message, "line": None}
-            fspath = getattr(report, "fspath", None) or nodeid.split("::", 1)[0]
+            fspath = info.pop("path", None) or getattr(report, "fspath", None) or nodeid.split("::", 1)[0]
             self.errors.append({"path": self.rel(str(fspath)), "nodeid": nodeid, "stage": "collect", **info})
         elif report.skipped and opened is not None:
             longrepr = report.longrepr
@@ -263,6 +267,7 @@ class Recorder:
 
     def pytest_collection_finish(self, session: Any) -> None:
         self.mark("collection_finish")
+        self.timer.uninstall()  # collection is over: the tests' own imports are not timed
         counts: dict[str, int] = {}
         for item in session.items:
             key = item.nodeid.split("::", 1)[0]

@@ -32,11 +32,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="files or folders (default: pytest's testpaths, else the project root)",
     )
-    parser.add_argument(
-        "--apply", action="store_true", help="write the changes (default: show the diff only)"
-    )
+    parser.add_argument("--apply", action="store_true", help="write the changes (default: show the diff only)")
     parser.add_argument("--no-diff", action="store_true", help="do not print the diff, only what changes")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes (default: [tool.ssot] jobs, 0 = one per core)",
+    )
     add_project_arguments(parser)
 
 
@@ -48,7 +54,12 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = project_config(args, args.paths)
     paths = relative_paths(cfg, args.paths) if args.paths else []
-    result = fix_collection_warnings(cfg.root, paths, apply=args.apply)
+    jobs = args.jobs if args.jobs is not None else cfg.jobs
+    if jobs < 0:
+        from ssot.errors import SsotError
+
+        raise SsotError(f"--jobs {jobs}: must be 0 (one per core) or more")
+    result = fix_collection_warnings(cfg.root, paths, apply=args.apply, jobs=jobs)
     silenced, revived, reported = result.of("silence"), result.of("revive"), result.of("report")
     pending = bool(result.changed) and not args.apply
     code = PARTIAL if result.skipped else FOUND if (pending or reported) else OK
@@ -82,8 +93,7 @@ def run(args: argparse.Namespace) -> int:
         names = sorted({a.qualname for a in silenced})
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         out.print(
-            f"[green]silenced[/] {len(silenced)} helper classes ({shown}) in {files} files "
-            "with `__test__ = False`"
+            f"[green]silenced[/] {len(silenced)} helper classes ({shown}) in {files} files with `__test__ = False`"
         )
     for path, reason in result.skipped:
         out.print(f"[red]skipped[/] {path}: {escape(reason)}")

@@ -151,10 +151,7 @@ def _decide_class(c: ClassInfo, path: str, test_subclasses: list[str]) -> ClassA
                 c.line,
                 c.qualname,
                 "report",
-                (
-                    f"not revived: {why}; move the set-up into setup_method or a fixture so its {len(names)} "
-                    "tests run"
-                ),
+                (f"not revived: {why}; move the set-up into setup_method or a fixture so its {len(names)} tests run"),
                 names,
             )
         return ClassAction(
@@ -247,9 +244,7 @@ def fix_source(source: bytes, path: str, pcfg: PytestConfig) -> FileFix:
     text = decode(source)
     if "__init__" not in text and "__new__" not in text:
         return FileFix(path, source, source, [])
-    facts = analyse_tree(
-        ast.parse(text, filename=path), path, pcfg.python_classes, pcfg.python_functions, text
-    )
+    facts = analyse_tree(ast.parse(text, filename=path), path, pcfg.python_classes, pcfg.python_functions, text)
     actions = _decide(facts, path)
     todo = {a.qualname: a.action for a in actions if a.action != "report"}
     if not todo:
@@ -286,37 +281,62 @@ def candidate_files(root: Path, paths: Sequence[str], pcfg: PytestConfig, explic
     return out
 
 
-def fix_collection_warnings(root: Path, paths: Sequence[str] = (), *, apply: bool = False) -> FixResult:
+_PARALLEL_MIN_FILES = 64
+
+
+def _fix_files(root: str, rels: list[str], pcfg: PytestConfig) -> tuple[list[FileFix], list[tuple[str, str]]]:
+    """Plan the fixes of some files (in a worker process when there are many)."""
+    fixes, skipped = [], []
+    for rel in rels:
+        try:
+            data = (Path(root) / rel).read_bytes()
+        except OSError as exc:
+            skipped.append((rel, f"cannot read it: {exc.strerror or exc}"))
+            continue
+        try:
+            fix = fix_source(data, rel, pcfg)
+        except UnreadableFile as exc:
+            skipped.append((rel, str(exc)))
+            continue
+        except SyntaxError as exc:
+            skipped.append((rel, f"syntax error at line {exc.lineno}: {exc.msg}; fix it first"))
+            continue
+        except cst.ParserSyntaxError as exc:
+            skipped.append((rel, f"LibCST cannot parse it (line {exc.raw_line}): {exc.message}"))
+            continue
+        if fix.actions:
+            fixes.append(fix)
+    return fixes, skipped
+
+
+def fix_collection_warnings(root: Path, paths: Sequence[str] = (), *, apply: bool = False, jobs: int = 0) -> FixResult:
     """Plan (and with ``apply`` write) the fixes under ``paths``.
 
-    ``paths`` default to pytest's testpaths, else the project root.
+    ``paths`` default to pytest's testpaths, else the project root.  ``jobs``: worker processes for
+    planning (0: one per core); LibCST parsing is the cost, and it spreads over cores.
     """
     root = root.resolve()
     pcfg = load_pytest_config(root)
     explicit = bool(paths)
     targets = list(paths) if paths else (list(pcfg.testpaths) or ["."])
     targets = [t for t in targets if explicit or (root / t).exists()] or ["."]
-    result = FixResult(files=[], skipped=[])
-    for rel in candidate_files(root, targets, pcfg, explicit):
-        result.scanned += 1
-        try:
-            data = (root / rel).read_bytes()
-        except OSError as exc:
-            result.skipped.append((rel, f"cannot read it: {exc.strerror or exc}"))
-            continue
-        try:
-            fix = fix_source(data, rel, pcfg)
-        except UnreadableFile as exc:
-            result.skipped.append((rel, str(exc)))
-            continue
-        except SyntaxError as exc:
-            result.skipped.append((rel, f"syntax error at line {exc.lineno}: {exc.msg}; fix it first"))
-            continue
-        except cst.ParserSyntaxError as exc:
-            result.skipped.append((rel, f"LibCST cannot parse it (line {exc.raw_line}): {exc.message}"))
-            continue
-        if fix.actions:
-            result.files.append(fix)
+    files = candidate_files(root, targets, pcfg, explicit)
+    result = FixResult(files=[], skipped=[], scanned=len(files))
+    workers = jobs or os.cpu_count() or 1
+    if workers <= 1 or len(files) < _PARALLEL_MIN_FILES:
+        parts = [_fix_files(str(root), files, pcfg)]
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        step = max(16, len(files) // (workers * 4))
+        chunks = [files[i : i + step] for i in range(0, len(files), step)]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
+            parts = list(pool.map(_fix_files, [str(root)] * len(chunks), chunks, [pcfg] * len(chunks)))
+    for fixes, skipped in parts:
+        result.files += fixes
+        result.skipped += skipped
     if apply:
         for fix in result.changed:
             write_bytes_atomic(root / fix.path, fix.after)
