@@ -1,11 +1,12 @@
 """Run pytest's real collection in a subprocess and bring back its measurement.
 
-The subprocess is the project's own interpreter and configuration: ``python -m
-pytest --collect-only -q -p no:ssot -p ssot.collect.plugin --ssot-profile=F``
-from the project root, with ssot's source folder on ``PYTHONPATH`` so the
-plugin (standard library + pytest only) imports even where ssot is not
-installed.  ``-p no:ssot`` keeps the ``pytest11`` entry point from loading the
-same module a second time when ssot *is* installed there.
+The subprocess is the project's own interpreter and configuration: ``pytest
+--collect-only -q -p no:ssot -p ssot.collect.plugin --ssot-profile=F`` (run by
+``python -c`` the way the ``pytest`` command runs it) from the project root,
+with ssot's source folder on ``PYTHONPATH`` so the plugin (standard library +
+pytest only) imports even where ssot is not installed.  ``-p no:ssot`` keeps
+the ``pytest11`` entry point from loading the same module a second time when
+ssot *is* installed there.
 
 The driver measures what the plugin cannot: wall time from spawn to exit, CPU
 time and peak RSS of the whole process (``os.wait4``).  On timeout it asks the

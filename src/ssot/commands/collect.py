@@ -58,7 +58,7 @@ def _split_pytest_args(parser: argparse.ArgumentParser) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.usage = "ssot collect [PATH ...] [options] [-- PYTEST ARGS]"
     parser.epilog = (
-        "Runs `python -m pytest --collect-only` in the project's interpreter with ssot's plugin and "
+        "Runs `pytest --collect-only` in the project's interpreter with ssot's plugin and "
         "reports time, imports, warnings, errors and tests that never run, each cause with its fix. "
         "Arguments after `--` go to pytest unchanged."
     )
