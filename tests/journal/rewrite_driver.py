@@ -1,12 +1,13 @@
 """A stand-in for ``ssot migrate``: journaled multi-file rewrites in batches, for the kill tests.
 
-    python rewrite_driver.py ROOT [--batch-size N] [--pause SECONDS] [--fail-batch N]
+    python rewrite_driver.py ROOT [--batch-size N] [--pause SECONDS] [--fail-batch N] [--many]
 
 Plans first (hash of every ``tests/**/*.py``), then per batch: rewrites each
 file (``expected_sha256`` from the plan), batch 1 also creates
 ``tests/ssot_canonical/helpers.py`` in a new folder, batch 2 also deletes
 ``tests/obsolete.py``.  ``--fail-batch N`` rolls batch N back in-process as a
-failed validation would, then carries on.  Prints the run id first.
+failed validation would, then carries on.  ``--many`` writes each batch as one
+group (``Journal.write_many``, as ``ssot migrate`` does).  Prints the run id first.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--pause", type=float, default=0.0, help="seconds to sleep after each file")
     parser.add_argument("--fail-batch", type=int, default=None)
+    parser.add_argument("--many", action="store_true", help="one write_many per batch")
     args = parser.parse_args(argv)
     root: Path = args.root
     plan = {
@@ -48,14 +50,25 @@ def main(argv: list[str] | None = None) -> int:
     print(journal.run_id, flush=True)
     for number, batch in enumerate(batches, 1):
         journal.begin_batch(number, f"batch {number}", batch)
-        if number == 1:
-            journal.write(CANONICAL, b"class Helper:\n    pass\n", expected_sha256=ABSENT)
-        if number == 2:
-            journal.delete(OBSOLETE)
-        for rel in batch:
-            journal.write(rel, rewrite((root / rel).read_bytes()), expected_sha256=plan[rel])
+        if args.many:
+            group: list[tuple[str, bytes | None, str | None]] = []
+            if number == 1:
+                group.append((CANONICAL, b"class Helper:\n    pass\n", ABSENT))
+            if number == 2:
+                group.append((OBSOLETE, None, None))
+            group += [(rel, rewrite((root / rel).read_bytes()), plan[rel]) for rel in batch]
+            journal.write_many(group)
             if args.pause:
-                time.sleep(args.pause)
+                time.sleep(args.pause * len(group))
+        else:
+            if number == 1:
+                journal.write(CANONICAL, b"class Helper:\n    pass\n", expected_sha256=ABSENT)
+            if number == 2:
+                journal.delete(OBSOLETE)
+            for rel in batch:
+                journal.write(rel, rewrite((root / rel).read_bytes()), expected_sha256=plan[rel])
+                if args.pause:
+                    time.sleep(args.pause)
         if number == args.fail_batch:
             journal.rollback_batch(number)
             journal.end_batch(number, "rolled_back")

@@ -36,6 +36,13 @@ WRITES = 14  # 12 rewrites + the canonical module created + the obsolete file de
 NAMED = ["blob:1", "blob:6", "record:1", "record:9", "mkdir:1", "intent:1", "intent:8",
          "tmp:1", "tmp:5", "tmp:13", "replace:1", "replace:3"]  # 13 writes make temp files
 SEED = 20261125
+# --many: each batch is one Journal.write_many group (5, 5 and 4 writes): 13 originals go to blobs
+# (the canonical module is new), 13 temporary files (the delete makes none); a kill lands in every
+# group between "blobs durable" and its record lines, after the records, after the announcements,
+# between any two renames, and after each group's "done" lines
+NAMED_MANY = ["blob:1", "blob:5", "blob:13", "blobs:1", "blobs:2", "blobs:3", "record:1", "record:2",
+              "record:3", "intent:1", "intent:2", "intent:3", "mkdir:1", "tmp:1", "tmp:6", "tmp:13",
+              *(f"replace:{k}" for k in range(1, WRITES + 1)), "write:5", "write:10", "write:14"]
 
 
 def suite_files() -> dict[str, bytes]:
@@ -86,12 +93,29 @@ def test_sigkill_at_every_write_and_every_step(template: Path, tmp_path: Path) -
 
 
 @pytest.mark.skipif(not hasattr(__import__("signal"), "SIGKILL"), reason="needs SIGKILL")
-def test_sigkill_during_an_in_process_batch_rollback(template: Path, tmp_path: Path) -> None:
+def test_sigkill_at_every_step_of_grouped_writes(template: Path, tmp_path: Path) -> None:
+    """Journal.write_many (one group per batch, as ``ssot migrate`` writes): a kill between the
+    originals becoming durable and their record lines, between any two renames, anywhere else."""
+    points = kill_points(0, NAMED_MANY)
+    outcomes = [kill_and_rollback(template, tmp_path / p.name, command("--many"), p) for p in points]
+    for outcome in outcomes:
+        check(outcome, must_kill=True)
+    by_name = {o.point.name: o for o in outcomes}
+    # before the first rename nothing in the tree changed; after it, something did
+    assert not by_name["at-intent-1"].changed_before_rollback
+    assert all(by_name[f"at-replace-{k}"].changed_before_rollback for k in range(1, WRITES + 1))
+    print(f"\ngrouped-write kill test: {len(outcomes)}/{len(outcomes)} kills rolled back byte-identical")
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGKILL"), reason="needs SIGKILL")
+@pytest.mark.parametrize("mode", ["single", "many"])
+def test_sigkill_during_an_in_process_batch_rollback(template: Path, tmp_path: Path, mode: str) -> None:
     # batch 2 "fails validation" and is rolled back in-process; kill inside that rollback too
     points = [KillPoint("restore-1", at="restore:1"), KillPoint("restore-3", at="restore:3"),
               KillPoint("write-after-restore", after_writes=11)]
+    extra = ("--many",) if mode == "many" else ()
     for p in points:
-        outcome = kill_and_rollback(template, tmp_path / p.name, command("--fail-batch", "2"), p)
+        outcome = kill_and_rollback(template, tmp_path / p.name, command("--fail-batch", "2", *extra), p)
         check(outcome, must_kill=True)
 
 

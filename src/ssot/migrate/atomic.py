@@ -70,12 +70,16 @@ def remove_quietly(path: Path) -> bool:
     return True
 
 
+Stamp = tuple[int, int, int, int]  # (inode, size, mtime ns, ctime ns): changes whenever the file does
+
+
 @dataclass(frozen=True, slots=True)
 class FileState:
     """What is at a path now: its bytes and permission bits, or nothing."""
 
     data: bytes | None
     mode: int | None
+    stamp: Stamp | None = None  # from the lstat taken just before reading ``data``
 
     @property
     def exists(self) -> bool:
@@ -105,4 +109,16 @@ def read_state(path: Path, rel: str) -> FileState:
             data = fh.read()
     except OSError as exc:
         raise UnsafeFileError(f"cannot read {rel}: {exc.strerror or exc}") from exc
-    return FileState(data, stat.S_IMODE(st.st_mode))
+    return FileState(data, stat.S_IMODE(st.st_mode), _stamp(st))
+
+
+def _stamp(st: os.stat_result) -> Stamp:
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def stamp_of(path: Path) -> Stamp | None:
+    """The current stamp of ``path`` (None: absent); a cheap "has it changed?" check."""
+    try:
+        return _stamp(os.lstat(path))
+    except (FileNotFoundError, NotADirectoryError):
+        return None

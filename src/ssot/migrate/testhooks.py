@@ -5,12 +5,16 @@
 ``SSOT_TEST_KILL_AT=point:k[,...]`` kill the k-th time a named point is reached; points:
 
     blob     original bytes in a temporary blob file, not yet renamed into place
-    record   the log line recording the original bytes written
+    blobs    (write_many) every original of the group durable in blobs/, no record line yet
+    record   the log line recording the original bytes written (write_many: the group's lines)
     mkdir    a missing folder created
     intent   the log line announcing a write or delete written, the file not touched yet
+             (write_many: the group's mkdir/write/delete lines, no file touched yet)
     tmp      the new bytes in a temporary file beside the target, not yet renamed over it
     replace  the target replaced (or deleted), the folder not yet fsynced, no "done" line
-    write    the "done" line written (same as SSOT_TEST_KILL_AFTER_WRITES)
+             (write_many: after each rename, so a kill can land between any two)
+    write    the "done" line written (same as SSOT_TEST_KILL_AFTER_WRITES); write_many
+             counts one per file once the group's "done" lines are written
     restore  during a rollback: the k-th file restored
 
 Only the kill-tests set these; with neither variable set the hook costs one dict lookup.
@@ -25,7 +29,7 @@ from collections.abc import Mapping
 
 KILL_AFTER_WRITES = "SSOT_TEST_KILL_AFTER_WRITES"
 KILL_AT = "SSOT_TEST_KILL_AT"
-POINTS = ("blob", "record", "mkdir", "intent", "tmp", "replace", "write", "restore")
+POINTS = ("blob", "blobs", "record", "mkdir", "intent", "tmp", "replace", "write", "restore")
 
 
 def _parse(environ: Mapping[str, str]) -> dict[str, int]:
