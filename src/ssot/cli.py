@@ -26,9 +26,6 @@ COMMANDS: dict[str, str] = {
     "migrate": "consolidate families into the canonical module, in validated batches",
     "rollback": "restore files changed by a migration run",
     "runs": "list migration runs and their state",
-    "validate": "check compliance: canonical imports everywhere, tests unchanged",
-    "check": "guard for CI and pre-commit: fail when duplicates come back",
-    "report": "show the history of the figures over time",
 }
 
 
@@ -36,28 +33,33 @@ def _load(name: str) -> ModuleType:
     return importlib.import_module(f"ssot.commands.{name.replace('-', '_')}")
 
 
-def build_parser(available: dict[str, ModuleType]) -> argparse.ArgumentParser:
+def build_parser(chosen: str | None) -> argparse.ArgumentParser:
+    """The parser; only the chosen command's module is imported (start-up stays fast)."""
     parser = argparse.ArgumentParser(
         prog="ssot", description="ssot: a single source of truth for test infrastructure."
     )
     parser.add_argument("--version", action="version", version=f"ssot {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, module in available.items():
-        p = sub.add_parser(name, help=COMMANDS[name], description=COMMANDS[name])
-        module.add_arguments(p)
-        p.set_defaults(_run=module.run)
+    for name, help_text in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if name == chosen:
+            module = _load(name)
+            module.add_arguments(p)
+            p.set_defaults(_run=module.run)
     return parser
 
 
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The command named on the command line (the first argument that is not an option)."""
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    available = {}
-    for name in COMMANDS:
-        try:
-            available[name] = _load(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != f"ssot.commands.{name}":
-                raise
-    parser = build_parser(available)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_chosen(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()

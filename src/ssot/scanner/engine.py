@@ -80,11 +80,12 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
 
     todo: list[str] = []
     fresh: dict[str, Entry] = {}
+    root_text = str(rootp)
     for rel in files:
         entry = cache.files.get(rel)
         if entry is not None:
             try:
-                st = os.stat(rootp / rel)
+                st = os.stat(os.path.join(root_text, rel))
             except OSError:
                 st = None
             if st is not None and st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns:

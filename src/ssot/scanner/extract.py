@@ -55,14 +55,15 @@ _NORM = re.compile(
 # replacement that breaks validity (adjacent strings "a""b" becoming """") only sends the file down
 # the slow path; none makes an invalid chunk valid.
 _FAST_STR = re.compile(r""""[^"\\\n]*"|'[^'\\\n]*'""")
-_FAST_PREFIXED = re.compile(r"""\b[A-Za-z]{1,2}(?:""|'')""")
-_FAST_NUM = re.compile(r"(?<![\w.])[1-9][0-9]{0,15}(?![\w.])")
+# (patterns start with a character class, not a look-behind, so the engine can skip ahead fast)
+# an emptied string right after a letter: a prefixed string (f"", rb'') or something odd
+_FAST_PREFIXED = re.compile(r"""(["'])(?<=[A-Za-z]["'])\1""")
+_FAST_NUM = re.compile(r"[1-9](?<![\w.][1-9])[0-9]{0,15}(?![\w.])")
 _FAST_DEF = re.compile(r"def[ \t]+\w+")
 _FAST_COMMENT = re.compile(r"#[^\n]*")
-_BACKSLASH = re.compile(r"\\")
 # a triple quote, in the text or made in the normalised text by adjacent strings ('"a""b"' -> '""""'):
 # the single-line string pattern misreads what follows it, and can hide an error there
-_TRIPLE = re.compile(r"\"\"\"|'''")
+_TRIPLES = ('"""', "'''")
 
 
 def _fast_normalise(text: str) -> str:
@@ -75,6 +76,18 @@ def _fast_normalise(text: str) -> str:
 
 def _positions(pattern: re.Pattern[str], text: str) -> list[int]:
     return [m.start() for m in pattern.finditer(text)]
+
+
+def _occurrences(text: str, needles: tuple[str, ...]) -> list[int]:
+    """Sorted offsets of every occurrence of the needles (``str.find`` beats a regex here)."""
+    out: list[int] = []
+    for needle in needles:
+        i = text.find(needle)
+        while i != -1:
+            out.append(i)
+            i = text.find(needle, i + 1)
+    out.sort()
+    return out
 
 
 def _any_in(positions: list[int], a: int, b: int) -> bool:
@@ -152,10 +165,10 @@ class Extractor:
         if len(nstarts) != len(starts):
             norm = None
         # where the fast normalisation cannot be trusted: such chunks are normalised carefully
-        backslashes = _positions(_BACKSLASH, text)
-        triples = _positions(_TRIPLE, text)
+        backslashes = _occurrences(text, ("\\",))
+        triples = _occurrences(text, _TRIPLES)
         prefixed = _positions(_FAST_PREFIXED, norm) if norm is not None else []
-        made_triples = _positions(_TRIPLE, norm) if norm is not None else []
+        made_triples = _occurrences(norm, _TRIPLES) if norm is not None else []
 
         def fast(i: int, j: int) -> str | None:
             if norm is None or _any_in(backslashes, starts[i], starts[j]) \
