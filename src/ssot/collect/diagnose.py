@@ -39,6 +39,7 @@ from ssot.collect.pytestnames import (
 )
 from ssot.collect.static import FactsResult, FileFacts, read_facts, unmatched_test_files
 from ssot.config import DEFAULT_BACKUP_GLOBS
+from ssot.pytest_config import DEFAULT_NORECURSE
 
 FIX_COMMAND = "ssot fix collection-warnings --apply"
 _CTOR = re.compile(r"cannot collect test class '([^']+)' because it has a (__\w+__) constructor")
@@ -57,6 +58,10 @@ def message_template(message: str) -> str:
     text = _QUOTED.sub("<name>", text)
     text = _PATH.sub("<path>", text)
     return _NUMBER.sub("<n>", text)
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _pct(x: float) -> str:
@@ -587,8 +592,10 @@ def _config_diagnoses(ctx: _Context, backup_globs: list[str]) -> list[Diagnosis]
         for i, part in enumerate(parts):
             folder = "/".join(parts[: i + 1])
             reason = None
-            if part in ("node_modules", "site-packages", "dist-packages"):
-                reason = part
+            if part == "node_modules":
+                reason = "JavaScript packages (node_modules)"
+            elif part in ("site-packages", "dist-packages"):
+                reason = f"installed Python packages ({part})"
             elif _is_venv(os.path.join(ctx.root, folder)):
                 reason = "a virtual environment"
             elif spec.match_file(folder + "/"):
@@ -603,17 +610,20 @@ def _config_diagnoses(ctx: _Context, backup_globs: list[str]) -> list[Diagnosis]
         tests = sum(f.tests for f in inside)
         warns = sum(n for p, n in warnings_by_path.items() if p and p.startswith(folder + "/"))
         name = folder.rsplit("/", 1)[-1]
+        current = list(m.ini.get("norecursedirs") or DEFAULT_NORECURSE)
+        wanted = current + ([name] if name not in current else [])
+        snippet = "norecursedirs = [" + ", ".join(f'"{d}"' for d in wanted) + "]"
         out.append(
             Diagnosis(
                 rule="unwanted-folder",
                 title=f"{folder}/ is collected: {reason}",
                 detail=(
-                    f"pytest imports {len(inside)} files from it ({tests} tests, {warns} warnings, {_ms(seconds)})"
+                    f"pytest imports {_n(len(inside), 'file')} from it ({_n(tests, 'test')}, "
+                    f"{_n(warns, 'warning')}, {_ms(seconds)})"
                 ),
                 fix=(
-                    f"add '{name}' to norecursedirs in {ini_name} (keep the defaults: norecursedirs = "
-                    f'[".*", "build", "dist", "venv", "node_modules", "{name}"]), or set testpaths '
-                    "to the folders that hold the real tests"
+                    f"set {snippet} in {ini_name} (the current list plus '{name}'), or set testpaths to the "
+                    "folders that hold the real tests"
                 ),
                 paths=[folder + "/"],
                 seconds=seconds,
@@ -670,20 +680,19 @@ def _config_diagnoses(ctx: _Context, backup_globs: list[str]) -> list[Diagnosis]
             useless[p].append(f.path)
             useless_seconds[p] += f.seconds
     for p, paths in sorted(useless.items()):
-        narrower = [d for d in DEFAULT_PYTHON_FILES if d in patterns or p not in DEFAULT_PYTHON_FILES]
+        narrower = [x for x in patterns if x != p] or list(DEFAULT_PYTHON_FILES)
         out.append(
             Diagnosis(
                 rule="broad-python-files",
-                title=f"python_files pattern {p!r} selects {len(paths)} modules that define no tests",
+                title=f"python_files pattern {p!r} selects {_n(len(paths), 'module')} without tests",
                 detail=(
                     f"pytest imports them as test modules for nothing ({_ms(useless_seconds[p])}), e.g. "
                     + ", ".join(paths[:3])
                 ),
                 fix=(
                     f"narrow python_files in {ini_name} (e.g. python_files = "
-                    f"[{', '.join(repr(x) for x in (narrower or list(DEFAULT_PYTHON_FILES)))}]), or "
-                    "rename the "
-                    "helper modules so the pattern does not match them"
+                    f"[{', '.join(repr(x) for x in narrower)}]), or rename the helper modules so the pattern "
+                    "does not match them"
                 ),
                 paths=paths,
                 seconds=useless_seconds[p],
@@ -861,13 +870,22 @@ def analyse(
                 tests=tests,
             )
         )
+    fixes_by_kind = {
+        "nested": "dedent the test functions to module level",
+        "skipped-class": f"turn the class's __init__ into setup_method (`{FIX_COMMAND}`)",
+        "unmatched-class": "rename the class so python_classes matches it",
+    }
     for e in empty:
+        kinds = sorted({t.kind for t in never_run if t.path == e.path})
+        fix = "; ".join(fixes_by_kind[k] for k in kinds if k in fixes_by_kind) or (
+            "check python_functions/python_classes and any hook that deselects its items"
+        )
         diagnoses.append(
             Diagnosis(
                 rule="empty-test-module",
-                title=f"{e.path} defines {e.defined_tests} tests but collects none",
+                title=f"{e.path} defines {_n(e.defined_tests, 'test')} but collects none",
                 detail=e.reason,
-                fix="see the tests that never run below for each one's fix",
+                fix=fix,
                 paths=[e.path],
                 tests=e.defined_tests,
             )
