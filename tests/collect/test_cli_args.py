@@ -11,7 +11,6 @@ import sys
 import pytest
 
 from ssot.cli import build_parser
-from ssot.commands import collect
 
 from .conftest import SRC
 
@@ -25,7 +24,7 @@ CASES = [
 
 @pytest.mark.parametrize(("argv", "paths", "pytest_args", "json_out"), CASES)
 def test_split(argv: list[str], paths: list[str], pytest_args: list[str], json_out: str | None) -> None:
-    ns = build_parser({"collect": collect}).parse_args(argv)
+    ns = build_parser("collect").parse_args(argv)
     assert (ns.paths, ns.pytest_args, ns.json) == (paths, pytest_args, json_out)
 
 
@@ -42,8 +41,8 @@ def test_split_on_other_pythons(python: str) -> None:
     """argparse changed its handling of ``--`` across versions; the split must not."""
     code = (
         "import json, sys, types; sys.modules.setdefault('tomli', types.ModuleType('tomli')); "
-        "from ssot.cli import build_parser; from ssot.commands import collect; "
-        "out = [(ns.paths, ns.pytest_args) for ns in (build_parser({'collect': collect}).parse_args(a) "
+        "from ssot.cli import build_parser; "
+        "out = [(ns.paths, ns.pytest_args) for ns in (build_parser('collect').parse_args(a) "
         "for a in json.loads(sys.argv[1]))]; print(json.dumps(out))"
     )
     argvs = [c[0] for c in CASES]
