@@ -195,3 +195,24 @@ def test_a_folder_conftest_that_raises_during_collection(tmp_path: Path) -> None
     )
     assert "tests/unit/conftest.py:2" in proc.stdout
     no_traceback(proc)
+
+
+def test_skipped_modules_and_deselected_tests(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            "tests/test_docker.py": "import pytest\n\npytest.skip('needs docker', allow_module_level=True)\n",
+            "tests/test_optional.py": "import pytest\n\npytest.importorskip('no_such_optional_dependency')\n",
+            "tests/test_a.py": "def test_alpha():\n    pass\n\n\ndef test_beta():\n    pass\n",
+        },
+    )
+    out = tmp_path / "p.json"
+    proc = run_ssot("collect", "--json", str(out), "--", "-k", "alpha", cwd=root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    m = json.loads(out.read_text(encoding="utf-8"))["measurement"]
+    assert (m["tests"], m["deselected"]) == (1, 1)
+    skipped = {s["path"]: s["reason"] for s in m["skipped"]}
+    assert skipped["tests/test_docker.py"] == "needs docker"
+    assert "no_such_optional_dependency" in skipped["tests/test_optional.py"]
+    assert "Skipped modules (2)" in proc.stdout and "(1 deselected)" in proc.stdout
+    no_traceback(proc)

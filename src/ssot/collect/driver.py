@@ -27,15 +27,18 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ssot
-from ssot.collect.profile import Measurement, Profile, PythonInfo
 from ssot.collect.protocol import ENV_DUMP_SIGNAL, ENV_T0, PLUGIN_MODULE
 from ssot.errors import SsotError
 from ssot.exitcodes import PARTIAL, USAGE
+
+if TYPE_CHECKING:
+    from ssot.collect.profile import Measurement
 
 PLUGIN = PLUGIN_MODULE
 DUMP_GRACE_SECONDS = 3.0
@@ -135,8 +138,11 @@ def _tail(path: Path, lines: int = 30) -> str:
     return "\n".join(data.splitlines()[-lines:])
 
 
-def _wait(proc: subprocess.Popen[bytes], timeout: float, profile_path: Path) -> _Exit:
+def _wait(
+    proc: subprocess.Popen[bytes], timeout: float, profile_path: Path, while_running: Callable[[], None] | None = None
+) -> _Exit:
     res = _Exit()
+    started = time.monotonic()
     if hasattr(os, "wait4"):
 
         def waiter() -> None:
@@ -153,7 +159,9 @@ def _wait(proc: subprocess.Popen[bytes], timeout: float, profile_path: Path) -> 
         thread = threading.Thread(target=waiter, name="ssot-collect-wait", daemon=True)
         thread.start()
         try:
-            thread.join(timeout)
+            if while_running is not None:
+                while_running()
+            thread.join(max(0.0, timeout - (time.monotonic() - started)))
             if thread.is_alive():
                 res.timed_out = True
                 _dump_and_kill(proc, profile_path, thread.is_alive)
@@ -164,8 +172,10 @@ def _wait(proc: subprocess.Popen[bytes], timeout: float, profile_path: Path) -> 
             raise
         proc.returncode = res.returncode if res.returncode is not None else -9
         return res
-    try:  # pragma: no cover - platforms without wait4 (Windows)
-        proc.wait(timeout)
+    if while_running is not None:  # pragma: no cover - platforms without wait4 (Windows)
+        while_running()
+    try:  # pragma: no cover
+        proc.wait(max(0.0, timeout - (time.monotonic() - started)))
     except subprocess.TimeoutExpired:  # pragma: no cover
         res.timed_out = True
         _kill(proc)
@@ -221,8 +231,12 @@ def _failure_without_profile(req: CollectRequest, code: int | None, stderr: str,
     )
 
 
-def run_collection(req: CollectRequest) -> Measurement:
-    """Run one collection; return its measurement (never raises for what pytest reports as errors)."""
+def run_collection(req: CollectRequest, while_running: Callable[[], None] | None = None) -> Measurement:
+    """Run one collection; return its measurement (never raises for what pytest reports as errors).
+
+    ``while_running`` is called once pytest has been spawned (and its exit is being watched): work that
+    does not need the result (reading test files, importing the report modules) then costs no wall time.
+    """
     if not Path(req.python).is_file():
         raise CollectFailure(f"{req.python}: no such interpreter; pass --python with the project's python")
     workdir = Path(tempfile.mkdtemp(prefix="ssot-collect-"))
@@ -245,7 +259,7 @@ def run_collection(req: CollectRequest) -> Measurement:
                 )
         except OSError as exc:
             raise CollectFailure(f"cannot run {req.python}: {exc.strerror or exc}") from None
-        res = _wait(proc, req.timeout, profile_path)
+        res = _wait(proc, req.timeout, profile_path, while_running)
         end = res.end if res.end is not None else time.time()
         stdout, stderr = _tail(out_path), _tail(err_path)
         data = None
@@ -259,6 +273,8 @@ def run_collection(req: CollectRequest) -> Measurement:
                 raise _failure_without_profile(req, res.returncode, stderr, stdout)
             m = _empty_measurement(req, "timeout")
         else:
+            from ssot.collect.profile import Profile
+
             m = Profile.from_dict(data, "the plugin's profile").measurement
         m.clock = "driver"
         m.wall_seconds = round(end - t0, 6)
@@ -281,6 +297,8 @@ def run_collection(req: CollectRequest) -> Measurement:
 
 
 def _empty_measurement(req: CollectRequest, status: str) -> Measurement:
+    from ssot.collect.profile import Measurement, PythonInfo
+
     return Measurement(
         status=status,
         complete=False,

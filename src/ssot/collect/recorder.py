@@ -18,9 +18,7 @@ import atexit
 import contextlib
 import json
 import os
-import platform
 import sys
-import tempfile
 import time
 import traceback
 from typing import Any
@@ -347,6 +345,8 @@ class Recorder:
         return "ok"
 
     def data(self, complete: bool) -> dict[str, Any]:
+        import platform
+
         cfg = self.config
         ini: dict[str, list[str]] = {}
         for key in ("python_files", "python_classes", "python_functions", "testpaths", "norecursedirs"):
@@ -421,6 +421,8 @@ class Recorder:
 
     def write(self, complete: bool) -> None:
         self.timer.uninstall()  # what the write itself imports is not the project's
+        import tempfile
+
         data = self.data(complete)
         directory = os.path.dirname(self.out) or "."
         try:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ssot.collect.diagnose import build
 from ssot.collect.driver import CollectRequest, find_python, run_collection
-from ssot.collect.profile import Measurement, Profile
-from ssot.collect.static import Prefetch, predict_test_files
 from ssot.config import Config, load
 from ssot.errors import SsotError
-from ssot.pytest_config import load_pytest_config
+
+if TYPE_CHECKING:
+    from ssot.collect.profile import Measurement, Profile
+    from ssot.collect.static import Prefetch
 
 # statuses after which running again cannot give a better figure
 _FINAL = frozenset({"timeout", "conftest-error", "interrupted", "usage-error"})
@@ -45,8 +46,12 @@ def collect(
     timeout: float | None = None,
     repeat: int = 1,
     top: int = 50,
+    while_running: Callable[[], None] | None = None,
 ) -> Profile:
-    """Run pytest's collection (``repeat`` times, keeping the fastest) and return the analysed profile."""
+    """Run pytest's collection (``repeat`` times, keeping the fastest) and return the analysed profile.
+
+    ``while_running``: called once, while the first collection runs (e.g. to import a renderer).
+    """
     cfg = config or load(root)
     project = Path(root).resolve() if root is not None else cfg.root
     req = CollectRequest(
@@ -56,28 +61,46 @@ def collect(
         pytest_args=list(pytest_args),
         timeout=timeout if timeout is not None else cfg.collect_timeout,
     )
-    # read the test files while pytest collects them: the static analysis then costs no wall time
-    pcfg = load_pytest_config(project)
-    predicted = predict_test_files(project, req.paths or pcfg.testpaths or ["."], pcfg.python_files, pcfg.norecursedirs)
-    prefetch = Prefetch(project, predicted, pcfg.python_classes, pcfg.python_functions).start()
+    prefetch: list[Prefetch] = []
+
+    def meanwhile() -> None:
+        # read the test files while pytest collects them: the static analysis then costs no wall time
+        from ssot.collect.static import Prefetch, predict_test_files
+        from ssot.pytest_config import load_pytest_config
+
+        pcfg = load_pytest_config(project)
+        paths_ = req.paths or pcfg.testpaths or ["."]
+        predicted = predict_test_files(project, paths_, pcfg.python_files, pcfg.norecursedirs)
+        prefetch.append(Prefetch(project, predicted, pcfg.python_classes, pcfg.python_functions).start())
+        import ssot.collect.diagnose  # noqa: F401  (imported now rather than after the run)
+
+        if while_running is not None:
+            while_running()
+
     best: Measurement | None = None
     try:
-        for _ in range(max(1, repeat)):
-            m = run_collection(req)
+        for i in range(max(1, repeat)):
+            m = run_collection(req, meanwhile if i == 0 else None)
             if best is None or m.wall_seconds < best.wall_seconds:
                 best = m
             if m.status in _FINAL:
                 best = m
                 break
     except BaseException:
-        prefetch.cancel()
+        for p in prefetch:
+            p.cancel()
         raise
     assert best is not None
-    return build(best, backup_globs=cfg.backup_globs, top=top, prefetched=prefetch.finish())
+    from ssot.collect.diagnose import build
+
+    return build(best, backup_globs=cfg.backup_globs, top=top, prefetched=prefetch[0].finish() if prefetch else None)
 
 
 def analyse_recorded(path: Path, config: Config | None = None, top: int = 50) -> Profile:
     """A profile written earlier (``--json`` or ``pytest --ssot-profile``), analysed if it is not yet."""
+    from ssot.collect.diagnose import build
+    from ssot.collect.profile import Profile
+
     profile = Profile.load(path)
     if profile.analysis is None:
         cfg = config or load(Path(profile.measurement.rootdir))

@@ -130,11 +130,13 @@ def exit_code(status: str, regressed: bool) -> int:
     return OK
 
 
-def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
+def _import_report_modules() -> None:
+    """Imported while pytest collects (their import then costs no wall time)."""
+    import ssot.collect.compare
+    import ssot.collect.render  # noqa: F401
 
-    from ssot.collect.compare import compare
-    from ssot.collect.render import make_console, render, render_comparison
+
+def run(args: argparse.Namespace) -> int:
     from ssot.collect.run import analyse_recorded, collect
     from ssot.commands.common import project_config
 
@@ -142,7 +144,6 @@ def run(args: argparse.Namespace) -> int:
         collect_timeout=args.timeout, collect_slowdown=args.slowdown
     )
     json_to_stdout = args.json == "-"
-    console = make_console(sys.stderr if json_to_stdout else sys.stdout)
     if args.load is not None:
         if args.paths or args.pytest_args:
             from ssot.errors import SsotError
@@ -150,8 +151,11 @@ def run(args: argparse.Namespace) -> int:
             raise SsotError("--load explains a recorded profile: it takes no PATH and no pytest arguments")
         profile = analyse_recorded(args.load, config)
     else:
-        err = Console(stderr=True)
-        status = err.status("collecting…") if err.is_terminal else nullcontext()
+        status: Any = nullcontext()
+        if sys.stderr.isatty():  # a spinner on a terminal only: no progress spam in logs
+            from rich.console import Console
+
+            status = Console(stderr=True).status("collecting…")
         with status:
             profile = collect(
                 args.paths,
@@ -160,7 +164,12 @@ def run(args: argparse.Namespace) -> int:
                 config=config,
                 python=args.python,
                 repeat=args.repeat or (COMPARE_REPEAT if args.compare is not None else 1),
+                while_running=_import_report_modules,
             )
+    from ssot.collect.compare import compare
+    from ssot.collect.render import make_console, render, render_comparison
+
+    console = make_console(sys.stderr if json_to_stdout else sys.stdout)
     baseline = analyse_recorded(args.compare, config) if args.compare is not None else None
     if args.json and not json_to_stdout:
         profile.save(Path(args.json))
