@@ -429,7 +429,7 @@ class Recorder:
             os.makedirs(directory, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".ssot-profile-", suffix=".tmp", dir=directory)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, separators=(",", ":"))
+                fh.write(json.dumps(data, separators=(",", ":")))  # dumps: the C encoder; dump is pure Python
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self.out)
