@@ -74,9 +74,6 @@ def run(args: argparse.Namespace) -> int:
     from ssot.migrate.render import plan_to_dict, plan_to_markdown
 
     _cfg, _scan, plan = make_plan(args)
-    if args.format == "json":
-        text = json.dumps(plan_to_dict(plan), indent=2) + "\n"
-    else:
-        text = plan_to_markdown(plan)
+    text = json.dumps(plan_to_dict(plan), indent=2) + "\n" if args.format == "json" else plan_to_markdown(plan)
     write_output(args.output or "-", text)
     return OK

@@ -110,10 +110,7 @@ def _defined(body: Sequence[cst.BaseStatement]) -> set[str]:
 def build_module(existing: bytes | None, defs: list[tuple[CanonicalDef, cst.BaseStatement]],
                  docstring: str) -> bytes:
     """The module with every definition of ``defs`` present once (appended when missing)."""
-    if existing is not None:
-        module = cst.parse_module(existing)
-    else:
-        module = cst.parse_module(f'"""{docstring}"""\n'.encode())
+    module = cst.parse_module(existing if existing is not None else f'"""{docstring}"""\n'.encode())
     body = list(module.body)
     have = _defined(body)
     imports: list[str] = []
