@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import libcst as cst
+import pytest
 
+from ssot.rewrite import member_file
 from ssot.rewrite.canonical import CanonicalDef, build_module, extract_definition
 from ssot.rewrite.member_file import CopyEdit, rewrite_file
 
@@ -123,3 +125,79 @@ def test_nested_copy_is_dedented_into_the_canonical_module() -> None:
     text = build_module(None, [(d, extract_definition(module, d))], "doc").decode()
     assert "\nclass TestConn:\n    __test__ = False" in text
     assert "\n        self.sent = []\n" in text
+
+
+TRICKY = {
+    # the copy's trailing comments (in its block) and a second copy under if/else, with a later import
+    "trailing-comments-and-namesakes": (b'''import json
+import pytest
+
+class Helper:
+    x = json.dumps(1)
+    # a trailing comment of the class body
+
+# a note before the test
+def test_a():
+    assert Helper.x
+
+
+if pytest:
+    class Helper:
+        y = 2
+else:
+    class Helper:
+        y = 3
+
+import os  # a late import
+
+
+def test_b():
+    assert os
+
+
+def test_c():
+    assert json
+''', [("Helper", "Helper", 4, "import")]),
+    # statements sharing a line, a copy right after them, and no newline at the end of the file
+    "semicolons-no-final-newline": (b'''import json; import os
+class Conn:
+    z = json
+x = 1; y = (2,
+ 3)
+def test_c():
+    assert x''', [("Conn", "Conn", 2, "import")]),
+    # latin-1 with a coding cookie and CRLF; the copy is nested in a fixture
+    "latin1-crlf-nested": ('''# -*- coding: latin-1 -*-\r
+import pytest\r
+\r
+\r
+@pytest.fixture\r
+def conn():\r
+    class Conn:  # \xe9t\xe9\r
+        pass\r
+    return Conn()\r
+\r
+\r
+def test_d(conn):\r
+    assert conn  # \xe9\r
+\r
+\r
+def test_e():\r
+    assert "\xe9"\r
+'''.encode("latin-1"), [("conn.<locals>.Conn", "Conn", 7, "local-import")]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRICKY))
+def test_parsing_only_the_head_of_a_file_gives_the_same_bytes_as_parsing_it_all(
+        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    source, specs = TRICKY[name]
+    edits = [CopyEdit(q, n, line, action, MOD, n) for q, n, line, action in specs]  # type: ignore[arg-type]
+    cut = member_file._prefix_end(__import__("ast").parse(source), [(e.qualname, e.line) for e in edits])
+    head = rewrite_file(source, edits, "t.py")
+    monkeypatch.setattr(member_file, "_prefix_end", lambda tree, edits: None)
+    whole = rewrite_file(source, edits, "t.py")
+    assert cut is not None and cut < source.count(b"\n")  # the head really is cut short
+    assert head.new == whole.new and head.new != source
+    assert (head.removed_lines, head.added_imports, head.removed_imports) == (
+        whole.removed_lines, whole.added_imports, whole.removed_imports)

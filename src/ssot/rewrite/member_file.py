@@ -23,8 +23,8 @@ from typing import Literal
 import libcst as cst
 
 from ssot.rewrite.imports import add_imports, from_import, has_from_import, import_line, remove_import_names
-from ssot.rewrite.locate import ast_ordinal, edit_at, find_all
-from ssot.rewrite.names import find_def, free_names, module_bindings, names_used_outside
+from ssot.rewrite.locate import ast_ordinal, edit_at, find_all, qual_parts
+from ssot.rewrite.names import DEF_TYPES, find_def, free_names, module_bindings, names_used_outside
 from ssot.rewrite.trivia import remove_statement, split_leading
 
 Action = Literal["import", "local-import", "remove"]
@@ -94,6 +94,49 @@ def _drop_spans(data: bytes, spans: list[tuple[int, int]]) -> tuple[bytes, dict[
     return b"".join(out), mapping, len(lines) - len(out)
 
 
+def _first_line(s: ast.stmt) -> int:
+    return min([s.lineno, *(d.lineno for d in getattr(s, "decorator_list", []))])
+
+
+def _holds(s: ast.stmt, name: str) -> bool:
+    """Whether top-level statement ``s`` is, or (inside if/with/for/while/try blocks) holds, a
+    definition named ``name``."""
+    if isinstance(s, DEF_TYPES):
+        return s.name == name
+    return any(isinstance(child, ast.stmt) and _holds(child, name) for child in ast.iter_child_nodes(s))
+
+
+def _prefix_end(tree: ast.Module, edits: list[tuple[str, int]]) -> int | None:
+    """The last line of the shortest run of whole top-level statements, from the top of the
+    file, holding everything the rewrite edits or reads; None when that is the whole file.
+
+    Needed: the docstring and the statement after it; every module-level import and the
+    statement after it (new imports go after the leading ones, and a removed import's comments
+    or a blank line may move to the statement that follows); every top-level statement holding a
+    definition of an edited copy's outermost name (all of them: the copy is picked among its
+    namesakes by rank), and the statement after it (it inherits the copy's detached comments).
+    A statement's trailing comments belong to it in LibCST: the cut is never right after a
+    statement that is removed or edited, so every such comment is parsed where it belongs.
+    """
+    # top-level statements sharing lines (``a = 1; b = 2``) are one LibCST statement
+    units: list[int] = []  # last line of each unit
+    unit_of: list[int] = []
+    for s in tree.body:
+        if units and _first_line(s) <= units[-1]:
+            units[-1] = max(units[-1], s.end_lineno or s.lineno)
+        else:
+            units.append(s.end_lineno or s.lineno)
+        unit_of.append(len(units) - 1)
+    need = 1
+    names = {qual_parts(q)[0] for q, _line in edits if qual_parts(q)}
+    for i, s in enumerate(tree.body):
+        if isinstance(s, (ast.Import, ast.ImportFrom)) or any(_holds(s, n) for n in names):
+            need = max(need, unit_of[i] + 1)
+    if need >= len(units) - 1:
+        return None
+    return units[need]
+
+
 def rewrite_file(data: bytes, edits: list[CopyEdit], rel_path: str, *,
                  commented_spans: list[tuple[int, int]] | None = None,
                  anchor_module: str | None = None) -> FileRewrite:
@@ -101,10 +144,24 @@ def rewrite_file(data: bytes, edits: list[CopyEdit], rel_path: str, *,
     spans = sorted(commented_spans or [])
     data2, line_map, dropped = _drop_spans(data, spans)
     try:
-        module = cst.parse_module(data2)
-    except cst.ParserSyntaxError as exc:
-        raise RewriteError(f"{rel_path}: cannot parse it: {exc.message} (line {exc.raw_line})") from None
-    tree = ast.parse(data2)
+        tree = ast.parse(data2)
+    except (SyntaxError, ValueError) as exc:
+        raise RewriteError(f"{rel_path}: cannot parse it: {exc}") from None
+    # LibCST parses (and regenerates) only the statements up to the last one the rewrite
+    # touches or reads; the rest of the file is kept as bytes
+    head, tail = data2, b""
+    end = _prefix_end(tree, [(e.qualname, line_map.get(e.line, -1)) for e in edits])
+    if end is not None:
+        lines = data2.splitlines(keepends=True)
+        head, tail = b"".join(lines[:end]), b"".join(lines[end:])
+    try:
+        module = cst.parse_module(head)
+    except cst.ParserSyntaxError:
+        head, tail = data2, b""
+        try:
+            module = cst.parse_module(data2)
+        except cst.ParserSyntaxError as exc:
+            raise RewriteError(f"{rel_path}: cannot parse it: {exc.message} (line {exc.raw_line})") from None
     removed_spans: list[tuple[int, int]] = []
     removed_free: set[str] = set()
     located: list[tuple[CopyEdit, int]] = []
@@ -173,7 +230,7 @@ def rewrite_file(data: bytes, edits: list[CopyEdit], rel_path: str, *,
     body = add_imports(body, list(reversed(top_imports)), anchor_module)
     new_module = module.with_changes(body=body, footer=footer)
     return FileRewrite(
-        new=new_module.bytes,
+        new=new_module.bytes + tail,
         removed_lines=removed_lines + dropped,
         added_imports=list(dict.fromkeys(reversed(top_imports))),
         removed_imports=sorted(unused),
