@@ -25,9 +25,13 @@ Reasons a copy cannot migrate (``Blocked.reason``):
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
+import multiprocessing
+import os
 import posixpath
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import pathspec
@@ -190,44 +194,7 @@ class Plan:
 
 # ------------------------------------------------------------------ analysis
 
-
-@dataclass(slots=True)
-class _FileInfo:
-    tree: ast.Module | None
-    bindings: ModuleBindings | None
-    error: str | None = None
-
-
-class _Files:
-    """Reads and analyses each file once (ast only: fast)."""
-
-    def __init__(self, read: Reader) -> None:
-        self.read = read
-        self.hashes: dict[str, str] = {}
-        self._info: dict[str, _FileInfo] = {}
-
-    def exists(self, rel: str) -> bool:
-        return self.get(rel).error != "missing"
-
-    def get(self, rel: str) -> _FileInfo:
-        info = self._info.get(rel)
-        if info is None:
-            try:
-                data = self.read(rel)
-            except FileNotFoundError:
-                info = _FileInfo(None, None, "missing")
-            except OSError as exc:
-                info = _FileInfo(None, None, f"unreadable: {exc.strerror or exc}")
-            else:
-                self.hashes[rel] = hashlib.sha256(data).hexdigest()
-                try:
-                    tree = ast.parse(data)
-                except (SyntaxError, ValueError) as exc:
-                    info = _FileInfo(None, None, f"does not parse: {exc}")
-                else:
-                    info = _FileInfo(tree, module_bindings(tree, rel))
-            self._info[rel] = info
-        return info
+PARALLEL_MIN_FILES = 200  # below this, forking analysis workers costs more than it saves
 
 
 @dataclass(slots=True)
@@ -236,25 +203,78 @@ class _Analysis:
     detail: str = ""
     imports: list[str] = field(default_factory=list)
     future: bool = False
+    clash: str | None = None  # another module-level binding of the copy's name in its file
 
 
-def _analyse(d: Definition, files: _Files) -> _Analysis:
+# what the analysis needs of a definition: (line, name, kind, test methods, nested, location)
+_DefKey = tuple[int, str, str, int, bool, str]
+
+
+@dataclass(slots=True)
+class _FileInfo:
+    """What the plan needs from one file: nothing of its syntax tree is kept."""
+
+    sha256: str | None
+    bindings: ModuleBindings | None
+    error: str | None = None
+    analyses: dict[tuple[int, str], _Analysis] = field(default_factory=dict)
+
+
+def _def_key(d: Definition) -> _DefKey:
+    return (d.line, d.name, d.kind, d.test_methods, d.nested, d.location)
+
+
+# (free names, swallowed tests, test methods) of a definition, by its exact source lines: copies
+# are mostly byte-identical, so most definitions are analysed once
+_NodeFacts = tuple[frozenset[str], int, int]
+_NODE_FACTS: dict[bytes, _NodeFacts] = {}
+_NODE_FACTS_MAX = 4096
+
+
+def _node_facts(node: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef, lines: list[bytes]) -> _NodeFacts:
+    start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    key = b"\n".join(lines[start - 1:node.end_lineno or node.lineno])
+    facts = _NODE_FACTS.get(key)
+    if facts is None:
+        direct_tests = sum(
+            1 for n in getattr(node, "body", []) if isinstance(node, ast.ClassDef)
+            and isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name.startswith("test")
+        )
+        facts = (frozenset(free_names(node)), swallowed_tests(node), direct_tests)
+        if len(_NODE_FACTS) >= _NODE_FACTS_MAX:
+            _NODE_FACTS.clear()
+        _NODE_FACTS[key] = facts
+    return facts
+
+
+def _analyse_file(rel: str, data: bytes | None, error: str | None, defs: list[_DefKey]) -> _FileInfo:
+    """Parse one file once and answer, for each of its definitions, whether it can move."""
+    if data is None:
+        return _FileInfo(None, None, error)
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError) as exc:
+        return _FileInfo(sha, None, f"does not parse: {exc}")
+    bindings = module_bindings(tree, rel)
+    info = _FileInfo(sha, bindings)
+    lines = data.splitlines() if defs else []
+    for key in defs:
+        info.analyses[(key[0], key[1])] = _analyse(tree, lines, bindings, key)
+    return info
+
+
+def _analyse(tree: ast.Module, lines: list[bytes], b: ModuleBindings, key: _DefKey) -> _Analysis:
     """Can this copy's code stand in a module of its own, and what does it import?"""
-    info = files.get(d.path)
-    if info.tree is None or info.bindings is None:
-        return _Analysis("not-found", f"{d.path}: {info.error}")
-    found = find_def(info.tree, d.line, d.name)
+    line, name, kind, test_methods, nested, location = key
+    found = find_def(tree, line, name)
     if found is None:
-        return _Analysis("not-found", f"no {d.name} at {d.location} any more: rescan")
+        return _Analysis("not-found", f"no {name} at {location} any more: rescan")
     node, chain = found
-    direct_tests = sum(
-        1 for n in getattr(node, "body", []) if isinstance(node, ast.ClassDef)
-        and isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name.startswith("test")
-    )
-    if d.test_methods or direct_tests:
-        n = d.test_methods or direct_tests
+    free, hidden, direct_tests = _node_facts(node, lines)
+    if test_methods or direct_tests:
+        n = test_methods or direct_tests
         return _Analysis("holds-tests", f"a test class with {n} test(s): removing this copy would drop them")
-    hidden = swallowed_tests(node)
     if hidden:
         return _Analysis("swallowed-tests",
                          f"{hidden} test function(s) sit inside its methods and never run; `ssot fix` first")
@@ -262,42 +282,121 @@ def _analyse(d: Definition, files: _Files) -> _Analysis:
         if swallowed_tests(outer):
             return _Analysis("inside-test-trap",
                              f"nested in {outer.name}, which swallowed tests; `ssot fix` first")
-    if d.kind == "fixture" and chain:
+    if kind == "fixture" and chain:
         return _Analysis("nested-fixture", "a fixture defined inside a function cannot move to a conftest.py")
     enclosing: set[str] = set()
     for outer in chain:
         if isinstance(outer, (ast.FunctionDef, ast.AsyncFunctionDef)):
             enclosing |= bound_names(outer)
-    b = info.bindings
     imports: list[str] = []
-    for name in sorted(free_names(node)):
-        if name in enclosing:
-            return _Analysis("local-dependency", f"uses {name!r}, a local name of the function around it")
-        if name in b.imports:
-            imports.append(b.imports[name].statement)
-        elif name in b.others:
+    for used in sorted(free):
+        if used in enclosing:
+            return _Analysis("local-dependency", f"uses {used!r}, a local name of the function around it")
+        if used in b.imports:
+            imports.append(b.imports[used].statement)
+        elif used in b.others:
             return _Analysis("local-dependency",
-                             f"uses {name!r}, defined at line {b.others[name][0]} of its own file")
+                             f"uses {used!r}, defined at line {b.others[used][0]} of its own file")
         elif b.star_import:
-            return _Analysis("unresolved-name", f"uses {name!r}, which only a star import can provide")
+            return _Analysis("unresolved-name", f"uses {used!r}, which only a star import can provide")
         else:
-            return _Analysis("unresolved-name", f"uses {name!r}, which nothing in its file binds")
-    return _Analysis(None, "", imports, b.future_annotations)
+            return _Analysis("unresolved-name", f"uses {used!r}, which nothing in its file binds")
+    return _Analysis(None, "", imports, b.future_annotations, _clash(b, line, name, nested, location))
 
 
-def _clash(d: Definition, files: _Files) -> str | None:
+def _clash(b: ModuleBindings, line: int, name: str, nested: bool, location: str) -> str | None:
     """Another module-level binding of the copy's name in its own file."""
-    if d.nested:
+    if nested:
         return None
-    b = files.get(d.path).bindings
-    if b is None:
-        return None
-    lines = [ln for ln in b.others.get(d.name, []) if ln != d.line]
+    path = location.rpartition(":")[0]
+    lines = [ln for ln in b.others.get(name, []) if ln != line]
     if lines:
-        return f"{d.path} also binds {d.name!r} at line {lines[0]}"
-    if d.name in b.imports:
-        return f"{d.path} also imports {d.name!r} (line {b.imports[d.name].line})"
+        return f"{path} also binds {name!r} at line {lines[0]}"
+    if name in b.imports:
+        return f"{path} also imports {name!r} (line {b.imports[name].line})"
     return None
+
+
+_READER: Reader | None = None  # the plan's reader, inherited by forked analysis workers
+
+
+def _read(read: Reader, rel: str) -> tuple[bytes | None, str | None]:
+    try:
+        return read(rel), None
+    except FileNotFoundError:
+        return None, "missing"
+    except OSError as exc:
+        return None, f"unreadable: {exc.strerror or exc}"
+
+
+def _analyse_chunk(chunk: list[tuple[str, list[_DefKey]]]) -> list[_FileInfo]:
+    assert _READER is not None
+    return [_analyse_file(rel, *_read(_READER, rel), defs) for rel, defs in chunk]
+
+
+def _analysis_init() -> None:
+    gc.freeze()  # the parent's scan and plan are never collected here: do not walk them
+
+
+class _Files:
+    """Reads and analyses each file once (``ast`` only, no tree kept), on every core for many files."""
+
+    def __init__(self, read: Reader) -> None:
+        self.read = read
+        self.hashes: dict[str, str] = {}
+        self._info: dict[str, _FileInfo] = {}
+
+    def prepare(self, defs: list[Definition]) -> None:
+        """Analyse every file holding one of ``defs`` (and those definitions) in one go."""
+        wanted: dict[str, list[_DefKey]] = {}
+        for d in defs:
+            if d.path not in self._info:
+                wanted.setdefault(d.path, []).append(_def_key(d))
+        items = list(wanted.items())
+        workers = min(os.cpu_count() or 1, 8)
+        if len(items) < PARALLEL_MIN_FILES or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            infos = [_analyse_file(rel, *_read(self.read, rel), keys) for rel, keys in items]
+        else:
+            infos = self._parallel(items, workers)
+        for (rel, _keys), info in zip(items, infos, strict=True):
+            self._store(rel, info)
+
+    def _parallel(self, items: list[tuple[str, list[_DefKey]]], workers: int) -> list[_FileInfo]:
+        global _READER
+        size = max(1, len(items) // (workers * 4))
+        chunks = [items[k:k + size] for k in range(0, len(items), size)]
+        _READER = self.read
+        try:
+            ctx = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_analysis_init) as pool:
+                return [info for part in pool.map(_analyse_chunk, chunks) for info in part]
+        finally:
+            _READER = None
+
+    def _store(self, rel: str, info: _FileInfo) -> None:
+        if info.sha256 is not None:
+            self.hashes[rel] = info.sha256
+        self._info[rel] = info
+
+    def get(self, rel: str) -> _FileInfo:
+        info = self._info.get(rel)
+        if info is None:
+            info = _analyse_file(rel, *_read(self.read, rel), [])
+            self._store(rel, info)
+        return info
+
+    def analysis(self, d: Definition) -> _Analysis:
+        info = self.get(d.path)
+        if info.bindings is None:
+            return _Analysis("not-found", f"{d.path}: {info.error}")
+        found = info.analyses.get((d.line, d.name))
+        if found is None:  # not prepared: analyse it now (parses the file again)
+            data, error = _read(self.read, d.path)
+            found = _analyse_file(d.path, data, error, [_def_key(d)]).analyses.get((d.line, d.name))
+            if found is None:
+                return _Analysis("not-found", f"{d.path}: changed while planning; rescan")
+            info.analyses[(d.line, d.name)] = found
+        return found
 
 
 # ------------------------------------------------------------------ planning
@@ -384,7 +483,7 @@ def plan_family(fam: Family, config: Config, options: PlanOptions, files: _Files
                 continue
             if d.path.startswith(pkg + "/"):
                 continue  # another canonical module: never a copy to remove
-            a = _analyse(d, files)
+            a = files.analysis(d)
             if a.reason is None and cls.id not in sources:
                 sources[cls.id] = (d, a)
             if d.in_backup and not options.include_backups:
@@ -400,9 +499,8 @@ def plan_family(fam: Family, config: Config, options: PlanOptions, files: _Files
                 blocked.append(Blocked(d, cls.id, "incompatible-variant",
                                        f"{dst} cannot serve {cls.id} ({why}); --force-map to map it anyway"))
                 continue
-            clash = _clash(d, files)
-            if clash:
-                blocked.append(Blocked(d, cls.id, "name-clash", clash))
+            if a.clash:
+                blocked.append(Blocked(d, cls.id, "name-clash", a.clash))
                 continue
             if is_fixture and d.name != fam.name:
                 blocked.append(Blocked(d, cls.id, "renamed-fixture",
@@ -518,6 +616,8 @@ def build_plan(scan: ScanResult, config: Config, options: PlanOptions, read: Rea
         raise PlanError("--batch-size must be at least 1")
     families = _select(scan, options.families)
     files = _Files(read)
+    pkg = config.canonical_package.strip("/") + "/"
+    files.prepare([d for f in families for c in f.classes for d in c.members if not d.path.startswith(pkg)])
     plans = [plan_family(f, config, options, files) for f in families]
     order, phase_of = _phase_of(config)
     if options.phase is not None and options.phase not in order:
