@@ -188,12 +188,49 @@ def test_killed_migration_always_rolls_back_byte_for_byte(suite30: tuple[Path, d
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from journal.killharness import kill_and_rollback, kill_points, random_delays
 
-    # --no-cache: the scan cache (.ssot_cache/, git-ignored) is not part of the tree being compared
-    command = [*SSOT, "migrate", "--family", WS, "--validate", "syntax", "--remove-commented", "--no-cache"]
-    points = kill_points(writes=16, delays=random_delays(4, 0.5, 1.6, seed=7))
+    # --no-cache: the scan cache (.ssot_cache/, git-ignored) is not part of the tree being compared.
+    # --batch-size 12: three batches (15, 13 and 8 writes), each written as one journal group; kills
+    # land at every step of the first group, at the group boundaries of the others, between renames
+    # spread over the whole run, after a group is confirmed, and at random moments
+    command = [*SSOT, "migrate", "--family", WS, "--validate", "syntax", "--remove-commented", "--no-cache",
+               "--batch-size", "12"]
+    named = ["blob:1", "blobs:1", "record:1", "intent:1", "mkdir:1", "tmp:1",
+             "replace:1", "replace:2", "replace:8", "replace:15", "write:15",
+             "blobs:2", "record:2", "intent:2", "replace:16", "replace:23", "replace:28",
+             "blobs:3", "replace:29", "replace:36", "write:36"]
+    points = kill_points(writes=0, named=named, delays=random_delays(4, 0.5, 1.6, seed=7))
     results = [kill_and_rollback(suite30[0], tmp_path / p.name, command, p) for p in points]
     assert len(results) >= 20
     bad = [(r.point.name, r.differences, r.git_clean) for r in results if not (r.identical and r.git_clean)]
     assert not bad
-    killed_by_hook = [r for r in results if r.point.after_writes is not None]
-    assert all(r.run.killed and r.changed_before_rollback and r.warned for r in killed_by_hook)
+    by_hook = [r for r in results if r.point.at is not None]
+    assert all(r.run.killed for r in by_hook), [r.point.name for r in by_hook if not r.run.killed]
+    after_a_rename = [r for r in by_hook if r.point.at.split(":")[0] in ("replace", "write")]
+    assert all(r.changed_before_rollback and r.warned for r in after_a_rename)
+    print(f"\nmigrate kill test: {len(results)}/{len(results)} kills rolled back byte-identical")
+
+
+def test_plan_is_the_same_whether_files_are_analysed_in_parallel_or_not(
+        tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ssot.config import load
+    from ssot.migrate import plan as plan_mod
+    from ssot.migrate.render import plan_to_dict
+    from ssot.scanner.engine import scan
+
+    cfg = load(tree)
+    result = scan(config=cfg, use_cache=False)
+    options = plan_mod.PlanOptions(remove_commented=True, merge_supersets=True)
+
+    def build() -> tuple[dict, dict[str, str]]:
+        plan_mod._NODE_FACTS.clear()
+        p = plan_mod.build_plan(result, cfg, options, lambda rel: (tree / rel).read_bytes())
+        return plan_to_dict(p), p.hashes
+
+    serial = build()
+    monkeypatch.setattr(plan_mod, "PARALLEL_MIN_FILES", 1)
+    forked = []
+    real = plan_mod._Files._parallel
+    monkeypatch.setattr(plan_mod._Files, "_parallel", lambda self, items, n: forked.append(n) or real(self, items, n))
+    parallel = build()
+    assert forked and parallel == serial
+    assert serial[0]["batches"] and len(serial[1]) >= 30

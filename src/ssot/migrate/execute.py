@@ -12,12 +12,13 @@ overlay and writes nothing.
 from __future__ import annotations
 
 import difflib
+import gc
 import hashlib
 import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ import libcst as cst
 
 from ssot.errors import SsotError
 from ssot.migrate import gitutil
-from ssot.migrate.journal import ABSENT, FileChangedError, Journal
+from ssot.migrate.journal import ABSENT, FileChangedError, FileWrite, Journal
 from ssot.migrate.plan import Batch, Plan, Step, Target
 from ssot.migrate.validate import Validator
 from ssot.pytest_config import load_pytest_config
@@ -92,12 +93,34 @@ class RunResult:
         return sum(b.warnings_removed for b in self.batches if b.status in ("ok", "dry_run"))
 
 
-_Job = tuple[str, bytes, list[CopyEdit], "list[tuple[int, int]] | None", str]
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One file to rewrite.  Workers get its path and read it themselves (``data`` only when a
+    dry run's earlier batch changed it in memory), and send back only the new bytes."""
+
+    root: str
+    rel: str
+    expected: str | None  # sha256 the plan saw
+    edits: list[CopyEdit]
+    spans: list[tuple[int, int]] | None
+    anchor: str
+    data: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    rel: str
+    rewrite: FileRewrite | None = None
+    unchanged: bool = False
+    skipped: str | None = None  # why the file is left alone
+
+
 PARALLEL_MIN_FILES = 24  # below this, starting worker processes costs more than it saves
 
 
 def _worker_init(parent: int) -> None:
     """Workers hold none of the parent's output pipes and die with it (even on SIGKILL)."""
+    gc.freeze()  # the parent's objects (scan, plan) are never collected here: do not walk them
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
@@ -110,12 +133,22 @@ def _worker_init(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _rewrite_job(job: _Job) -> FileRewrite | str:
-    rel, data, edits, spans, anchor = job
+def _rewrite_job(job: _Job) -> _Done:
+    data = job.data
+    if data is None:
+        try:
+            data = (Path(job.root) / job.rel).read_bytes()
+        except OSError:
+            data = None
+    if data is None or sha256(data) != job.expected:
+        return _Done(job.rel, skipped=f"{job.rel}: changed since the plan was made; left untouched")
     try:
-        return rewrite_file(data, edits, rel, commented_spans=spans, anchor_module=anchor)
+        out = rewrite_file(data, job.edits, job.rel, commented_spans=job.spans, anchor_module=job.anchor)
     except RewriteError as exc:
-        return str(exc)
+        return _Done(job.rel, skipped=str(exc))
+    if out.new == data:
+        return _Done(job.rel, FileRewrite(b"", out.removed_lines), unchanged=True)
+    return _Done(job.rel, out)
 
 
 def sha256(data: bytes) -> str:
@@ -167,6 +200,7 @@ class Executor:
         self._collects = load_pytest_config(self.root).collects
         self.result = RunResult(None)
         self._pool: ProcessPoolExecutor | None = None
+        self._shared: set[str] | None = None
 
     # ------------------------------------------------------------ preparation
 
@@ -214,9 +248,9 @@ class Executor:
 
     # ------------------------------------------------------------ one batch
 
-    def _batch_writes(self, batch: Batch, br: BatchResult) -> list[tuple[str, bytes, str]]:
-        """(path, new bytes, expected sha256 or ABSENT) for every file the batch changes."""
-        writes: list[tuple[str, bytes, str]] = []
+    def _submit(self, batch: Batch) -> Iterator[_Done] | list[_Job]:
+        """Start rewriting the files of ``batch``: on the worker processes when there are enough
+        of them (the results are collected later, so this can run ahead), else later in-process."""
         steps_by_file: dict[str, list[Step]] = {}
         for s in batch.steps:
             steps_by_file.setdefault(s.definition.path, []).append(s)
@@ -224,27 +258,38 @@ class Executor:
         for c in batch.commented:
             spans_by_file.setdefault(c.path, []).append((c.line, c.end_line))
         anchor = self.plan.canonical_package.replace("/", ".")
-        applied: list[Step] = []
-        jobs: list[_Job] = []
-        for rel in batch.files:
-            data = self.tree.read(rel)
-            if data is None or sha256(data) != self.plan.hashes.get(rel):
-                br.skipped.append(f"{rel}: changed since the plan was made; left untouched")
-                continue
-            edits = [
+        jobs = [
+            _Job(str(self.root), rel, self.plan.hashes.get(rel), [
                 CopyEdit(s.definition.qualname, s.definition.name, s.definition.line,
                          s.action, s.target.module, s.target.name)  # type: ignore[arg-type]
                 for s in steps_by_file.get(rel, [])
-            ]
-            jobs.append((rel, data, edits, spans_by_file.get(rel), anchor))
-        for (rel, data, *_rest), out in zip(jobs, self._rewrite_all(jobs), strict=True):
-            steps = steps_by_file.get(rel, [])
-            if isinstance(out, str):
-                br.skipped.append(out)
+            ], spans_by_file.get(rel), anchor, self.tree.overlay.get(rel))
+            for rel in batch.files
+        ]
+        if len(jobs) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
+            return jobs
+        pool = self._start_pool()
+        chunk = max(1, len(jobs) // ((os.cpu_count() or 2) * 4))
+        return pool.map(_rewrite_job, jobs, chunksize=chunk)  # submits every job now
+
+    def _batch_writes(self, batch: Batch, br: BatchResult, started: Iterator[_Done] | list[_Job]) \
+            -> list[tuple[str, bytes, str]]:
+        """(path, new bytes, expected sha256 or ABSENT) for every file the batch changes."""
+        writes: list[tuple[str, bytes, str]] = []
+        steps_by_file: dict[str, list[Step]] = {}
+        for s in batch.steps:
+            steps_by_file.setdefault(s.definition.path, []).append(s)
+        applied: list[Step] = []
+        results = (_rewrite_job(j) for j in started) if isinstance(started, list) else started
+        for done in results:
+            if done.skipped is not None or done.rewrite is None:
+                br.skipped.append(done.skipped or f"{done.rel}: not rewritten")
                 continue
-            if out.new != data:
-                writes.append((rel, out.new, sha256(data)))
-                br.lines_removed += out.removed_lines
+            steps = steps_by_file.get(done.rel, [])
+            if not done.unchanged:
+                expected = self.plan.hashes[done.rel]  # the worker read exactly these bytes
+                writes.append((done.rel, done.rewrite.new, expected))
+                br.lines_removed += done.rewrite.removed_lines
                 br.warnings_removed += sum(_warns(s) for s in steps)
             applied.extend(steps)
         # canonical modules and conftests: the definitions this batch's copies need
@@ -267,13 +312,17 @@ class Executor:
                         front.append((init, b"", ABSENT))
         return front + writes
 
-    def _rewrite_all(self, jobs: list[_Job]) -> list[FileRewrite | str]:
-        """Rewrite the files of a batch, on every core when there are enough of them."""
-        if len(jobs) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
-            return [_rewrite_job(j) for j in jobs]
-        pool = self._start_pool()
-        chunk = max(1, len(jobs) // ((os.cpu_count() or 2) * 4))
-        return list(pool.map(_rewrite_job, jobs, chunksize=chunk))
+    def _can_run_ahead(self, batch: Batch) -> bool:
+        """Whether ``batch`` can be rewritten before the batches ahead of it are written: none of
+        its files is one they may write (a canonical module, a conftest, a package ``__init__``)."""
+        if self._shared is None:
+            shared: set[str] = set()
+            for t in self.plan.targets():
+                shared.add(t.path)
+                if t.module:
+                    shared.update(_package_inits(t.path))
+            self._shared = shared
+        return not self._shared.intersection(batch.files)
 
     def _start_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -305,14 +354,21 @@ class Executor:
         if journal is not None:
             self.result.run_id = journal.run_id
         try:
-            for batch in self.plan.batches:
+            batches = self.plan.batches
+            ahead: dict[int, Iterator[_Done] | list[_Job]] = {}
+            for k, batch in enumerate(batches):
                 br = BatchResult(batch.number, batch.label, "ok")
                 self.result.batches.append(br)
                 if self.result.stopped:
                     br.status = "skipped"
                     continue
                 t0 = time.perf_counter()
-                writes = self._batch_writes(batch, br)
+                started = ahead.pop(k) if k in ahead else self._submit(batch)
+                nxt = batches[k + 1] if k + 1 < len(batches) else None
+                if nxt is not None and self._can_run_ahead(nxt):
+                    # the workers rewrite the next batch while this one is written and validated
+                    ahead[k + 1] = self._submit(nxt)
+                writes = self._batch_writes(batch, br, started)
                 br.files = [w[0] for w in writes]
                 if opts.dry_run:
                     for rel, new, _exp in writes:
@@ -327,11 +383,10 @@ class Executor:
                     continue
                 assert journal is not None
                 journal.begin_batch(batch.number, batch.label, br.files)
+                if self.on_progress:
+                    self.on_progress(batch, 0, len(writes))
                 try:
-                    for k, (rel, new, expected) in enumerate(writes, 1):
-                        journal.write(rel, new, expected_sha256=expected)
-                        if self.on_progress:
-                            self.on_progress(batch, k, len(writes))
+                    journal.write_many([FileWrite(rel, new, expected) for rel, new, expected in writes])
                 except FileChangedError as exc:
                     self.result.rewrite_seconds += time.perf_counter() - t0
                     journal.rollback_batch(batch.number)
@@ -339,6 +394,8 @@ class Executor:
                     br.status, br.failing = "rolled_back", [str(exc)]
                     self.result.stopped = not opts.keep_going
                     continue
+                if self.on_progress:
+                    self.on_progress(batch, len(writes), len(writes))
                 self.result.rewrite_seconds += time.perf_counter() - t0
                 self.result.rewritten_files += len(writes)
                 verdict = validator.check(br.files, self._test_files(batch, br.files))
@@ -361,7 +418,7 @@ class Executor:
         finally:
             self.result.pytest_seconds = validator.pytest_seconds
             if self._pool is not None:
-                self._pool.shutdown()
+                self._pool.shutdown(cancel_futures=True)
         if journal is not None:
             journal.finish("complete" if self.result.ok else "failed")
         if opts.diff_dir is not None and self.result.diffs:
