@@ -17,8 +17,15 @@ Usage by ``ssot migrate``::
     journal = Journal.begin(root, "migrate", meta={"families": [...]})
     journal.begin_batch(1, "fixtures", files)
     journal.write("tests/test_a.py", new_bytes, expected_sha256=planned_hash)
+    journal.write_many([FileWrite("tests/test_b.py", new_b, planned_b), ...])  # a batch as one group
     journal.end_batch(1, "ok")          # or: journal.rollback_batch(1); end_batch(1, "rolled_back")
     journal.finish("complete")
+
+``write_many`` gives each file the same guarantees with about two fsyncs per file
+instead of seven: originals to blobs (each fsynced), one fsync of ``blobs/``, the
+group's record lines in one fsynced write, its announcements in another, then per
+file a fsynced temporary file renamed over it, one fsync per folder and the
+group's ``done`` lines.
 """
 
 from __future__ import annotations
@@ -459,7 +466,8 @@ class Journal:
                                 remove_quietly(tmp)
                             self._writer.append({"op": "abandon", "path": rel, "batch": self._batch,
                                                  "write": index, "record": record_index.get(rel)})
-                            self._recorded.discard((self._batch, rel))
+                            if rel in record_index:  # its record is void: a later write records again
+                                self._recorded.discard((self._batch, rel))
                             raise FileChangedError(rel, state.sha256, _sha_now(path, rel))
                         if tmp is not None:
                             os.replace(tmp, path)
