@@ -106,7 +106,7 @@ def _holds(s: ast.stmt, name: str) -> bool:
     return any(isinstance(child, ast.stmt) and _holds(child, name) for child in ast.iter_child_nodes(s))
 
 
-def _prefix_end(tree: ast.Module, edits: list[tuple[str, int]]) -> int | None:
+def _prefix_end(tree: ast.Module, qualnames: list[str]) -> int | None:
     """The last line of the shortest run of whole top-level statements, from the top of the
     file, holding everything the rewrite edits or reads; None when that is the whole file.
 
@@ -128,7 +128,7 @@ def _prefix_end(tree: ast.Module, edits: list[tuple[str, int]]) -> int | None:
             units.append(s.end_lineno or s.lineno)
         unit_of.append(len(units) - 1)
     need = 1
-    names = {qual_parts(q)[0] for q, _line in edits if qual_parts(q)}
+    names = {qual_parts(q)[0] for q in qualnames if qual_parts(q)}
     for i, s in enumerate(tree.body):
         if isinstance(s, (ast.Import, ast.ImportFrom)) or any(_holds(s, n) for n in names):
             need = max(need, unit_of[i] + 1)
@@ -150,7 +150,7 @@ def rewrite_file(data: bytes, edits: list[CopyEdit], rel_path: str, *,
     # LibCST parses (and regenerates) only the statements up to the last one the rewrite
     # touches or reads; the rest of the file is kept as bytes
     head, tail = data2, b""
-    end = _prefix_end(tree, [(e.qualname, line_map.get(e.line, -1)) for e in edits])
+    end = _prefix_end(tree, [e.qualname for e in edits])
     if end is not None:
         lines = data2.splitlines(keepends=True)
         head, tail = b"".join(lines[:end]), b"".join(lines[end:])
