@@ -1,0 +1,45 @@
+"""ssot.scope: which files are test code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ssot.pytest_config import PytestConfig
+from ssot.scope import TestScope, imported_modules, load_scope, module_names, split
+
+
+def test_default_rules() -> None:
+    scope = TestScope()
+    assert scope.reason("conftest.py") == "a conftest.py"
+    assert scope.reason("src/pkg/test_thing.py") == "matches python_files"
+    assert scope.reason("pkg/tests/helpers.py") == "under a 'tests' folder"
+    assert scope.reason("test/units/mock/loader.py") == "under a 'test' folder"
+    assert scope.reason("src/pkg/app.py") is None
+    assert scope.reason("src/pkg/testing_utils.py") is None  # a file name is not a folder
+
+
+def test_testpaths_replace_folder_names() -> None:
+    scope = TestScope(pytest=PytestConfig(testpaths=["qa"]))
+    assert scope.is_test_code("qa/helpers.py")
+    assert not scope.is_test_code("pkg/tests/helpers.py")
+    assert scope.is_test_code("pkg/tests/test_x.py")  # python_files still applies anywhere
+
+
+def test_imports_parsed() -> None:
+    src = "import os, a.b as c\nfrom x.y import (z,\n  w)\nfrom . import rel\n    from q import r as s  # c\n"
+    assert imported_modules(src) == {"os", "a.b", "x.y", "x.y.z", "x.y.w", "q", "q.r"}
+    assert module_names("src/pkg/mod.py") == ["src.pkg.mod", "pkg.mod", "mod"]
+    assert module_names("pkg/__init__.py") == ["pkg"]
+
+
+def test_helpers_imported_only_by_tests(tmp_path: Path) -> None:
+    sources = {
+        "tests/test_a.py": "from helpers.fakes import FakeServer\nimport shared\n",
+        "helpers/fakes.py": "class FakeServer: ...\n",
+        "shared.py": "X = 1\n",
+        "pkg/core.py": "import shared\n",
+    }
+    scope = load_scope(tmp_path, sources)
+    assert scope.reason("helpers/fakes.py") == "imported only by tests"
+    assert not scope.is_test_code("shared.py")  # the library imports it too
+    assert split(scope, sources) == (["tests/test_a.py", "helpers/fakes.py"], ["shared.py", "pkg/core.py"])
