@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Kind = Literal["class", "function", "fixture"]
+# ``method``: a function defined in a class body; ``test``: a test function or test method pytest collects
+Kind = Literal["class", "function", "method", "fixture", "test"]
+# what a family's copies are: helpers (test infrastructure) or duplicated tests (the same test body twice)
+Category = Literal["helper", "test"]
 
 SCHEMA_VERSION = 1
 
@@ -104,6 +107,7 @@ class Family:
     kind: Kind
     classes: list[EquivalenceClass]  # largest first
     commented: list[CommentedCopy] = field(default_factory=list)
+    category: Category = "helper"
     # same-named definitions deliberately kept out of the family (traps avoided)
     look_alikes: list[Definition] = field(default_factory=list)
 
@@ -127,6 +131,25 @@ class Family:
     @property
     def pytest_warnings(self) -> int:
         return sum(d.pytest_warning for d in self.members)
+
+
+@dataclass(frozen=True, slots=True)
+class BlockCopy:
+    """One place where a duplicated block stands."""
+
+    path: str
+    start_line: int
+    end_line: int
+
+
+@dataclass(slots=True)
+class Block:
+    """A run of consecutive duplicated definitions (or a whole duplicated file), reported once."""
+
+    id: str
+    copies: list[BlockCopy]
+    units: int  # definitions in the run
+    whole_file: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +192,7 @@ class ScanResult:
     fingerprints: dict[str, Fingerprint]
     stats: ScanStats
     definitions: int = 0
+    blocks: list[Block] = field(default_factory=list)
 
     @property
     def partial(self) -> bool:
