@@ -18,11 +18,12 @@ if TYPE_CHECKING:
 LABELS: dict[str, str] = {
     "families": "families of duplicated code",
     "live_copies": "live copies in families",
-    "redundant_copies": "live copies beyond one per family",
+    "redundant_copies": "redundant copies (what consolidation removes)",
     "duplicated_lines": "duplicated lines",
     "commented_out": "commented-out copies",
     "backup_copies": "copies in backup folders",
     "pytest_warning_helpers": "Test* helpers pytest warns about",
+    "skipped_files": "files skipped (unreadable, syntax errors)",
     "scan_seconds": "scan time (s)",
     "tests_collected": "tests collected",
     "collection_seconds": "collection wall time (s)",
@@ -41,21 +42,24 @@ LABELS: dict[str, str] = {
 
 
 def scan_figures(result: ScanResult) -> list[Figure]:
-    """Totals of a scan, and per family its live copies and duplicated lines."""
-    live = sum(len(f.live_members) for f in result.families)
+    """The scan's totals (the ones every report prints), and per family its live copies and duplicated lines."""
+    from ssot.report.common import member_counts, totals
+
+    t = totals(result)
     out = [
-        Figure("families", len(result.families)),
-        Figure("live_copies", live),
-        Figure("redundant_copies", sum(max(0, len(f.live_members) - 1) for f in result.families)),
-        Figure("duplicated_lines", sum(f.duplicated_lines for f in result.families)),
-        Figure("commented_out", len(result.commented_out)),
-        Figure("backup_copies", sum(len(f.members) - len(f.live_members) for f in result.families)),
-        Figure("pytest_warning_helpers", sum(f.pytest_warnings for f in result.families)),
+        Figure("families", t.families),
+        Figure("live_copies", t.live_copies),
+        Figure("redundant_copies", t.redundant_copies),
+        Figure("duplicated_lines", t.duplicated_lines),
+        Figure("commented_out", t.commented_out),
+        Figure("backup_copies", t.backup_copies),
+        Figure("pytest_warning_helpers", t.pytest_warnings),
+        Figure("skipped_files", t.skipped),
         Figure("scan_seconds", result.stats.seconds),
     ]
     for f in result.families:
         scope = f"family:{f.id}"
-        out.append(Figure("live_copies", len(f.live_members), scope))
+        out.append(Figure("live_copies", member_counts(f).live, scope))
         out.append(Figure("duplicated_lines", f.duplicated_lines, scope))
     return out
 
