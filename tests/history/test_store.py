@@ -112,3 +112,32 @@ def test_sigkill_during_writes_leaves_whole_runs(tmp_path: Path) -> None:
         assert len(store.runs()) > 8
         store.record("scan", [Figure("families", 0)])
         assert store.runs()[-1].get("families") == 0
+
+
+def test_documents_keep_first_and_latest(tmp_path: Path) -> None:
+    from ssot.history.store import KEEP_LATEST_DOCUMENTS
+
+    with HistoryStore(tmp_path / "h.db") as store:
+        ids = [store.record("scan", [Figure("families", i)], documents={"scan": {"n": i, "text": "é"}})
+               for i in range(KEEP_LATEST_DOCUMENTS + 4)]
+        kept = store.documents("scan")
+        assert [run for run, _ in kept] == [ids[0], *ids[-KEEP_LATEST_DOCUMENTS:]]
+        assert kept[0][1] == {"n": 0, "text": "é"}
+        assert len(store.runs()) == len(ids)  # figures are never pruned
+        assert store.documents("collect") == []
+
+
+def test_version_1_database_migrates_to_documents(tmp_path: Path) -> None:
+    from ssot.history.store import MIGRATIONS
+
+    db = tmp_path / "h.db"
+    con = sqlite3.connect(db)
+    con.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    con.execute("INSERT INTO runs(at, command) VALUES ('2026-01-01T00:00:00+00:00', 'scan')")
+    con.commit()
+    con.close()
+    with HistoryStore(db) as store:
+        assert store.schema_version == SCHEMA_VERSION == 2
+        assert [r.command for r in store.runs()] == ["scan"]
+        store.record("scan", [], documents={"scan": {"ok": True}})
+        assert store.documents("scan")[0][1] == {"ok": True}

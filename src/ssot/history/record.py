@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from ssot.config import Config
 from ssot.history.store import Figure, HistoryError, HistoryStore
@@ -35,7 +36,7 @@ def git_head(root: Path) -> tuple[str | None, str | None]:
 
 
 def record_run(config: Config, command: str, figures: Iterable[Figure], *, exit_code: int | None = None,
-               seconds: float | None = None) -> int | None:
+               seconds: float | None = None, documents: Mapping[str, Any] | None = None) -> int | None:
     """Record one run in the configured history; return its id, or ``None`` when history is off or failed."""
     path = config.history_path
     if path is None:
@@ -45,7 +46,7 @@ def record_run(config: Config, command: str, figures: Iterable[Figure], *, exit_
         _ignore_folder(path)
         with HistoryStore(path) as store:
             return store.record(command, figures, commit=commit, branch=branch, root=str(config.root),
-                                exit_code=exit_code, seconds=seconds)
+                                exit_code=exit_code, seconds=seconds, documents=documents)
     except HistoryError as exc:
         print(f"ssot {command}: warning: history not recorded: {exc} "
               "(set [tool.ssot] history = false to keep none)", file=sys.stderr)

@@ -5,6 +5,9 @@ forward, one step per version, each in its own transaction)::
 
     runs(id, at, command, commit_sha, branch, root, exit_code, seconds)
     figures(run_id -> runs.id, name, scope, value)      -- one row per figure of a run
+    documents(run_id -> runs.id, kind, body)            -- a run's whole output (scan JSON, collect
+                                                          profile), zlib-compressed JSON; kept for the
+                                                          first run of each kind and the latest few
 
 ``at`` is UTC ISO 8601 (sortable as text).  ``scope`` is ``""`` for a figure of the whole
 project, else ``family:<id>``, ``phase:<name>``, ``cause:<text>`` and so on.
@@ -16,11 +19,14 @@ killed mid-write leaves either the whole run or nothing.
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from ssot.errors import SsotError
 
@@ -47,7 +53,18 @@ MIGRATIONS: Sequence[str] = (
     CREATE INDEX runs_at ON runs(at);
     CREATE INDEX figures_name ON figures(name, scope);
     """,
+    """
+    CREATE TABLE documents (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        body BLOB NOT NULL,
+        PRIMARY KEY (run_id, kind)
+    ) WITHOUT ROWID;
+    CREATE INDEX documents_kind ON documents(kind, run_id);
+    """,
 )
+# documents kept per kind: the first (the "before") and the latest few; figures are kept for every run
+KEEP_LATEST_DOCUMENTS = 5
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -144,8 +161,8 @@ class HistoryStore:
 
     def record(self, command: str, figures: Iterable[Figure], *, at: str | None = None, commit: str | None = None,
                branch: str | None = None, root: str | None = None, exit_code: int | None = None,
-               seconds: float | None = None) -> int:
-        """Append one run with its figures, all or nothing; return the run's id."""
+               seconds: float | None = None, documents: Mapping[str, Any] | None = None) -> int:
+        """Append one run with its figures (and documents), all or nothing; return the run's id."""
         rows: dict[tuple[str, str], float] = {}
         for f in figures:
             rows[(f.name, f.scope)] = float(f.value)  # the last value of a repeated figure wins
@@ -158,6 +175,10 @@ class HistoryStore:
                 run_id = int(cur.lastrowid or 0)
                 self._db.executemany("INSERT INTO figures(run_id, name, scope, value) VALUES (?, ?, ?, ?)",
                                      [(run_id, name, scope, value) for (name, scope), value in rows.items()])
+                for kind, doc in (documents or {}).items():
+                    body = zlib.compress(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(), 6)
+                    self._db.execute("INSERT INTO documents(run_id, kind, body) VALUES (?, ?, ?)", (run_id, kind, body))
+                    self._prune(kind)
                 self._db.execute("COMMIT")
             except BaseException:
                 if self._db.in_transaction:
@@ -166,6 +187,13 @@ class HistoryStore:
         except sqlite3.Error as exc:
             raise HistoryError(f"{self.path}: cannot write the history: {exc}") from None
         return run_id
+
+    def _prune(self, kind: str) -> None:
+        """Drop documents of ``kind`` but the first and the latest :data:`KEEP_LATEST_DOCUMENTS`."""
+        self._db.execute(
+            "DELETE FROM documents WHERE kind = ? AND run_id > (SELECT MIN(run_id) FROM documents WHERE kind = ?) "
+            "AND run_id NOT IN (SELECT run_id FROM documents WHERE kind = ? ORDER BY run_id DESC LIMIT ?)",
+            (kind, kind, kind, KEEP_LATEST_DOCUMENTS))
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -194,6 +222,15 @@ class HistoryStore:
             raise HistoryError(f"{self.path}: cannot read the history: {exc}") from None
         return [Run(id=h[0], at=h[1], command=h[2], commit=h[3], branch=h[4], root=h[5], exit_code=h[6],
                     seconds=h[7], figures=values.get(h[0], {})) for h in heads]
+
+    def documents(self, kind: str) -> list[tuple[int, Any]]:
+        """``(run id, document)`` of every kept document of ``kind``, oldest first."""
+        try:
+            rows = self._db.execute("SELECT run_id, body FROM documents WHERE kind = ? ORDER BY run_id",
+                                    (kind,)).fetchall()
+            return [(run_id, json.loads(zlib.decompress(body))) for run_id, body in rows]
+        except (sqlite3.Error, zlib.error, ValueError) as exc:
+            raise HistoryError(f"{self.path}: cannot read the stored {kind} documents: {exc}") from None
 
     def close(self) -> None:
         self._db.close()
