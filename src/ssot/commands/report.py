@@ -1,13 +1,15 @@
 """``ssot report``: the history of the figures — each figure now, at the first record and the previous one.
 
 Exit codes: 0 printed (also when the history holds no run yet), 2 usage (bad ``--since``, a
-history file that cannot be read).  ``--format json`` prints the ``ssot.report/1`` document.
+history file that cannot be read, ``--html`` with no run recorded).  ``--format json`` prints the
+``ssot.report/1`` document; ``--html DIR`` also writes the dashboard (:mod:`ssot.report.dashboard`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from ssot.commands.common import add_project_arguments, project_config, write_output
@@ -26,6 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="only runs from this date (YYYY-MM-DD) or git ref's commit time on")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     parser.add_argument("-o", "--output", metavar="FILE", default="-", help="write the report here (default: stdout)")
+    parser.add_argument("--html", metavar="DIR",
+                        help="also write the dashboard, a self-contained DIR/index.html (works offline)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="also the figures per family, phase and warning cause")
 
@@ -42,6 +46,20 @@ def run(args: argparse.Namespace) -> int:
     if args.since:
         runs = select_since(runs, args.since, config.root)
     series = trends(runs)
+    if args.html:
+        if not runs:
+            raise SsotError(f"{path}: no runs recorded yet, so no dashboard; run a command such as 'ssot scan' first")
+        from pathlib import Path
+
+        from ssot.report.dashboard import load, write_dashboard
+
+        data = load(config.root, path)
+        if args.since:  # the same runs as the trends
+            keep = {r.id for r in runs}
+            data.runs = [r for r in data.runs if r.id in keep]
+            data.trends = series
+        page = write_dashboard(Path(args.html), data)
+        print(f"dashboard written to {page}", file=sys.stderr)
     if args.format == "json":
         write_output(args.output, json.dumps(to_json(runs, series, str(path)), ensure_ascii=False) + "\n")
     else:

@@ -44,7 +44,7 @@ class Trend:
 
 
 def trends(runs: Sequence[Run]) -> list[Trend]:
-    """One trend per (name, scope), in first-seen order; project-wide figures before scoped ones."""
+    """One trend per (name, scope): project-wide figures first, each scope in the order of ``LABELS``."""
     by_key: dict[tuple[str, str], Trend] = {}
     for run in runs:
         for (name, scope), value in run.figures.items():
@@ -52,8 +52,10 @@ def trends(runs: Sequence[Run]) -> list[Trend]:
             if t is None:
                 t = by_key[(name, scope)] = Trend(name, scope)
             t.points.append(Point(run.id, run.at, run.command, value, run.commit))
-    order = {key: i for i, key in enumerate(by_key)}
-    return sorted(by_key.values(), key=lambda t: (t.scope != "", t.scope, order[(t.name, t.scope)]))
+    from ssot.history.figures import LABELS
+
+    known = {name: i for i, name in enumerate(LABELS)}
+    return sorted(by_key.values(), key=lambda t: (t.scope != "", t.scope, known.get(t.name, len(known)), t.name))
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?$")
