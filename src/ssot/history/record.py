@@ -11,11 +11,15 @@ import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ssot.config import Config
 from ssot.history.store import Figure, HistoryError, HistoryStore
 from ssot.migrate.runlog import STATE_DIR, ensure_gitignore
+
+if TYPE_CHECKING:
+    from ssot.collect.profile import Profile
+    from ssot.model import ScanResult
 
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
 
@@ -62,3 +66,20 @@ def _ignore_folder(path: Path) -> None:
             ensure_gitignore(folder)
         except OSError:
             pass  # the store's own open reports what is wrong with the folder
+
+
+def record_scan(config: Config, result: ScanResult, exit_code: int) -> int | None:
+    """A scan's figures and its whole JSON report (the dashboard's families table)."""
+    from ssot.history.figures import scan_figures
+    from ssot.report.json_report import to_dict
+
+    return record_run(config, "scan", scan_figures(result), exit_code=exit_code, seconds=result.stats.seconds,
+                      documents={"scan": to_dict(result)})
+
+
+def record_collect(config: Config, profile: Profile, exit_code: int) -> int | None:
+    """A measured collection's figures and its profile (the dashboard's before/after)."""
+    from ssot.history.figures import collect_figures
+
+    return record_run(config, "collect", collect_figures(profile), exit_code=exit_code,
+                      seconds=profile.measurement.wall_seconds, documents={"collect": profile.to_dict()})

@@ -176,7 +176,8 @@ class HistoryStore:
                 self._db.executemany("INSERT INTO figures(run_id, name, scope, value) VALUES (?, ?, ?, ?)",
                                      [(run_id, name, scope, value) for (name, scope), value in rows.items()])
                 for kind, doc in (documents or {}).items():
-                    body = zlib.compress(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(), 6)
+                    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+                    body = zlib.compress(text.encode("utf-8", "surrogateescape"), 6)  # file names not in UTF-8
                     self._db.execute("INSERT INTO documents(run_id, kind, body) VALUES (?, ?, ?)", (run_id, kind, body))
                     self._prune(kind)
                 self._db.execute("COMMIT")
@@ -228,7 +229,8 @@ class HistoryStore:
         try:
             rows = self._db.execute("SELECT run_id, body FROM documents WHERE kind = ? ORDER BY run_id",
                                     (kind,)).fetchall()
-            return [(run_id, json.loads(zlib.decompress(body))) for run_id, body in rows]
+            return [(run_id, json.loads(zlib.decompress(body).decode("utf-8", "surrogateescape")))
+                    for run_id, body in rows]
         except (sqlite3.Error, zlib.error, ValueError) as exc:
             raise HistoryError(f"{self.path}: cannot read the stored {kind} documents: {exc}") from None
 
