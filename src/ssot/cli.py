@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "migrate": "consolidate families into the canonical module, in validated batches",
     "rollback": "restore files changed by a migration run",
     "runs": "list migration runs and their state",
+    "report": "the history of the figures: trends since the first record",
 }
 
 

@@ -42,6 +42,7 @@ class Config:
     max_file_bytes: int = 20_000_000
     collect_timeout: float = 600.0
     collect_slowdown: float = 1.10  # --compare fails when collection gets slower than this ratio
+    history: str | bool = ".ssot/history.db"  # the SQLite history of the figures; false = keep none
 
     def with_overrides(self, **overrides: Any) -> Config:
         """Apply command-line flags: ``None`` means "not given"."""
@@ -50,6 +51,11 @@ class Config:
     @property
     def cache_path(self) -> Path:
         return self.root / self.cache_dir
+
+    @property
+    def history_path(self) -> Path | None:
+        """The history database, or ``None`` when ``history = false``."""
+        return self.root / self.history if isinstance(self.history, str) else None
 
 
 # key in the file -> (field name, expected type description, validator)
@@ -80,6 +86,8 @@ KEYS: dict[str, tuple[str, str, Any]] = {
                         lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0),
     "collect_slowdown": ("collect_slowdown", "a ratio such as 1.10",
                          lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 1),
+    "history": ("history", "a path such as '.ssot/history.db', or false",
+                lambda v: v is False or (isinstance(v, str) and bool(v.strip()))),
 }
 _ALIASES = {k.replace("_", "-"): k for k in KEYS}
 assert {f for f, _, _ in KEYS.values()} <= {f.name for f in fields(Config)}

@@ -182,4 +182,9 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(profile.to_json() + "\n")
     elif args.json:
         console.print(f"profile written to {args.json}")
-    return exit_code(profile.measurement.status, bool(cmp and cmp.regressed))
+    code = exit_code(profile.measurement.status, bool(cmp and cmp.regressed))
+    if args.load is None:
+        from ssot.history.record import record_collect
+
+        record_collect(config, profile, code)
+    return code

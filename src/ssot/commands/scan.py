@@ -60,8 +60,8 @@ def run(args: argparse.Namespace) -> int:
             print_text(result, Console())
     else:
         write_output(args.output or "-", render(result, args.format))
-    if result.partial:
-        return PARTIAL
-    if result.families and not args.exit_zero:
-        return FOUND
-    return OK
+    code = PARTIAL if result.partial else FOUND if result.families and not args.exit_zero else OK
+    from ssot.history.record import record_scan
+
+    record_scan(cfg, result, code)
+    return code

@@ -1,0 +1,84 @@
+"""The figures each command contributes to the history, read off the model it produced.
+
+Nothing here measures or estimates: every value is a field of a scan result or a collection
+profile.  Figure names are stable (the dashboard and ``ssot report --format json`` use them).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ssot.history.store import Figure
+
+if TYPE_CHECKING:
+    from ssot.collect.profile import Profile
+    from ssot.model import ScanResult
+
+# name -> what it means, in words (``ssot report`` prints these)
+LABELS: dict[str, str] = {
+    "families": "families of duplicated code",
+    "live_copies": "live copies in families",
+    "redundant_copies": "redundant copies (what consolidation removes)",
+    "duplicated_lines": "duplicated lines",
+    "commented_out": "commented-out copies",
+    "backup_copies": "copies in backup folders",
+    "pytest_warning_helpers": "Test* helpers pytest warns about",
+    "skipped_files": "files skipped (unreadable, syntax errors)",
+    "scan_seconds": "scan time (s)",
+    "tests_collected": "tests collected",
+    "collection_seconds": "collection wall time (s)",
+    "collection_cpu_seconds": "collection CPU time (s)",
+    "collection_peak_bytes": "collection peak memory (bytes)",
+    "warnings": "collection warnings",
+    "never_run": "tests that never run",
+    "collection_errors": "collection errors",
+    "compliance": "SSOT compliance (%)",
+    "non_canonical_imports": "non-canonical imports",
+    "tests_passing": "tests passing",
+    "migrated_files": "files migrated",
+    "migration_batches_failed": "migration batches rolled back",
+    "check_new_findings": "new findings (check)",
+}
+
+
+def scan_figures(result: ScanResult) -> list[Figure]:
+    """The scan's totals (the ones every report prints), and per family its live copies and duplicated lines."""
+    from ssot.report.common import member_counts, totals
+
+    t = totals(result)
+    out = [
+        Figure("families", t.families),
+        Figure("live_copies", t.live_copies),
+        Figure("redundant_copies", t.redundant_copies),
+        Figure("duplicated_lines", t.duplicated_lines),
+        Figure("commented_out", t.commented_out),
+        Figure("backup_copies", t.backup_copies),
+        Figure("pytest_warning_helpers", t.pytest_warnings),
+        Figure("skipped_files", t.skipped),
+        Figure("scan_seconds", result.stats.seconds),
+    ]
+    for f in result.families:
+        scope = f"family:{f.id}"
+        out.append(Figure("live_copies", member_counts(f).live, scope))
+        out.append(Figure("duplicated_lines", f.duplicated_lines, scope))
+    return out
+
+
+def collect_figures(profile: Profile) -> list[Figure]:
+    """Tests, time, memory and warnings of one measured collection; warnings also per cause."""
+    m = profile.measurement
+    out = [
+        Figure("tests_collected", m.tests),
+        Figure("collection_seconds", m.wall_seconds),
+        Figure("warnings", len(m.warnings)),
+        Figure("collection_errors", len(m.errors)),
+    ]
+    if m.cpu_seconds is not None:
+        out.append(Figure("collection_cpu_seconds", m.cpu_seconds))
+    if m.peak_rss_bytes is not None:
+        out.append(Figure("collection_peak_bytes", m.peak_rss_bytes))
+    if profile.analysis is not None:
+        out.append(Figure("never_run", len(profile.analysis.never_run)))
+        for cause in profile.analysis.warning_causes:
+            out.append(Figure("warnings", cause.count, f"cause:{cause.template}"))
+    return out
