@@ -86,6 +86,12 @@ def progress_bar(label: str, enabled: bool) -> Iterator[Callable[[int, int], Non
         yield update
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_output(path: str, text: str) -> None:
     """Write ``text`` to ``path`` atomically (``-`` is standard output)."""
     # a file name that is not valid UTF-8 reaches the report as surrogates: write its bytes back
@@ -101,6 +107,8 @@ def write_output(path: str, text: str) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        if hasattr(os, "fchmod"):  # mkstemp makes it 0600: give it the mode any new file gets
+            os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
             fh.write(text)
             fh.flush()
