@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
     "migrate": "consolidate families into the canonical module, in validated batches",
     "rollback": "restore files changed by a migration run",
     "runs": "list migration runs and their state",
+    "check": "fail on duplication that is new since the baseline (CI, pre-commit, code scanning)",
+    "validate": "measure the consolidation: compliance per family and phase, canonical imports, collection",
 }
 
 

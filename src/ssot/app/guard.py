@@ -1,0 +1,487 @@
+"""``ssot check``: fail only on what is new since the committed baseline.
+
+What ``check`` looks at (rule ids):
+
+``copy-of-consolidated``        a live copy of a family whose canonical module exists (a copy pasted back)
+``duplicate-copy``              a new copy of a family that is not consolidated yet
+``new-family``                  a family none of whose copies is in the baseline (at least ``family_lines``
+                                duplicated lines)
+``non-canonical-import``        a consolidated name imported from somewhere else (:mod:`ssot.app.canonical`)
+``star-import-hides-canonical`` a consolidated name that arrives through ``import *``
+``pytest-uncollectable-class``  a ``Test*`` helper with ``__init__`` in a collected module (pytest warns)
+``tests-never-run``             ``test*`` methods of such a class, or ``test*`` functions nested in a
+                                function: pytest never runs them
+
+Two ways to get the copies:
+
+- the whole tree (:func:`check_tree`): a scan, with its cache; it also writes the
+  *index* (``<cache_dir>/check-index.json``): each family's copies and fingerprints;
+- a few files (:func:`check_files`, what pre-commit passes): only those files are
+  read; the rest of the tree comes from the index.  A file of the index that has
+  changed on disk since is read again.  A definition of a changed file joins a
+  family of the index when its fingerprint equals one of the family's, or when it
+  is a variant of one (the scan's own similarity test).  What the index does not
+  know (a helper defined once elsewhere, copied into a changed file) is found by
+  the next whole-tree check.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import ChainMap, Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ssot.app.baseline import Accepted, accepted, new_findings
+from ssot.app.canonical import ImportChecker, canonical_names, in_canonical_package, module_name
+from ssot.app.validate_rules import RULES as IMPORT_RULES
+from ssot.config import Config
+from ssot.model import Definition, Finding, Fingerprint, Location, ScanResult
+from ssot.pytest_config import PytestConfig, load_pytest_config
+from ssot.scanner.findings import UNCOLLECTABLE_FIX, definition_key
+
+INDEX_FILE = "check-index.json"
+INDEX_VERSION = 1
+MEMBER_RULE = "family-member"  # baseline entries for copies: one per live copy, whatever the copy kept
+COPY_OF_CONSOLIDATED = "copy-of-consolidated"
+DUPLICATE_COPY = "duplicate-copy"
+NEW_FAMILY = "new-family"
+UNCOLLECTABLE = "pytest-uncollectable-class"
+NEVER_RUN = "tests-never-run"
+
+RULES: dict[str, str] = {
+    COPY_OF_CONSOLIDATED: "A copy of a consolidated helper: its canonical module exists; import it from there.",
+    DUPLICATE_COPY: "A new copy of a duplicated helper.",
+    NEW_FAMILY: "A newly duplicated helper: two or more copies, none of them in the baseline.",
+    **IMPORT_RULES,
+    UNCOLLECTABLE: "A Test* class with __init__: pytest cannot collect it and warns on every run.",
+    NEVER_RUN: "Tests pytest never runs: methods of an uncollectable Test* class, or tests nested in a function.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One live copy of a family, as ``check`` sees it."""
+
+    family: str
+    path: str
+    line: int
+    end_line: int
+    qualname: str
+    kind: str
+    digest: str
+    canonical: tuple[str, int, str] | None = None  # (path, line, name) of the closest canonical copy
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.qualname}"
+
+    def accepted(self) -> Finding:
+        return Finding(MEMBER_RULE, self.path, self.line, "", key=self.key)
+
+
+@dataclass(slots=True)
+class FamilyInfo:
+    id: str
+    name: str
+    duplicated_lines: int
+    canonical: Location | None  # the copy in the canonical package, when the family is consolidated
+
+
+@dataclass(slots=True)
+class Observed:
+    """What the tree holds now: copies of families, and every other finding ``check`` knows."""
+
+    families: dict[str, FamilyInfo]
+    members: list[Member]
+    findings: list[Finding]
+    files_read: int = 0
+    index_used: bool = False
+    stale: list[str] = field(default_factory=list)  # index files read again because they changed
+
+    def accepted(self) -> list[Accepted]:
+        """What ``--update-baseline`` records: every live copy, and every other finding."""
+        return accepted([*(m.accepted() for m in self.members), *self.findings])
+
+
+# ---------------------------------------------------------------- judging against the baseline
+
+
+def judge(observed: Observed, baseline: Counter[str] | None, family_lines: int = 1,
+          only: Iterable[str] | None = None) -> list[Finding]:
+    """The findings the baseline does not account for (all of them without a baseline).
+
+    ``only``: report findings in these files only (the rest of the tree is context).
+    """
+    left: Counter[str] = Counter(baseline or {})
+    by_family: dict[str, list[tuple[Member, bool]]] = defaultdict(list)
+    for m in observed.members:
+        fp = m.accepted().fingerprint
+        if left[fp] > 0:
+            left[fp] -= 1
+            by_family[m.family].append((m, False))
+        else:
+            by_family[m.family].append((m, True))
+    out: list[Finding] = []
+    for fid, rows in by_family.items():
+        fam = observed.families[fid]
+        new = [m for m, is_new in rows if is_new]
+        if not new:
+            continue
+        if fam.canonical is not None:
+            out.extend(_copy_of_consolidated(fam, m) for m in new)
+        elif len(new) < len(rows):
+            old = next(m for m, is_new in rows if not is_new)
+            out.extend(_duplicate_copy(fam, m, old, len(rows)) for m in new)
+        elif fam.duplicated_lines >= family_lines:
+            out.append(_new_family(fam, new))
+    copies = {(f.path, f.line) for f in out if f.rule in (COPY_OF_CONSOLIDATED, DUPLICATE_COPY, NEW_FAMILY)}
+    # a copy that also makes pytest warn is one finding: deleting the copy fixes both
+    out.extend(f for f in new_findings(observed.findings, left)
+               if not (f.rule in (UNCOLLECTABLE, NEVER_RUN) and (f.path, f.line) in copies))
+    if only is not None:
+        wanted = set(only)
+        out = [f for f in out if f.path in wanted]
+    out.sort(key=lambda f: (f.path, f.line, f.rule))
+    return out
+
+
+def _copy_of_consolidated(fam: FamilyInfo, m: Member) -> Finding:
+    assert fam.canonical is not None
+    path, line, name = m.canonical or (fam.canonical.path, fam.canonical.line, fam.name)
+    module = module_name(path)
+    local = m.qualname.rsplit(".", 1)[-1]
+    as_part = f" as {local}" if local != name else ""
+    return Finding(COPY_OF_CONSOLIDATED, m.path, m.line,
+                   f"{m.qualname} is a copy of {fam.name}, which is consolidated in {path}",
+                   fam.id, "error", end_line=m.end_line, key=m.key,
+                   fix=f"delete it and import the canonical one: `from {module} import {name}{as_part}`",
+                   related=(Location(path, line, note=f"canonical {name}"),))
+
+
+def _duplicate_copy(fam: FamilyInfo, m: Member, old: Member, total: int) -> Finding:
+    return Finding(DUPLICATE_COPY, m.path, m.line,
+                   f"{m.qualname} is a new copy of {fam.name} (family {fam.id}, {total} copies now)",
+                   fam.id, "error", end_line=m.end_line, key=m.key,
+                   fix=f"import the existing one instead, or consolidate the family: `ssot migrate --family {fam.id}`",
+                   related=(Location(old.path, old.line, old.end_line, f"existing copy: {old.qualname}"),))
+
+
+def _new_family(fam: FamilyInfo, new: list[Member]) -> Finding:
+    first, *rest = sorted(new, key=lambda m: (m.path, m.line))
+    return Finding(NEW_FAMILY, first.path, first.line,
+                   f"{fam.name} is newly duplicated: {len(new)} copies ({fam.duplicated_lines} duplicated lines)",
+                   fam.id, "error", end_line=first.end_line, key=f"{first.key}:{len(new)}",
+                   fix="keep one copy and import it from the others",
+                   related=tuple(Location(m.path, m.line, m.end_line, f"copy: {m.qualname}") for m in rest))
+
+
+# ---------------------------------------------------------------- the whole tree
+
+
+def _uncollectable(d: Definition) -> Finding:
+    if d.test_methods:
+        return Finding(NEVER_RUN, d.path, d.line,
+                       f"the {d.test_methods} test method(s) of {d.qualname} never run: pytest cannot collect "
+                       "a Test* class with __init__", severity="error", end_line=d.end_line,
+                       key=definition_key(d), fix="remove __init__ (use setup_method or a fixture)")
+    return Finding(UNCOLLECTABLE, d.path, d.line,
+                   f"pytest cannot collect {d.qualname} (a Test* class with __init__) and warns on every run",
+                   severity="error", end_line=d.end_line, key=definition_key(d), fix=UNCOLLECTABLE_FIX)
+
+
+def nested_tests(rel: str, text: str, pytest_cfg: PytestConfig) -> list[Finding]:
+    """``test*`` functions nested in a function of a collected module: pytest never sees them."""
+    from ssot.collect.static import nested_test_lines
+
+    if not pytest_cfg.collects(rel):
+        return []
+    out: list[Finding] = []
+    lines = text.splitlines()
+    seen: Counter[str] = Counter()
+    for n in nested_test_lines(text, pytest_cfg.python_functions):
+        name = lines[n - 1].split("def", 1)[1].split("(", 1)[0].strip() if n <= len(lines) else "?"
+        seen[name] += 1
+        out.append(Finding(NEVER_RUN, rel, n, f"test {name} is nested inside a function: pytest never runs it",
+                           severity="error", key=f"nested:{name}:{seen[name]}",
+                           fix="move it to module level (or into a Test* class)"))
+    return out
+
+
+def observe_scan(cfg: Config, result: ScanResult, texts: dict[str, str] | None = None) -> Observed:
+    """What ``check`` sees in a whole-tree scan result."""
+    families: dict[str, FamilyInfo] = {}
+    members: list[Member] = []
+    uncollectable: dict[tuple[str, int], Definition] = {}
+    for fam in result.families:
+        canonicals = [d for d in fam.members if in_canonical_package(cfg, d.path)]
+        canon = canonicals[0] if canonicals else None
+        families[fam.id] = FamilyInfo(fam.id, fam.name, fam.duplicated_lines,
+                                      None if canon is None else Location(canon.path, canon.line, canon.end_line,
+                                                                          f"canonical {canon.qualname}"))
+        for d in fam.members:
+            if d.pytest_warning:
+                uncollectable[(d.path, d.line)] = d
+            if d.in_backup or in_canonical_package(cfg, d.path):
+                continue
+            members.append(Member(fam.id, d.path, d.line, d.end_line, d.qualname, d.kind, d.fingerprint,
+                                  closest(d.fingerprint, canonicals, result.fingerprints)))
+    findings = [_uncollectable(d) for d in uncollectable.values()]
+    # the scan reports uncollectable classes outside families as findings only
+    for f in result.findings:
+        if f.rule == UNCOLLECTABLE and (f.path, f.line) not in uncollectable:
+            findings.append(Finding(UNCOLLECTABLE, f.path, f.line, f.message, severity="error",
+                                    end_line=f.end_line, key=f.key, fix=f.fix))
+    copies = {(m.path, m.qualname) for m in members if canon_of(families, m)}
+    checker = ImportChecker(cfg, canonical_names(cfg), copies)
+    pytest_cfg = load_pytest_config(cfg.root)
+    files_read = 0
+    for rel, text in (texts or {}).items():
+        files_read += 1
+        findings += checker.check(rel, text)
+        findings += nested_tests(rel, text, pytest_cfg)
+    return Observed(families, members, findings, files_read)
+
+
+def closest(digest: str, canonicals: Sequence[Definition], fps: Mapping[str, Fingerprint]) \
+        -> tuple[str, int, str] | None:
+    """The canonical copy a copy is closest to: the same fingerprint, else the most alike one."""
+    from ssot.scanner.similarity import multiset_jaccard, set_jaccard
+
+    if not canonicals:
+        return None
+    mine = fps.get(digest)
+
+    def score(d: Definition) -> float:
+        if d.fingerprint == digest:
+            return 3.0
+        other = fps.get(d.fingerprint)
+        if mine is None or other is None:
+            return 0.0
+        return multiset_jaccard(mine.shape, other.shape) + set_jaccard(mine.tokens, other.tokens)
+
+    best = max(canonicals, key=lambda d: (score(d), -d.line))
+    return (best.path, best.line, best.name)
+
+
+def canon_of(families: dict[str, FamilyInfo], m: Member) -> bool:
+    return families[m.family].canonical is not None
+
+
+def read_texts(cfg: Config, rels: Iterable[str], is_test: Any) -> dict[str, str]:
+    """The text of each test-code file (unreadable ones are left to the scan's report)."""
+    from ssot.files import UnreadableFile, read_source
+
+    out: dict[str, str] = {}
+    for rel in rels:
+        if not rel.endswith(".py") or not is_test(rel):
+            continue
+        try:
+            out[rel] = read_source(cfg.root / rel, cfg.max_file_bytes).text
+        except UnreadableFile:
+            continue
+    return out
+
+
+def check_tree(cfg: Config, *, use_cache: bool = True, jobs: int | None = None,
+               progress: Any = None) -> tuple[Observed, ScanResult]:
+    """Scan the whole tree, observe it and refresh the index for later file checks."""
+    from ssot.files import discover
+    from ssot.scanner.engine import scan
+    from ssot.scope import load_scope
+
+    result = scan(None, config=cfg, jobs=jobs, use_cache=use_cache, progress=progress)
+    files, _ = discover(cfg.root, cfg.paths, cfg.exclude)
+    scope = load_scope(cfg.root)
+    observed = observe_scan(cfg, result, read_texts(cfg, files, scope.is_test_code))
+    if use_cache:
+        write_index(cfg, observed, result)
+    return observed, result
+
+
+# ---------------------------------------------------------------- the index, and a few files
+
+
+def _fp_json(fp: Fingerprint) -> list[Any]:
+    return [fp.kind, list(fp.shape), sorted(fp.tokens), fp.statements]
+
+
+def write_index(cfg: Config, observed: Observed, result: ScanResult) -> None:
+    """``<cache_dir>/check-index.json``: what file checks need of the rest of the tree (best effort)."""
+    from ssot.commands.common import write_output
+    from ssot.errors import SsotError
+
+    stamps: dict[str, list[int]] = {}
+    for m in observed.members:
+        if m.path not in stamps:
+            try:
+                st = os.stat(cfg.root / m.path)
+            except OSError:
+                continue
+            stamps[m.path] = [st.st_size, st.st_mtime_ns]
+    digests = {m.digest for m in observed.members} | {
+        d.fingerprint for f in result.families for d in f.members if in_canonical_package(cfg, d.path)}
+    data = {
+        "version": INDEX_VERSION,
+        "root": str(cfg.root),
+        "families": {fid: {"name": f.name, "lines": f.duplicated_lines,
+                           "canonical": None if f.canonical is None else
+                           [f.canonical.path, f.canonical.line, f.canonical.end_line, f.canonical.note]}
+                     for fid, f in observed.families.items()},
+        "members": [[m.family, m.path, m.line, m.end_line, m.qualname, m.kind, m.digest,
+                     list(m.canonical) if m.canonical else None] for m in observed.members],
+        "canonicals": {fid: [[d.path, d.line, d.name, d.fingerprint] for d in fam.members
+                             if in_canonical_package(cfg, d.path)] for fam in result.families for fid in [fam.id]},
+        "fingerprints": {d: _fp_json(result.fingerprints[d]) for d in sorted(digests) if d in result.fingerprints},
+        "stamps": stamps,
+        "findings": [[f.rule, f.path, f.line, f.end_line, f.message, f.key, f.fix] for f in observed.findings],
+    }
+    try:
+        write_output(str(cfg.cache_path / INDEX_FILE), json.dumps(data, separators=(",", ":")))
+        ignore = cfg.cache_path / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# created by ssot\n*\n", encoding="utf-8")
+    except (SsotError, OSError):
+        pass  # the index only makes file checks fast; a tree we cannot write to is checked whole
+
+
+def _load_index(cfg: Config) -> dict[str, Any] | None:
+    try:
+        data = json.loads((cfg.cache_path / INDEX_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != INDEX_VERSION or data.get("root") != str(cfg.root):
+        return None
+    return data
+
+
+def check_files(cfg: Config, rels: Sequence[str]) -> Observed | None:
+    """Observe ``rels`` against the index of the rest of the tree; None when there is no index yet."""
+    data = _load_index(cfg)
+    if data is None:
+        return None
+    from ssot.files import UnreadableFile, read_source
+    from ssot.scanner.extract import Extractor
+    from ssot.scanner.similarity import alike, set_jaccard
+    from ssot.scope import load_scope
+
+    root = cfg.root
+    stale = []
+    for path, (size, mtime) in data["stamps"].items():
+        try:
+            st = os.stat(root / path)
+        except OSError:
+            stale.append(path)
+            continue
+        if st.st_size != size or st.st_mtime_ns != mtime:
+            stale.append(path)
+    wanted = list(dict.fromkeys(rels))
+    reread = set(wanted) | set(stale)
+    families = {fid: FamilyInfo(fid, f["name"], f["lines"],
+                                None if f["canonical"] is None else Location(*f["canonical"]))
+                for fid, f in data["families"].items()}
+    members = [Member(*row[:7], tuple(row[7]) if row[7] else None)  # type: ignore[arg-type]
+               for row in data["members"] if row[1] not in reread]
+    canon_defs = {fid: [Definition(p, line, line, line, name, name, "class", digest)
+                        for p, line, name, digest in rows] for fid, rows in data["canonicals"].items()}
+    findings = [Finding(rule, path, line, message, severity="error", end_line=end, key=key, fix=fix)
+                for rule, path, line, end, message, key, fix in data["findings"] if path not in reread]
+    fps = {d: Fingerprint(d, row[0], "", row[3], tuple(row[1]), frozenset(row[2]))
+           for d, row in data["fingerprints"].items()}
+    digest_family: dict[str, str] = {}
+    for m in members:
+        digest_family.setdefault(m.digest, m.family)
+    for fid, rows in data["canonicals"].items():
+        for row in rows:
+            digest_family.setdefault(row[3], fid)
+    by_family_fps: list[tuple[str, Fingerprint]] = [(digest_family[d], fp) for d, fp in fps.items()
+                                                    if d in digest_family]
+
+    pytest_cfg = load_pytest_config(root)
+    scope = load_scope(root)
+    backups = _backup_spec(cfg)
+    extractor = Extractor()
+    texts: dict[str, str] = {}
+    loose: dict[str, list[Member]] = defaultdict(list)  # digest -> copies in changed files outside families
+    for rel in sorted(reread):
+        if not rel.endswith(".py") or backups.match_file(rel) or in_canonical_package(cfg, rel):
+            continue
+        try:
+            text = read_source(root / rel, cfg.max_file_bytes).text
+        except (UnreadableFile, OSError):
+            continue
+        if scope.is_test_code(rel):
+            texts[rel] = text
+        ex = extractor.extract(text)
+        if ex.error:
+            continue
+        collected = pytest_cfg.collects(rel)
+        for u in ex.units:
+            if u.own_lines < cfg.min_lines:
+                continue
+            if (collected and u.kind == "class" and not u.nested and u.name.startswith("Test") and u.has_init):
+                d = Definition(rel, u.line, u.start_line, u.end_line, u.qualname, u.name, "class", u.digest,
+                               has_init=True, collected=True, test_methods=u.test_methods)
+                findings.append(_uncollectable(d))
+            fam = digest_family.get(u.digest)
+            if fam is None:
+                fp = extractor.fingerprints.get(u.digest)
+                if fp is not None:
+                    fam = next((fid for fid, other in by_family_fps if other.kind == fp.kind
+                                and set_jaccard(fp.tokens, other.tokens) >= 0.4 and alike(fp, other)), None)
+            member = Member(fam or "", rel, u.line, u.end_line, u.qualname, u.kind, u.digest,
+                            closest(u.digest, canon_defs.get(fam or "", []), ChainMap(extractor.fingerprints, fps)))
+            if fam is not None:
+                members.append(member)
+            else:
+                loose[u.digest].append(member)
+    for digest, copies in loose.items():  # a helper duplicated among the changed files themselves
+        if len(copies) > 1:
+            fid = f"new:{copies[0].qualname}"
+            lines = sum(m.end_line - m.line + 1 for m in copies[1:])
+            families[fid] = FamilyInfo(fid, copies[0].qualname.rsplit(".", 1)[-1], lines, None)
+            members += [Member(fid, m.path, m.line, m.end_line, m.qualname, m.kind, digest) for m in copies]
+    copies_of = {(m.path, m.qualname) for m in members if canon_of(families, m)}
+    checker = ImportChecker(cfg, canonical_names(cfg), copies_of)
+    for rel, text in texts.items():
+        findings += checker.check(rel, text)
+        findings += nested_tests(rel, text, pytest_cfg)
+    return Observed(families, members, findings, files_read=len(reread), index_used=True, stale=sorted(stale))
+
+
+def _backup_spec(cfg: Config) -> Any:
+    from ssot.files import gitignore_spec
+
+    return gitignore_spec(cfg.backup_globs)
+
+
+def diff_files(cfg: Config, base: str) -> list[str]:
+    """Files changed since ``base`` (its merge base with HEAD), staged and unstaged, relative to the root."""
+    import subprocess
+
+    from ssot.errors import SsotError
+
+    def git(*args: str) -> str:
+        try:
+            proc = subprocess.run(["git", *args], cwd=cfg.root, capture_output=True, text=True, check=False)
+        except OSError as exc:
+            raise SsotError(f"--diff-base needs git: {exc}") from None
+        if proc.returncode:
+            raise SsotError(f"--diff-base {base}: git {' '.join(args)} failed: {proc.stderr.strip()}")
+        return proc.stdout
+
+    top = Path(git("rev-parse", "--show-toplevel").strip())
+    merge_base = git("merge-base", base, "HEAD").strip()
+    names = git("diff", "--name-only", "--diff-filter=ACMR", merge_base, "--").splitlines()
+    names += git("ls-files", "--others", "--exclude-standard").splitlines()
+    out = []
+    for name in dict.fromkeys(names):
+        path = (top / name).resolve()
+        try:
+            out.append(path.relative_to(cfg.root.resolve()).as_posix())
+        except ValueError:
+            continue
+    return [p for p in out if p.endswith(".py") and (cfg.root / p).is_file()]
