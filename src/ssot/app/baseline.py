@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ssot import __version__
 from ssot.errors import SsotError
@@ -39,14 +38,13 @@ def accepted(findings: Iterable[Finding]) -> list[Accepted]:
 
 
 def baseline_text(entries: Iterable[Accepted]) -> str:
-    data: dict[str, Any] = {
-        "schema": SCHEMA,
-        "version": VERSION,
-        "tool": f"ssot {__version__}",
-        "findings": [{"rule": a.rule, "path": a.path, "key": a.key, "fingerprint": a.fingerprint}
-                     for a in entries],
-    }
-    return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+    """The baseline as JSON with one accepted finding a line, so a review diff shows what was accepted."""
+    rows = [json.dumps({"rule": a.rule, "path": a.path, "key": a.key, "fingerprint": a.fingerprint},
+                       ensure_ascii=False) for a in entries]
+    head = json.dumps({"schema": SCHEMA, "version": VERSION, "tool": f"ssot {__version__}"})[:-1]
+    body = ",\n".join(f"  {r}" for r in rows)
+    return f'{head}, "findings": [\n{body}\n]}}\n' if rows else f'{head}, "findings": []}}\n'
+
 
 
 def load_baseline(path: Path) -> Counter[str] | None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import os
 from collections import ChainMap, Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,10 +111,11 @@ class Observed:
 
 
 def judge(observed: Observed, baseline: Counter[str] | None, family_lines: int = 1,
-          only: Iterable[str] | None = None) -> list[Finding]:
+          only: Iterable[str] | None = None, wanted: Callable[[str], bool] = lambda rule: True) -> list[Finding]:
     """The findings the baseline does not account for (all of them without a baseline).
 
-    ``only``: report findings in these files only (the rest of the tree is context).
+    ``only``: report findings in these files only (the rest of the tree is context);
+    ``wanted``: the rules reported (``--select``/``--ignore``).
     """
     left: Counter[str] = Counter(baseline or {})
     by_family: dict[str, list[tuple[Member, bool]]] = defaultdict(list)
@@ -138,10 +139,11 @@ def judge(observed: Observed, baseline: Counter[str] | None, family_lines: int =
             out.extend(_duplicate_copy(fam, m, old, len(rows)) for m in new)
         elif fam.duplicated_lines >= family_lines:
             out.append(_new_family(fam, new))
-    copies = {(f.path, f.line) for f in out if f.rule in (COPY_OF_CONSOLIDATED, DUPLICATE_COPY, NEW_FAMILY)}
+    out = [f for f in out if wanted(f.rule)]
+    copies = {(loc.path, loc.line) for f in out for loc in (f.locations if f.rule == NEW_FAMILY else [f.location])}
     # a copy that also makes pytest warn is one finding: deleting the copy fixes both
     out.extend(f for f in new_findings(observed.findings, left)
-               if not (f.rule in (UNCOLLECTABLE, NEVER_RUN) and (f.path, f.line) in copies))
+               if wanted(f.rule) and not (f.rule in (UNCOLLECTABLE, NEVER_RUN) and (f.path, f.line) in copies))
     if only is not None:
         wanted = set(only)
         out = [f for f in out if f.path in wanted]
@@ -359,10 +361,17 @@ def _load_index(cfg: Config) -> dict[str, Any] | None:
 
 
 def check_files(cfg: Config, rels: Sequence[str]) -> Observed | None:
-    """Observe ``rels`` against the index of the rest of the tree; None when there is no index yet."""
+    """Observe ``rels`` against the index of the rest of the tree; None when there is no usable index."""
     data = _load_index(cfg)
     if data is None:
         return None
+    try:
+        return _check_files(cfg, rels, data)
+    except (KeyError, IndexError, TypeError, ValueError):  # an index damaged or from another version
+        return None
+
+
+def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Observed:
     from ssot.files import UnreadableFile, read_source
     from ssot.scanner.extract import Extractor
     from ssot.scanner.similarity import alike, set_jaccard
@@ -476,7 +485,7 @@ def diff_files(cfg: Config, base: str) -> list[str]:
     top = Path(git("rev-parse", "--show-toplevel").strip())
     merge_base = git("merge-base", base, "HEAD").strip()
     names = git("diff", "--name-only", "--diff-filter=ACMR", merge_base, "--").splitlines()
-    names += git("ls-files", "--others", "--exclude-standard").splitlines()
+    names += git("ls-files", "--others", "--exclude-standard", "--full-name", ":/").splitlines()
     out = []
     for name in dict.fromkeys(names):
         path = (top / name).resolve()

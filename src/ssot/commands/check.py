@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from ssot.commands.common import add_project_arguments, progress_bar, project_config, relative_paths, write_output
-from ssot.commands.options import add_report_arguments, rule_filter, selected, style_of
+from ssot.commands.options import add_report_arguments, rule_filter, style_of, wanted_rules
 from ssot.exitcodes import FOUND, OK, PARTIAL
 
 
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         return OK
 
     baseline = load_baseline(baseline_path)
-    findings = selected(judge(observed, baseline, args.family_lines, only), select, ignore)
+    findings = judge(observed, baseline, args.family_lines, only, wanted_rules(select, ignore))
     seconds = time.perf_counter() - started
     summary = []
     if baseline is None:

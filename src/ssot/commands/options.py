@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from ssot.errors import SsotError
 from ssot.model import Finding
@@ -46,10 +46,15 @@ def rule_filter(args: argparse.Namespace, known: Iterable[str]) -> tuple[list[st
     return select, ignore
 
 
-def selected(findings: Iterable[Finding], select: list[str], ignore: list[str]) -> list[Finding]:
+def wanted_rules(select: list[str], ignore: list[str]) -> Callable[[str], bool]:
     def wanted(rule: str) -> bool:
         if select and not any(rule.startswith(s) for s in select):
             return False
         return not any(rule.startswith(i) for i in ignore)
 
+    return wanted
+
+
+def selected(findings: Iterable[Finding], select: list[str], ignore: list[str]) -> list[Finding]:
+    wanted = wanted_rules(select, ignore)
     return [f for f in findings if wanted(f.rule)]
