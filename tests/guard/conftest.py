@@ -20,6 +20,15 @@ SRC = REPO / "src"
 SARIF_SCHEMA = REPO / "tests" / "report" / "sarif-schema-2.1.0.json"
 
 
+def corpus_script(name: str) -> Path:
+    """A script of the shared corpus (tests/conftest.py sets SSOT_CORPUS); skips the test when it is absent."""
+    script = Path(os.environ.get("SSOT_CORPUS") or REPO.parent / "shared" / "corpus") / name
+    if not script.is_file():
+        pytest.skip(f"the shared corpus is not at {script.parent} (clone it beside the repository, or set "
+                    "SSOT_CORPUS)")
+    return script
+
+
 def write_tree(root: Path, files: Mapping[str, str]) -> Path:
     for rel, content in files.items():
         path = root / rel
