@@ -210,8 +210,13 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """A digest of rule, path and key: equal for the same finding wherever its lines move."""
-        key = self.key or "".join(ch for ch in self.message if not ch.isdigit())
-        return hashlib.sha256(f"{self.rule}\0{self.path}\0{key}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        return finding_fingerprint(self.rule, self.path,
+                                   self.key or "".join(ch for ch in self.message if not ch.isdigit()))
+
+
+def finding_fingerprint(rule: str, path: str, key: str) -> str:
+    """What :attr:`Finding.fingerprint` is: a digest of rule, path and key (no line numbers)."""
+    return hashlib.sha256(f"{rule}\0{path}\0{key}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 @dataclass(slots=True)

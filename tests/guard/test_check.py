@@ -199,4 +199,19 @@ def test_uncollectable_helper_and_nested_tests_are_new_findings(project: Path) -
                                     ("tests-never-run", "tests/test_d.py")}
     files = ssot("check", "tests/test_d.py", "--format", "json", cwd=project)
     assert rules_at(files.json()) == rules_at(run.json())
-    assert os.path.exists(project / ".ssot_cache" / "check-index.json")
+    assert os.path.exists(project / ".ssot_cache" / "check-index.pickle")
+
+
+def test_a_crafted_or_damaged_index_is_never_trusted(project: Path) -> None:
+    assert ssot("check", "--update-baseline", cwd=project).code == 0
+    index = project / ".ssot_cache" / "check-index.pickle"
+    marker = project / "pwned"
+    # a pickle that would run code when loaded by a plain unpickler
+    index.write_bytes(b"cos\nsystem\n(S'touch " + str(marker).encode() + b"'\ntR.")
+    (project / "tests/test_d.py").write_text(module_text(4, HELPER))
+    run = ssot("check", "tests/test_d.py", "--format", "json", cwd=project)
+    assert not marker.exists()
+    assert rules_at(run.json()) == {("duplicate-copy", "tests/test_d.py")}
+    assert run.json()["figures"]["mode"] == "files (index built)"  # checked whole, index written again
+    index.write_bytes(b"\x80\x05truncated")
+    assert ssot("check", "tests/test_d.py", cwd=project).code == 1

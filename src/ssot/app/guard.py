@@ -15,7 +15,7 @@ What ``check`` looks at (rule ids):
 Two ways to get the copies:
 
 - the whole tree (:func:`check_tree`): a scan, with its cache; it also writes the
-  *index* (``<cache_dir>/check-index.json``): each family's copies and fingerprints;
+  *index* (``<cache_dir>/check-index.pickle``): each family's copies and fingerprints;
 - a few files (:func:`check_files`, what pre-commit passes): only those files are
   read; the rest of the tree comes from the index.  A file of the index that has
   changed on disk since is read again.  A definition of a changed file joins a
@@ -27,24 +27,24 @@ Two ways to get the copies:
 
 from __future__ import annotations
 
-import json
 import os
+import pickle
 from collections import ChainMap, Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ssot.app.baseline import Accepted, accepted, new_findings
 from ssot.app.canonical import ImportChecker, canonical_names, in_canonical_package, module_name
 from ssot.app.validate_rules import RULES as IMPORT_RULES
 from ssot.config import Config
-from ssot.model import Definition, Finding, Fingerprint, Location, ScanResult
+from ssot.model import Definition, Finding, Fingerprint, Location, ScanResult, finding_fingerprint
 from ssot.pytest_config import PytestConfig, load_pytest_config
 from ssot.scanner.findings import UNCOLLECTABLE_FIX, definition_key
 
-INDEX_FILE = "check-index.json"
-INDEX_VERSION = 1
+INDEX_FILE = "check-index.pickle"
+INDEX_VERSION = 3
 MEMBER_RULE = "family-member"  # baseline entries for copies: one per live copy, whatever the copy kept
 COPY_OF_CONSOLIDATED = "copy-of-consolidated"
 DUPLICATE_COPY = "duplicate-copy"
@@ -62,9 +62,8 @@ RULES: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Member:
-    """One live copy of a family, as ``check`` sees it."""
+class Member(NamedTuple):
+    """One live copy of a family, as ``check`` sees it (a tuple: the index holds tens of thousands)."""
 
     family: str
     path: str
@@ -81,6 +80,11 @@ class Member:
 
     def accepted(self) -> Finding:
         return Finding(MEMBER_RULE, self.path, self.line, "", key=self.key)
+
+    @property
+    def fingerprint(self) -> str:
+        """The fingerprint of its baseline entry (that of :meth:`accepted`, without building it)."""
+        return finding_fingerprint(MEMBER_RULE, self.path, f"{self.kind}:{self.qualname}")
 
 
 @dataclass(slots=True)
@@ -120,7 +124,7 @@ def judge(observed: Observed, baseline: Counter[str] | None, family_lines: int =
     left: Counter[str] = Counter(baseline or {})
     by_family: dict[str, list[tuple[Member, bool]]] = defaultdict(list)
     for m in observed.members:
-        fp = m.accepted().fingerprint
+        fp = m.fingerprint
         if left[fp] > 0:
             left[fp] -= 1
             by_family[m.family].append((m, False))
@@ -307,57 +311,81 @@ def check_tree(cfg: Config, *, use_cache: bool = True, jobs: int | None = None,
 # ---------------------------------------------------------------- the index, and a few files
 
 
-def _fp_json(fp: Fingerprint) -> list[Any]:
-    return [fp.kind, list(fp.shape), sorted(fp.tokens), fp.statements]
+class _DataOnly(pickle.Unpickler):
+    """The index lives in the checked tree: it may hold plain data only, never a reference to code."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"{module}.{name} is not part of a check index")
 
 
 def write_index(cfg: Config, observed: Observed, result: ScanResult) -> None:
-    """``<cache_dir>/check-index.json``: what file checks need of the rest of the tree (best effort)."""
+    """``<cache_dir>/check-index.pickle``: what file checks need of the rest of the tree (best effort).
+
+    Plain data only (lists, dicts, strings, numbers), read back with an unpickler that
+    refuses any class or function: a crafted index cannot make ``check`` run code.
+    """
+    root = str(cfg.root)
+    stamps: dict[str, tuple[int, int]] = {}
+    members: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    same: dict[Any, Any] = {}  # one object per distinct value: pickle writes a repeated object once
+    for m in observed.members:
+        members[m.family].append(tuple(same.setdefault(v, v) for v in m[1:]))
+        if m.path not in stamps:
+            try:
+                st = os.stat(os.path.join(root, m.path))
+            except OSError:
+                continue
+            stamps[m.path] = (st.st_size, st.st_mtime_ns)
+    canonicals = {fam.id: [(d.path, d.line, d.name, d.fingerprint) for d in fam.members
+                           if in_canonical_package(cfg, d.path)] for fam in result.families}
+    digest_family: dict[str, str] = {}
+    for m in observed.members:
+        digest_family.setdefault(m.digest, m.family)
+    for fid, rows in canonicals.items():
+        for row in rows:
+            digest_family.setdefault(row[3], fid)
+    data = {
+        "version": INDEX_VERSION,
+        "root": root,
+        "families": {fid: (f.name, f.duplicated_lines, None if f.canonical is None else
+                           (f.canonical.path, f.canonical.line, f.canonical.end_line, f.canonical.note))
+                     for fid, f in observed.families.items()},
+        "members": dict(members),
+        "canonicals": {fid: rows for fid, rows in canonicals.items() if rows},
+        "digest_family": digest_family,
+        "fingerprints": {d: (fp.kind, fp.shape, tuple(sorted(fp.tokens)), fp.statements)
+                         for d in sorted(digest_family) if (fp := result.fingerprints.get(d)) is not None},
+        "stamps": stamps,
+    }
+    _save(cfg, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _save(cfg: Config, payload: bytes) -> None:
     from ssot.commands.common import write_output
     from ssot.errors import SsotError
 
-    stamps: dict[str, list[int]] = {}
-    for m in observed.members:
-        if m.path not in stamps:
-            try:
-                st = os.stat(cfg.root / m.path)
-            except OSError:
-                continue
-            stamps[m.path] = [st.st_size, st.st_mtime_ns]
-    digests = {m.digest for m in observed.members} | {
-        d.fingerprint for f in result.families for d in f.members if in_canonical_package(cfg, d.path)}
-    data = {
-        "version": INDEX_VERSION,
-        "root": str(cfg.root),
-        "families": {fid: {"name": f.name, "lines": f.duplicated_lines,
-                           "canonical": None if f.canonical is None else
-                           [f.canonical.path, f.canonical.line, f.canonical.end_line, f.canonical.note]}
-                     for fid, f in observed.families.items()},
-        "members": [[m.family, m.path, m.line, m.end_line, m.qualname, m.kind, m.digest,
-                     list(m.canonical) if m.canonical else None] for m in observed.members],
-        "canonicals": {fid: [[d.path, d.line, d.name, d.fingerprint] for d in fam.members
-                             if in_canonical_package(cfg, d.path)] for fam in result.families for fid in [fam.id]},
-        "fingerprints": {d: _fp_json(result.fingerprints[d]) for d in sorted(digests) if d in result.fingerprints},
-        "stamps": stamps,
-        "findings": [[f.rule, f.path, f.line, f.end_line, f.message, f.key, f.fix] for f in observed.findings],
-    }
     try:
-        write_output(str(cfg.cache_path / INDEX_FILE), json.dumps(data, separators=(",", ":")))
+        write_output(str(cfg.cache_path / INDEX_FILE), payload)
         ignore = cfg.cache_path / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# created by ssot\n*\n", encoding="utf-8")
     except (SsotError, OSError):
-        pass  # the index only makes file checks fast; a tree we cannot write to is checked whole
+        pass  # the index only makes file checks fast: a tree ssot cannot write to is checked whole
+
+
+def read_index(path: Path) -> dict[str, Any] | None:
+    """The index at ``path`` as plain data, or None when it is absent, damaged or crafted."""
+    try:
+        with open(path, "rb") as fh:
+            data = _DataOnly(fh).load()
+    except Exception:  # absent, truncated, crafted, from another version: build it again
+        return None
+    return data if isinstance(data, dict) and data.get("version") == INDEX_VERSION else None
 
 
 def _load_index(cfg: Config) -> dict[str, Any] | None:
-    try:
-        data = json.loads((cfg.cache_path / INDEX_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("version") != INDEX_VERSION or data.get("root") != str(cfg.root):
-        return None
-    return data
+    data = read_index(cfg.cache_path / INDEX_FILE)
+    return data if data is not None and data.get("root") == str(cfg.root) else None
 
 
 def check_files(cfg: Config, rels: Sequence[str]) -> Observed | None:
@@ -367,8 +395,23 @@ def check_files(cfg: Config, rels: Sequence[str]) -> Observed | None:
         return None
     try:
         return _check_files(cfg, rels, data)
-    except (KeyError, IndexError, TypeError, ValueError):  # an index damaged or from another version
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):  # a damaged index: check the tree
         return None
+
+
+def _stale(root: str, stamps: dict[str, tuple[int, int]]) -> list[str]:
+    """Indexed files whose size or modification time changed (or that are gone) since the index."""
+    out = []
+    join, stat = os.path.join, os.stat
+    for path, (size, mtime) in stamps.items():
+        try:
+            st = stat(join(root, path))
+        except OSError:
+            out.append(path)
+            continue
+        if st.st_size != size or st.st_mtime_ns != mtime:
+            out.append(path)
+    return out
 
 
 def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Observed:
@@ -378,42 +421,26 @@ def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Obse
     from ssot.scope import load_scope
 
     root = cfg.root
-    stale = []
-    for path, (size, mtime) in data["stamps"].items():
-        try:
-            st = os.stat(root / path)
-        except OSError:
-            stale.append(path)
-            continue
-        if st.st_size != size or st.st_mtime_ns != mtime:
-            stale.append(path)
-    wanted = list(dict.fromkeys(rels))
-    reread = set(wanted) | set(stale)
-    families = {fid: FamilyInfo(fid, f["name"], f["lines"],
-                                None if f["canonical"] is None else Location(*f["canonical"]))
-                for fid, f in data["families"].items()}
-    members = [Member(*row[:7], tuple(row[7]) if row[7] else None)  # type: ignore[arg-type]
-               for row in data["members"] if row[1] not in reread]
+    stale = _stale(str(root), data["stamps"])
+    reread = set(rels) | set(stale)
+    families = {fid: FamilyInfo(fid, name, lines, None if canon is None else Location(*canon))
+                for fid, (name, lines, canon) in data["families"].items()}
+    rows_of: dict[str, list[tuple[Any, ...]]] = data["members"]
+    touched = {fid for fid, rows in rows_of.items() if any(r[0] in reread for r in rows)}
     canon_defs = {fid: [Definition(p, line, line, line, name, name, "class", digest)
                         for p, line, name, digest in rows] for fid, rows in data["canonicals"].items()}
-    findings = [Finding(rule, path, line, message, severity="error", end_line=end, key=key, fix=fix)
-                for rule, path, line, end, message, key, fix in data["findings"] if path not in reread]
-    fps = {d: Fingerprint(d, row[0], "", row[3], tuple(row[1]), frozenset(row[2]))
-           for d, row in data["fingerprints"].items()}
-    digest_family: dict[str, str] = {}
-    for m in members:
-        digest_family.setdefault(m.digest, m.family)
-    for fid, rows in data["canonicals"].items():
-        for row in rows:
-            digest_family.setdefault(row[3], fid)
-    by_family_fps: list[tuple[str, Fingerprint]] = [(digest_family[d], fp) for d, fp in fps.items()
-                                                    if d in digest_family]
+    findings: list[Finding] = []  # only the files read again can give findings that are reported
+    digest_family: dict[str, str] = data["digest_family"]
+    fps = {d: Fingerprint(d, kind, "", statements, shape, frozenset(tokens))
+           for d, (kind, shape, tokens, statements) in data["fingerprints"].items()}
+    by_family_fps = [(digest_family[d], fp) for d, fp in fps.items()]
 
     pytest_cfg = load_pytest_config(root)
     scope = load_scope(root)
     backups = _backup_spec(cfg)
     extractor = Extractor()
     texts: dict[str, str] = {}
+    joined: list[Member] = []
     loose: dict[str, list[Member]] = defaultdict(list)  # digest -> copies in changed files outside families
     for rel in sorted(reread):
         if not rel.endswith(".py") or backups.match_file(rel) or in_canonical_package(cfg, rel):
@@ -428,10 +455,11 @@ def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Obse
         if ex.error:
             continue
         collected = pytest_cfg.collects(rel)
+        all_fps = ChainMap(extractor.fingerprints, fps)
         for u in ex.units:
             if u.own_lines < cfg.min_lines:
                 continue
-            if (collected and u.kind == "class" and not u.nested and u.name.startswith("Test") and u.has_init):
+            if collected and u.kind == "class" and not u.nested and u.name.startswith("Test") and u.has_init:
                 d = Definition(rel, u.line, u.start_line, u.end_line, u.qualname, u.name, "class", u.digest,
                                has_init=True, collected=True, test_methods=u.test_methods)
                 findings.append(_uncollectable(d))
@@ -441,19 +469,24 @@ def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Obse
                 if fp is not None:
                     fam = next((fid for fid, other in by_family_fps if other.kind == fp.kind
                                 and set_jaccard(fp.tokens, other.tokens) >= 0.4 and alike(fp, other)), None)
-            member = Member(fam or "", rel, u.line, u.end_line, u.qualname, u.kind, u.digest,
-                            closest(u.digest, canon_defs.get(fam or "", []), ChainMap(extractor.fingerprints, fps)))
+            canonical = closest(u.digest, canon_defs.get(fam or "", []), all_fps)
+            member = Member(fam or "", rel, u.line, u.end_line, u.qualname, u.kind, u.digest, canonical)
             if fam is not None:
-                members.append(member)
+                joined.append(member)
+                touched.add(fam)
             else:
                 loose[u.digest].append(member)
-    for digest, copies in loose.items():  # a helper duplicated among the changed files themselves
+    # the families the changed files take part in, whole; the others cannot give a finding in them
+    members = [Member(fid, *row) for fid in sorted(touched) for row in rows_of.get(fid, ()) if row[0] not in reread]
+    members += joined
+    for copies in loose.values():  # a helper duplicated among the changed files themselves
         if len(copies) > 1:
             fid = f"new:{copies[0].qualname}"
             lines = sum(m.end_line - m.line + 1 for m in copies[1:])
             families[fid] = FamilyInfo(fid, copies[0].qualname.rsplit(".", 1)[-1], lines, None)
-            members += [Member(fid, m.path, m.line, m.end_line, m.qualname, m.kind, digest) for m in copies]
-    copies_of = {(m.path, m.qualname) for m in members if canon_of(families, m)}
+            members += [m._replace(family=fid) for m in copies]
+    copies_of = {(r[0], r[3]) for fid, rows in rows_of.items() if families[fid].canonical is not None for r in rows}
+    copies_of |= {(m.path, m.qualname) for m in joined if families[m.family].canonical is not None}
     checker = ImportChecker(cfg, canonical_names(cfg), copies_of)
     for rel, text in texts.items():
         findings += checker.check(rel, text)
