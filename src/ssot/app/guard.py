@@ -122,25 +122,39 @@ def judge(observed: Observed, baseline: Counter[str] | None, family_lines: int =
     ``wanted``: the rules reported (``--select``/``--ignore``).
     """
     left: Counter[str] = Counter(baseline or {})
-    by_family: dict[str, list[tuple[Member, bool]]] = defaultdict(list)
-    for m in observed.members:
+    focus_files = None if only is None else set(only)
+
+    def accepted_now(m: Member) -> bool:
+        """Whether the baseline accepts ``m`` (each accepted fingerprint accepts one copy)."""
         fp = m.fingerprint
         if left[fp] > 0:
             left[fp] -= 1
-            by_family[m.family].append((m, False))
-        else:
-            by_family[m.family].append((m, True))
+            return True
+        return False
+
+    by_family: dict[str, list[Member]] = defaultdict(list)
+    for m in observed.members:
+        by_family[m.family].append(m)
     out: list[Finding] = []
-    for fid, rows in by_family.items():
+    for fid, members in by_family.items():
         fam = observed.families[fid]
-        new = [m for m, is_new in rows if is_new]
+        # a fingerprint names its file, so copies elsewhere never use up the baseline entries of these
+        focus = members if focus_files is None else [m for m in members if m.path in focus_files]
+        if not focus:
+            continue
+        old: list[Member] = []
+        new: list[Member] = []
+        for m in focus:
+            (old if accepted_now(m) else new).append(m)
         if not new:
             continue
         if fam.canonical is not None:
             out.extend(_copy_of_consolidated(fam, m) for m in new)
-        elif len(new) < len(rows):
-            old = next(m for m, is_new in rows if not is_new)
-            out.extend(_duplicate_copy(fam, m, old, len(rows)) for m in new)
+            continue
+        rest = () if focus_files is None else (m for m in members if m.path not in focus_files)
+        known = old[0] if old else next((m for m in rest if accepted_now(m)), None)
+        if known is not None:
+            out.extend(_duplicate_copy(fam, m, known, len(members)) for m in new)
         elif fam.duplicated_lines >= family_lines:
             out.append(_new_family(fam, new))
     out = [f for f in out if wanted(f.rule)]
