@@ -215,3 +215,17 @@ def test_a_crafted_or_damaged_index_is_never_trusted(project: Path) -> None:
     assert run.json()["figures"]["mode"] == "files (index built)"  # checked whole, index written again
     index.write_bytes(b"\x80\x05truncated")
     assert ssot("check", "tests/test_d.py", cwd=project).code == 1
+
+
+def test_a_helper_defined_once_and_copied_is_found_on_the_named_file(project: Path) -> None:
+    helper = "\ndef build_payload(user, items):\n    data = {'user': user}\n    data['items'] = list(items)\n" \
+             "    data['count'] = len(items)\n    return data\n"
+    (project / "tests/test_d.py").write_text(module_text(4, helper))  # defined once: no family yet
+    assert ssot("check", "--update-baseline", cwd=project).code == 0
+    (project / "tests/test_e.py").write_text(module_text(5, helper))  # pasted into a new file
+    run = ssot("check", "tests/test_e.py", "--format", "json", cwd=project)
+    assert run.code == 1
+    (finding,) = run.json()["findings"]
+    assert finding["rule"] == "new-family" and "none of them in the baseline" in finding["message"]
+    assert [loc["path"] for loc in finding["locations"]] == ["tests/test_e.py", "tests/test_d.py"]
+    assert run.json()["figures"]["mode"] == "files"

@@ -41,10 +41,11 @@ from ssot.app.validate_rules import RULES as IMPORT_RULES
 from ssot.config import Config
 from ssot.model import Definition, Finding, Fingerprint, Location, ScanResult, finding_fingerprint
 from ssot.pytest_config import PytestConfig, load_pytest_config
+from ssot.report.common import plural
 from ssot.scanner.findings import UNCOLLECTABLE_FIX, definition_key
 
 INDEX_FILE = "check-index.pickle"
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 MEMBER_RULE = "family-member"  # baseline entries for copies: one per live copy, whatever the copy kept
 COPY_OF_CONSOLIDATED = "copy-of-consolidated"
 DUPLICATE_COPY = "duplicate-copy"
@@ -151,12 +152,12 @@ def judge(observed: Observed, baseline: Counter[str] | None, family_lines: int =
         if fam.canonical is not None:
             out.extend(_copy_of_consolidated(fam, m) for m in new)
             continue
-        rest = () if focus_files is None else (m for m in members if m.path not in focus_files)
+        rest = [] if focus_files is None else [m for m in members if m.path not in focus_files]
         known = old[0] if old else next((m for m in rest if accepted_now(m)), None)
         if known is not None:
             out.extend(_duplicate_copy(fam, m, known, len(members)) for m in new)
-        elif fam.duplicated_lines >= family_lines:
-            out.append(_new_family(fam, new))
+        elif fam.duplicated_lines >= family_lines:  # no copy accepted: every copy is new
+            out.append(_new_family(fam, new, rest, baseline is not None))
     out = [f for f in out if wanted(f.rule)]
     copies = {(loc.path, loc.line) for f in out for loc in (f.locations if f.rule == NEW_FAMILY else [f.location])}
     # a copy that also makes pytest warn is one finding: deleting the copy fixes both
@@ -184,19 +185,24 @@ def _copy_of_consolidated(fam: FamilyInfo, m: Member) -> Finding:
 
 def _duplicate_copy(fam: FamilyInfo, m: Member, old: Member, total: int) -> Finding:
     return Finding(DUPLICATE_COPY, m.path, m.line,
-                   f"{m.qualname} is a new copy of {fam.name} (family {fam.id}, {total} copies now)",
+                   f"{m.qualname} is a new copy of {fam.name} (family {fam.id}, {plural(total, 'copy', 'copies')} now)",
                    fam.id, "error", end_line=m.end_line, key=m.key,
                    fix=f"import the existing one instead, or consolidate the family: `ssot migrate --family {fam.id}`",
                    related=(Location(old.path, old.line, old.end_line, f"existing copy: {old.qualname}"),))
 
 
-def _new_family(fam: FamilyInfo, new: list[Member]) -> Finding:
-    first, *rest = sorted(new, key=lambda m: (m.path, m.line))
+def _new_family(fam: FamilyInfo, focus: list[Member], others: list[Member], has_baseline: bool) -> Finding:
+    """One finding for a family none of whose copies is accepted, at its first copy in the files checked."""
+    first, *more = sorted(focus, key=lambda m: (m.path, m.line))
+    related = sorted([*more, *others], key=lambda m: (m.path, m.line))
+    copies = plural(1 + len(related), "copy", "copies")
+    state = "newly duplicated" if has_baseline else "duplicated"
     return Finding(NEW_FAMILY, first.path, first.line,
-                   f"{fam.name} is newly duplicated: {len(new)} copies ({fam.duplicated_lines} duplicated lines)",
-                   fam.id, "error", end_line=first.end_line, key=f"{first.key}:{len(new)}",
+                   f"{fam.name} is {state}: {copies} ({fam.duplicated_lines} duplicated lines)"
+                   + (", none of them in the baseline" if has_baseline else ""),
+                   fam.id, "error", end_line=first.end_line, key=first.key,
                    fix="keep one copy and import it from the others",
-                   related=tuple(Location(m.path, m.line, m.end_line, f"copy: {m.qualname}") for m in rest))
+                   related=tuple(Location(m.path, m.line, m.end_line, f"copy: {m.qualname}") for m in related))
 
 
 # ---------------------------------------------------------------- the whole tree
@@ -318,8 +324,30 @@ def check_tree(cfg: Config, *, use_cache: bool = True, jobs: int | None = None,
     scope = load_scope(cfg.root)
     observed = observe_scan(cfg, result, read_texts(cfg, files, scope.is_test_code))
     if use_cache:
-        write_index(cfg, observed, result)
+        write_index(cfg, observed, result, _singletons(cfg, observed, scope.is_test_code))
     return observed, result
+
+
+def _singletons(cfg: Config, observed: Observed, is_test: Callable[[str], bool]) \
+        -> dict[str, list[tuple[str, int, int, str, str]]]:
+    """Definitions of test code that are in no family yet, by fingerprint (from the scan's cache).
+
+    A file check finds a copy of one of these (a helper copied from a file it does not
+    read) by its exact fingerprint.
+    """
+    from ssot.files import gitignore_spec
+    from ssot.scanner.cache import ScanCache
+
+    in_family = {m.digest for m in observed.members}
+    backups = gitignore_spec(cfg.backup_globs)
+    out: dict[str, list[tuple[str, int, int, str, str]]] = defaultdict(list)
+    for rel, entry in ScanCache.load(cfg.cache_path).files.items():
+        if not is_test(rel) or backups.match_file(rel) or in_canonical_package(cfg, rel):
+            continue
+        for u in entry.extract.units:
+            if u.own_lines >= cfg.min_lines and u.digest not in in_family:
+                out[u.digest].append((rel, u.line, u.end_line, u.qualname, u.kind))
+    return dict(out)
 
 
 # ---------------------------------------------------------------- the index, and a few files
@@ -332,7 +360,8 @@ class _DataOnly(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not part of a check index")
 
 
-def write_index(cfg: Config, observed: Observed, result: ScanResult) -> None:
+def write_index(cfg: Config, observed: Observed, result: ScanResult,
+                singletons: dict[str, list[tuple[str, int, int, str, str]]] | None = None) -> None:
     """``<cache_dir>/check-index.pickle``: what file checks need of the rest of the tree (best effort).
 
     Plain data only (lists, dicts, strings, numbers), read back with an unpickler that
@@ -370,6 +399,8 @@ def write_index(cfg: Config, observed: Observed, result: ScanResult) -> None:
         "fingerprints": {d: (fp.kind, fp.shape, tuple(sorted(fp.tokens)), fp.statements)
                          for d in sorted(digest_family) if (fp := result.fingerprints.get(d)) is not None},
         "stamps": stamps,
+        "singletons": {d: [tuple(same.setdefault(v, v) for v in row) for row in rows]
+                       for d, rows in (singletons or {}).items()},
     }
     _save(cfg, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
 
@@ -493,9 +524,12 @@ def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Obse
     # the families the changed files take part in, whole; the others cannot give a finding in them
     members = [Member(fid, *row) for fid in sorted(touched) for row in rows_of.get(fid, ()) if row[0] not in reread]
     members += joined
-    for copies in loose.values():  # a helper duplicated among the changed files themselves
+    singles: dict[str, list[tuple[str, int, int, str, str]]] = data["singletons"]
+    for digest, copies in loose.items():  # a helper copied from a file not read, or among the files read
+        copies += [Member("", path, line, end, qualname, kind, digest)
+                   for path, line, end, qualname, kind in singles.get(digest, ()) if path not in reread]
         if len(copies) > 1:
-            fid = f"new:{copies[0].qualname}"
+            fid = f"new:{digest[:12]}"
             lines = sum(m.end_line - m.line + 1 for m in copies[1:])
             families[fid] = FamilyInfo(fid, copies[0].qualname.rsplit(".", 1)[-1], lines, None)
             members += [m._replace(family=fid) for m in copies]
