@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "rollback": "restore files changed by a migration run",
     "runs": "list migration runs and their state",
     "report": "the history of the figures: trends since the first record",
+    "check": "fail on duplication that is new since the baseline (CI, pre-commit, code scanning)",
+    "validate": "measure the consolidation: compliance per family and phase, canonical imports, collection",
 }
 
 

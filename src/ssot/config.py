@@ -43,6 +43,7 @@ class Config:
     collect_timeout: float = 600.0
     collect_slowdown: float = 1.10  # --compare fails when collection gets slower than this ratio
     history: str | bool = ".ssot/history.db"  # the SQLite history of the figures; false = keep none
+    min_compliance: float = 0.0  # ssot validate exits 1 below this share of consolidated copies (0 to 1)
 
     def with_overrides(self, **overrides: Any) -> Config:
         """Apply command-line flags: ``None`` means "not given"."""
@@ -88,6 +89,8 @@ KEYS: dict[str, tuple[str, str, Any]] = {
                          lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 1),
     "history": ("history", "a path such as '.ssot/history.db', or false",
                 lambda v: v is False or (isinstance(v, str) and bool(v.strip()))),
+    "min_compliance": ("min_compliance", "a share between 0 and 1, such as 0.95",
+                       lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1),
 }
 _ALIASES = {k.replace("_", "-"): k for k in KEYS}
 assert {f for f, _, _ in KEYS.values()} <= {f.name for f in fields(Config)}

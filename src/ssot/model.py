@@ -7,6 +7,7 @@ small derived properties: findings are computed by the scan, never by a report.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -161,16 +162,61 @@ class SkippedFile:
     line: int | None = None
 
 
+Severity = Literal["error", "warning", "note"]
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place a finding points at: a file, and the lines in it when known (0 = the whole file)."""
+
+    path: str
+    line: int = 0
+    end_line: int | None = None
+    note: str = ""  # what this place is, for a related location ("copy kept here")
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One actionable observation, the unit of SARIF results and of ``ssot check``."""
+    """One actionable observation: the unit of SARIF results, of ``ssot check`` and of ``ssot validate``.
+
+    ``path``/``line`` are the primary location; ``related`` holds the others (the
+    copy kept, the canonical module).  ``key`` is what identifies the finding
+    inside its file without line numbers (a qualified name, an imported name):
+    with ``rule`` and ``path`` it makes :attr:`fingerprint`, which survives moved
+    lines and reformatting, so a baseline or a code-scanning dashboard keeps the
+    finding's identity across commits.
+    """
 
     rule: str  # e.g. "duplicate-copy"
     path: str
     line: int
     message: str
     family: str | None = None
-    severity: Literal["error", "warning", "note"] = "warning"
+    severity: Severity = "warning"
+    end_line: int | None = None
+    fix: str | None = None  # what to do about it, in words
+    key: str = ""  # identity within the file; empty: the message (with digits taken out) stands in
+    related: tuple[Location, ...] = ()
+
+    @property
+    def location(self) -> Location:
+        return Location(self.path, self.line, self.end_line)
+
+    @property
+    def locations(self) -> tuple[Location, ...]:
+        """The primary location first, then the related ones."""
+        return (self.location, *self.related)
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of rule, path and key: equal for the same finding wherever its lines move."""
+        return finding_fingerprint(self.rule, self.path,
+                                   self.key or "".join(ch for ch in self.message if not ch.isdigit()))
+
+
+def finding_fingerprint(rule: str, path: str, key: str) -> str:
+    """What :attr:`Finding.fingerprint` is: a digest of rule, path and key (no line numbers)."""
+    return hashlib.sha256(f"{rule}\0{path}\0{key}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 @dataclass(slots=True)

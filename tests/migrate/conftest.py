@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -10,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-MAKE_SUITE = Path("/work/shared/corpus/make_suite.py")
+MAKE_SUITE = Path(os.environ.get("SSOT_CORPUS") or Path(__file__).parents[3] / "shared" / "corpus") / "make_suite.py"
 SSOT = [sys.executable, "-m", "ssot.cli"]
 
 
 def generate(base: Path, name: str, *args: str) -> tuple[Path, dict]:
     if not MAKE_SUITE.exists():
-        pytest.skip("make_suite.py not available")
+        pytest.skip(f"make_suite.py not found at {MAKE_SUITE} (clone the shared corpus beside the repository)")
     out = base / name
     subprocess.run([sys.executable, str(MAKE_SUITE), str(out), *args], check=True, capture_output=True)
     return out, json.loads((base / f"{name}.truth.json").read_text())

@@ -8,6 +8,7 @@ skipped files and findings of every kind a report must render.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,7 +28,7 @@ from ssot.model import (
 )
 
 HERE = Path(__file__).parent
-SHARED_CORPUS = HERE.parents[2] / "shared" / "corpus"
+SHARED_CORPUS = Path(os.environ.get("SSOT_CORPUS") or HERE.parents[2] / "shared" / "corpus")
 
 
 def score_scan(truth: Path, scan: Path, minimum: float) -> tuple[int, dict]:

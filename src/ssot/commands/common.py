@@ -86,10 +86,20 @@ def progress_bar(label: str, enabled: bool) -> Iterator[Callable[[int, int], Non
         yield update
 
 
-def write_output(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (``-`` is standard output)."""
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_output(path: str, text: str | bytes) -> None:
+    """Write ``text`` (or bytes) to ``path`` atomically (``-`` is standard output)."""
     # a file name that is not valid UTF-8 reaches the report as surrogates: write its bytes back
     if path == "-":
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+            return
         try:
             sys.stdout.write(text)
         except UnicodeEncodeError:  # a strict stdout (UTF-8 locale): the same bytes, as bytes
@@ -101,7 +111,10 @@ def write_output(path: str, text: str) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
+        if hasattr(os, "fchmod"):  # mkstemp makes it 0600: give it the mode any new file gets
+            os.fchmod(fd, 0o666 & ~_umask())
+        with (os.fdopen(fd, "wb") if isinstance(text, bytes)
+              else os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape")) as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())

@@ -25,10 +25,13 @@ from urllib.parse import quote
 from ssot import __version__
 from ssot.model import Finding, ScanResult
 from ssot.report.common import DUPLICATE_RULE, RULES, Copy, redundant_copies, rule_description
+from ssot.scanner.findings import definition_key
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 BASE_ID = "SRCROOT"
+# the key of partialFingerprints: a digest of rule, path and the finding's line-free identity
+FINGERPRINT_KEY = "ssotFindingHash/v1"
 _DRIVE = re.compile(r"^[A-Za-z]:/")
 
 JSON = dict[str, Any]
@@ -60,21 +63,30 @@ def _copy_result(c: Copy, family_id: str) -> JSON:
         "locations": [_location(d.path, d.line, d.end_line)],
         "relatedLocations": [{**_location(kept.path, kept.line, kept.end_line), "id": 1,
                               "message": {"text": f"copy kept: {kept.qualname}"}}],
-        "partialFingerprints": {"ssot/equivalence/v1": d.fingerprint},
+        "partialFingerprints": {FINGERPRINT_KEY: Finding(DUPLICATE_RULE, d.path, d.line, "",
+                                                         key=definition_key(d)).fingerprint,
+                                "ssot/equivalence/v1": d.fingerprint},
         "properties": {"family": family_id, "equivalence": c.cls.id, "qualname": d.qualname,
                        "size": d.size},
     }
 
 
-def _finding_result(f: Finding) -> JSON:
+def finding_result(f: Finding) -> JSON:
+    """One SARIF result for one finding; ``partialFingerprints`` keeps its identity across commits."""
     out: JSON = {
         "ruleId": f.rule,
         "level": f.severity,
         "message": {"text": f.message},
-        "locations": [_location(f.path, f.line)],
+        "locations": [_location(f.path, f.line, f.end_line)],
+        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
     }
-    if f.family is not None:
-        out["properties"] = {"family": f.family}
+    if f.related:
+        out["relatedLocations"] = [{**_location(r.path, r.line, r.end_line), "id": i,
+                                    **({"message": {"text": r.note}} if r.note else {})}
+                                   for i, r in enumerate(f.related, 1)]
+    properties = {k: v for k, v in (("family", f.family), ("fix", f.fix)) if v is not None}
+    if properties:
+        out["properties"] = properties
     return out
 
 
@@ -84,7 +96,7 @@ def _results(result: ScanResult) -> list[JSON]:
         for c in redundant_copies(family):
             by_key[(DUPLICATE_RULE, c.definition.path, c.definition.line)] = _copy_result(c, family.id)
     for f in result.findings:
-        by_key[(f.rule, f.path, f.line)] = _finding_result(f)
+        by_key[(f.rule, f.path, f.line)] = finding_result(f)
     return list(by_key.values())
 
 
@@ -117,6 +129,26 @@ def to_sarif(result: ScanResult) -> JSON:
         "results": results,
     }
     root_uri = _root_uri(result.root)
+    if root_uri is not None:
+        run["originalUriBaseIds"] = {BASE_ID: {"uri": root_uri}}
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+
+
+def findings_log(findings: list[Finding], root: str, rules: dict[str, str]) -> JSON:
+    """A SARIF 2.1.0 log of plain findings (``ssot check``, ``ssot validate``)."""
+    results = [finding_result(f) for f in findings]
+    rule_ids = sorted(set(rules) | {f.rule for f in findings})
+    index = {rule: i for i, rule in enumerate(rule_ids)}
+    for r in results:
+        r["ruleIndex"] = index[r["ruleId"]]
+    run: JSON = {
+        "tool": {"driver": {"name": "ssot", "version": __version__,
+                            "rules": [{"id": r, "shortDescription": {"text": rules.get(r) or rule_description(r)}}
+                                      for r in rule_ids]}},
+        "invocations": [{"executionSuccessful": True}],
+        "results": results,
+    }
+    root_uri = _root_uri(root)
     if root_uri is not None:
         run["originalUriBaseIds"] = {BASE_ID: {"uri": root_uri}}
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}

@@ -1,8 +1,20 @@
-"""The findings of a scan: what a reviewer or CI acts on, one per location."""
+"""The findings of a scan: what a reviewer or CI acts on, one per location.
+
+Each finding carries a ``key`` that names it inside its file without line
+numbers (the qualified name of the definition), so its fingerprint survives
+moved lines and reformatting; ``fix`` says what to do in words.
+"""
 
 from __future__ import annotations
 
-from ssot.model import CommentedCopy, Definition, Family, Finding
+from ssot.model import CommentedCopy, Definition, Family, Finding, Location
+
+UNCOLLECTABLE_FIX = "add `__test__ = False` to the class, or run `ssot fix collection-warnings`"
+
+
+def definition_key(d: Definition) -> str:
+    """What identifies a definition inside its file, whatever its line: kind and qualified name."""
+    return f"{d.kind}:{d.qualname}"
 
 
 def findings_for(families: list[Family], defs: list[Definition], commented: list[CommentedCopy]) -> list[Finding]:
@@ -11,24 +23,32 @@ def findings_for(families: list[Family], defs: list[Definition], commented: list
         total = len(fam.members)
         for cls in fam.classes:
             keep = cls.representative
+            kept = (Location(keep.path, keep.line, keep.end_line, f"copy kept: {keep.qualname}"),)
             for d in cls.members:
                 if d.in_backup:
                     out.append(Finding("backup-copy", d.path, d.line,
                                        f"stale copy of {fam.name} under a backup folder (family {fam.id})",
-                                       fam.id, "note"))
+                                       fam.id, "note", end_line=d.end_line, key=definition_key(d),
+                                       fix="delete the backup copy", related=kept))
                 elif d is not keep:
                     out.append(Finding("duplicate-copy", d.path, d.line,
                                        f"{d.qualname} is one of {total} copies of {fam.name} "
                                        f"(family {fam.id}, class {cls.id}, kept copy {keep.location}); "
-                                       f"import it from the canonical module instead", fam.id))
+                                       f"import it from the canonical module instead", fam.id,
+                                       end_line=d.end_line, key=definition_key(d),
+                                       fix=f"run `ssot migrate --family {fam.id}`, or import the kept copy",
+                                       related=kept))
         for c in fam.commented:
             out.append(Finding("commented-out-copy", c.path, c.line,
-                               f"commented-out copy of {fam.name} (family {fam.id}); delete it", fam.id, "note"))
+                               f"commented-out copy of {fam.name} (family {fam.id}); delete it", fam.id, "note",
+                               end_line=c.end_line, key=f"{c.kind}:{c.name}:{c.fingerprint}",
+                               fix="delete the commented-out lines"))
     for d in defs:
         if d.pytest_warning:
             out.append(Finding("pytest-uncollectable-class", d.path, d.line,
                                f"pytest cannot collect {d.qualname} because it has a __init__ constructor "
                                "and warns on every run; add `__test__ = False` or run "
-                               "`ssot fix collection-warnings`", None))
+                               "`ssot fix collection-warnings`", None, end_line=d.end_line,
+                               key=definition_key(d), fix=UNCOLLECTABLE_FIX))
     out.sort(key=lambda f: (f.path, f.line, f.rule))
     return out

@@ -1,0 +1,7 @@
+"""Use cases as plain functions: commands parse arguments, call one of these, and render what it returns.
+
+``canonical``  what the canonical package defines, and who imports it from where
+``baseline``   the committed ``.ssot-baseline.json``: fingerprints of accepted findings
+``guard``      ``ssot check``: what is new against the baseline (whole tree, or changed files on the index)
+``compliance`` ``ssot validate``: compliance score per family and phase, imports, collection figures
+"""

@@ -1,0 +1,577 @@
+"""``ssot check``: fail only on what is new since the committed baseline.
+
+What ``check`` looks at (rule ids):
+
+``copy-of-consolidated``        a live copy of a family whose canonical module exists (a copy pasted back)
+``duplicate-copy``              a new copy of a family that is not consolidated yet
+``new-family``                  a family none of whose copies is in the baseline (at least ``family_lines``
+                                duplicated lines)
+``non-canonical-import``        a consolidated name imported from somewhere else (:mod:`ssot.app.canonical`)
+``star-import-hides-canonical`` a consolidated name that arrives through ``import *``
+``pytest-uncollectable-class``  a ``Test*`` helper with ``__init__`` in a collected module (pytest warns)
+``tests-never-run``             ``test*`` methods of such a class, or ``test*`` functions nested in a
+                                function: pytest never runs them
+
+Two ways to get the copies:
+
+- the whole tree (:func:`check_tree`): a scan, with its cache; it also writes the
+  *index* (``<cache_dir>/check-index.pickle``): each family's copies and fingerprints;
+- a few files (:func:`check_files`, what pre-commit passes): only those files are
+  read; the rest of the tree comes from the index.  A file of the index that has
+  changed on disk since is read again.  A definition of a changed file joins a
+  family of the index when its fingerprint equals one of the family's, or when it
+  is a variant of one (the scan's own similarity test).  What the index does not
+  know (a helper defined once elsewhere, copied into a changed file) is found by
+  the next whole-tree check.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections import ChainMap, Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from ssot.app.baseline import Accepted, accepted, new_findings
+from ssot.app.canonical import ImportChecker, canonical_names, in_canonical_package, module_name
+from ssot.app.validate_rules import RULES as IMPORT_RULES
+from ssot.config import Config
+from ssot.model import Definition, Finding, Fingerprint, Location, ScanResult, finding_fingerprint
+from ssot.pytest_config import PytestConfig, load_pytest_config
+from ssot.report.common import plural
+from ssot.scanner.findings import UNCOLLECTABLE_FIX, definition_key
+
+INDEX_FILE = "check-index.pickle"
+INDEX_VERSION = 4
+MEMBER_RULE = "family-member"  # baseline entries for copies: one per live copy, whatever the copy kept
+COPY_OF_CONSOLIDATED = "copy-of-consolidated"
+DUPLICATE_COPY = "duplicate-copy"
+NEW_FAMILY = "new-family"
+UNCOLLECTABLE = "pytest-uncollectable-class"
+NEVER_RUN = "tests-never-run"
+
+RULES: dict[str, str] = {
+    COPY_OF_CONSOLIDATED: "A copy of a consolidated helper: its canonical module exists; import it from there.",
+    DUPLICATE_COPY: "A new copy of a duplicated helper.",
+    NEW_FAMILY: "A newly duplicated helper: two or more copies, none of them in the baseline.",
+    **IMPORT_RULES,
+    UNCOLLECTABLE: "A Test* class with __init__: pytest cannot collect it and warns on every run.",
+    NEVER_RUN: "Tests pytest never runs: methods of an uncollectable Test* class, or tests nested in a function.",
+}
+
+
+class Member(NamedTuple):
+    """One live copy of a family, as ``check`` sees it (a tuple: the index holds tens of thousands)."""
+
+    family: str
+    path: str
+    line: int
+    end_line: int
+    qualname: str
+    kind: str
+    digest: str
+    canonical: tuple[str, int, str] | None = None  # (path, line, name) of the closest canonical copy
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.qualname}"
+
+    def accepted(self) -> Finding:
+        return Finding(MEMBER_RULE, self.path, self.line, "", key=self.key)
+
+    @property
+    def fingerprint(self) -> str:
+        """The fingerprint of its baseline entry (that of :meth:`accepted`, without building it)."""
+        return finding_fingerprint(MEMBER_RULE, self.path, f"{self.kind}:{self.qualname}")
+
+
+@dataclass(slots=True)
+class FamilyInfo:
+    id: str
+    name: str
+    duplicated_lines: int
+    canonical: Location | None  # the copy in the canonical package, when the family is consolidated
+
+
+@dataclass(slots=True)
+class Observed:
+    """What the tree holds now: copies of families, and every other finding ``check`` knows."""
+
+    families: dict[str, FamilyInfo]
+    members: list[Member]
+    findings: list[Finding]
+    files_read: int = 0
+    index_used: bool = False
+    stale: list[str] = field(default_factory=list)  # index files read again because they changed
+
+    def accepted(self) -> list[Accepted]:
+        """What ``--update-baseline`` records: every live copy, and every other finding."""
+        return accepted([*(m.accepted() for m in self.members), *self.findings])
+
+
+# ---------------------------------------------------------------- judging against the baseline
+
+
+def judge(observed: Observed, baseline: Counter[str] | None, family_lines: int = 1,
+          only: Iterable[str] | None = None, wanted: Callable[[str], bool] = lambda rule: True) -> list[Finding]:
+    """The findings the baseline does not account for (all of them without a baseline).
+
+    ``only``: report findings in these files only (the rest of the tree is context);
+    ``wanted``: the rules reported (``--select``/``--ignore``).
+    """
+    left: Counter[str] = Counter(baseline or {})
+    focus_files = None if only is None else set(only)
+
+    def accepted_now(m: Member) -> bool:
+        """Whether the baseline accepts ``m`` (each accepted fingerprint accepts one copy)."""
+        fp = m.fingerprint
+        if left[fp] > 0:
+            left[fp] -= 1
+            return True
+        return False
+
+    by_family: dict[str, list[Member]] = defaultdict(list)
+    for m in observed.members:
+        by_family[m.family].append(m)
+    out: list[Finding] = []
+    for fid, members in by_family.items():
+        fam = observed.families[fid]
+        # a fingerprint names its file, so copies elsewhere never use up the baseline entries of these
+        focus = members if focus_files is None else [m for m in members if m.path in focus_files]
+        if not focus:
+            continue
+        old: list[Member] = []
+        new: list[Member] = []
+        for m in focus:
+            (old if accepted_now(m) else new).append(m)
+        if not new:
+            continue
+        if fam.canonical is not None:
+            out.extend(_copy_of_consolidated(fam, m) for m in new)
+            continue
+        rest = [] if focus_files is None else [m for m in members if m.path not in focus_files]
+        known = old[0] if old else next((m for m in rest if accepted_now(m)), None)
+        if known is not None:
+            out.extend(_duplicate_copy(fam, m, known, len(members)) for m in new)
+        elif fam.duplicated_lines >= family_lines:  # no copy accepted: every copy is new
+            out.append(_new_family(fam, new, rest, baseline is not None))
+    out = [f for f in out if wanted(f.rule)]
+    copies = {(loc.path, loc.line) for f in out for loc in (f.locations if f.rule == NEW_FAMILY else [f.location])}
+    # a copy that also makes pytest warn is one finding: deleting the copy fixes both
+    out.extend(f for f in new_findings(observed.findings, left)
+               if wanted(f.rule) and not (f.rule in (UNCOLLECTABLE, NEVER_RUN) and (f.path, f.line) in copies))
+    if only is not None:
+        wanted = set(only)
+        out = [f for f in out if f.path in wanted]
+    out.sort(key=lambda f: (f.path, f.line, f.rule))
+    return out
+
+
+def _copy_of_consolidated(fam: FamilyInfo, m: Member) -> Finding:
+    assert fam.canonical is not None
+    path, line, name = m.canonical or (fam.canonical.path, fam.canonical.line, fam.name)
+    module = module_name(path)
+    local = m.qualname.rsplit(".", 1)[-1]
+    as_part = f" as {local}" if local != name else ""
+    return Finding(COPY_OF_CONSOLIDATED, m.path, m.line,
+                   f"{m.qualname} is a copy of {fam.name}, which is consolidated in {path}",
+                   fam.id, "error", end_line=m.end_line, key=m.key,
+                   fix=f"delete it and import the canonical one: `from {module} import {name}{as_part}`",
+                   related=(Location(path, line, note=f"canonical {name}"),))
+
+
+def _duplicate_copy(fam: FamilyInfo, m: Member, old: Member, total: int) -> Finding:
+    return Finding(DUPLICATE_COPY, m.path, m.line,
+                   f"{m.qualname} is a new copy of {fam.name} (family {fam.id}, {plural(total, 'copy', 'copies')} now)",
+                   fam.id, "error", end_line=m.end_line, key=m.key,
+                   fix=f"import the existing one instead, or consolidate the family: `ssot migrate --family {fam.id}`",
+                   related=(Location(old.path, old.line, old.end_line, f"existing copy: {old.qualname}"),))
+
+
+def _new_family(fam: FamilyInfo, focus: list[Member], others: list[Member], has_baseline: bool) -> Finding:
+    """One finding for a family none of whose copies is accepted, at its first copy in the files checked."""
+    first, *more = sorted(focus, key=lambda m: (m.path, m.line))
+    related = sorted([*more, *others], key=lambda m: (m.path, m.line))
+    copies = plural(1 + len(related), "copy", "copies")
+    state = "newly duplicated" if has_baseline else "duplicated"
+    return Finding(NEW_FAMILY, first.path, first.line,
+                   f"{fam.name} is {state}: {copies} ({fam.duplicated_lines} duplicated lines)"
+                   + (", none of them in the baseline" if has_baseline else ""),
+                   fam.id, "error", end_line=first.end_line, key=first.key,
+                   fix="keep one copy and import it from the others",
+                   related=tuple(Location(m.path, m.line, m.end_line, f"copy: {m.qualname}") for m in related))
+
+
+# ---------------------------------------------------------------- the whole tree
+
+
+def _uncollectable(d: Definition) -> Finding:
+    if d.test_methods:
+        return Finding(NEVER_RUN, d.path, d.line,
+                       f"the {d.test_methods} test method(s) of {d.qualname} never run: pytest cannot collect "
+                       "a Test* class with __init__", severity="error", end_line=d.end_line,
+                       key=definition_key(d), fix="remove __init__ (use setup_method or a fixture)")
+    return Finding(UNCOLLECTABLE, d.path, d.line,
+                   f"pytest cannot collect {d.qualname} (a Test* class with __init__) and warns on every run",
+                   severity="error", end_line=d.end_line, key=definition_key(d), fix=UNCOLLECTABLE_FIX)
+
+
+def nested_tests(rel: str, text: str, pytest_cfg: PytestConfig) -> list[Finding]:
+    """``test*`` functions nested in a function of a collected module: pytest never sees them."""
+    from ssot.collect.static import nested_test_lines
+
+    if not pytest_cfg.collects(rel):
+        return []
+    out: list[Finding] = []
+    lines = text.splitlines()
+    seen: Counter[str] = Counter()
+    for n in nested_test_lines(text, pytest_cfg.python_functions):
+        name = lines[n - 1].split("def", 1)[1].split("(", 1)[0].strip() if n <= len(lines) else "?"
+        seen[name] += 1
+        out.append(Finding(NEVER_RUN, rel, n, f"test {name} is nested inside a function: pytest never runs it",
+                           severity="error", key=f"nested:{name}:{seen[name]}",
+                           fix="move it to module level (or into a Test* class)"))
+    return out
+
+
+def observe_scan(cfg: Config, result: ScanResult, texts: dict[str, str] | None = None) -> Observed:
+    """What ``check`` sees in a whole-tree scan result."""
+    families: dict[str, FamilyInfo] = {}
+    members: list[Member] = []
+    uncollectable: dict[tuple[str, int], Definition] = {}
+    for fam in result.families:
+        canonicals = [d for d in fam.members if in_canonical_package(cfg, d.path)]
+        canon = canonicals[0] if canonicals else None
+        families[fam.id] = FamilyInfo(fam.id, fam.name, fam.duplicated_lines,
+                                      None if canon is None else Location(canon.path, canon.line, canon.end_line,
+                                                                          f"canonical {canon.qualname}"))
+        for d in fam.members:
+            if d.pytest_warning:
+                uncollectable[(d.path, d.line)] = d
+            if d.in_backup or in_canonical_package(cfg, d.path):
+                continue
+            members.append(Member(fam.id, d.path, d.line, d.end_line, d.qualname, d.kind, d.fingerprint,
+                                  closest(d.fingerprint, canonicals, result.fingerprints)))
+    findings = [_uncollectable(d) for d in uncollectable.values()]
+    # the scan reports uncollectable classes outside families as findings only
+    for f in result.findings:
+        if f.rule == UNCOLLECTABLE and (f.path, f.line) not in uncollectable:
+            findings.append(Finding(UNCOLLECTABLE, f.path, f.line, f.message, severity="error",
+                                    end_line=f.end_line, key=f.key, fix=f.fix))
+    copies = {(m.path, m.qualname) for m in members if canon_of(families, m)}
+    checker = ImportChecker(cfg, canonical_names(cfg), copies)
+    pytest_cfg = load_pytest_config(cfg.root)
+    files_read = 0
+    for rel, text in (texts or {}).items():
+        files_read += 1
+        findings += checker.check(rel, text)
+        findings += nested_tests(rel, text, pytest_cfg)
+    return Observed(families, members, findings, files_read)
+
+
+def closest(digest: str, canonicals: Sequence[Definition], fps: Mapping[str, Fingerprint]) \
+        -> tuple[str, int, str] | None:
+    """The canonical copy a copy is closest to: the same fingerprint, else the most alike one."""
+    from ssot.scanner.similarity import multiset_jaccard, set_jaccard
+
+    if not canonicals:
+        return None
+    mine = fps.get(digest)
+
+    def score(d: Definition) -> float:
+        if d.fingerprint == digest:
+            return 3.0
+        other = fps.get(d.fingerprint)
+        if mine is None or other is None:
+            return 0.0
+        return multiset_jaccard(mine.shape, other.shape) + set_jaccard(mine.tokens, other.tokens)
+
+    best = max(canonicals, key=lambda d: (score(d), -d.line))
+    return (best.path, best.line, best.name)
+
+
+def canon_of(families: dict[str, FamilyInfo], m: Member) -> bool:
+    return families[m.family].canonical is not None
+
+
+def read_texts(cfg: Config, rels: Iterable[str], is_test: Any) -> dict[str, str]:
+    """The text of each test-code file (unreadable ones are left to the scan's report)."""
+    from ssot.files import UnreadableFile, read_source
+
+    out: dict[str, str] = {}
+    for rel in rels:
+        if not rel.endswith(".py") or not is_test(rel):
+            continue
+        try:
+            out[rel] = read_source(cfg.root / rel, cfg.max_file_bytes).text
+        except UnreadableFile:
+            continue
+    return out
+
+
+def check_tree(cfg: Config, *, use_cache: bool = True, jobs: int | None = None,
+               progress: Any = None) -> tuple[Observed, ScanResult]:
+    """Scan the whole tree, observe it and refresh the index for later file checks."""
+    from ssot.files import discover
+    from ssot.scanner.engine import scan
+    from ssot.scope import load_scope
+
+    result = scan(None, config=cfg, jobs=jobs, use_cache=use_cache, progress=progress)
+    files, _ = discover(cfg.root, cfg.paths, cfg.exclude)
+    scope = load_scope(cfg.root)
+    observed = observe_scan(cfg, result, read_texts(cfg, files, scope.is_test_code))
+    if use_cache:
+        write_index(cfg, observed, result, _singletons(cfg, observed, scope.is_test_code))
+    return observed, result
+
+
+def _singletons(cfg: Config, observed: Observed, is_test: Callable[[str], bool]) \
+        -> dict[str, list[tuple[str, int, int, str, str]]]:
+    """Definitions of test code that are in no family yet, by fingerprint (from the scan's cache).
+
+    A file check finds a copy of one of these (a helper copied from a file it does not
+    read) by its exact fingerprint.
+    """
+    from ssot.files import gitignore_spec
+    from ssot.scanner.cache import ScanCache
+
+    in_family = {m.digest for m in observed.members}
+    backups = gitignore_spec(cfg.backup_globs)
+    out: dict[str, list[tuple[str, int, int, str, str]]] = defaultdict(list)
+    for rel, entry in ScanCache.load(cfg.cache_path).files.items():
+        if not is_test(rel) or backups.match_file(rel) or in_canonical_package(cfg, rel):
+            continue
+        for u in entry.extract.units:
+            if u.own_lines >= cfg.min_lines and u.digest not in in_family:
+                out[u.digest].append((rel, u.line, u.end_line, u.qualname, u.kind))
+    return dict(out)
+
+
+# ---------------------------------------------------------------- the index, and a few files
+
+
+class _DataOnly(pickle.Unpickler):
+    """The index lives in the checked tree: it may hold plain data only, never a reference to code."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"{module}.{name} is not part of a check index")
+
+
+def write_index(cfg: Config, observed: Observed, result: ScanResult,
+                singletons: dict[str, list[tuple[str, int, int, str, str]]] | None = None) -> None:
+    """``<cache_dir>/check-index.pickle``: what file checks need of the rest of the tree (best effort).
+
+    Plain data only (lists, dicts, strings, numbers), read back with an unpickler that
+    refuses any class or function: a crafted index cannot make ``check`` run code.
+    """
+    root = str(cfg.root)
+    stamps: dict[str, tuple[int, int]] = {}
+    members: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    same: dict[Any, Any] = {}  # one object per distinct value: pickle writes a repeated object once
+    for m in observed.members:
+        members[m.family].append(tuple(same.setdefault(v, v) for v in m[1:]))
+        if m.path not in stamps:
+            try:
+                st = os.stat(os.path.join(root, m.path))
+            except OSError:
+                continue
+            stamps[m.path] = (st.st_size, st.st_mtime_ns)
+    canonicals = {fam.id: [(d.path, d.line, d.name, d.fingerprint) for d in fam.members
+                           if in_canonical_package(cfg, d.path)] for fam in result.families}
+    digest_family: dict[str, str] = {}
+    for m in observed.members:
+        digest_family.setdefault(m.digest, m.family)
+    for fid, rows in canonicals.items():
+        for row in rows:
+            digest_family.setdefault(row[3], fid)
+    data = {
+        "version": INDEX_VERSION,
+        "root": root,
+        "families": {fid: (f.name, f.duplicated_lines, None if f.canonical is None else
+                           (f.canonical.path, f.canonical.line, f.canonical.end_line, f.canonical.note))
+                     for fid, f in observed.families.items()},
+        "members": dict(members),
+        "canonicals": {fid: rows for fid, rows in canonicals.items() if rows},
+        "digest_family": digest_family,
+        "fingerprints": {d: (fp.kind, fp.shape, tuple(sorted(fp.tokens)), fp.statements)
+                         for d in sorted(digest_family) if (fp := result.fingerprints.get(d)) is not None},
+        "stamps": stamps,
+        "singletons": {d: [tuple(same.setdefault(v, v) for v in row) for row in rows]
+                       for d, rows in (singletons or {}).items()},
+    }
+    _save(cfg, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _save(cfg: Config, payload: bytes) -> None:
+    from ssot.commands.common import write_output
+    from ssot.errors import SsotError
+
+    try:
+        write_output(str(cfg.cache_path / INDEX_FILE), payload)
+        ignore = cfg.cache_path / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# created by ssot\n*\n", encoding="utf-8")
+    except (SsotError, OSError):
+        pass  # the index only makes file checks fast: a tree ssot cannot write to is checked whole
+
+
+def read_index(path: Path) -> dict[str, Any] | None:
+    """The index at ``path`` as plain data, or None when it is absent, damaged or crafted."""
+    try:
+        with open(path, "rb") as fh:
+            data = _DataOnly(fh).load()
+    except Exception:  # absent, truncated, crafted, from another version: build it again
+        return None
+    return data if isinstance(data, dict) and data.get("version") == INDEX_VERSION else None
+
+
+def _load_index(cfg: Config) -> dict[str, Any] | None:
+    data = read_index(cfg.cache_path / INDEX_FILE)
+    return data if data is not None and data.get("root") == str(cfg.root) else None
+
+
+def check_files(cfg: Config, rels: Sequence[str]) -> Observed | None:
+    """Observe ``rels`` against the index of the rest of the tree; None when there is no usable index."""
+    data = _load_index(cfg)
+    if data is None:
+        return None
+    try:
+        return _check_files(cfg, rels, data)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):  # a damaged index: check the tree
+        return None
+
+
+def _stale(root: str, stamps: dict[str, tuple[int, int]]) -> list[str]:
+    """Indexed files whose size or modification time changed (or that are gone) since the index."""
+    out = []
+    join, stat = os.path.join, os.stat
+    for path, (size, mtime) in stamps.items():
+        try:
+            st = stat(join(root, path))
+        except OSError:
+            out.append(path)
+            continue
+        if st.st_size != size or st.st_mtime_ns != mtime:
+            out.append(path)
+    return out
+
+
+def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Observed:
+    from ssot.files import UnreadableFile, read_source
+    from ssot.scanner.extract import Extractor
+    from ssot.scanner.similarity import alike, set_jaccard
+    from ssot.scope import load_scope
+
+    root = cfg.root
+    stale = _stale(str(root), data["stamps"])
+    reread = set(rels) | set(stale)
+    families = {fid: FamilyInfo(fid, name, lines, None if canon is None else Location(*canon))
+                for fid, (name, lines, canon) in data["families"].items()}
+    rows_of: dict[str, list[tuple[Any, ...]]] = data["members"]
+    touched = {fid for fid, rows in rows_of.items() if any(r[0] in reread for r in rows)}
+    canon_defs = {fid: [Definition(p, line, line, line, name, name, "class", digest)
+                        for p, line, name, digest in rows] for fid, rows in data["canonicals"].items()}
+    findings: list[Finding] = []  # only the files read again can give findings that are reported
+    digest_family: dict[str, str] = data["digest_family"]
+    fps = {d: Fingerprint(d, kind, "", statements, shape, frozenset(tokens))
+           for d, (kind, shape, tokens, statements) in data["fingerprints"].items()}
+    by_family_fps = [(digest_family[d], fp) for d, fp in fps.items()]
+
+    pytest_cfg = load_pytest_config(root)
+    scope = load_scope(root)
+    backups = _backup_spec(cfg)
+    extractor = Extractor()
+    texts: dict[str, str] = {}
+    joined: list[Member] = []
+    loose: dict[str, list[Member]] = defaultdict(list)  # digest -> copies in changed files outside families
+    for rel in sorted(reread):
+        if not rel.endswith(".py") or backups.match_file(rel) or in_canonical_package(cfg, rel):
+            continue
+        try:
+            text = read_source(root / rel, cfg.max_file_bytes).text
+        except (UnreadableFile, OSError):
+            continue
+        if scope.is_test_code(rel):
+            texts[rel] = text
+        ex = extractor.extract(text)
+        if ex.error:
+            continue
+        collected = pytest_cfg.collects(rel)
+        all_fps = ChainMap(extractor.fingerprints, fps)
+        for u in ex.units:
+            if u.own_lines < cfg.min_lines:
+                continue
+            if collected and u.kind == "class" and not u.nested and u.name.startswith("Test") and u.has_init:
+                d = Definition(rel, u.line, u.start_line, u.end_line, u.qualname, u.name, "class", u.digest,
+                               has_init=True, collected=True, test_methods=u.test_methods)
+                findings.append(_uncollectable(d))
+            fam = digest_family.get(u.digest)
+            if fam is None:
+                fp = extractor.fingerprints.get(u.digest)
+                if fp is not None:
+                    fam = next((fid for fid, other in by_family_fps if other.kind == fp.kind
+                                and set_jaccard(fp.tokens, other.tokens) >= 0.4 and alike(fp, other)), None)
+            canonical = closest(u.digest, canon_defs.get(fam or "", []), all_fps)
+            member = Member(fam or "", rel, u.line, u.end_line, u.qualname, u.kind, u.digest, canonical)
+            if fam is not None:
+                joined.append(member)
+                touched.add(fam)
+            else:
+                loose[u.digest].append(member)
+    # the families the changed files take part in, whole; the others cannot give a finding in them
+    members = [Member(fid, *row) for fid in sorted(touched) for row in rows_of.get(fid, ()) if row[0] not in reread]
+    members += joined
+    singles: dict[str, list[tuple[str, int, int, str, str]]] = data["singletons"]
+    for digest, copies in loose.items():  # a helper copied from a file not read, or among the files read
+        copies += [Member("", path, line, end, qualname, kind, digest)
+                   for path, line, end, qualname, kind in singles.get(digest, ()) if path not in reread]
+        if len(copies) > 1:
+            fid = f"new:{digest[:12]}"
+            lines = sum(m.end_line - m.line + 1 for m in copies[1:])
+            families[fid] = FamilyInfo(fid, copies[0].qualname.rsplit(".", 1)[-1], lines, None)
+            members += [m._replace(family=fid) for m in copies]
+    copies_of = {(r[0], r[3]) for fid, rows in rows_of.items() if families[fid].canonical is not None for r in rows}
+    copies_of |= {(m.path, m.qualname) for m in joined if families[m.family].canonical is not None}
+    checker = ImportChecker(cfg, canonical_names(cfg), copies_of)
+    for rel, text in texts.items():
+        findings += checker.check(rel, text)
+        findings += nested_tests(rel, text, pytest_cfg)
+    return Observed(families, members, findings, files_read=len(reread), index_used=True, stale=sorted(stale))
+
+
+def _backup_spec(cfg: Config) -> Any:
+    from ssot.files import gitignore_spec
+
+    return gitignore_spec(cfg.backup_globs)
+
+
+def diff_files(cfg: Config, base: str) -> list[str]:
+    """Files changed since ``base`` (its merge base with HEAD), staged and unstaged, relative to the root."""
+    import subprocess
+
+    from ssot.errors import SsotError
+
+    def git(*args: str) -> str:
+        try:
+            proc = subprocess.run(["git", *args], cwd=cfg.root, capture_output=True, text=True, check=False)
+        except OSError as exc:
+            raise SsotError(f"--diff-base needs git: {exc}") from None
+        if proc.returncode:
+            raise SsotError(f"--diff-base {base}: git {' '.join(args)} failed: {proc.stderr.strip()}")
+        return proc.stdout
+
+    top = Path(git("rev-parse", "--show-toplevel").strip())
+    merge_base = git("merge-base", base, "HEAD").strip()
+    names = git("diff", "--name-only", "--diff-filter=ACMR", merge_base, "--").splitlines()
+    names += git("ls-files", "--others", "--exclude-standard", "--full-name", ":/").splitlines()
+    out = []
+    for name in dict.fromkeys(names):
+        path = (top / name).resolve()
+        try:
+            out.append(path.relative_to(cfg.root.resolve()).as_posix())
+        except ValueError:
+            continue
+    return [p for p in out if p.endswith(".py") and (cfg.root / p).is_file()]

@@ -1,0 +1,61 @@
+"""``ssot validate``: SSOT compliance per family and phase, canonical imports, collection against a baseline."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ssot.commands.common import add_project_arguments, progress_bar, project_config
+from ssot.commands.options import add_report_arguments, rule_filter, selected, style_of
+from ssot.exitcodes import FOUND, OK, PARTIAL
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from ssot.report.validate_report import VALIDATE
+
+    parser.add_argument("--profile", type=Path, metavar="FILE", help="collection profile of the tree now "
+                        "(`ssot collect --json FILE`)")
+    parser.add_argument("--baseline-profile", type=Path, metavar="FILE", help="collection profile recorded "
+                        "before the migration, to compare with")
+    parser.add_argument("--min-compliance", type=float, metavar="SHARE", help="exit 1 below this compliance "
+                        "(0 to 1; default: [tool.ssot] min_compliance, 0)")
+    add_report_arguments(parser, VALIDATE.formats)
+    add_project_arguments(parser)
+    parser.add_argument("-j", "--jobs", type=int, metavar="N", help="scan worker processes (default: one per core)")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the scan cache")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ssot.app.compliance import collection_figures, measure
+    from ssot.app.guard import read_texts
+    from ssot.app.validate_rules import RULES
+    from ssot.errors import SsotError
+    from ssot.files import discover
+    from ssot.report.registry import render_report
+    from ssot.report.validate_report import VALIDATE
+    from ssot.scanner.engine import scan
+    from ssot.scope import load_scope
+
+    cfg = project_config(args)
+    if args.min_compliance is not None:
+        if not 0 <= args.min_compliance <= 1:
+            raise SsotError("--min-compliance must be a share between 0 and 1, such as 0.95")
+        cfg = cfg.with_overrides(min_compliance=args.min_compliance)
+    for flag, path in (("--profile", args.profile), ("--baseline-profile", args.baseline_profile)):
+        if path is not None and not path.is_file():
+            raise SsotError(f"{flag} {path}: no such file; record one with `ssot collect --json {path}`")
+    select, ignore = rule_filter(args, RULES)
+    style = style_of(args)
+    with progress_bar("validating", style.verbosity >= 0) as progress:
+        result = scan(None, config=cfg, jobs=args.jobs, use_cache=not args.no_cache, progress=progress)
+    files, _ = discover(cfg.root, cfg.paths, cfg.exclude)
+    validation = measure(cfg, result, read_texts(cfg, files, load_scope(cfg.root).is_test_code))
+    validation.imports = selected(validation.imports, select, ignore)
+    validation.figures, validation.notes = collection_figures(args.baseline_profile, args.profile)
+    if result.partial:
+        validation.notes.append(f"{len(result.skipped)} file(s) could not be read or parsed: "
+                                "`ssot scan` lists them")
+    render_report(validation, VALIDATE.get(args.format), args.output, style)
+    if validation.failed and not args.exit_zero:
+        return FOUND
+    return PARTIAL if result.partial else OK

@@ -1,0 +1,231 @@
+"""``ssot check``: the baseline, what counts as new, whole tree and file mode, and the reporting options."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import HELPER, cli_env, module_text, ssot, validate_sarif, write_tree
+
+
+def rules_at(run_json: dict) -> set[tuple[str, str]]:
+    return {(f["rule"], f["locations"][0]["path"]) for f in run_json["findings"]}
+
+
+def test_no_baseline_reports_everything_and_update_accepts_it(project: Path) -> None:
+    first = ssot("check", "--format", "json", cwd=project)
+    assert first.code == 1
+    found = rules_at(first.json())
+    assert ("new-family", "tests/test_a.py") in found  # nothing accepted yet: the families are new
+    assert ("pytest-uncollectable-class", "tests/test_a.py") not in found  # the copy's finding says it all
+    assert "no baseline" in ssot("check", cwd=project).stdout
+
+    written = ssot("check", "--update-baseline", cwd=project)
+    assert written.code == 0, written.stderr
+    baseline = json.loads((project / ".ssot-baseline.json").read_text())
+    assert baseline["schema"] == "ssot-baseline"
+    keys = {(e["rule"], e["path"], e["key"]) for e in baseline["findings"]}
+    assert ("family-member", "tests/test_c.py", "class:TestWebSocketConnection") in keys
+    assert ("family-member", "tests/test_a.py", "function:make_message") in keys
+    again = ssot("check", cwd=project)
+    assert again.code == 0, again.stdout
+    assert "no new findings" in again.stdout
+
+
+def test_moved_lines_and_reformatting_keep_the_baseline(project: Path) -> None:
+    assert ssot("check", "--update-baseline", cwd=project).code == 0
+    a = project / "tests/test_a.py"
+    text = a.read_text()
+    # lines moved (a block of code above), the helper reformatted: quotes, blank lines, a comment, spacing
+    reformatted = text.replace('"closed"', "'closed'").replace("self.sent = []", "self.sent  =  [ ]  # kept")
+    reformatted = reformatted.replace("    async def close(self):", "\n\n    async def close( self ):")
+    a.write_text("import os\n\n\nCONSTANT = {\n    'a': 1,\n    'b': 2,\n}\n\n" + reformatted)
+    run = ssot("check", "-v", cwd=project)
+    assert run.code == 0, run.stdout
+    files = ssot("check", "tests/test_a.py", cwd=project)
+    assert files.code == 0, files.stdout
+
+
+def test_a_new_copy_is_named_and_nothing_else(project: Path) -> None:
+    assert ssot("check", "--update-baseline", cwd=project).code == 0
+    (project / "tests/test_d.py").write_text(module_text(4, HELPER))
+    run = ssot("check", "--format", "json", cwd=project)
+    assert run.code == 1
+    assert rules_at(run.json()) == {("duplicate-copy", "tests/test_d.py")}
+    files = ssot("check", "tests/test_d.py", "--format", "json", cwd=project)
+    assert files.code == 1
+    assert rules_at(files.json()) == {("duplicate-copy", "tests/test_d.py")}
+    assert files.json()["figures"]["mode"] == "files"
+    # a file checked that holds only accepted findings passes, whatever the rest of the tree holds
+    assert ssot("check", "tests/test_a.py", cwd=project).code == 0
+
+
+def test_a_new_family_and_the_size_threshold(project: Path) -> None:
+    assert ssot("check", "--update-baseline", cwd=project).code == 0
+    helper = "\ndef build_payload(user, items):\n    data = {'user': user}\n    data['items'] = list(items)\n" \
+             "    data['count'] = len(items)\n    return data\n"
+    (project / "tests/test_d.py").write_text(module_text(4, helper))
+    (project / "tests/test_e.py").write_text(module_text(5, helper))
+    run = ssot("check", "--format", "json", cwd=project)
+    assert run.code == 1
+    (finding,) = run.json()["findings"]
+    assert finding["rule"] == "new-family"
+    assert {loc["path"] for loc in finding["locations"]} == {"tests/test_d.py", "tests/test_e.py"}
+    assert ssot("check", "--family-lines", "50", cwd=project).code == 0
+    both = ssot("check", "tests/test_d.py", "tests/test_e.py", "--format", "json", cwd=project)
+    assert [f["rule"] for f in both.json()["findings"]] == ["new-family"]
+
+
+def test_a_changed_file_of_the_index_is_read_again(project: Path) -> None:
+    assert ssot("check", "--update-baseline", cwd=project).code == 0
+    # test_d.py now imports nothing new, but test_c.py (not named) lost its copy: the index is stale there
+    (project / "tests/test_c.py").write_text(module_text(3))
+    (project / "tests/test_d.py").write_text(module_text(4, HELPER))
+    run = ssot("check", "tests/test_d.py", "--format", "json", cwd=project)
+    assert run.json()["figures"]["index_files_reread"] == 1
+    # the copy in test_d.py takes the place test_c.py's copy had: a new copy all the same (new path)
+    assert rules_at(run.json()) == {("duplicate-copy", "tests/test_d.py")}
+
+
+def test_select_ignore_and_unknown_rules(project: Path) -> None:
+    assert ssot("check", "--select", "non-canonical", cwd=project).code == 0
+    assert ssot("check", "--ignore", "new-family,pytest-uncollectable", cwd=project).code == 0
+    # ignoring the copies does not hide what else is wrong with them
+    assert "pytest-uncollectable-class" in ssot("check", "--ignore", "new-family", cwd=project).stdout
+    assert ssot("check", "--select", "new", cwd=project).code == 1
+    bad = ssot("check", "--select", "no-such-rule", cwd=project)
+    assert bad.code == 2
+    assert "no-such-rule: no such rule" in bad.stderr and "copy-of-consolidated" in bad.stderr
+
+
+def test_exit_zero_and_formats(project: Path) -> None:
+    assert ssot("check", "--exit-zero", cwd=project).code == 0
+    sarif = ssot("check", "--format", "sarif", cwd=project)
+    log = json.loads(sarif.stdout)
+    validate_sarif(log)
+    results = log["runs"][0]["results"]
+    assert results and all(r["partialFingerprints"]["ssotFindingHash/v1"] for r in results)
+    md = ssot("check", "--format", "markdown", cwd=project)
+    assert md.stdout.startswith("## ssot check") and "| `new-family` |" in md.stdout
+
+
+def test_sarif_fingerprints_survive_moved_lines(project: Path) -> None:
+    before = json.loads(ssot("check", "--format", "sarif", cwd=project).stdout)["runs"][0]["results"]
+    a = project / "tests/test_a.py"
+    a.write_text("\n\n\n# moved down\n" + a.read_text())
+    after = json.loads(ssot("check", "--format", "sarif", cwd=project).stdout)["runs"][0]["results"]
+
+    def ids(results: list) -> dict[str, int]:
+        return {r["partialFingerprints"]["ssotFindingHash/v1"]: r["locations"][0]["physicalLocation"]["region"]
+                ["startLine"] for r in results}
+
+    assert set(ids(before)) == set(ids(after))
+    assert ids(before) != ids(after)  # the lines did move
+
+
+def test_output_file_gets_the_umask_mode(project: Path) -> None:
+    for umask, mode in ((0o022, 0o644), (0o027, 0o640)):
+        out = project / f"report-{umask:o}.json"
+        proc = subprocess.run(f"umask {umask:o}; {sys.executable} -m ssot check --format json -o {out}", shell=True,
+                              cwd=project, env=cli_env(), capture_output=True, text=True, check=False)
+        assert proc.returncode == 1, proc.stderr
+        assert stat.S_IMODE(out.stat().st_mode) == mode
+        assert json.loads(out.read_text())["schema"] == "ssot-findings"
+
+
+def test_color_flags(project: Path) -> None:
+    assert "\033[" in ssot("check", "--color", "always", cwd=project).stdout
+    assert "\033[" not in ssot("check", cwd=project).stdout  # a pipe: no colour
+    assert "\033[" not in ssot("check", "--color", "never", cwd=project).stdout
+
+
+def test_quiet_and_verbose(project: Path) -> None:
+    quiet = ssot("check", "-q", cwd=project).stdout
+    assert "ssot check:" not in quiet and "new-family" in quiet
+    verbose = ssot("check", "-v", cwd=project).stdout
+    assert "    fix: " in verbose and "    see tests/" in verbose
+
+
+def test_a_closed_pipe_keeps_the_exit_code(tmp_path: Path) -> None:
+    files = {"pyproject.toml": "[tool.ssot]\n"}
+    for i in range(400):  # enough findings to fill a pipe's buffer
+        files[f"tests/test_{i:03}.py"] = module_text(i, HELPER.replace("TestWebSocketConnection", f"Conn{i}"), HELPER)
+    root = write_tree(tmp_path / "many", files)
+    proc = subprocess.Popen([sys.executable, "-m", "ssot", "check", "-v"], cwd=root, env=cli_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # as `| head -1` does
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 1
+    assert "Traceback" not in err and "Broken pipe" not in err, err
+
+
+def test_diff_base(project: Path) -> None:
+    from .conftest import git
+
+    git(project, "init", "-q", "-b", "main")
+    assert ssot("check", "--update-baseline", cwd=project).code == 0
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "base")
+    git(project, "checkout", "-qb", "feature")
+    (project / "tests/test_d.py").write_text(module_text(4, HELPER))
+    run = ssot("check", "--diff-base", "main", "--format", "json", cwd=project)
+    assert rules_at(run.json()) == {("duplicate-copy", "tests/test_d.py")}
+    assert run.json()["figures"]["files"] == 1
+    bad = ssot("check", "--diff-base", "no-such-branch", cwd=project)
+    assert bad.code == 2 and "--diff-base no-such-branch" in bad.stderr
+
+
+def test_bad_baseline_is_a_clear_error(project: Path) -> None:
+    (project / ".ssot-baseline.json").write_text("{not json")
+    run = ssot("check", cwd=project)
+    assert run.code == 2
+    assert ".ssot-baseline.json: not a valid ssot baseline" in run.stderr and "--update-baseline" in run.stderr
+
+
+def test_uncollectable_helper_and_nested_tests_are_new_findings(project: Path) -> None:
+    assert ssot("check", "--update-baseline", cwd=project).code == 0
+    (project / "tests/test_d.py").write_text(
+        "class TestSupport:\n    def __init__(self):\n        self.x = 1\n\n    def helper(self):\n"
+        "        return self.x + 1\n\n    def more(self):\n        return self.x + 2\n\n\n"
+        "def test_outer():\n    def test_inner():\n        assert False\n    assert True\n")
+    run = ssot("check", "--format", "json", cwd=project)
+    assert rules_at(run.json()) == {("pytest-uncollectable-class", "tests/test_d.py"),
+                                    ("tests-never-run", "tests/test_d.py")}
+    files = ssot("check", "tests/test_d.py", "--format", "json", cwd=project)
+    assert rules_at(files.json()) == rules_at(run.json())
+    assert os.path.exists(project / ".ssot_cache" / "check-index.pickle")
+
+
+def test_a_crafted_or_damaged_index_is_never_trusted(project: Path) -> None:
+    assert ssot("check", "--update-baseline", cwd=project).code == 0
+    index = project / ".ssot_cache" / "check-index.pickle"
+    marker = project / "pwned"
+    # a pickle that would run code when loaded by a plain unpickler
+    index.write_bytes(b"cos\nsystem\n(S'touch " + str(marker).encode() + b"'\ntR.")
+    (project / "tests/test_d.py").write_text(module_text(4, HELPER))
+    run = ssot("check", "tests/test_d.py", "--format", "json", cwd=project)
+    assert not marker.exists()
+    assert rules_at(run.json()) == {("duplicate-copy", "tests/test_d.py")}
+    assert run.json()["figures"]["mode"] == "files (index built)"  # checked whole, index written again
+    index.write_bytes(b"\x80\x05truncated")
+    assert ssot("check", "tests/test_d.py", cwd=project).code == 1
+
+
+def test_a_helper_defined_once_and_copied_is_found_on_the_named_file(project: Path) -> None:
+    helper = "\ndef build_payload(user, items):\n    data = {'user': user}\n    data['items'] = list(items)\n" \
+             "    data['count'] = len(items)\n    return data\n"
+    (project / "tests/test_d.py").write_text(module_text(4, helper))  # defined once: no family yet
+    assert ssot("check", "--update-baseline", cwd=project).code == 0
+    (project / "tests/test_e.py").write_text(module_text(5, helper))  # pasted into a new file
+    run = ssot("check", "tests/test_e.py", "--format", "json", cwd=project)
+    assert run.code == 1
+    (finding,) = run.json()["findings"]
+    assert finding["rule"] == "new-family" and "none of them in the baseline" in finding["message"]
+    assert [loc["path"] for loc in finding["locations"]] == ["tests/test_e.py", "tests/test_d.py"]
+    assert run.json()["figures"]["mode"] == "files"
