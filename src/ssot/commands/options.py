@@ -10,20 +10,27 @@ from ssot.model import Finding
 from ssot.report.registry import Style, make_style
 
 
-def add_report_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+def add_output_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    """What every reporting command takes: ``--format``, ``-o``, ``-q``/``-v``, ``--color``."""
     parser.add_argument("--format", choices=formats, default="text", help="report format (default: text)")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (atomically) instead "
                         "of standard output")
+    loud = parser.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", action="store_true", help="findings only, no summary")
+    loud.add_argument("-v", "--verbose", action="store_true", help="more detail (the fix and related places of "
+                      "each finding; per-family figures)")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour in text output (default: auto: on a terminal, unless NO_COLOR is set)")
+
+
+def add_report_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    """The output options, and those of commands whose findings fail a build: ``--exit-zero``, rules."""
+    add_output_arguments(parser, formats)
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     parser.add_argument("--select", action="append", metavar="RULES", help="report only these rule ids "
                         "(comma-separated, repeatable; a prefix such as 'copy' selects every rule it starts)")
     parser.add_argument("--ignore", action="append", metavar="RULES", help="never report these rule ids "
                         "(comma-separated, repeatable)")
-    loud = parser.add_mutually_exclusive_group()
-    loud.add_argument("-q", "--quiet", action="store_true", help="findings only, no summary")
-    loud.add_argument("-v", "--verbose", action="store_true", help="also the fix and related places of each finding")
-    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                        help="colour in text output (default: auto: on a terminal, unless NO_COLOR is set)")
 
 
 def style_of(args: argparse.Namespace) -> Style:

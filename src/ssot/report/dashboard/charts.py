@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from ssot.report.history_report import number
+
 WIDTH, HEIGHT = 360, 140
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 44, 10, 12, 24
 MAX_POINT_MARKS = 250  # beyond this the line alone is drawn (each point stays in the data table)
@@ -17,12 +19,6 @@ class Marker:
 
     index: int  # position among the chart's x values (run order)
     label: str
-
-
-def number(value: float) -> str:
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.3g}" if abs(value) < 100 else f"{value:,.1f}"
 
 
 def line_chart(title: str, xs: Sequence[int], values: Sequence[float], labels: Sequence[str], total: int,
