@@ -37,7 +37,7 @@ from ssot.collect.pytestnames import (
     DEFAULT_PYTHON_FUNCTIONS,
     matching_patterns,
 )
-from ssot.collect.static import FactsResult, FileFacts, read_facts, unmatched_test_files
+from ssot.collect.static import ClassInfo, FactsResult, FileFacts, read_facts, unmatched_test_files
 from ssot.config import DEFAULT_BACKUP_GLOBS
 from ssot.pytest_config import DEFAULT_NORECURSE
 
@@ -251,8 +251,10 @@ def _class_kind(ctx: _Context, w: CollectedWarning, name: str) -> tuple[str, int
     """helper-class | hidden-tests | test-class | unknown-class, and the tests concerned."""
     facts = ctx.facts.get(w.path or "")
     info = facts.cls(name, w.line) if facts is not None else None
-    if info is None or not (info.has_init or info.has_new):
+    if info is None or not (info.has_init or info.has_new or info.generated_ctor):
         return "unknown-class", 0  # not found, or its constructor comes from another module
+    if info.generated_ctor and not info.has_init and not info.has_new and not info.test_methods:
+        return "data-class", 0  # @dataclass, NamedTuple, Enum, an exception...: a data type named Test*
     if info.hidden_tests:
         return "hidden-tests", len(info.hidden_tests)
     if info.test_methods:
@@ -316,6 +318,11 @@ def _warning_causes(ctx: _Context) -> tuple[list[WarningCause], dict[str, int]]:
     return causes, dict(tests_hidden)
 
 
+def _class_info(ctx: _Context, w: CollectedWarning, name: str | None) -> ClassInfo | None:
+    facts = ctx.facts.get(w.path or "")
+    return facts.cls(name or "", w.line) if facts is not None else None
+
+
 def _warning_fix(
     ctx: _Context, kind: str, members: list[tuple[CollectedWarning, str | None]], tests: int
 ) -> tuple[str, bool]:
@@ -323,6 +330,18 @@ def _warning_fix(
         return (
             "these classes are test helpers, not tests: add `__test__ = False` to each class body "
             f"(or rename them so they do not start with 'Test'); `{FIX_COMMAND}` does it"
+        ), True
+    if kind == "data-class":
+        made = sorted(
+            {
+                info.generated_ctor
+                for w, cname in members
+                if (info := _class_info(ctx, w, cname)) is not None and info.generated_ctor
+            }
+        )
+        return (
+            f"these are data types named Test* ({', '.join(made)} gives them their constructor), not tests: add "
+            f"`__test__ = False` to each class body (or rename them); `{FIX_COMMAND}` does it"
         ), True
     if kind == "hidden-tests":
         where = []
@@ -342,7 +361,7 @@ def _warning_fix(
         for w, cname in members:
             facts = ctx.facts.get(w.path or "")
             info = facts.cls(cname or "", w.line) if facts else None
-            if info is None or info.init_params or info.has_setup_method or info.has_new:
+            if info is None or info.init_params or info.has_setup_method or info.has_new or info.init_line is None:
                 revivable = False
         if revivable:
             return (
@@ -401,8 +420,8 @@ def _never_run(ctx: _Context, unmatched: list[tuple[str, FileFacts]]) -> list[Ne
                     )
                 )
             collectable = c.name_matches or c.dunder_test is True
-            if collectable and (c.has_init or c.has_new):
-                ctor = "__init__" if c.has_init else "__new__"
+            if collectable and (c.has_init or c.has_new or c.generated_ctor):
+                ctor = "__init__" if c.has_init else "__new__" if c.has_new else f"__init__ from {c.generated_ctor}"
                 for name, line in c.test_methods:
                     out.append(
                         NeverRunTest(
@@ -457,6 +476,23 @@ def _never_run(ctx: _Context, unmatched: list[tuple[str, FileFacts]]) -> list[Ne
             )
     out.sort(key=lambda t: (t.path, t.line))
     return out
+
+
+def _asked_for(m: Measurement) -> list[str] | None:
+    """The folders and files pytest was asked to collect, relative to the rootdir (None: all of it)."""
+    out = []
+    for arg in m.args:
+        path = arg.split("::", 1)[0]
+        full = os.path.normpath(os.path.join(m.invocation_dir or m.rootdir, path))
+        rel = os.path.relpath(full, m.rootdir).replace(os.sep, "/")
+        if rel in (".", ""):
+            return None
+        out.append(rel)
+    return out or None
+
+
+def _inside(path: str, asked: list[str] | None) -> bool:
+    return asked is None or any(path == a or path.startswith(a + "/") for a in asked)
 
 
 def _empty_modules(ctx: _Context, never_run: list[NeverRunTest]) -> list[EmptyModule]:
@@ -783,7 +819,8 @@ def analyse(
     breakdown = _breakdown(ctx, categories)
     imports = _import_costs(ctx, categories, top)
     causes, tests_by_cause = _warning_causes(ctx)
-    never_run = _never_run(ctx, unmatched)
+    asked = _asked_for(m)
+    never_run = [t for t in _never_run(ctx, unmatched) if _inside(t.path, asked)]
     empty = _empty_modules(ctx, never_run)
 
     diagnoses: list[Diagnosis] = []
@@ -856,6 +893,7 @@ def analyse(
             "helper-class": f"{c.count} {c.category}s: Test*-named helper classes with __init__",
             "hidden-tests": f"{c.count} {c.category}s from helpers whose __init__ swallowed a file's tests",
             "test-class": (f"{c.count} {c.category}s from real test classes with __init__: their tests never run"),
+            "data-class": f"{c.count} {c.category}s: data types named Test* (@dataclass, NamedTuple, Enum...)",
         }.get(c.kind, f"{c.count} {c.category}s: {c.template}")
         diagnoses.append(
             Diagnosis(

@@ -182,7 +182,7 @@ class WarningCause:
     id: str
     category: str
     template: str  # the message with names taken out
-    kind: str  # helper-class | hidden-tests | test-class | other
+    kind: str  # helper-class | data-class | hidden-tests | test-class | unknown-class | other
     count: int
     share: float  # of all collection warnings
     emitter: str  # the class or file that emits them

@@ -30,7 +30,7 @@ ENUMS: dict[tuple[str, str], list[str]] = {
     ("Measurement", "clock"): ["driver", "process", "plugin"],
     ("CollectionError", "stage"): ["conftest", "collect"],
     ("ImportCost", "category"): ["project", "third-party", "stdlib"],
-    ("WarningCause", "kind"): ["helper-class", "hidden-tests", "test-class", "unknown-class", "other"],
+    ("WarningCause", "kind"): ["helper-class", "data-class", "hidden-tests", "test-class", "unknown-class", "other"],
     ("NeverRunTest", "kind"): ["nested", "skipped-class", "unmatched-class", "unmatched-file"],
     ("Diagnosis", "severity"): ["error", "warning", "note"],
 }
