@@ -37,7 +37,14 @@ from ssot.collect.pytestnames import (
     DEFAULT_PYTHON_FUNCTIONS,
     matching_patterns,
 )
-from ssot.collect.static import ClassInfo, FactsResult, FileFacts, read_facts, unmatched_test_files
+from ssot.collect.static import (
+    ClassInfo,
+    FactsResult,
+    FileFacts,
+    predict_test_files,
+    read_facts,
+    unmatched_test_files,
+)
 from ssot.config import DEFAULT_BACKUP_GLOBS
 from ssot.pytest_config import DEFAULT_NORECURSE
 
@@ -478,6 +485,35 @@ def _never_run(ctx: _Context, unmatched: list[tuple[str, FileFacts]]) -> list[Ne
     return out
 
 
+def _stopped(ctx: _Context, asked: list[str] | None) -> Diagnosis:
+    """Collection stopped early (-x, --maxfail): which test files pytest never reached."""
+    m = ctx.m
+    norecurse = m.ini_list("norecursedirs", list(DEFAULT_NORECURSE))
+    predicted = predict_test_files(ctx.root, asked or ["."], ctx.python_files, norecurse)
+    seen = {f.path for f in m.files}
+    missing = [p for p in predicted if p not in seen and p.rsplit("/", 1)[-1] != "conftest.py"]
+    total = len(missing) + len(seen)
+    shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    return Diagnosis(
+        rule="collection-stopped",
+        title=(
+            f"collection stopped early ({m.stop_reason}): {len(seen)} of about {total} test files collected, "
+            f"{_n(len(missing), 'file')} not collected"
+        ),
+        detail=(
+            f"the counts above cover only what pytest reached before it stopped; not collected: {shown}"
+            if missing
+            else "the counts above cover only what pytest reached before it stopped"
+        ),
+        fix=(
+            "fix the collection errors above, or run without -x/--maxfail (e.g. `ssot collect -- --maxfail=0`) "
+            "to see the whole collection"
+        ),
+        paths=missing,
+        severity="error",
+    )
+
+
 def _asked_for(m: Measurement) -> list[str] | None:
     """The folders and files pytest was asked to collect, relative to the rootdir (None: all of it)."""
     out = []
@@ -871,6 +907,8 @@ def analyse(
                 severity="error",
             )
         )
+    if m.status == "stopped":
+        diagnoses.append(_stopped(ctx, asked))
     if m.hang is not None:
         frames = [f for f in m.hang.stack if not os.path.isabs(f.path) and not f.path.startswith("<")]
         frames = frames or m.hang.stack

@@ -120,7 +120,7 @@ class Hang:
 class Measurement:
     """Figures from one collection run, as the plugin recorded them (and the driver completed)."""
 
-    status: str  # ok | collection-errors | no-tests | conftest-error | timeout | interrupted | usage-error
+    status: str  # ok | collection-errors | stopped | no-tests | conftest-error | timeout | interrupted | usage-error
     complete: bool
     pytest_exit_code: int | None
     rootdir: str
@@ -146,6 +146,7 @@ class Measurement:
     skipped: list[SkippedModule]
     hang: Hang | None = None
     output_tail: str | None = None
+    stop_reason: str | None = None  # collection stopped early (-x, --maxfail): pytest's words
 
     def ini_list(self, key: str, default: list[str]) -> list[str]:
         value = self.ini.get(key)

@@ -124,6 +124,7 @@ class Recorder:
         self.tests = 0
         self.deselected = 0
         self.exit_code: int | None = None
+        self.stop_reason: str | None = None  # --maxfail / -x, or a plugin that asked pytest to stop
         self.hang: dict[str, Any] | None = None
         self.preloaded = len(sys.modules)
         self._open: dict[str, tuple[float, int, str]] = {}  # nodeid -> (start, first import index, path)
@@ -265,6 +266,7 @@ class Recorder:
 
     def pytest_collection_finish(self, session: Any) -> None:
         self.mark("collection_finish")
+        self._note_stop(session)
         self.timer.uninstall()  # collection is over: the tests' own imports are not timed
         counts: dict[str, int] = {}
         for item in session.items:
@@ -289,8 +291,16 @@ class Recorder:
             }
         )
 
+    def _note_stop(self, session: Any) -> None:
+        for attr in ("shouldfail", "shouldstop"):
+            reason = getattr(session, attr, False)
+            if reason and self.stop_reason is None:
+                self.stop_reason = reason if isinstance(reason, str) else f"session.{attr} was set"
+
     def pytest_sessionfinish(self, session: Any, exitstatus: Any) -> None:
         self.mark("session_finish")
+        if "collection_finish" not in self.marks or self.stop_reason is None:
+            self._note_stop(session)  # an early stop of collection (-x, --maxfail) skips collection_finish
         try:
             self.exit_code = int(exitstatus)
         except (TypeError, ValueError):
@@ -334,6 +344,8 @@ class Recorder:
             return "conftest-error"
         if not complete:
             return "interrupted"
+        if self.stop_reason is not None:
+            return "stopped"
         if self.errors:
             return "collection-errors"
         if self.exit_code == 4:
@@ -416,6 +428,7 @@ class Recorder:
                 "skipped": self.skipped,
                 "hang": self.hang,
                 "output_tail": None,
+                "stop_reason": self.stop_reason,
             },
         }
 

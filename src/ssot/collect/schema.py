@@ -21,6 +21,7 @@ ENUMS: dict[tuple[str, str], list[str]] = {
     ("Measurement", "status"): [
         "ok",
         "collection-errors",
+        "stopped",
         "no-tests",
         "conftest-error",
         "timeout",
@@ -80,7 +81,9 @@ def profile_schema() -> dict[str, Any]:
     analysis = _type_schema(model.Analysis, defs)
     # the plugin's own file has the same shape; readers accept a missing "analysis" for it
     required_measurement = defs["Measurement"]["required"]
-    defs["Measurement"]["required"] = [k for k in required_measurement if k not in ("hang", "output_tail")]
+    defs["Measurement"]["required"] = [
+        k for k in required_measurement if k not in ("hang", "output_tail", "stop_reason")
+    ]
     defs["Analysis"]["required"] = [
         k for k in defs["Analysis"]["required"] if k not in ("static_files", "static_errors")
     ]

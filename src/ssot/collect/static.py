@@ -48,6 +48,7 @@ class ClassInfo:
     bases: list[str] = field(default_factory=list)
     # a constructor pytest sees that the class does not define: "@dataclass" (generated), "NamedTuple", ...
     generated_ctor: str | None = None
+    methods: dict[str, list[str]] = field(default_factory=dict)  # method -> its parameters after self
     test_methods: list[tuple[str, int]] = field(default_factory=list)
     hidden_tests: list[tuple[str, int, str]] = field(default_factory=list)  # name, line, container
 
@@ -195,6 +196,20 @@ def _base_name(node: ast.expr) -> str:
     if isinstance(node, ast.Subscript):
         return _base_name(node.value)
     return ""
+
+
+def _params(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """Parameters after ``self``; ``*args``/``**kw`` with their stars, ``=`` after those with a default."""
+    a = node.args
+    positional = [*a.posonlyargs, *a.args]
+    with_default = {id(x) for x in positional[len(positional) - len(a.defaults) :]}
+    params = [p.arg + ("=" if id(p) in with_default else "") for p in positional][1:]
+    params += [p.arg + ("=" if d is not None else "") for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True)]
+    if a.vararg:
+        params.append("*" + a.vararg.arg)
+    if a.kwarg:
+        params.append("**" + a.kwarg.arg)
+    return params
 
 
 def _dotted(node: ast.expr) -> str:
@@ -380,16 +395,10 @@ def analyse_tree(
                 if cls is not None:
                     if test:
                         cls.test_methods.append((node.name, node.lineno))
+                    cls.methods[node.name] = _params(node)
                     if node.name == "__init__":
                         cls.has_init, cls.init_line = True, node.lineno
-                        a = node.args
-                        params = [p.arg for p in (*a.posonlyargs, *a.args)][1:]
-                        params += [p.arg for p in a.kwonlyargs]
-                        if a.vararg:
-                            params.append("*" + a.vararg.arg)
-                        if a.kwarg:
-                            params.append("**" + a.kwarg.arg)
-                        cls.init_params = params
+                        cls.init_params = [x.rstrip("=") for x in cls.methods[node.name]]
                     elif node.name == "__new__":
                         cls.has_new = True
                     elif node.name == "setup_method":
