@@ -381,8 +381,20 @@ def _warning_fix(
             f"instantiate the class; {tests} test{'s' if tests != 1 else ''} never run until then"
         ), False
     if kind == "unknown-class":
+        inherited = sorted(
+            {
+                f"{cname} from {', '.join(info.bases)}"
+                for w, cname in members
+                if (info := _class_info(ctx, w, cname)) is not None and info.bases
+            }
+        )
+        where = (
+            f"they inherit their constructor from a class of another module ({'; '.join(inherited)}): "
+            if inherited
+            else ""
+        )
         return (
-            "give the class a `__test__ = False` if it is a helper, or move its set-up into "
+            f"{where}give the class a `__test__ = False` if it is a helper, or move its set-up into "
             "`setup_method` if it holds tests"
         ), False
     return (
