@@ -195,3 +195,17 @@ def test_an_early_stop_is_reported_as_incomplete_with_what_was_not_collected(tmp
     assert "2 of about 5 test files collected" in d["title"]
     code, data = collect_json(root)  # without the stop: every file, and the error
     assert data["measurement"]["status"] == "collection-errors" and data["measurement"]["tests"] == 4
+
+
+def test_doctest_modules_do_not_make_a_module_look_empty(tmp_path: Path) -> None:
+    """--doctest-modules gives each file a second collector (DoctestModule) with no tests: not an empty module."""
+    files = {
+        "pyproject.toml": '[tool.pytest.ini_options]\ntestpaths = ["tests"]\naddopts = "--doctest-modules"\n',
+        "tests/test_a.py": "def test_a():\n    pass\n\n\ndef test_b():\n    pass\n",
+    }
+    root = write_project(tmp_path, files)
+    code, data = collect_json(root)
+    assert code == 0 and data["measurement"]["tests"] == 2
+    assert [e["path"] for e in data["measurement"]["files"]] == ["tests/test_a.py", "tests/test_a.py"]
+    assert data["analysis"]["empty_modules"] == []
+    assert not [d for d in data["analysis"]["diagnoses"] if d["rule"] == "empty-test-module"]

@@ -548,9 +548,17 @@ def _empty_modules(ctx: _Context, never_run: list[NeverRunTest]) -> list[EmptyMo
     for t in never_run:
         by_file[t.path].append(t)
     out = []
+    # one path can have several collectors (--doctest-modules adds a DoctestModule beside the Module)
+    tests_of: Counter[str] = Counter()
+    for f in ctx.m.files:
+        tests_of[f.path] += f.tests
+    seen: set[str] = set()
     for f in ctx.m.files:
         facts = ctx.facts.get(f.path)
-        if f.tests or f.outcome != "passed" or facts is None or not facts.parsed or facts.partial:
+        if f.path in seen or tests_of[f.path] or f.outcome != "passed" or facts is None or not facts.parsed:
+            continue
+        seen.add(f.path)
+        if facts.partial:
             continue
         defined = facts.defined_tests
         if not defined:
@@ -832,7 +840,8 @@ def analyse(
     )
 
     # the static part: read the collected test files (parse only where something may hide)
-    zero = {f.path for f in m.files if f.tests == 0 and f.outcome == "passed"}  # need every test defined
+    with_tests = {f.path for f in m.files if f.tests}
+    zero = {f.path for f in m.files if f.outcome == "passed"} - with_tests  # need every test defined
     warned: dict[str, set[str]] = defaultdict(set)  # need the classes pytest warned about
     for w in m.warnings:
         match = _CTOR.search(w.message)
