@@ -209,3 +209,40 @@ def test_doctest_modules_do_not_make_a_module_look_empty(tmp_path: Path) -> None
     assert [e["path"] for e in data["measurement"]["files"]] == ["tests/test_a.py", "tests/test_a.py"]
     assert data["analysis"]["empty_modules"] == []
     assert not [d for d in data["analysis"]["diagnoses"] if d["rule"] == "empty-test-module"]
+
+
+def test_classes_a_plugin_collects_are_not_lost(tmp_path: Path) -> None:
+    """SQLAlchemy's plugin collects ``*Test`` classes through pytest_pycollect_makeitem: they are no finding."""
+    files = {
+        "pyproject.toml": '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+        "tests/conftest.py": """\
+            import inspect
+
+            import pytest
+
+
+            def pytest_pycollect_makeitem(collector, name, obj):
+                if inspect.isclass(obj) and name.endswith("Test"):
+                    return pytest.Class.from_parent(collector, name=name)
+                return None
+            """,
+        "tests/test_orm.py": """\
+            class MergeTest:
+                def test_merge(self):
+                    pass
+
+                def test_merge_again(self):
+                    pass
+
+
+            class Helpers:
+                def test_never(self):
+                    pass
+            """,
+    }
+    root = write_project(tmp_path, files)
+    code, data = collect_json(root)
+    assert data["measurement"]["tests"] == 2
+    (f,) = data["measurement"]["files"]
+    assert f["names"] == ["test_merge", "test_merge_again"]
+    assert [(t["container"], t["name"]) for t in data["analysis"]["never_run"]] == [("Helpers", "test_never")]

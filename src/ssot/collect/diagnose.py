@@ -526,6 +526,25 @@ def _stopped(ctx: _Context, asked: list[str] | None) -> Diagnosis:
     )
 
 
+def _collected_apart(m: Measurement, found: list[NeverRunTest]) -> list[NeverRunTest]:
+    """What the static reading says never runs, less what pytest did collect: a plugin's or conftest's
+    ``pytest_pycollect_makeitem`` (SQLAlchemy collects ``*Test`` classes), a generated class, ... A class
+    any of whose tests pytest collected is collected, all of it."""
+    seen: dict[str, set[str]] = defaultdict(set)
+    for f in m.files:
+        seen[f.path].update(f.names)
+    if not any(seen.values()):
+        return found  # a profile without names (recorded by an older plugin)
+    collected_classes = {
+        (t.path, t.container) for t in found if t.container and t.kind != "nested" and t.name in seen[t.path]
+    }
+    return [
+        t
+        for t in found
+        if t.name not in seen[t.path] and (t.kind == "nested" or (t.path, t.container) not in collected_classes)
+    ]
+
+
 def _asked_for(m: Measurement) -> list[str] | None:
     """The folders and files pytest was asked to collect, relative to the rootdir (None: all of it)."""
     out = []
@@ -877,7 +896,7 @@ def analyse(
     imports = _import_costs(ctx, categories, top)
     causes, tests_by_cause = _warning_causes(ctx)
     asked = _asked_for(m)
-    never_run = [t for t in _never_run(ctx, unmatched) if _inside(t.path, asked)]
+    never_run = [t for t in _collected_apart(m, _never_run(ctx, unmatched)) if _inside(t.path, asked)]
     empty = _empty_modules(ctx, never_run)
 
     diagnoses: list[Diagnosis] = []

@@ -52,6 +52,9 @@ class FileTiming:
     import_seconds: float  # importing the module (assertion rewriting and its own imports included)
     tests: int  # items it contributed (after deselection)
     outcome: str  # passed | failed | skipped
+    # the test functions its items run (names without parameters, deselected ones too): what pytest and its
+    # plugins (a pytest_pycollect_makeitem hook, say) really collected, whatever the naming rules say
+    names: list[str] = field(default_factory=list)
 
     @property
     def other_seconds(self) -> float:

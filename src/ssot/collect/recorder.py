@@ -132,6 +132,7 @@ class Recorder:
         self._exceptions: dict[str, dict[str, Any]] = {}
         self._written = False
         self._items_per_file: dict[str, int] = {}
+        self._deselected_items: list[Any] = []
 
     # -- clock ---------------------------------------------------------------------
     def now(self) -> float:
@@ -263,6 +264,7 @@ class Recorder:
 
     def pytest_deselected(self, items: Any) -> None:
         self.deselected += len(items)
+        self._deselected_items.extend(items)
 
     def pytest_collection_finish(self, session: Any) -> None:
         self.mark("collection_finish")
@@ -273,8 +275,13 @@ class Recorder:
             key = item.nodeid.split("::", 1)[0]
             counts[key] = counts.get(key, 0) + 1
         self.tests = len(session.items)
+        names: dict[str, set[str]] = {}
+        for item in list(session.items) + self._deselected_items:
+            name = getattr(item, "originalname", None) or str(getattr(item, "name", "")).split("[", 1)[0]
+            names.setdefault(item.nodeid.split("::", 1)[0], set()).add(name)
         for entry in self.files:
             entry["tests"] = counts.pop(entry["nodeid"], 0)
+            entry["names"] = sorted(names.get(entry["nodeid"], ()))
         self._items_per_file = counts  # items whose file was not seen as a File collector (rare)
 
     def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str, location: Any) -> None:

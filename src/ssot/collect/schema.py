@@ -87,6 +87,7 @@ def profile_schema() -> dict[str, Any]:
     defs["Analysis"]["required"] = [
         k for k in defs["Analysis"]["required"] if k not in ("static_files", "static_errors")
     ]
+    defs["FileTiming"]["required"] = [k for k in defs["FileTiming"]["required"] if k != "names"]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://ssot.invalid/schemas/{SCHEMA}/{VERSION}",
