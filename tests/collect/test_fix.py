@@ -376,3 +376,15 @@ def test_a_file_changed_between_plan_and_write_stops_the_batch_and_restores_it(w
     expected = dict(before)
     expected[victim] = before[victim] + b"# edited meanwhile\n"
     assert {p: p.read_bytes() for p in root.rglob("*.py")} == expected
+
+
+def test_only_calls_of_the_base_init_are_dropped() -> None:
+    f = fix(
+        "class Base:\n    pass\n\n\nclass TestA(Base):\n    def __init__(self):\n        Base.__init__(self)\n"
+        "        self.conn = Conn()\n        self.conn.__init__()\n\n    def test_a(self):\n        pass\n"
+    )
+    assert f.after.decode().splitlines()[5:8] == [
+        "    def setup_method(self):",
+        "        self.conn = Conn()",
+        "        self.conn.__init__()",
+    ]

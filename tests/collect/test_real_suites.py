@@ -242,7 +242,7 @@ def test_classes_a_plugin_collects_are_not_lost(tmp_path: Path) -> None:
     }
     root = write_project(tmp_path, files)
     code, data = collect_json(root)
-    assert data["measurement"]["tests"] == 2
+    assert code == 0 and data["measurement"]["tests"] == 2
     (f,) = data["measurement"]["files"]
     assert f["names"] == ["test_merge", "test_merge_again"]
     assert [(t["container"], t["name"]) for t in data["analysis"]["never_run"]] == [("Helpers", "test_never")]

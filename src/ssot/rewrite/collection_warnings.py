@@ -15,9 +15,16 @@ or one inherited from a class of the same file), in the files pytest collects:
   helper whose local subclasses hold tests: left alone and reported, because
   silencing it would hide those tests for good.
 
+A revived class keeps what it inherits: the ``setup_method`` (or ``setUp``) of
+a base, read in the same file or in the project module it is imported from
+(:mod:`ssot.rewrite.class_bases`), is called first, and ``super().__init__()``
+goes; a base that cannot be read, or that has an ``__init__`` of its own, leaves
+the class reported instead.
+
 LibCST keeps every byte it is not asked to change (comments, quotes, blank
-lines, encoding, line endings).  Nothing is written unless ``apply``; writes
-are atomic (temporary file, fsync, rename) and keep the file's mode.
+lines, encoding, line endings).  Nothing is written unless ``apply``; then the
+files are written as one batch of a journaled run (``ssot runs`` lists it,
+``ssot rollback`` undoes it).
 """
 
 from __future__ import annotations
@@ -108,6 +115,7 @@ class RevivePlan:
 
     super_call: str | None = None  # e.g. "super().setup_method(method)": the inherited set-up, called first
     add_method_param: bool = False  # the base's setup_method takes the test method: so does the new one
+    bases: list[str] = field(default_factory=list)  # ``Base.__init__(self)`` with one of these goes too
 
 
 def _decide(
@@ -156,18 +164,21 @@ def _init_nodes(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncFuncti
     return out
 
 
-def _super_init_call(stmt: ast.stmt) -> ast.Call | None:
-    """``super().__init__(...)``, ``super(C, self).__init__(...)`` or ``Base.__init__(self, ...)`` as a statement."""
+def _super_init_call(stmt: ast.stmt, bases: list[str]) -> ast.Call | None:
+    """``super().__init__(...)``, ``super(C, self).__init__(...)`` or ``Base.__init__(self, ...)`` (``Base`` one
+    of ``bases``) as a statement."""
     if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
         return None
-    func = stmt.value.func
+    call = stmt.value
+    func = call.func
     if not (isinstance(func, ast.Attribute) and func.attr == "__init__"):
         return None
     owner = func.value
     if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "super":
-        return stmt.value
-    if isinstance(owner, ast.Name | ast.Attribute):
-        return stmt.value
+        return call
+    name = owner.id if isinstance(owner, ast.Name) else owner.attr if isinstance(owner, ast.Attribute) else None
+    if name in bases and call.args and isinstance(call.args[0], ast.Name) and call.args[0].id == "self":
+        return call
     return None
 
 
@@ -200,10 +211,10 @@ def _plan_revive(
             None,
         )
 
-    plan = RevivePlan()
+    plan = RevivePlan(bases=list(c.bases))
     if init is not None:
         for stmt in ast.walk(init):
-            call = _super_init_call(stmt) if isinstance(stmt, ast.stmt) else None
+            call = _super_init_call(stmt, c.bases) if isinstance(stmt, ast.stmt) else None
             if call is not None and _passes_arguments(call):
                 return report("its __init__ passes arguments to the base's __init__")
     if not c.bases:
@@ -325,22 +336,21 @@ def _is_docstring(stmt: cst.BaseStatement) -> bool:
 _DUNDER_TEST = cst.Assign(targets=[cst.AssignTarget(cst.Name("__test__"))], value=cst.Name("False"))
 
 
-def _is_super_init(stmt: cst.BaseStatement) -> bool:
+def _is_super_init(stmt: cst.BaseStatement, bases: list[str]) -> bool:
     """A statement line that only calls the base's ``__init__`` (as :func:`_super_init_call` sees it)."""
     if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr)):
         return False
     call = stmt.body[0].value
-    return (
-        isinstance(call, cst.Call)
-        and isinstance(call.func, cst.Attribute)
-        and call.func.attr.value == "__init__"
-        and isinstance(call.func.value, cst.Call | cst.Name | cst.Attribute)
-        and (not isinstance(call.func.value, cst.Call) or _is_super(call.func.value))
+    if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "__init__"):
+        return False
+    owner = call.func.value
+    if isinstance(owner, cst.Call):
+        return isinstance(owner.func, cst.Name) and owner.func.value == "super"
+    name = (
+        owner.value if isinstance(owner, cst.Name) else owner.attr.value if isinstance(owner, cst.Attribute) else None
     )
-
-
-def _is_super(call: cst.Call) -> bool:
-    return isinstance(call.func, cst.Name) and call.func.value == "super"
+    first = call.args[0].value if call.args else None
+    return name in bases and isinstance(first, cst.Name) and first.value == "self"
 
 
 class _Fixer(cst.CSTTransformer):
@@ -403,7 +413,7 @@ def _to_setup_method(node: cst.FunctionDef, plan: RevivePlan) -> cst.FunctionDef
         return node
     out: list[cst.BaseStatement] = []
     for stmt in body.body:
-        if _is_super_init(stmt):
+        if _is_super_init(stmt, plan.bases):
             if call is not None:
                 out.append(call.with_changes(leading_lines=stmt.leading_lines))
                 call = None
