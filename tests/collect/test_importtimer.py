@@ -192,3 +192,32 @@ def test_flush_in_progress_records_running_imports_with_self_time(pkgdir: Path) 
     assert records["tpk_inner"][5] == "tpk_outer"
     assert records["tpk_inner"][4] >= 0.03
     assert records["tpk_outer"][4] < records["tpk_outer"][3]  # the inner import is not its own time
+
+
+def test_imports_before_a_module_runs_are_its_own(pkgdir: Path) -> None:
+    """What runs between finding a module and running its code (an extension's C initialisation, a finder that
+    imports) belongs to that module, not to its importer."""
+    write(pkgdir, "tpk_outer_fx.py", "import tpk_fx\n")
+    write(pkgdir, "tpk_fx.py", "X = 1\n")
+    write(pkgdir, "tpk_fx_dep.py", "import time\ntime.sleep(0.05)\n")
+
+    class ImportingFinder:  # behind the timer: imports a dependency while it finds tpk_fx
+        def find_spec(self, fullname, path=None, target=None):  # type: ignore[no-untyped-def]
+            if fullname == "tpk_fx":
+                importlib.import_module("tpk_fx_dep")
+            return None
+
+    finder = ImportingFinder()
+
+    def go() -> None:
+        sys.meta_path.insert(1, finder)
+        try:
+            importlib.import_module("tpk_outer_fx")
+        finally:
+            sys.meta_path.remove(finder)
+
+    rec = by_name(timed(go))
+    assert rec["tpk_fx_dep"][5] == "tpk_fx"
+    assert rec["tpk_fx"][3] >= 0.05 and rec["tpk_fx"][4] < 0.03  # cumulative has it, self does not
+    outer = rec["tpk_outer_fx"]
+    assert outer[3] >= 0.05 and outer[4] < 0.03  # counted once, under tpk_fx

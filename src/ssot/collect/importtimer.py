@@ -141,8 +141,21 @@ class ImportTimer:
         if entry is None:
             return
         frame = entry[1]
-        frame.parent = self._stack[-1].name if self._stack else None
+        top = self._stack[-1] if self._stack else None
+        frame.parent = top.name if top is not None else None
         frame.during = self.current_file
+        # imports that ran after this one was found and before its code starts (an extension module's
+        # create_module initialises C code that imports, a finder that imports) are its own, not its parent's
+        records = self.records
+        i = len(records) - 1
+        while i >= 0 and records[i][2] >= frame.start:
+            rec = records[i]
+            if rec[5] == frame.parent:
+                records[i] = (*rec[:5], frame.name, rec[6])
+                frame.children += rec[3]
+                if top is not None:
+                    top.children -= rec[3]
+            i -= 1
         self._stack.append(frame)
         frame.spec = spec
 
