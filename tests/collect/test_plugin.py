@@ -121,6 +121,16 @@ def test_import_time_warnings_and_import_errors_look_as_without_ssot(tmp_path: P
     assert "brokendep.py:2: in <module>" in traceback_of(with_ssot.stdout)
 
 
+def test_a_test_run_stopped_by_x_is_not_a_stopped_collection(tmp_path: Path) -> None:
+    root = tiny_project(tmp_path)
+    (root / "tests" / "test_fails.py").write_text("def test_f():\n    assert False\n\ndef test_g():\n    pass\n")
+    out = tmp_path / "p.json"
+    proc = run_pytest(*PLUGIN_ARGS, "-x", f"--ssot-profile={out}", cwd=root)
+    assert proc.returncode == 1 and "stopping after 1 failures" in proc.stdout, proc.stdout
+    m = json.loads(out.read_text(encoding="utf-8"))["measurement"]
+    assert m["status"] == "ok" and m["stop_reason"] is None and m["tests"] == 3
+
+
 def test_entry_point_records_without_dash_p(tmp_path: Path) -> None:
     eps = [ep for ep in metadata.entry_points(group="pytest11") if ep.name == "ssot"]
     if not eps:

@@ -306,8 +306,9 @@ class Recorder:
 
     def pytest_sessionfinish(self, session: Any, exitstatus: Any) -> None:
         self.mark("session_finish")
-        if "collection_finish" not in self.marks or self.stop_reason is None:
-            self._note_stop(session)  # an early stop of collection (-x, --maxfail) skips collection_finish
+        if "collection_finish" not in self.marks:
+            self._note_stop(session)  # an early stop of collection (-x, --maxfail) may skip collection_finish;
+            # a stop after it (a failing test with -x) is the test run's, not collection's
         try:
             self.exit_code = int(exitstatus)
         except (TypeError, ValueError):
