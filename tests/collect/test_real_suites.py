@@ -246,3 +246,21 @@ def test_classes_a_plugin_collects_are_not_lost(tmp_path: Path) -> None:
     (f,) = data["measurement"]["files"]
     assert f["names"] == ["test_merge", "test_merge_again"]
     assert [(t["container"], t["name"]) for t in data["analysis"]["never_run"]] == [("Helpers", "test_never")]
+
+
+def test_a_timeout_after_the_files_were_collected_says_where_and_concludes_nothing_about_them(tmp_path: Path) -> None:
+    """SymPy's suite: hypothesis's pytest_collection_modifyitems parsed every module until the timeout."""
+    files = {
+        "pyproject.toml": '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+        "tests/conftest.py": "import time\n\n\ndef pytest_collection_modifyitems(items):\n    time.sleep(60)\n",
+        "tests/test_a.py": "def test_a():\n    pass\n",
+    }
+    root = write_project(tmp_path, files)
+    proc = run_ssot("collect", "--timeout", "4", "--json", "-", cwd=root)
+    data = json.loads(proc.stdout)
+    assert proc.returncode == 3 and data["measurement"]["status"] == "timeout"
+    (d,) = [d for d in data["analysis"]["diagnoses"] if d["rule"] == "collection-timeout"]
+    assert d["title"].endswith("stuck at tests/conftest.py:5")
+    where = "after pytest had collected 1 file, in tests/conftest.py:5 pytest_collection_modifyitems()"
+    assert d["detail"].startswith(where)
+    assert data["analysis"]["empty_modules"] == [] and data["analysis"]["never_run"] == []

@@ -497,6 +497,39 @@ def _never_run(ctx: _Context, unmatched: list[tuple[str, FileFacts]]) -> list[Ne
     return out
 
 
+_DRIVERS = ("/_pytest/", "/pluggy/")
+
+
+def _hang(m: Measurement) -> Diagnosis:
+    """Where a collection that timed out was stuck: the innermost frame of the project, else the innermost one
+    outside the standard library, and in which phase."""
+    assert m.hang is not None
+    stack = m.hang.stack
+    stdlib = os.path.join(m.python.base_prefix, "lib") + os.sep if m.python.base_prefix else None
+    own = [f for f in stack if not os.path.isabs(f.path) and not f.path.startswith("<")]
+    outside = [f for f in stack if not (stdlib and f.path.startswith(stdlib)) and not f.path.startswith("<")]
+    frames = own or outside or stack
+    where = f"{frames[-1].path}:{frames[-1].line}" if frames else "?"
+    if m.hang.collecting:
+        phase, fix = f"while collecting {m.hang.collecting}", f"make {where} return (it blocks at import time)"
+    elif "collection_start" in m.marks:
+        last = max((i for i, f in enumerate(stack) if any(d in f.path for d in _DRIVERS)), default=None)
+        called = stack[last + 1] if last is not None and last + 1 < len(stack) else None
+        inside = f", in {called.path}:{called.line} {called.function}()" if called is not None else ""
+        phase = f"after pytest had collected {_n(len(m.files), 'file')}{inside}"
+        fix = f"make {where} finish sooner (a hook or plugin that runs after the files are collected)"
+    else:
+        phase, fix = "before collection started", f"make {where} return (it blocks at start-up)"
+    return Diagnosis(
+        rule="collection-timeout",
+        title=f"collection did not finish; it was stuck at {where}",
+        detail=phase + (f": `{frames[-1].code}`" if frames and frames[-1].code else ""),
+        fix=f"{fix}, or raise --timeout / collect_timeout",
+        paths=[where],
+        severity="error",
+    )
+
+
 def _stopped(ctx: _Context, asked: list[str] | None) -> Diagnosis:
     """Collection stopped early (-x, --maxfail): which test files pytest never reached."""
     m = ctx.m
@@ -566,7 +599,9 @@ def _empty_modules(ctx: _Context, never_run: list[NeverRunTest]) -> list[EmptyMo
     by_file: dict[str, list[NeverRunTest]] = defaultdict(list)
     for t in never_run:
         by_file[t.path].append(t)
-    out = []
+    out: list[EmptyModule] = []
+    if "collection_finish" not in ctx.m.marks:
+        return out  # pytest never said which items each file gave (timeout, early stop): nothing to conclude
     # one path can have several collectors (--doctest-modules adds a DoctestModule beside the Module)
     tests_of: Counter[str] = Counter()
     for f in ctx.m.files:
@@ -950,20 +985,7 @@ def analyse(
     if m.status == "stopped":
         diagnoses.append(_stopped(ctx, asked))
     if m.hang is not None:
-        frames = [f for f in m.hang.stack if not os.path.isabs(f.path) and not f.path.startswith("<")]
-        frames = frames or m.hang.stack
-        where = f"{frames[-1].path}:{frames[-1].line}" if frames else "?"
-        diagnoses.append(
-            Diagnosis(
-                rule="collection-timeout",
-                title=f"collection did not finish; it was stuck at {where}",
-                detail=(f"while collecting {m.hang.collecting}" if m.hang.collecting else "before collection started")
-                + (f": `{frames[-1].code}`" if frames and frames[-1].code else ""),
-                fix=f"make {where} return (it blocks at import time), or raise --timeout / collect_timeout",
-                paths=[where],
-                severity="error",
-            )
-        )
+        diagnoses.append(_hang(m))
     total_warnings = len(m.warnings)
     for c in causes:
         tests = tests_by_cause.get(c.id, 0)

@@ -506,6 +506,22 @@ def _looks_like_tests(rel: str, text: str, tree: ast.Module, python_functions: l
     )
 
 
+def _api_functions(tree: ast.Module) -> set[str]:
+    """Module-level functions that are an API, not tests: named in ``__all__``, or taking ``*args``/``**kwargs``
+    (pytest passes fixtures by name; ``def test(*paths, **kwargs)`` is SymPy's test runner)."""
+    out = set()
+    for node in tree.body:
+        if isinstance(node, _FUNCS) and (node.args.vararg or node.args.kwarg):
+            out.add(node.name)
+        elif (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+            and isinstance(node.value, ast.List | ast.Tuple)
+        ):
+            out.update(e.value for e in node.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str))
+    return out
+
+
 def unmatched_test_files(
     root: Path,
     dirs: Iterable[str],
@@ -544,6 +560,8 @@ def unmatched_test_files(
             if not _looks_like_tests(rel, text, tree, python_functions):
                 continue
             facts = analyse_tree(tree, rel, python_classes, python_functions, text)
+            api = _api_functions(tree)
+            facts.module_tests = [t for t in facts.module_tests if t[0] not in api]
             tests = facts.module_tests or [
                 m for c in facts.classes if c.name_matches and not c.has_init for m in c.test_methods
             ]
