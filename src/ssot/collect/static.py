@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -282,7 +282,7 @@ _CTOR_BASES = frozenset(
 )
 
 
-def _generated_ctor(node: ast.ClassDef, local_classes: set[str]) -> str | None:
+def _generated_ctor(node: ast.ClassDef, is_local: Callable[[str], bool]) -> str | None:
     """What gives the class a constructor it does not write: ``@dataclass``, ``NamedTuple``, ``Exception``..."""
     for d in node.decorator_list:
         name = _dotted(d)
@@ -294,10 +294,8 @@ def _generated_ctor(node: ast.ClassDef, local_classes: set[str]) -> str | None:
             return "@" + name
     for b in node.bases:
         name = _base_name(b)
-        if name in local_classes:
-            continue  # a class of this file: what it brings is propagated from its own facts
-        if name in _CTOR_BASES or name.endswith(("Error", "Exception")):
-            return name
+        if (name in _CTOR_BASES or name.endswith(("Error", "Exception"))) and not is_local(name):
+            return name  # (a class of this file: what it brings is propagated from its own facts)
     return None
 
 
@@ -415,7 +413,7 @@ def analyse_tree(
                     line=node.lineno,
                     name_matches=matches_name(node.name, python_classes),
                     bases=[b for b in (_base_name(x) for x in node.bases) if b],
-                    generated_ctor=_generated_ctor(node, local_names),
+                    generated_ctor=_generated_ctor(node, is_local) if node.bases or node.decorator_list else None,
                 )
                 info.is_testcase = any(b.endswith("TestCase") for b in info.bases)
                 facts.classes.append(info)
@@ -426,7 +424,13 @@ def analyse_tree(
                     value = node.value
                     cls.dunder_test = bool(value.value) if isinstance(value, ast.Constant) else True
 
-    local_names = {n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+    local: list[set[str]] = []
+
+    def is_local(name: str) -> bool:  # the file's class names, gathered only if a base needs them
+        if not local:
+            local.append({n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)})
+        return name in local[0]
+
     block(tree.body, None, "")
     # an __init__ inherited from a class of the same file also stops pytest
     local = {c.name: c for c in facts.classes}
