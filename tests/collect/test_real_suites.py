@@ -264,3 +264,22 @@ def test_a_timeout_after_the_files_were_collected_says_where_and_concludes_nothi
     where = "after pytest had collected 1 file, in tests/conftest.py:5 pytest_collection_modifyitems()"
     assert d["detail"].startswith(where)
     assert data["analysis"]["empty_modules"] == [] and data["analysis"]["never_run"] == []
+
+
+def test_a_module_whose_tests_are_all_deselected_is_not_empty(tmp_path: Path) -> None:
+    """SymPy deselects its @slow tests: test_laplace.py collects items, all deselected; it is not empty."""
+    files = {
+        "pyproject.toml": '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+        "tests/conftest.py": """\
+            def pytest_collection_modifyitems(config, items):
+                slow = [i for i in items if i.name.startswith("test_slow")]
+                items[:] = [i for i in items if i not in slow]
+                config.hook.pytest_deselected(items=slow)
+            """,
+        "tests/test_fast.py": "def test_fast():\n    pass\n",
+        "tests/test_laplace.py": "def test_slow_a():\n    pass\n\n\ndef test_slow_b():\n    pass\n",
+    }
+    root = write_project(tmp_path, files)
+    code, data = collect_json(root)
+    assert code == 0 and data["measurement"]["tests"] == 1 and data["measurement"]["deselected"] == 2
+    assert data["analysis"]["empty_modules"] == []

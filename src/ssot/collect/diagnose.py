@@ -605,7 +605,7 @@ def _empty_modules(ctx: _Context, never_run: list[NeverRunTest]) -> list[EmptyMo
     # one path can have several collectors (--doctest-modules adds a DoctestModule beside the Module)
     tests_of: Counter[str] = Counter()
     for f in ctx.m.files:
-        tests_of[f.path] += f.tests
+        tests_of[f.path] += f.tests + len(f.names)  # names: its items, the deselected ones too (SymPy's @slow)
     seen: set[str] = set()
     for f in ctx.m.files:
         facts = ctx.facts.get(f.path)
@@ -894,7 +894,7 @@ def analyse(
     )
 
     # the static part: read the collected test files (parse only where something may hide)
-    with_tests = {f.path for f in m.files if f.tests}
+    with_tests = {f.path for f in m.files if f.tests or f.names}
     zero = {f.path for f in m.files if f.outcome == "passed"} - with_tests  # need every test defined
     warned: dict[str, set[str]] = defaultdict(set)  # need the classes pytest warned about
     for w in m.warnings:
