@@ -219,3 +219,172 @@ def test_parallel_planning_gives_the_same_result(small_suite: Suite, monkeypatch
     assert [(f.path, f.after) for f in sorted(serial.files, key=lambda f: f.path)] == [
         (f.path, f.after) for f in sorted(parallel.files, key=lambda f: f.path)
     ]
+
+
+# -- inherited set-up (issue 8, item 9) ------------------------------------------------------------------
+
+
+def test_the_base_setup_method_is_called_first_and_super_init_goes() -> None:
+    f = fix('''\
+        class Base:
+            def setup_method(self, method):
+                self.db = "db"
+
+
+        class TestOrders(Base):
+            def __init__(self):
+                """Per-test state."""
+                super().__init__()
+                self.orders = []
+
+            def test_empty(self):
+                assert self.orders == [] and self.db == "db"
+        ''')
+    (a,) = f.actions
+    assert a.action == "revive" and "calls the inherited Base.setup_method first" in a.message
+    assert f.after.decode().splitlines()[6:10] == [
+        "    def setup_method(self, method):",
+        '        """Per-test state."""',
+        "        super().setup_method(method)",
+        "        self.orders = []",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("base", "call"),
+    [
+        ("class Base:\n    def setup_method(self):\n        self.db = 1\n", "super().setup_method()"),
+        ("class Base:\n    def setUp(self):\n        self.db = 1\n", "super().setUp()"),
+        (
+            "class Root:\n    def setup_method(self, method=None):\n        self.db = 1\n\n"
+            "class Base(Root):\n    pass\n",
+            "super().setup_method(method)",
+        ),
+    ],
+)
+def test_the_inherited_setup_is_called_even_without_super_init(base: str, call: str) -> None:
+    f = fix(
+        base + "\n\nclass TestA(Base):\n    def __init__(self):\n        self.x = 1\n\n    def test_a(self):\n"
+        "        assert self.db == 1\n"
+    )
+    (a,) = [x for x in f.actions if x.qualname == "TestA"]
+    assert a.action == "revive"
+    after = f.after.decode()
+    signature = "(self, method)" if "(method)" in call else "(self)"
+    assert f"def setup_method{signature}:\n        {call}\n        self.x = 1" in after
+
+
+def test_a_base_without_setup_keeps_the_plain_rename_and_super_init_is_dropped() -> None:
+    f = fix(
+        "class Base:\n    value = 1\n\n\nclass TestA(Base):\n    def __init__(self):\n        super(TestA, self)"
+        ".__init__()\n\n    def test_a(self):\n        pass\n"
+    )
+    assert f.after.decode() == (
+        "class Base:\n    value = 1\n\n\nclass TestA(Base):\n    def setup_method(self):\n        pass\n\n"
+        "    def test_a(self):\n        pass\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("src", "why"),
+    [
+        (
+            "from somelib import Base\n\nclass TestA(Base):\n    def __init__(self):\n        self.x = 1\n"
+            "    def test_a(self):\n        pass\n",
+            "its base Base is defined where ssot cannot read it",
+        ),
+        (
+            "class Base:\n    def __init__(self):\n        self.y = 2\n\nclass TestA(Base):\n    def __init__(self):\n"
+            "        super().__init__()\n    def test_a(self):\n        pass\n",
+            "its base Base (tests/test_x.py) has a __init__ too",
+        ),
+        (
+            "class Base:\n    pass\n\nclass TestA(Base):\n    def __init__(self):\n        super().__init__(3)\n"
+            "    def test_a(self):\n        pass\n",
+            "passes arguments to the base's __init__",
+        ),
+    ],
+)
+def test_what_would_lose_inherited_setup_is_reported(src: str, why: str) -> None:
+    f = fix(src)
+    (a,) = [x for x in f.actions if x.qualname == "TestA"]
+    assert a.action == "report" and why in a.message, a.message
+    assert f.after == f.before
+
+
+def test_a_base_imported_from_the_project_is_read(tmp_path: Path) -> None:
+    (tmp_path / "tests" / "helpers").mkdir(parents=True)
+    (tmp_path / "tests" / "__init__.py").write_text("")
+    (tmp_path / "tests" / "helpers" / "__init__.py").write_text("")
+    (tmp_path / "tests" / "helpers" / "bases.py").write_text(
+        "class DbBase:\n    def setup_method(self, method):\n        self.db = {'ready': True}\n"
+    )
+    (tmp_path / "tests" / "test_orders.py").write_text(
+        "from .helpers.bases import DbBase as Base\n\n\nclass TestOrders(Base):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.orders = []\n\n    def test_ready(self):\n"
+        "        assert self.db['ready'] and self.orders == []\n"
+    )
+    (tmp_path / "tests" / "test_abs.py").write_text(
+        "from tests.helpers.bases import DbBase\n\n\nclass TestAbs(DbBase):\n    def __init__(self):\n"
+        "        self.n = 0\n\n    def test_ready(self):\n        assert self.db['ready'] and self.n == 0\n"
+    )
+    before = run_pytest("-q", cwd=tmp_path)
+    assert "2 warnings in" in before.stdout and "passed" not in before.stdout, before.stdout
+    result = fix_collection_warnings(tmp_path, apply=True)
+    assert sorted(a.action for a in result.actions) == ["revive", "revive"], [a.message for a in result.actions]
+    assert "super().setup_method(method)" in (tmp_path / "tests" / "test_orders.py").read_text()
+    after = run_pytest("-q", cwd=tmp_path)
+    assert after.returncode == 0 and "2 passed" in after.stdout and "warning" not in after.stdout, after.stdout
+
+
+# -- through the journal -----------------------------------------------------------------------------------
+
+
+def test_apply_is_a_journaled_run_that_rollback_undoes(writable_suite: Suite) -> None:
+    root, _ = writable_suite
+    before = {p: p.read_bytes() for p in root.rglob("*.py")}
+    applied = run_ssot("fix", "collection-warnings", "--apply", "--json", cwd=root)
+    result = json.loads(applied.stdout)
+    run_id = result["run"]
+    assert run_id and result["written"]
+    changed = {p for p, data in before.items() if p.read_bytes() != data}
+    assert {str(p.relative_to(root)) for p in changed} == set(result["written"])
+
+    runs = json.loads(run_ssot("runs", "--json", cwd=root).stdout)
+    (run,) = runs["runs"]
+    assert (run["id"], run["command"], run["state"]) == (run_id, "fix", "complete")
+    assert sorted(run["changed"]) == sorted(result["written"])
+
+    back = run_ssot("rollback", cwd=root)
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert {p: p.read_bytes() for p in root.rglob("*.py")} == before  # byte for byte
+    assert json.loads(run_ssot("runs", "--json", cwd=root).stdout)["runs"][0]["state"] == "rolled back"
+
+
+def test_a_file_changed_between_plan_and_write_stops_the_batch_and_restores_it(writable_suite: Suite) -> None:
+    import ssot.rewrite.collection_warnings as cw
+    from ssot.errors import SsotError
+
+    root, _ = writable_suite
+    before = {p: p.read_bytes() for p in root.rglob("*.py")}
+    planned = fix_collection_warnings(root, apply=False).changed
+    assert len(planned) > 2
+    victim = root / planned[-1].path
+    victim.write_bytes(victim.read_bytes() + b"# edited meanwhile\n")
+    with pytest.raises(SsotError, match="nothing was changed"):
+        cw.write_through_journal(root, planned)
+    expected = dict(before)
+    expected[victim] = before[victim] + b"# edited meanwhile\n"
+    assert {p: p.read_bytes() for p in root.rglob("*.py")} == expected
+
+
+def test_only_calls_of_the_base_init_are_dropped() -> None:
+    f = fix(
+        "class Base:\n    pass\n\n\nclass TestA(Base):\n    def __init__(self):\n        Base.__init__(self)\n"
+        "        self.conn = Conn()\n        self.conn.__init__()\n\n    def test_a(self):\n        pass\n"
+    )
+    assert f.after.decode().splitlines()[5:8] == [
+        "    def setup_method(self):",
+        "        self.conn = Conn()",
+        "        self.conn.__init__()",
+    ]

@@ -91,6 +91,46 @@ def test_records_a_profile_with_the_option(tmp_path: Path) -> None:
     assert "1 passed" in proc.stdout
 
 
+def test_import_time_warnings_and_import_errors_look_as_without_ssot(tmp_path: Path) -> None:
+    """pytest's own locations for import-time warnings, and no frame of ssot's in an import error's traceback."""
+    root = tiny_project(tmp_path)
+    (root / "olddep.py").write_text(
+        "import warnings\nwarnings.warn('olddep is deprecated', DeprecationWarning, stacklevel=2)\n", encoding="utf-8"
+    )
+    (root / "brokendep.py").write_text("X = 1\nraise RuntimeError('brokendep cannot start')\n", encoding="utf-8")
+    (root / "tests" / "test_old.py").write_text("import os\nimport olddep\n\ndef test_b():\n    pass\n")
+    (root / "tests" / "test_broken.py").write_text("import brokendep\n\ndef test_c():\n    pass\n")
+    plain = run_pytest("--collect-only", "-q", cwd=root)
+    out = tmp_path / "p.json"
+    with_ssot = run_pytest(*PLUGIN_ARGS, "--collect-only", "-q", f"--ssot-profile={out}", cwd=root)
+    data = json.loads(out.read_text(encoding="utf-8"))["measurement"]
+    (w,) = [w for w in data["warnings"] if "olddep" in w["message"]]
+    assert (w["path"], w["line"]) == ("tests/test_old.py", 2)  # the import line, as pytest alone says
+    assert "tests/test_old.py:2: DeprecationWarning: olddep is deprecated" in with_ssot.stdout
+    assert "importtimer" not in with_ssot.stdout + with_ssot.stderr
+    assert str(SRC) not in with_ssot.stdout + with_ssot.stderr
+
+    def traceback_of(text: str) -> str:
+        return text[
+            text.index("ImportError while importing")
+            if "ImportError while" in text
+            else text.index("ERROR collecting tests/test_broken.py") :
+        ].split("short test summary")[0]
+
+    assert traceback_of(with_ssot.stdout) == traceback_of(plain.stdout)
+    assert "brokendep.py:2: in <module>" in traceback_of(with_ssot.stdout)
+
+
+def test_a_test_run_stopped_by_x_is_not_a_stopped_collection(tmp_path: Path) -> None:
+    root = tiny_project(tmp_path)
+    (root / "tests" / "test_fails.py").write_text("def test_f():\n    assert False\n\ndef test_g():\n    pass\n")
+    out = tmp_path / "p.json"
+    proc = run_pytest(*PLUGIN_ARGS, "-x", f"--ssot-profile={out}", cwd=root)
+    assert proc.returncode == 1 and "stopping after 1 failures" in proc.stdout, proc.stdout
+    m = json.loads(out.read_text(encoding="utf-8"))["measurement"]
+    assert m["status"] == "ok" and m["stop_reason"] is None and m["tests"] == 3
+
+
 def test_entry_point_records_without_dash_p(tmp_path: Path) -> None:
     eps = [ep for ep in metadata.entry_points(group="pytest11") if ep.name == "ssot"]
     if not eps:

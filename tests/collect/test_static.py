@@ -162,11 +162,18 @@ def test_the_cheap_pass_never_misses_what_the_full_pass_finds(small_suite: Suite
 
 def test_unmatched_test_files(tmp_path: Path) -> None:
     (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "check_auth.py").write_text("def test_login():\n    pass\n", encoding="utf-8")
+    (tmp_path / "tests" / "check_auth.py").write_text("def test_login():\n    assert 1\n", encoding="utf-8")
+    (tmp_path / "tests" / "typing_example.py").write_text(  # attrs' mypy example: `test` is no test
+        "import attr\n\ndef test(cls: type) -> None:\n    attr.resolve_types(cls)\n", encoding="utf-8"
+    )
+    (tmp_path / "tests" / "checks.py").write_text("import pytest\n\ndef test_b():\n    pass\n", encoding="utf-8")
     (tmp_path / "tests" / "helpers.py").write_text("class TestHelper:\n    pass\n", encoding="utf-8")
     (tmp_path / "tests" / "test_ok.py").write_text("def test_ok():\n    pass\n", encoding="utf-8")
     found = unmatched_test_files(tmp_path, ["tests"], {"tests/test_ok.py"}, ["test_*.py"], FUNCS, CLASSES)
-    assert [(p, f.module_tests) for p, f in found] == [("tests/check_auth.py", [("test_login", 1)])]
+    assert [(p, f.module_tests) for p, f in found] == [
+        ("tests/check_auth.py", [("test_login", 1)]),
+        ("tests/checks.py", [("test_b", 3)]),
+    ]
 
 
 EDGE_CASES = {
@@ -224,3 +231,113 @@ def test_partial_parse_agrees_on_a_generated_suite(small_suite: Suite) -> None:
                 assert twin is not None and (twin.hidden_tests, twin.test_methods) == (c.hidden_tests, c.test_methods)
         assert fast.base_names == full.base_names
     assert partial > 10
+
+
+def test_registered_returned_or_used_nested_functions_are_not_lost_tests() -> None:
+    f = facts_of("""\
+        import pytest
+
+        def create_app():
+            app = Flask(__name__)
+
+            @app.route("/test")
+            def test_view():
+                return "ok"
+
+            @app.errorhandler(500)
+            def test_error(e):
+                return "boom"
+
+            def test_callback():
+                pass
+            app.add_url_rule("/cb", view_func=test_callback)
+            return app
+
+        def make_suite():
+            class TestGenerated:
+                def test_a(self):
+                    pass
+            return TestGenerated
+
+        def install():
+            global test_installed
+            def test_installed():
+                pass
+
+        def namespace():
+            def test_in_locals():
+                pass
+            return locals()
+
+        def still_lost():
+            @pytest.mark.slow
+            def test_marked():
+                pass
+
+            class TestForgotten:
+                def test_b(self):
+                    pass
+
+            def helper():
+                def test_deep():
+                    pass
+        """)
+    assert f.nested == [
+        ("test_marked", 37, "still_lost"),
+        ("test_b", 41, "still_lost"),
+        ("test_deep", 45, "still_lost"),
+    ]
+
+
+def test_fixtures_named_test_are_not_tests() -> None:
+    f = facts_of("""\
+        import pytest
+        from pytest import fixture
+
+        @pytest.fixture
+        def test_user():
+            return "u"
+
+        @fixture(scope="session")
+        def test_db():
+            return "db"
+
+        def test_real(test_user):
+            assert test_user
+
+        class TestThings:
+            @pytest.fixture(autouse=True)
+            def test_setup(self):
+                pass
+
+            def test_x(self):
+                pass
+
+        def helper():
+            @pytest.fixture
+            def test_nested_fixture():
+                pass
+        """)
+    assert f.module_tests == [("test_real", 12)]
+    assert f.classes[0].test_methods == [("test_x", 20)]
+    assert f.nested == []
+
+
+@pytest.mark.parametrize(
+    ("src", "made"),
+    [
+        ("from dataclasses import dataclass\n@dataclass\nclass TestConfig:\n    x: int = 1\n", "@dataclass"),
+        ("import dataclasses\n@dataclasses.dataclass(frozen=True)\nclass TestConfig:\n    x: int = 1\n",
+         "@dataclasses.dataclass"),
+        ("import attr\n@attr.s\nclass TestConfig:\n    x = attr.ib()\n", "@attr.s"),
+        ("from typing import NamedTuple\nclass TestPoint(NamedTuple):\n    x: int\n", "NamedTuple"),
+        ("import enum\nclass TestKind(enum.Enum):\n    A = 1\n", "Enum"),
+        ("class TestFailure(Exception):\n    pass\n", "Exception"),
+        ("class Base(ValueError):\n    pass\nclass TestFailure(Base):\n    pass\n", "ValueError"),
+        ("from dataclasses import dataclass\n@dataclass(init=False)\nclass TestConfig:\n    x: int = 1\n", None),
+        ("class TestPlain:\n    x = 1\n", None),
+    ],
+)
+def test_constructors_a_class_gets_without_writing_them(src: str, made: str | None) -> None:
+    f = facts_of(src)
+    assert f.classes[-1].generated_ctor == made

@@ -37,7 +37,14 @@ from ssot.collect.pytestnames import (
     DEFAULT_PYTHON_FUNCTIONS,
     matching_patterns,
 )
-from ssot.collect.static import FactsResult, FileFacts, read_facts, unmatched_test_files
+from ssot.collect.static import (
+    ClassInfo,
+    FactsResult,
+    FileFacts,
+    predict_test_files,
+    read_facts,
+    unmatched_test_files,
+)
 from ssot.config import DEFAULT_BACKUP_GLOBS
 from ssot.pytest_config import DEFAULT_NORECURSE
 
@@ -251,8 +258,10 @@ def _class_kind(ctx: _Context, w: CollectedWarning, name: str) -> tuple[str, int
     """helper-class | hidden-tests | test-class | unknown-class, and the tests concerned."""
     facts = ctx.facts.get(w.path or "")
     info = facts.cls(name, w.line) if facts is not None else None
-    if info is None or not (info.has_init or info.has_new):
+    if info is None or not (info.has_init or info.has_new or info.generated_ctor):
         return "unknown-class", 0  # not found, or its constructor comes from another module
+    if info.generated_ctor and not info.has_init and not info.has_new and not info.test_methods:
+        return "data-class", 0  # @dataclass, NamedTuple, Enum, an exception...: a data type named Test*
     if info.hidden_tests:
         return "hidden-tests", len(info.hidden_tests)
     if info.test_methods:
@@ -316,6 +325,11 @@ def _warning_causes(ctx: _Context) -> tuple[list[WarningCause], dict[str, int]]:
     return causes, dict(tests_hidden)
 
 
+def _class_info(ctx: _Context, w: CollectedWarning, name: str | None) -> ClassInfo | None:
+    facts = ctx.facts.get(w.path or "")
+    return facts.cls(name or "", w.line) if facts is not None else None
+
+
 def _warning_fix(
     ctx: _Context, kind: str, members: list[tuple[CollectedWarning, str | None]], tests: int
 ) -> tuple[str, bool]:
@@ -323,6 +337,18 @@ def _warning_fix(
         return (
             "these classes are test helpers, not tests: add `__test__ = False` to each class body "
             f"(or rename them so they do not start with 'Test'); `{FIX_COMMAND}` does it"
+        ), True
+    if kind == "data-class":
+        made = sorted(
+            {
+                info.generated_ctor
+                for w, cname in members
+                if (info := _class_info(ctx, w, cname)) is not None and info.generated_ctor
+            }
+        )
+        return (
+            f"these are data types named Test* ({', '.join(made)} gives them their constructor), not tests: add "
+            f"`__test__ = False` to each class body (or rename them); `{FIX_COMMAND}` does it"
         ), True
     if kind == "hidden-tests":
         where = []
@@ -342,7 +368,7 @@ def _warning_fix(
         for w, cname in members:
             facts = ctx.facts.get(w.path or "")
             info = facts.cls(cname or "", w.line) if facts else None
-            if info is None or info.init_params or info.has_setup_method or info.has_new:
+            if info is None or info.init_params or info.has_setup_method or info.has_new or info.init_line is None:
                 revivable = False
         if revivable:
             return (
@@ -355,8 +381,20 @@ def _warning_fix(
             f"instantiate the class; {tests} test{'s' if tests != 1 else ''} never run until then"
         ), False
     if kind == "unknown-class":
+        inherited = sorted(
+            {
+                f"{cname} from {', '.join(info.bases)}"
+                for w, cname in members
+                if (info := _class_info(ctx, w, cname)) is not None and info.bases
+            }
+        )
+        where = (
+            f"they inherit their constructor from a class of another module ({'; '.join(inherited)}): "
+            if inherited
+            else ""
+        )
         return (
-            "give the class a `__test__ = False` if it is a helper, or move its set-up into "
+            f"{where}give the class a `__test__ = False` if it is a helper, or move its set-up into "
             "`setup_method` if it holds tests"
         ), False
     return (
@@ -401,8 +439,8 @@ def _never_run(ctx: _Context, unmatched: list[tuple[str, FileFacts]]) -> list[Ne
                     )
                 )
             collectable = c.name_matches or c.dunder_test is True
-            if collectable and (c.has_init or c.has_new):
-                ctor = "__init__" if c.has_init else "__new__"
+            if collectable and (c.has_init or c.has_new or c.generated_ctor):
+                ctor = "__init__" if c.has_init else "__new__" if c.has_new else f"__init__ from {c.generated_ctor}"
                 for name, line in c.test_methods:
                     out.append(
                         NeverRunTest(
@@ -459,14 +497,122 @@ def _never_run(ctx: _Context, unmatched: list[tuple[str, FileFacts]]) -> list[Ne
     return out
 
 
+_DRIVERS = ("/_pytest/", "/pluggy/")
+
+
+def _hang(m: Measurement) -> Diagnosis:
+    """Where a collection that timed out was stuck: the innermost frame of the project, else the innermost one
+    outside the standard library, and in which phase."""
+    assert m.hang is not None
+    stack = m.hang.stack
+    stdlib = os.path.join(m.python.base_prefix, "lib") + os.sep if m.python.base_prefix else None
+    own = [f for f in stack if not os.path.isabs(f.path) and not f.path.startswith("<")]
+    outside = [f for f in stack if not (stdlib and f.path.startswith(stdlib)) and not f.path.startswith("<")]
+    frames = own or outside or stack
+    where = f"{frames[-1].path}:{frames[-1].line}" if frames else "?"
+    if m.hang.collecting:
+        phase, fix = f"while collecting {m.hang.collecting}", f"make {where} return (it blocks at import time)"
+    elif "collection_start" in m.marks:
+        last = max((i for i, f in enumerate(stack) if any(d in f.path for d in _DRIVERS)), default=None)
+        called = stack[last + 1] if last is not None and last + 1 < len(stack) else None
+        inside = f", in {called.path}:{called.line} {called.function}()" if called is not None else ""
+        phase = f"after pytest had collected {_n(len(m.files), 'file')}{inside}"
+        fix = f"make {where} finish sooner (a hook or plugin that runs after the files are collected)"
+    else:
+        phase, fix = "before collection started", f"make {where} return (it blocks at start-up)"
+    return Diagnosis(
+        rule="collection-timeout",
+        title=f"collection did not finish; it was stuck at {where}",
+        detail=phase + (f": `{frames[-1].code}`" if frames and frames[-1].code else ""),
+        fix=f"{fix}, or raise --timeout / collect_timeout",
+        paths=[where],
+        severity="error",
+    )
+
+
+def _stopped(ctx: _Context, asked: list[str] | None) -> Diagnosis:
+    """Collection stopped early (-x, --maxfail): which test files pytest never reached."""
+    m = ctx.m
+    norecurse = m.ini_list("norecursedirs", list(DEFAULT_NORECURSE))
+    predicted = predict_test_files(ctx.root, asked or ["."], ctx.python_files, norecurse)
+    seen = {f.path for f in m.files}
+    missing = [p for p in predicted if p not in seen and p.rsplit("/", 1)[-1] != "conftest.py"]
+    total = len(missing) + len(seen)
+    shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    return Diagnosis(
+        rule="collection-stopped",
+        title=(
+            f"collection stopped early ({m.stop_reason}): {len(seen)} of about {total} test files collected, "
+            f"{_n(len(missing), 'file')} not collected"
+        ),
+        detail=(
+            f"the counts above cover only what pytest reached before it stopped; not collected: {shown}"
+            if missing
+            else "the counts above cover only what pytest reached before it stopped"
+        ),
+        fix=(
+            "fix the collection errors above, or run without -x/--maxfail (e.g. `ssot collect -- --maxfail=0`) "
+            "to see the whole collection"
+        ),
+        paths=missing,
+        severity="error",
+    )
+
+
+def _collected_apart(m: Measurement, found: list[NeverRunTest]) -> list[NeverRunTest]:
+    """What the static reading says never runs, less what pytest did collect: a plugin's or conftest's
+    ``pytest_pycollect_makeitem`` (SQLAlchemy collects ``*Test`` classes), a generated class, ... A class
+    any of whose tests pytest collected is collected, all of it."""
+    seen: dict[str, set[str]] = defaultdict(set)
+    for f in m.files:
+        seen[f.path].update(f.names)
+    if not any(seen.values()):
+        return found  # a profile without names (recorded by an older plugin)
+    collected_classes = {
+        (t.path, t.container) for t in found if t.container and t.kind != "nested" and t.name in seen[t.path]
+    }
+    return [
+        t
+        for t in found
+        if t.name not in seen[t.path] and (t.kind == "nested" or (t.path, t.container) not in collected_classes)
+    ]
+
+
+def _asked_for(m: Measurement) -> list[str] | None:
+    """The folders and files pytest was asked to collect, relative to the rootdir (None: all of it)."""
+    out = []
+    for arg in m.args:
+        path = arg.split("::", 1)[0]
+        full = os.path.normpath(os.path.join(m.invocation_dir or m.rootdir, path))
+        rel = os.path.relpath(full, m.rootdir).replace(os.sep, "/")
+        if rel in (".", ""):
+            return None
+        out.append(rel)
+    return out or None
+
+
+def _inside(path: str, asked: list[str] | None) -> bool:
+    return asked is None or any(path == a or path.startswith(a + "/") for a in asked)
+
+
 def _empty_modules(ctx: _Context, never_run: list[NeverRunTest]) -> list[EmptyModule]:
     by_file: dict[str, list[NeverRunTest]] = defaultdict(list)
     for t in never_run:
         by_file[t.path].append(t)
-    out = []
+    out: list[EmptyModule] = []
+    if "collection_finish" not in ctx.m.marks:
+        return out  # pytest never said which items each file gave (timeout, early stop): nothing to conclude
+    # one path can have several collectors (--doctest-modules adds a DoctestModule beside the Module)
+    tests_of: Counter[str] = Counter()
+    for f in ctx.m.files:
+        tests_of[f.path] += f.tests + len(f.names)  # names: its items, the deselected ones too (SymPy's @slow)
+    seen: set[str] = set()
     for f in ctx.m.files:
         facts = ctx.facts.get(f.path)
-        if f.tests or f.outcome != "passed" or facts is None or not facts.parsed or facts.partial:
+        if f.path in seen or tests_of[f.path] or f.outcome != "passed" or facts is None or not facts.parsed:
+            continue
+        seen.add(f.path)
+        if facts.partial:
             continue
         defined = facts.defined_tests
         if not defined:
@@ -748,7 +894,8 @@ def analyse(
     )
 
     # the static part: read the collected test files (parse only where something may hide)
-    zero = {f.path for f in m.files if f.tests == 0 and f.outcome == "passed"}  # need every test defined
+    with_tests = {f.path for f in m.files if f.tests or f.names}
+    zero = {f.path for f in m.files if f.outcome == "passed"} - with_tests  # need every test defined
     warned: dict[str, set[str]] = defaultdict(set)  # need the classes pytest warned about
     for w in m.warnings:
         match = _CTOR.search(w.message)
@@ -783,7 +930,8 @@ def analyse(
     breakdown = _breakdown(ctx, categories)
     imports = _import_costs(ctx, categories, top)
     causes, tests_by_cause = _warning_causes(ctx)
-    never_run = _never_run(ctx, unmatched)
+    asked = _asked_for(m)
+    never_run = [t for t in _collected_apart(m, _never_run(ctx, unmatched)) if _inside(t.path, asked)]
     empty = _empty_modules(ctx, never_run)
 
     diagnoses: list[Diagnosis] = []
@@ -834,21 +982,10 @@ def analyse(
                 severity="error",
             )
         )
+    if m.status == "stopped":
+        diagnoses.append(_stopped(ctx, asked))
     if m.hang is not None:
-        frames = [f for f in m.hang.stack if not os.path.isabs(f.path) and not f.path.startswith("<")]
-        frames = frames or m.hang.stack
-        where = f"{frames[-1].path}:{frames[-1].line}" if frames else "?"
-        diagnoses.append(
-            Diagnosis(
-                rule="collection-timeout",
-                title=f"collection did not finish; it was stuck at {where}",
-                detail=(f"while collecting {m.hang.collecting}" if m.hang.collecting else "before collection started")
-                + (f": `{frames[-1].code}`" if frames and frames[-1].code else ""),
-                fix=f"make {where} return (it blocks at import time), or raise --timeout / collect_timeout",
-                paths=[where],
-                severity="error",
-            )
-        )
+        diagnoses.append(_hang(m))
     total_warnings = len(m.warnings)
     for c in causes:
         tests = tests_by_cause.get(c.id, 0)
@@ -856,6 +993,7 @@ def analyse(
             "helper-class": f"{c.count} {c.category}s: Test*-named helper classes with __init__",
             "hidden-tests": f"{c.count} {c.category}s from helpers whose __init__ swallowed a file's tests",
             "test-class": (f"{c.count} {c.category}s from real test classes with __init__: their tests never run"),
+            "data-class": f"{c.count} {c.category}s: data types named Test* (@dataclass, NamedTuple, Enum...)",
         }.get(c.kind, f"{c.count} {c.category}s: {c.template}")
         diagnoses.append(
             Diagnosis(

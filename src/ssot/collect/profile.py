@@ -52,6 +52,9 @@ class FileTiming:
     import_seconds: float  # importing the module (assertion rewriting and its own imports included)
     tests: int  # items it contributed (after deselection)
     outcome: str  # passed | failed | skipped
+    # the test functions its items run (names without parameters, deselected ones too): what pytest and its
+    # plugins (a pytest_pycollect_makeitem hook, say) really collected, whatever the naming rules say
+    names: list[str] = field(default_factory=list)
 
     @property
     def other_seconds(self) -> float:
@@ -120,7 +123,7 @@ class Hang:
 class Measurement:
     """Figures from one collection run, as the plugin recorded them (and the driver completed)."""
 
-    status: str  # ok | collection-errors | no-tests | conftest-error | timeout | interrupted | usage-error
+    status: str  # ok | collection-errors | stopped | no-tests | conftest-error | timeout | interrupted | usage-error
     complete: bool
     pytest_exit_code: int | None
     rootdir: str
@@ -146,6 +149,7 @@ class Measurement:
     skipped: list[SkippedModule]
     hang: Hang | None = None
     output_tail: str | None = None
+    stop_reason: str | None = None  # collection stopped early (-x, --maxfail): pytest's words
 
     def ini_list(self, key: str, default: list[str]) -> list[str]:
         value = self.ini.get(key)
@@ -182,7 +186,7 @@ class WarningCause:
     id: str
     category: str
     template: str  # the message with names taken out
-    kind: str  # helper-class | hidden-tests | test-class | other
+    kind: str  # helper-class | data-class | hidden-tests | test-class | unknown-class | other
     count: int
     share: float  # of all collection warnings
     emitter: str  # the class or file that emits them

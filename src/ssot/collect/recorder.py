@@ -124,6 +124,7 @@ class Recorder:
         self.tests = 0
         self.deselected = 0
         self.exit_code: int | None = None
+        self.stop_reason: str | None = None  # --maxfail / -x, or a plugin that asked pytest to stop
         self.hang: dict[str, Any] | None = None
         self.preloaded = len(sys.modules)
         self._open: dict[str, tuple[float, int, str]] = {}  # nodeid -> (start, first import index, path)
@@ -131,6 +132,7 @@ class Recorder:
         self._exceptions: dict[str, dict[str, Any]] = {}
         self._written = False
         self._items_per_file: dict[str, int] = {}
+        self._deselected_items: list[Any] = []
 
     # -- clock ---------------------------------------------------------------------
     def now(self) -> float:
@@ -262,17 +264,24 @@ class Recorder:
 
     def pytest_deselected(self, items: Any) -> None:
         self.deselected += len(items)
+        self._deselected_items.extend(items)
 
     def pytest_collection_finish(self, session: Any) -> None:
         self.mark("collection_finish")
+        self._note_stop(session)
         self.timer.uninstall()  # collection is over: the tests' own imports are not timed
         counts: dict[str, int] = {}
         for item in session.items:
             key = item.nodeid.split("::", 1)[0]
             counts[key] = counts.get(key, 0) + 1
         self.tests = len(session.items)
+        names: dict[str, set[str]] = {}
+        for item in list(session.items) + self._deselected_items:
+            name = getattr(item, "originalname", None) or str(getattr(item, "name", "")).split("[", 1)[0]
+            names.setdefault(item.nodeid.split("::", 1)[0], set()).add(name)
         for entry in self.files:
             entry["tests"] = counts.pop(entry["nodeid"], 0)
+            entry["names"] = sorted(names.get(entry["nodeid"], ()))
         self._items_per_file = counts  # items whose file was not seen as a File collector (rare)
 
     def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str, location: Any) -> None:
@@ -289,8 +298,17 @@ class Recorder:
             }
         )
 
+    def _note_stop(self, session: Any) -> None:
+        for attr in ("shouldfail", "shouldstop"):
+            reason = getattr(session, attr, False)
+            if reason and self.stop_reason is None:
+                self.stop_reason = reason if isinstance(reason, str) else f"session.{attr} was set"
+
     def pytest_sessionfinish(self, session: Any, exitstatus: Any) -> None:
         self.mark("session_finish")
+        if "collection_finish" not in self.marks:
+            self._note_stop(session)  # an early stop of collection (-x, --maxfail) may skip collection_finish;
+            # a stop after it (a failing test with -x) is the test run's, not collection's
         try:
             self.exit_code = int(exitstatus)
         except (TypeError, ValueError):
@@ -334,6 +352,8 @@ class Recorder:
             return "conftest-error"
         if not complete:
             return "interrupted"
+        if self.stop_reason is not None:
+            return "stopped"
         if self.errors:
             return "collection-errors"
         if self.exit_code == 4:
@@ -416,6 +436,7 @@ class Recorder:
                 "skipped": self.skipped,
                 "hang": self.hang,
                 "output_tail": None,
+                "stop_reason": self.stop_reason,
             },
         }
 

@@ -16,6 +16,7 @@ from ssot.collect.profile import Profile
 STATUS_TEXT = {
     "ok": "collection finished",
     "collection-errors": "collection finished with errors",
+    "stopped": "collection stopped early: INCOMPLETE",
     "no-tests": "no tests collected",
     "conftest-error": "a conftest raised: pytest stopped before collecting",
     "timeout": "collection did not finish in time (killed)",
@@ -68,7 +69,7 @@ def render(profile: Profile, console: Console, *, top: int = 10) -> None:
         "green"
         if m.status == "ok"
         else "red"
-        if m.status in ("timeout", "conftest-error", "collection-errors")
+        if m.status in ("timeout", "conftest-error", "collection-errors", "stopped")
         else "yellow"
     )
     console.print(Text(status, style=f"bold {style}"))

@@ -21,6 +21,7 @@ ENUMS: dict[tuple[str, str], list[str]] = {
     ("Measurement", "status"): [
         "ok",
         "collection-errors",
+        "stopped",
         "no-tests",
         "conftest-error",
         "timeout",
@@ -30,7 +31,7 @@ ENUMS: dict[tuple[str, str], list[str]] = {
     ("Measurement", "clock"): ["driver", "process", "plugin"],
     ("CollectionError", "stage"): ["conftest", "collect"],
     ("ImportCost", "category"): ["project", "third-party", "stdlib"],
-    ("WarningCause", "kind"): ["helper-class", "hidden-tests", "test-class", "unknown-class", "other"],
+    ("WarningCause", "kind"): ["helper-class", "data-class", "hidden-tests", "test-class", "unknown-class", "other"],
     ("NeverRunTest", "kind"): ["nested", "skipped-class", "unmatched-class", "unmatched-file"],
     ("Diagnosis", "severity"): ["error", "warning", "note"],
 }
@@ -80,10 +81,13 @@ def profile_schema() -> dict[str, Any]:
     analysis = _type_schema(model.Analysis, defs)
     # the plugin's own file has the same shape; readers accept a missing "analysis" for it
     required_measurement = defs["Measurement"]["required"]
-    defs["Measurement"]["required"] = [k for k in required_measurement if k not in ("hang", "output_tail")]
+    defs["Measurement"]["required"] = [
+        k for k in required_measurement if k not in ("hang", "output_tail", "stop_reason")
+    ]
     defs["Analysis"]["required"] = [
         k for k in defs["Analysis"]["required"] if k not in ("static_files", "static_errors")
     ]
+    defs["FileTiming"]["required"] = [k for k in defs["FileTiming"]["required"] if k != "names"]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://ssot.invalid/schemas/{SCHEMA}/{VERSION}",

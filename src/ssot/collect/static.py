@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +46,9 @@ class ClassInfo:
     dunder_test: bool | None = None  # value of a literal ``__test__ = ...`` in the body
     is_testcase: bool = False  # a unittest.TestCase subclass (the unittest plugin collects it)
     bases: list[str] = field(default_factory=list)
+    # a constructor pytest sees that the class does not define: "@dataclass" (generated), "NamedTuple", ...
+    generated_ctor: str | None = None
+    methods: dict[str, list[str]] = field(default_factory=dict)  # method -> its parameters after self
     test_methods: list[tuple[str, int]] = field(default_factory=list)
     hidden_tests: list[tuple[str, int, str]] = field(default_factory=list)  # name, line, container
 
@@ -195,17 +198,166 @@ def _base_name(node: ast.expr) -> str:
     return ""
 
 
+def _params(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """Parameters after ``self``; ``*args``/``**kw`` with their stars, ``=`` after those with a default."""
+    a = node.args
+    positional = [*a.posonlyargs, *a.args]
+    with_default = {id(x) for x in positional[len(positional) - len(a.defaults) :]}
+    params = [p.arg + ("=" if id(p) in with_default else "") for p in positional][1:]
+    params += [p.arg + ("=" if d is not None else "") for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True)]
+    if a.vararg:
+        params.append("*" + a.vararg.arg)
+    if a.kwarg:
+        params.append("**" + a.kwarg.arg)
+    return params
+
+
+def _dotted(node: ast.expr) -> str:
+    """``pytest.mark.x`` for an Attribute chain, the name for a Name, the callee for a Call; else ""."""
+    if isinstance(node, ast.Call):
+        return _dotted(node.func)
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = _dotted(node.value)
+        return f"{head}.{node.attr}" if head else ""
+    return ""
+
+
+def is_fixture(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Decorated with ``@pytest.fixture``, ``@fixture``, ``@pytest_asyncio.fixture``...: never a test."""
+    return any(_dotted(d).rsplit(".", 1)[-1] in ("fixture", "yield_fixture") for d in node.decorator_list)
+
+
+def _only_marks(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """No decorator but ``@pytest.mark.*`` ones (which only annotate a test and register nothing)."""
+    return all(
+        (name := _dotted(d)).startswith(("pytest.mark.", "mark.")) or name == "pytest.mark" for d in node.decorator_list
+    )
+
+
+# a decorator that writes __init__, and a base class that brings its own constructor (pytest then skips the class)
+_CTOR_DECORATORS = frozenset(
+    {
+        "dataclass",
+        "dataclasses.dataclass",
+        "pydantic.dataclasses.dataclass",
+        "attr.s",
+        "attr.attrs",
+        "attr.define",
+        "attr.frozen",
+        "attr.mutable",
+        "attrs.define",
+        "attrs.frozen",
+        "attrs.mutable",
+        "define",
+        "frozen",
+        "mutable",
+        "attrs",
+    }
+)
+_CTOR_BASES = frozenset(
+    {
+        "NamedTuple",
+        "Enum",
+        "IntEnum",
+        "StrEnum",
+        "Flag",
+        "IntFlag",
+        "TypedDict",
+        "BaseModel",
+        "BaseException",
+        "Exception",
+        "Warning",
+        "dict",
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+        "str",
+        "bytes",
+        "int",
+        "float",
+    }
+)
+
+
+def _generated_ctor(node: ast.ClassDef, is_local: Callable[[str], bool]) -> str | None:
+    """What gives the class a constructor it does not write: ``@dataclass``, ``NamedTuple``, ``Exception``..."""
+    for d in node.decorator_list:
+        name = _dotted(d)
+        if name in _CTOR_DECORATORS:
+            if isinstance(d, ast.Call) and any(
+                k.arg == "init" and isinstance(k.value, ast.Constant) and k.value.value is False for k in d.keywords
+            ):
+                continue  # @dataclass(init=False): no __init__ written
+            return "@" + name
+    for b in node.bases:
+        name = _base_name(b)
+        if (name in _CTOR_BASES or name.endswith(("Error", "Exception"))) and not is_local(name):
+            return name  # (a class of this file: what it brings is propagated from its own facts)
+    return None
+
+
+def _stmt_blocks(node: ast.stmt) -> Iterator[list[ast.stmt]]:
+    """The statement lists directly inside a compound statement (if/for/while/with/try/match)."""
+    for attr in ("body", "orelse", "finalbody"):
+        value = getattr(node, attr, None)
+        if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+            yield value
+    for handler in getattr(node, "handlers", None) or []:
+        yield handler.body
+    for case in getattr(node, "cases", None) or []:
+        yield case.body
+
+
 def _nested_tests(
-    func: ast.FunctionDef | ast.AsyncFunctionDef, container: str, python_functions: list[str]
+    func: ast.FunctionDef | ast.AsyncFunctionDef,
+    container: str,
+    python_functions: list[str],
+    python_classes: list[str] | None = None,
 ) -> list[tuple[str, int, str]]:
-    """Test functions defined anywhere inside ``func`` and never handed out (returned, registered)."""
-    loaded = {n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    found = []
-    for node in ast.walk(func):
-        if node is func or not isinstance(node, _FUNCS):
-            continue
-        if matches_name(node.name, python_functions) and node.name not in loaded:
-            found.append((node.name, node.lineno, container))
+    """Test functions defined inside ``func`` that nothing can reach: not handed out (returned, passed,
+    stored: any use of the name), not registered by a decorator (``@app.route``, ``@pytest.fixture``...), not
+    made global, in a function that does not hand out its ``locals()``.  A ``Test*`` class defined inside and
+    never used counts its test methods too."""
+    loaded: set[str] = set()
+    for n in ast.walk(func):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+            loaded.add(n.id)
+        elif isinstance(n, ast.Global | ast.Nonlocal):
+            loaded.update(n.names)
+    if {"locals", "vars"} & loaded:
+        return []  # the function hands out its namespace
+    found: list[tuple[str, int, str]] = []
+
+    def lost(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        return node.name not in loaded and lost_method(node)
+
+    def lost_method(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        return matches_name(node.name, python_functions) and _only_marks(node) and not is_fixture(node)
+
+    def walk(stmts: list[ast.stmt]) -> None:
+        for node in stmts:
+            if isinstance(node, _FUNCS):
+                if lost(node):
+                    found.append((node.name, node.lineno, container))
+                walk(node.body)
+            elif isinstance(node, ast.ClassDef):
+                if node.name in loaded or node.decorator_list:
+                    continue  # handed out or registered: whoever gets it may run it
+                if python_classes is not None and matches_name(node.name, python_classes):
+                    for item in node.body:
+                        if isinstance(item, _FUNCS) and lost_method(item):
+                            found.append((item.name, item.lineno, container))
+                for item in node.body:
+                    if isinstance(item, _FUNCS):
+                        walk(item.body)
+            else:
+                for block in _stmt_blocks(node):
+                    walk(block)
+
+    walk(func.body)
     return sorted(found, key=lambda t: t[1])
 
 
@@ -226,7 +378,7 @@ def analyse_tree(
             end = getattr(node, "end_lineno", None) or node.lineno
             if not any(node.lineno < ln <= end for ln in candidates):
                 return []
-        return _nested_tests(node, qual, python_functions)
+        return _nested_tests(node, qual, python_functions, python_classes)
 
     def block(stmts: Iterable[ast.stmt], cls: ClassInfo | None, prefix: str) -> None:
         for node in stmts:
@@ -237,26 +389,21 @@ def analyse_tree(
                     block(handler.body, cls, prefix)
             elif isinstance(node, _FUNCS):
                 qual = prefix + node.name
+                test = matches_name(node.name, python_functions) and not is_fixture(node)
                 if cls is not None:
-                    if matches_name(node.name, python_functions):
+                    if test:
                         cls.test_methods.append((node.name, node.lineno))
+                    cls.methods[node.name] = _params(node)
                     if node.name == "__init__":
                         cls.has_init, cls.init_line = True, node.lineno
-                        a = node.args
-                        params = [p.arg for p in (*a.posonlyargs, *a.args)][1:]
-                        params += [p.arg for p in a.kwonlyargs]
-                        if a.vararg:
-                            params.append("*" + a.vararg.arg)
-                        if a.kwarg:
-                            params.append("**" + a.kwarg.arg)
-                        cls.init_params = params
+                        cls.init_params = [x.rstrip("=") for x in cls.methods[node.name]]
                     elif node.name == "__new__":
                         cls.has_new = True
                     elif node.name == "setup_method":
                         cls.has_setup_method = True
                     cls.hidden_tests += hidden(node, qual)
                 else:
-                    if matches_name(node.name, python_functions):
+                    if test:
                         facts.module_tests.append((node.name, node.lineno))
                     facts.nested += hidden(node, qual)
             elif isinstance(node, ast.ClassDef):
@@ -266,6 +413,7 @@ def analyse_tree(
                     line=node.lineno,
                     name_matches=matches_name(node.name, python_classes),
                     bases=[b for b in (_base_name(x) for x in node.bases) if b],
+                    generated_ctor=_generated_ctor(node, is_local) if node.bases or node.decorator_list else None,
                 )
                 info.is_testcase = any(b.endswith("TestCase") for b in info.bases)
                 facts.classes.append(info)
@@ -275,6 +423,13 @@ def analyse_tree(
                 if any(isinstance(t, ast.Name) and t.id == "__test__" for t in targets):
                     value = node.value
                     cls.dunder_test = bool(value.value) if isinstance(value, ast.Constant) else True
+
+    local: list[set[str]] = []
+
+    def is_local(name: str) -> bool:  # the file's class names, gathered only if a base needs them
+        if not local:
+            local.append({n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)})
+        return name in local[0]
 
     block(tree.body, None, "")
     # an __init__ inherited from a class of the same file also stops pytest
@@ -290,6 +445,8 @@ def analyse_tree(
                         c.has_init, changed = True, True
                     if base.has_new and not c.has_new:
                         c.has_new, changed = True, True
+                    if base.generated_ctor and not (c.generated_ctor or c.has_init or c.has_new):
+                        c.generated_ctor, changed = base.generated_ctor, True
     return facts
 
 
@@ -337,6 +494,38 @@ def read_facts(
     return facts, imports, None
 
 
+def _looks_like_tests(rel: str, text: str, tree: ast.Module, python_functions: list[str]) -> bool:
+    """A file ``python_files`` does not select holds lost tests only if it looks like a test module: its name
+    says test, it imports pytest or unittest, or a test function asserts (a typing example's ``def test(cls)``
+    that only exercises types is no test)."""
+    if "test" in rel.rsplit("/", 1)[-1].lower():
+        return True
+    if {"pytest", "unittest"} & {name.split(".", 1)[0] for name in module_imports(text)}:
+        return True
+    return any(
+        isinstance(node, _FUNCS)
+        and matches_name(node.name, python_functions)
+        and any(isinstance(n, ast.Assert) for n in ast.walk(node))
+        for node in ast.walk(tree)
+    )
+
+
+def _api_functions(tree: ast.Module) -> set[str]:
+    """Module-level functions that are an API, not tests: named in ``__all__``, or taking ``*args``/``**kwargs``
+    (pytest passes fixtures by name; ``def test(*paths, **kwargs)`` is SymPy's test runner)."""
+    out = set()
+    for node in tree.body:
+        if isinstance(node, _FUNCS) and (node.args.vararg or node.args.kwarg):
+            out.add(node.name)
+        elif (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+            and isinstance(node.value, ast.List | ast.Tuple)
+        ):
+            out.update(e.value for e in node.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str))
+    return out
+
+
 def unmatched_test_files(
     root: Path,
     dirs: Iterable[str],
@@ -372,7 +561,11 @@ def unmatched_test_files(
                 tree = ast.parse(text, filename=rel)
             except (SyntaxError, ValueError):
                 continue
+            if not _looks_like_tests(rel, text, tree, python_functions):
+                continue
             facts = analyse_tree(tree, rel, python_classes, python_functions, text)
+            api = _api_functions(tree)
+            facts.module_tests = [t for t in facts.module_tests if t[0] not in api]
             tests = facts.module_tests or [
                 m for c in facts.classes if c.name_matches and not c.has_init for m in c.test_methods
             ]

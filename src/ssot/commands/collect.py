@@ -22,7 +22,7 @@ from ssot.exitcodes import FOUND, OK, PARTIAL, USAGE
 # with --compare, collect twice and keep the faster run: the first run after an edit rewrites the
 # bytecode caches of the changed files, and one noisy run should not read as a regression
 COMPARE_REPEAT = 2
-INCOMPLETE = frozenset({"collection-errors", "conftest-error", "timeout", "interrupted"})
+INCOMPLETE = frozenset({"collection-errors", "stopped", "conftest-error", "timeout", "interrupted"})
 
 
 def _positive(kind: type, minimum: float, what: str) -> Any:

@@ -71,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
                     "scanned": result.scanned,
                     "changed": [f.path for f in result.changed],
                     "written": result.written,
+                    "run": result.run_id,
                     "actions": [a.to_dict() for a in result.actions],
                     "skipped": [{"path": p, "reason": r} for p, r in result.skipped],
                     "exit_code": code,
@@ -105,4 +106,6 @@ def run(args: argparse.Namespace) -> int:
     if revived and args.apply:
         n = sum(len(a.tests) for a in revived)
         out.print(f"{n} tests that never ran before will run from now on")
+    if result.run_id:
+        out.print(f"run {result.run_id} (`ssot runs` lists it; `ssot rollback {result.run_id}` undoes it)")
     return code
