@@ -20,6 +20,13 @@ Reasons a copy cannot migrate (``Blocked.reason``):
 ``nested-fixture``      a fixture defined inside a function cannot move to a conftest
 ``renamed-fixture``     a fixture copy under another name is another fixture for pytest
 ``not-found``           the file no longer holds the copy where the scan saw it
+``library-code``        the copy is in library code (``ssot.scope``): only test code migrates
+``distinct-identity``   another name would become this object, and the code can see it (an
+                        exception class, a name in ``__all__`` or imported elsewhere, a class
+                        used with isinstance/except/raise, subclassed or passed as a value)
+``canonical-unreachable`` pytest cannot import the canonical module from the copy's file
+``canonical-broken``    the canonical module would not compile or import (checked in a subprocess)
+``excluded``            its family was excluded (``--exclude-family``) or failed validation
 """
 
 from __future__ import annotations
@@ -33,22 +40,28 @@ import posixpath
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pathspec
 
 from ssot.config import Config
 from ssot.errors import SsotError
+from ssot.migrate.home import LEAF, Home, reachable, resolve_home
+from ssot.migrate.importgraph import ImportGraph
 from ssot.migrate.naming import class_names, module_name
 from ssot.model import CommentedCopy, Definition, EquivalenceClass, Family, ScanResult
+from ssot.pytest_config import PytestConfig, load_pytest_config
 from ssot.rewrite.names import (
     ModuleBindings,
     bound_names,
     find_def,
     free_names,
+    identity_uses,
+    is_exception_class,
     module_bindings,
-    module_name_of,
     swallowed_tests,
 )
+from ssot.scope import TestScope, load_scope
 
 PLAN_SCHEMA_VERSION = 1
 DEFAULT_BATCH_SIZE = 50
@@ -72,6 +85,8 @@ class PlanOptions:
     merge_supersets: bool = False
     maps: dict[str, str] = field(default_factory=dict)  # class id -> class id that serves it
     force_map: bool = False
+    exclude: list[str] = field(default_factory=list)  # family ids or names left out
+    check_import: bool = True  # compile and import each new canonical module in a subprocess
 
 
 @dataclass(slots=True)
@@ -154,10 +169,11 @@ class Batch:
     files: list[str]  # the copies' files, in order
     steps: list[Step]
     commented: list[CommentedCopy]
+    name: str = ""  # a retried part of a batch says so ("all #2 without Family")
 
     @property
     def label(self) -> str:
-        return f"{self.phase} #{self.number}"
+        return self.name or f"{self.phase} #{self.number}"
 
 
 @dataclass(slots=True)
@@ -182,6 +198,8 @@ class Plan:
     effect: Effect
     hashes: dict[str, str]  # sha256 of every file the plan read, as it read it
     options: PlanOptions
+    new_inits: list[str] = field(default_factory=list)  # package __init__.py files the home needs created
+    canonical_dotted: str = ""  # the home package's import name
     schema_version: int = PLAN_SCHEMA_VERSION
 
     @property
@@ -204,6 +222,7 @@ class _Analysis:
     imports: list[str] = field(default_factory=list)
     future: bool = False
     clash: str | None = None  # another module-level binding of the copy's name in its file
+    identity: str | None = None  # why another object under this name would be seen (None: only called)
 
 
 # what the analysis needs of a definition: (line, name, kind, test methods, nested, location)
@@ -259,8 +278,18 @@ def _analyse_file(rel: str, data: bytes | None, error: str | None, defs: list[_D
     bindings = module_bindings(tree, rel)
     info = _FileInfo(sha, bindings)
     lines = data.splitlines() if defs else []
+    uses = identity_uses(tree, {key[1] for key in defs}) if defs else {}
     for key in defs:
-        info.analyses[(key[0], key[1])] = _analyse(tree, lines, bindings, key)
+        a = _analyse(tree, lines, bindings, key)
+        if a.reason is None:
+            found = find_def(tree, key[0], key[1])
+            if found is not None and is_exception_class(found[0]):
+                a.identity = "an exception class (except clauses tell exceptions apart by identity)"
+            elif found is not None and found[0].decorator_list:
+                a.identity = "decorated (the decorator sees its name: reprs, registries)"
+            else:
+                a.identity = uses.get(key[1])
+        info.analyses[(key[0], key[1])] = a
     return info
 
 
@@ -458,17 +487,48 @@ def _compatible(fam: Family, src: str, dst: str) -> bool:
     return src in by_id[dst].superset_of or by_id[src].fingerprint == by_id[dst].fingerprint
 
 
-def plan_family(fam: Family, config: Config, options: PlanOptions, files: _Files) -> FamilyPlan:
-    pkg = config.canonical_package.strip("/")
+@dataclass(slots=True)
+class _Context:
+    """What every family's plan looks at besides the family: the project's layout."""
+
+    root: Path
+    home: Home
+    scope: TestScope
+    pytest: PytestConfig
+    _graph: ImportGraph | None = None
+
+    @property
+    def graph(self) -> ImportGraph:
+        if self._graph is None:
+            self._graph = ImportGraph(self.root)
+        return self._graph
+
+
+def _context(config: Config) -> _Context:
+    root = Path(config.root)
+    pytest = load_pytest_config(root)
+    scope = load_scope(root, pytest_config=pytest)
+    return _Context(root, resolve_home(root, config.canonical_package, pytest, scope), scope, pytest)
+
+
+def _is_home(ctx: _Context, rel: str) -> bool:
+    """A canonical module: in the home, or one ssot wrote elsewhere (its marker line)."""
+    return ctx.home.holds(rel) or f"/{LEAF}/" in f"/{rel}"
+
+
+def plan_family(fam: Family, config: Config, options: PlanOptions, files: _Files,
+                ctx: _Context | None = None) -> FamilyPlan:
+    ctx = ctx or _context(config)
+    home = ctx.home
     mod_name = module_name(fam)
     is_fixture = fam.kind == "fixture"
-    module_path = "" if is_fixture else f"{pkg}/{mod_name}.py"
-    dotted = "" if is_fixture else f"{pkg.replace('/', '.')}.{mod_name}"
+    module_path = "" if is_fixture else home.module_path(mod_name)
+    dotted = "" if is_fixture else home.module_dotted(mod_name)
     # a family migrated before keeps its module, whatever id the scan gives it now
-    already = sorted({d.path for d in fam.members if d.path.startswith(pkg + "/")})
+    already = sorted({d.path for d in fam.members if home.holds(d.path)})
     if already and not is_fixture:
         module_path = already[0]
-        dotted = module_name_of(module_path)
+        dotted = home.dotted + module_path[len(home.path):-3].replace("/", ".")
     serving = _serving(fam, options)
     by_id = {c.id: c for c in fam.classes}
 
@@ -481,8 +541,14 @@ def plan_family(fam: Family, config: Config, options: PlanOptions, files: _Files
             if module_path and d.path == module_path:
                 present.setdefault(cls.id, d)
                 continue
-            if d.path.startswith(pkg + "/"):
+            if _is_home(ctx, d.path):
                 continue  # another canonical module: never a copy to remove
+            why_library = ctx.scope.reason(d.path)
+            if why_library is None:
+                blocked.append(Blocked(d, cls.id, "library-code",
+                                       f"{d.path} is library code, not test code (no test folder, conftest.py or "
+                                       "test file name): only test code migrates"))
+                continue
             a = files.analysis(d)
             if a.reason is None and cls.id not in sources:
                 sources[cls.id] = (d, a)
@@ -506,10 +572,36 @@ def plan_family(fam: Family, config: Config, options: PlanOptions, files: _Files
                 blocked.append(Blocked(d, cls.id, "renamed-fixture",
                                        f"named {d.name!r}: pytest knows fixtures by name, so it stays"))
                 continue
+            if not is_fixture and not reachable(home, ctx.root, d.path, ctx.pytest):
+                where = home.base or "the project root"
+                blocked.append(Blocked(d, cls.id, "canonical-unreachable",
+                                       f"pytest does not put {where} on sys.path for {d.path}, so "
+                                       f"`import {dotted}` would fail there; set [tool.ssot] canonical_package "
+                                       "to a folder its tests import from"))
+                continue
             ok[cls.id].append((d, a))
 
     # a fixture class whose members cannot all share one conftest keeps the unmovable ones
     names = class_names(fam, config.names, {cid: d.name for cid, d in present.items()})
+    if not is_fixture:  # identity is behaviour: another name may only become this object unseen
+        for cid, members in ok.items():
+            keep: list[tuple[Definition, _Analysis]] = []
+            target_name = names[serving[cid]]
+            for d, a in members:
+                why = None
+                if d.name != target_name:
+                    why = a.identity
+                    if why is None and not d.nested:
+                        other = ctx.graph.name_imported_elsewhere(d.path, d.name)
+                        if other is not None:
+                            why = f"imported from its module by {other}"
+                if why is not None:
+                    blocked.append(Blocked(d, cid, "distinct-identity",
+                                           f"{d.name} would become {target_name} (one object for two names), "
+                                           f"and it is {why}"))
+                else:
+                    keep.append((d, a))
+            ok[cid] = keep
     targets: dict[str, Target] = {}
     steps: list[Step] = []
     needed = {serving[cid] for cid, members in ok.items() if members}
@@ -615,10 +707,13 @@ def build_plan(scan: ScanResult, config: Config, options: PlanOptions, read: Rea
     if options.batch_size < 1:
         raise PlanError("--batch-size must be at least 1")
     families = _select(scan, options.families)
+    excluded = {f.id for f in _select(scan, options.exclude)} if options.exclude else set()
+    families = [f for f in families if f.id not in excluded]
+    ctx = _context(config)
     files = _Files(read)
-    pkg = config.canonical_package.strip("/") + "/"
-    files.prepare([d for f in families for c in f.classes for d in c.members if not d.path.startswith(pkg)])
-    plans = [plan_family(f, config, options, files) for f in families]
+    files.prepare([d for f in families for c in f.classes for d in c.members
+                   if not _is_home(ctx, d.path) and ctx.scope.is_test_code(d.path)])
+    plans = [plan_family(f, config, options, files, ctx) for f in families]
     order, phase_of = _phase_of(config)
     if options.phase is not None and options.phase not in order:
         raise PlanError(f"no phase {options.phase!r}; phases: {', '.join(order)} (see [tool.ssot.phases])")
@@ -655,8 +750,9 @@ def build_plan(scan: ScanResult, config: Config, options: PlanOptions, read: Rea
             fp.steps = [s for s in fp.steps if s.batch]
     effect = _effect(plans, batches)
     return Plan(
-        root=str(config.root), canonical_package=config.canonical_package.strip("/"), families=plans,
+        root=str(config.root), canonical_package=ctx.home.path, families=plans,
         phases=phases_used or order, batches=batches, effect=effect, hashes=files.hashes, options=options,
+        new_inits=list(ctx.home.new_inits), canonical_dotted=ctx.home.dotted,
     )
 
 
