@@ -26,7 +26,7 @@ Reasons a copy cannot migrate (``Blocked.reason``):
                         used with isinstance/except/raise, subclassed or passed as a value)
 ``canonical-unreachable`` pytest cannot import the canonical module from the copy's file
 ``canonical-broken``    the canonical module would not compile or import (checked in a subprocess)
-``excluded``            its family was excluded (``--exclude-family``) or failed validation
+``single-copy``         the only copy of its family that can migrate: nothing to consolidate
 """
 
 from __future__ import annotations
@@ -170,6 +170,8 @@ class Batch:
     steps: list[Step]
     commented: list[CommentedCopy]
     name: str = ""  # a retried part of a batch says so ("all #2 without Family")
+    writes: list[str] = field(default_factory=list)  # every file it writes: new canonical modules and
+    # package __init__.py files first, then the copies' files (what the dry run and the run report)
 
     @property
     def label(self) -> str:
@@ -667,6 +669,11 @@ def plan_family(fam: Family, config: Config, options: PlanOptions, files: _Files
                 action = "local-import" if d.nested else "import"
             steps.append(Step(d, cid, t, action, d.name))
 
+    if len(steps) == 1 and not any(t.present for t in targets.values()):
+        only = steps.pop()
+        blocked.append(Blocked(only.definition, only.class_id, "single-copy",
+                               "the only copy of its family that can migrate: moving it consolidates nothing"))
+        targets = {}
     commented: list[CommentedCopy] = []
     if options.remove_commented and steps:
         commented = [c for c in fam.commented if options.include_backups or not c.in_backup]
@@ -714,6 +721,8 @@ def build_plan(scan: ScanResult, config: Config, options: PlanOptions, read: Rea
     files.prepare([d for f in families for c in f.classes for d in c.members
                    if not _is_home(ctx, d.path) and ctx.scope.is_test_code(d.path)])
     plans = [plan_family(f, config, options, files, ctx) for f in families]
+    if options.check_import:
+        _preflight(plans, ctx, read)
     order, phase_of = _phase_of(config)
     if options.phase is not None and options.phase not in order:
         raise PlanError(f"no phase {options.phase!r}; phases: {', '.join(order)} (see [tool.ssot.phases])")
@@ -748,12 +757,81 @@ def build_plan(scan: ScanResult, config: Config, options: PlanOptions, read: Rea
     if options.phase is not None:  # steps outside the phase are not part of this run
         for fp in plans:
             fp.steps = [s for s in fp.steps if s.batch]
+    seen: set[str] = set()
+    for batch in batches:
+        front: list[str] = []
+        for s in batch.steps:
+            t = s.target
+            if t.present or t.path in seen:
+                continue
+            seen.add(t.path)
+            front.append(t.path)
+            if t.module:
+                for init in ctx.home.new_inits:
+                    if t.path.startswith(init[: -len("__init__.py")]) and init not in seen:
+                        seen.add(init)
+                        front.append(init)
+        batch.writes = front + [f for f in batch.files if f not in front]
     effect = _effect(plans, batches)
     return Plan(
         root=str(config.root), canonical_package=ctx.home.path, families=plans,
         phases=phases_used or order, batches=batches, effect=effect, hashes=files.hashes, options=options,
         new_inits=list(ctx.home.new_inits), canonical_dotted=ctx.home.dotted,
     )
+
+
+def _preflight(plans: list[FamilyPlan], ctx: _Context, read: Reader) -> None:
+    """Build, compile and import every new canonical module as the run would; a family whose module
+    fails is left out (``canonical-broken``), so plan, dry run and run agree."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ssot.migrate.preflight import check_module, module_source
+
+    def reader(rel: str) -> bytes | None:
+        try:
+            return read(rel)
+        except OSError:
+            return None
+
+    home = ctx.home
+    new_packages: dict[str, str] = {}
+    for init in home.new_inits:
+        folder = init[: -len("/__init__.py")]
+        inside = folder[len(home.base) + 1:] if home.base else folder
+        new_packages[inside.replace("/", ".")] = init
+    sys_path = [home.base, *ctx.pytest.pythonpath]
+    jobs: list[tuple[FamilyPlan, str, str, bytes | str]] = []
+    for fp in plans:
+        targets = [t for t in fp.targets if t.module and not t.present]
+        if not fp.steps or not targets:
+            continue
+        try:
+            jobs.append((fp, targets[0].path, targets[0].module, module_source(targets, reader)))  # type: ignore[arg-type]
+        except (LookupError, cst_errors()) as exc:
+            jobs.append((fp, targets[0].path, targets[0].module, f"cannot build {targets[0].path}: {exc}"))
+
+    def run(job: tuple[FamilyPlan, str, str, bytes | str]) -> str | None:
+        _fp, rel, dotted, source = job
+        if isinstance(source, str):
+            return source
+        return check_module(ctx.root, rel, dotted, source, new_packages, sys_path)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(os.cpu_count() or 1, 4))) as pool:
+        errors = list(pool.map(run, jobs))
+    for (fp, _rel, _dotted, _src), error in zip(jobs, errors, strict=True):
+        if error is None:
+            continue
+        fp.blocked.extend(Blocked(s.definition, s.class_id, "canonical-broken", error) for s in fp.steps)
+        fp.steps = []
+        fp.targets = []
+        fp.commented = []
+        fp.note = f"nothing can migrate (canonical-broken: {error})"
+
+
+def cst_errors() -> type[Exception]:
+    import libcst
+
+    return libcst.ParserSyntaxError
 
 
 def _effect(plans: list[FamilyPlan], batches: list[Batch]) -> Effect:
@@ -770,8 +848,7 @@ def _effect(plans: list[FamilyPlan], batches: list[Batch]) -> Effect:
         if s.definition.kind == "class" and s.definition.collected and not s.definition.nested
         and s.definition.name.startswith("Test") and s.definition.has_init
     )
-    touched = {f for b in batches for f in b.files} | {t.path for t in used_targets.values() if not t.present}
-    e.files_touched = len(touched)
+    e.files_touched = len({f for b in batches for f in b.writes})
     return e
 
 
