@@ -217,3 +217,12 @@ def test_a_file_that_keeps_its_imports_local_gets_the_import_where_the_copy_stoo
                        b"@pytest.fixture\ndef app():\n    from myapp import create\n\n    return create(Recorder())\n")
     assert member_file.keeps_imports_local(ast.parse(src))
     assert not member_file.keeps_imports_local(ast.parse(SOURCE))
+
+
+def test_removing_the_first_import_leaves_no_blank_first_line() -> None:
+    src = b"import typing\n\nimport pytest\n\n\ndef test_a():\n    def data() -> typing.Iterator[bytes]:\n" \
+          b"        yield b'x'\n\n    assert list(data())\n"
+    out = rewrite_file(src, [CopyEdit("test_a.<locals>.data", "data", 7, "local-import", MOD, "data")],
+                       "tests/test_x.py")
+    assert out.new == (b"import pytest\n\n\ndef test_a():\n    from test_framework.ssot.conn import data\n\n"
+                       b"    assert list(data())\n")

@@ -251,8 +251,11 @@ def rewrite_file(data: bytes, edits: list[CopyEdit], rel_path: str, *,
     body = remove_import_names(body, unused)
     body = add_imports(body, list(reversed(top_imports)), anchor_module)
     new_module = module.with_changes(body=body, footer=footer)
+    new = new_module.bytes
+    if new != module.bytes and data2[:1] not in (b"\n", b"\r") and new[:1] in (b"\n", b"\r"):
+        new = new.lstrip(b"\r\n")  # the file's first statement went: so does the blank line after it
     return FileRewrite(
-        new=new_module.bytes + tail,
+        new=new + tail,
         removed_lines=removed_lines + dropped,
         added_imports=list(dict.fromkeys(reversed(top_imports))),
         removed_imports=sorted(unused),
