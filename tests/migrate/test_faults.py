@@ -138,3 +138,19 @@ def test_a_failing_family_is_taken_out_and_the_rest_of_its_batch_stands(tree: Pa
                             "make_message", "--exclude-family", WS], cwd=tree, capture_output=True, text=True,
                            check=False)
     assert [f["id"] for f in json.loads(again.stdout)["families"]] == ["make_message"]
+
+
+def test_sigterm_before_any_batch_says_nothing_was_written(tree: Path) -> None:
+    before = snapshot(tree)
+    proc = subprocess.Popen([*SSOT, "migrate", "--family", WS, "--no-cache", "--validate", "tests"], cwd=tree,
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    assert proc.stderr is not None
+    for line in proc.stderr:  # the baseline is running: no journal yet
+        if "baseline: pytest" in line:
+            break
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.stderr.read()
+    proc.wait(timeout=120)
+    assert proc.returncode == 130 and "nothing was written" in rest and "Traceback" not in rest, rest
+    assert snapshot(tree) == before

@@ -602,6 +602,12 @@ class Executor:
                         before = check_imports(self.root, helpers, opts.timeout)
                         self._import_broken = {line.split(": ", 1)[0] for line in before.failing}
                 return self._run_batches(validator, journal_meta)
+            except (KeyboardInterrupt, _Terminated) as exc:  # outside a batch: nothing in flight
+                what = "interrupted (SIGINT)" if isinstance(exc, KeyboardInterrupt) else "terminated (SIGTERM)"
+                done = [b for b in self.result.batches if b.standing()]
+                kept = (f"{len(done)} batch(es) stay applied (`ssot rollback {self.result.run_id}` undoes them)"
+                        if done else "nothing was written")
+                raise MigrationStopped(f"{what} outside a batch: {kept}", INTERRUPTED) from None
             finally:
                 self.result.pytest_seconds = validator.pytest_seconds
                 validator.close()
