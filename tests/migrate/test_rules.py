@@ -95,3 +95,10 @@ def test_a_broken_baseline_stops_the_migration_unless_accepted(mini: Path) -> No
     accepted = ssot(mini, "migrate", "--no-cache", "--accept-broken-baseline", check=False)
     assert accepted.returncode == 0, accepted.stderr
     assert "not checked" in accepted.stderr and "test_needs_server" in accepted.stderr
+
+
+def test_a_symlinked_copy_is_left_alone_by_the_plan_and_the_run(mini: Path) -> None:
+    (mini / "tests" / "test_e.py").symlink_to("test_b.py")
+    doc = plan(mini)
+    assert reasons(doc)[("tests/test_e.py", "Point")] == "symlink"
+    assert not any(f == "tests/test_e.py" for b in doc["batches"] for f in b["writes"])

@@ -26,6 +26,7 @@ Reasons a copy cannot migrate (``Blocked.reason``):
                         used with isinstance/except/raise, subclassed or passed as a value)
 ``canonical-unreachable`` pytest cannot import the canonical module from the copy's file
 ``canonical-broken``    the canonical module would not compile or import (checked in a subprocess)
+``symlink``             its file (or a folder above it) is a symlink: never written through
 ``single-copy``         the only copy of its family that can migrate: nothing to consolidate
 """
 
@@ -499,6 +500,15 @@ class _Context:
     pytest: PytestConfig
     _graph: ImportGraph | None = None
 
+    def symlink(self, rel: str) -> str | None:
+        """The first part of ``rel`` that is a symlink, if any."""
+        parts = rel.split("/")
+        for k in range(1, len(parts) + 1):
+            sub = "/".join(parts[:k])
+            if os.path.islink(self.root / sub):
+                return sub
+        return None
+
     @property
     def graph(self) -> ImportGraph:
         if self._graph is None:
@@ -545,6 +555,12 @@ def plan_family(fam: Family, config: Config, options: PlanOptions, files: _Files
                 continue
             if _is_home(ctx, d.path):
                 continue  # another canonical module: never a copy to remove
+            link = ctx.symlink(d.path)
+            if link is not None:
+                blocked.append(Blocked(d, cls.id, "symlink",
+                                       f"{link} is a symlink: ssot never writes through one (edit the file it "
+                                       "points to)"))
+                continue
             why_library = ctx.scope.reason(d.path)
             if why_library is None:
                 blocked.append(Blocked(d, cls.id, "library-code",
