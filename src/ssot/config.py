@@ -34,7 +34,7 @@ class Config:
     exclude: list[str] = field(default_factory=list)  # gitignore-style globs
     min_lines: int = 4  # smaller definitions are not reported
     backup_globs: list[str] = field(default_factory=lambda: list(DEFAULT_BACKUP_GLOBS))
-    canonical_package: str = "test_framework/ssot"
+    canonical_package: str = ""  # "" = chosen in the test tree by ssot.migrate.home
     phases: dict[str, list[str]] = field(default_factory=dict)  # ordered: name -> path globs
     names: dict[str, str] = field(default_factory=dict)  # equivalence class id -> canonical name
     jobs: int = 0  # worker processes; 0 = one per core

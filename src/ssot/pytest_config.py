@@ -33,6 +33,19 @@ class PytestConfig:
     norecursedirs: list[str] = field(default_factory=lambda: list(DEFAULT_NORECURSE))
     python_classes: list[str] = field(default_factory=lambda: ["Test"])
     python_functions: list[str] = field(default_factory=lambda: ["test"])
+    pythonpath: list[str] = field(default_factory=list)  # folders pytest puts on sys.path
+    addopts: list[str] = field(default_factory=list)
+
+    @property
+    def import_mode(self) -> str:
+        """``--import-mode`` as addopts sets it (pytest's default: prepend)."""
+        mode = "prepend"
+        for k, opt in enumerate(self.addopts):
+            if opt.startswith("--import-mode="):
+                mode = opt.partition("=")[2]
+            elif opt == "--import-mode" and k + 1 < len(self.addopts):
+                mode = self.addopts[k + 1]
+        return mode
 
     @cached_property
     def _file_pattern(self) -> re.Pattern[str]:
@@ -102,4 +115,6 @@ def load_pytest_config(root: Path) -> PytestConfig:
         norecursedirs=_split(options.get("norecursedirs", defaults.norecursedirs)),
         python_classes=_split(options.get("python_classes", defaults.python_classes)),
         python_functions=_split(options.get("python_functions", defaults.python_functions)),
+        pythonpath=_split(options.get("pythonpath", [])),
+        addopts=_split(options.get("addopts", [])),
     )

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,24 @@ def ssot(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProc
 
 
 def run_pytest(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args], cwd=root,
-                          capture_output=True, text=True, check=False,
-                          env={**__import__("os").environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    """The project's suite with its own options; the cache kept out of the tree."""
+    with tempfile.TemporaryDirectory(prefix="pytest-cache-") as cache:
+        return subprocess.run([sys.executable, "-m", "pytest", "-q", "-o", f"cache_dir={cache}", *args], cwd=root,
+                              capture_output=True, text=True, check=False,
+                              env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+
+
+collect_ignore = ["projects"]  # small projects the tests copy and migrate, with suites of their own
+PROJECTS = Path(__file__).parent / "projects"
+
+
+@pytest.fixture
+def mini(tmp_path: Path) -> Path:
+    """A library with look-alike public exceptions, and tests with helpers worth (and not worth) merging."""
+    dest = tmp_path / "mini"
+    shutil.copytree(PROJECTS / "mini", dest)
+    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=dest, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init"], cwd=dest,
+                   check=True)
+    return dest

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 import pytest
 
@@ -201,3 +203,26 @@ def test_parsing_only_the_head_of_a_file_gives_the_same_bytes_as_parsing_it_all(
     assert head.new == whole.new and head.new != source
     assert (head.removed_lines, head.added_imports, head.removed_imports) == (
         whole.removed_lines, whole.added_imports, whole.removed_imports)
+
+
+def test_a_file_that_keeps_its_imports_local_gets_the_import_where_the_copy_stood() -> None:
+    src = (b'"""Keep this conftest cheap: import project modules inside the fixtures."""\n'
+           b"import sys\n\nimport pytest\n\nsys.path.insert(0, 'support')\n\n\n"
+           b"class Recorder:\n    def __init__(self):\n        self.seen = []\n\n\n"
+           b"@pytest.fixture\ndef app():\n    from myapp import create\n\n    return create(Recorder())\n")
+    out = rewrite_file(src, [CopyEdit("Recorder", "Recorder", 9, "import", MOD, "Recorder")], "tests/conftest.py")
+    assert out.new == (b'"""Keep this conftest cheap: import project modules inside the fixtures."""\n'
+                       b"import sys\n\nimport pytest\n\nsys.path.insert(0, 'support')\n\n\n"
+                       b"from test_framework.ssot.conn import Recorder\n\n\n"
+                       b"@pytest.fixture\ndef app():\n    from myapp import create\n\n    return create(Recorder())\n")
+    assert member_file.keeps_imports_local(ast.parse(src))
+    assert not member_file.keeps_imports_local(ast.parse(SOURCE))
+
+
+def test_removing_the_first_import_leaves_no_blank_first_line() -> None:
+    src = b"import typing\n\nimport pytest\n\n\ndef test_a():\n    def data() -> typing.Iterator[bytes]:\n" \
+          b"        yield b'x'\n\n    assert list(data())\n"
+    out = rewrite_file(src, [CopyEdit("test_a.<locals>.data", "data", 7, "local-import", MOD, "data")],
+                       "tests/test_x.py")
+    assert out.new == (b"import pytest\n\n\ndef test_a():\n    from test_framework.ssot.conn import data\n\n"
+                       b"    assert list(data())\n")

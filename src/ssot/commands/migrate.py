@@ -29,6 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-dirty", action="store_true",
                         help="touch files with uncommitted git changes (the journal still covers them)")
     parser.add_argument("--commit", action="store_true", help="one git commit per batch")
+    parser.add_argument("--accept-broken-baseline", action="store_true",
+                        help="migrate although tests error or fail to collect before any change (those are "
+                             "then not checked; the report lists them)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
 
@@ -45,8 +48,12 @@ def run(args: argparse.Namespace) -> int:
         from ssot.errors import SsotError
 
         raise SsotError("--diff-dir needs --dry-run")
-    cfg, _scan, plan = make_plan(args)
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    def log(text: str) -> None:  # a line per phase and batch, as it happens (CI logs, pipes)
+        print(f"ssot migrate: {text}", file=sys.stderr, flush=True)
+
+    cfg, _scan, plan = make_plan(args, log)
     for fam in plan.families:
         for b in fam.blocked:
             if b.reason != "backup" and (args.families or fam.steps):
@@ -62,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     options = ExecOptions(
         dry_run=args.dry_run, diff_dir=Path(args.diff_dir) if args.diff_dir else None,
         validate=args.validate, keep_going=args.keep_going, allow_dirty=args.allow_dirty,
-        commit=args.commit, timeout=cfg.collect_timeout,
+        commit=args.commit, timeout=cfg.collect_timeout, accept_broken_baseline=args.accept_broken_baseline,
     )
     show_bar = not args.no_progress and sys.stderr.isatty() and not args.json
     progress_cb = None
@@ -83,9 +90,9 @@ def run(args: argparse.Namespace) -> int:
             "batches": len(plan.batches)}
     if bar is not None:
         with bar:
-            result = execute(plan, options, progress_cb, meta)
+            result = execute(plan, options, progress_cb, meta, log)
     else:
-        result = execute(plan, options, None, meta)
+        result = execute(plan, options, None, meta, log)
 
     if args.dry_run and not args.diff_dir and not args.json:
         for rel in sorted(result.diffs):
@@ -99,7 +106,12 @@ def run(args: argparse.Namespace) -> int:
             "validation_seconds": round(result.pytest_seconds, 3),
             "batches": [{"number": b.number, "label": b.label, "status": b.status, "files": b.files,
                          "lines_removed": b.lines_removed, "failing": b.failing, "skipped": b.skipped,
-                         "commit": b.commit} for b in result.batches],
+                         "commit": b.commit, "excluded_families": b.excluded,
+                         "retried": [{"label": r.label, "status": r.status, "files": r.files,
+                                      "failing": r.failing} for r in b.retried]}
+                        for b in result.batches],
+            "failed_families": sorted(result.failed_families),
+            "not_checked": result.unchecked,
             "plan": plan_to_dict(plan),
         }
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
@@ -114,6 +126,17 @@ def run(args: argparse.Namespace) -> int:
                 err.print(f"    ... and {len(b.failing) - 20} more", markup=False)
             for s in b.skipped:
                 err.print(f"    skipped: {s}", markup=False)
+            for r in b.retried:
+                err.print(f"  [{STYLES.get(r.status, 'default')}]retried {r.label}: {r.status}[/] "
+                          f"({len(r.files)} files)", markup=True)
+                for f in r.failing[:10]:
+                    err.print(f"    {f}", markup=False)
+        if result.failed_families:
+            err.print(f"families taken out after failing validation: {', '.join(sorted(result.failed_families))} "
+                      "(rolled back; fix them, or --exclude-family them)", markup=False)
+        if result.unchecked:
+            err.print(f"not checked (broken before the migration, --accept-broken-baseline): "
+                      f"{len(result.unchecked)}: " + "; ".join(result.unchecked[:10]), markup=False)
         verb = "would change" if args.dry_run else "changed"
         undo = f"; run {result.run_id} (`ssot rollback {result.run_id}` undoes it)" if result.run_id else ""
         err.print(f"{verb} {len(result.files_changed)} files, {result.lines_removed} lines removed, "

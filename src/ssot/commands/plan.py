@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 
 from ssot.commands.common import add_project_arguments, progress_bar, project_config, write_output
 from ssot.exitcodes import OK
@@ -27,6 +28,8 @@ def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
                              "'TestWebSocketConnection/C=TestWebSocketConnection/A'; repeatable)")
     parser.add_argument("--force-map", action="store_true",
                         help="apply --map even when TARGET cannot serve CLASS unchanged (validation decides)")
+    parser.add_argument("--exclude-family", dest="exclude", action="append", metavar="ID",
+                        help="leave this family out (id or name; repeatable)")
     add_project_arguments(parser)
     parser.add_argument("--no-cache", action="store_true", help="do not use the scan cache")
 
@@ -50,24 +53,33 @@ def parse_maps(values: list[str] | None) -> dict[str, str]:
     return out
 
 
-def make_plan(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def make_plan(args: argparse.Namespace, log: Callable[[str], None] | None = None):  # type: ignore[no-untyped-def]
     """Scan the project and plan: shared by ``plan`` and ``migrate``."""
+    import time
     from pathlib import Path
 
     from ssot.migrate.plan import DEFAULT_BATCH_SIZE, PlanOptions, build_plan
     from ssot.scanner.engine import scan
 
+    say = log or (lambda _text: None)
     cfg = project_config(args)
+    started = time.perf_counter()
+    say(f"scan: {cfg.root}")
     with progress_bar("scanning", not getattr(args, "no_progress", False)) as progress:
         result = scan(config=cfg, use_cache=not args.no_cache, progress=progress)
+    say(f"scan: {len(result.families)} families, {time.perf_counter() - started:.1f}s; planning")
     options = PlanOptions(
         families=args.families, phase=args.phase,
         batch_size=args.batch_size if args.batch_size is not None else DEFAULT_BATCH_SIZE,
         include_backups=args.include_backups, remove_commented=args.remove_commented,
         merge_supersets=args.merge_supersets, maps=parse_maps(args.maps), force_map=args.force_map,
+        exclude=list(args.exclude or []),
     )
     root = Path(cfg.root)
-    return cfg, result, build_plan(result, cfg, options, lambda rel: (root / rel).read_bytes())
+    plan = build_plan(result, cfg, options, lambda rel: (root / rel).read_bytes())
+    say(f"plan: {sum(1 for f in plan.families if f.steps)} families migrate, {len(plan.steps)} copies in "
+        f"{len(plan.batches)} batch(es), {plan.effect.files_touched} files")
+    return cfg, result, plan
 
 
 def run(args: argparse.Namespace) -> int:

@@ -20,6 +20,14 @@ Reasons a copy cannot migrate (``Blocked.reason``):
 ``nested-fixture``      a fixture defined inside a function cannot move to a conftest
 ``renamed-fixture``     a fixture copy under another name is another fixture for pytest
 ``not-found``           the file no longer holds the copy where the scan saw it
+``library-code``        the copy is in library code (``ssot.scope``): only test code migrates
+``distinct-identity``   another name would become this object, and the code can see it (an
+                        exception class, a name in ``__all__`` or imported elsewhere, a class
+                        used with isinstance/except/raise, subclassed or passed as a value)
+``canonical-unreachable`` pytest cannot import the canonical module from the copy's file
+``canonical-broken``    the canonical module would not compile or import (checked in a subprocess)
+``symlink``             its file (or a folder above it) is a symlink: never written through
+``single-copy``         the only copy of its family that can migrate: nothing to consolidate
 """
 
 from __future__ import annotations
@@ -33,22 +41,28 @@ import posixpath
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pathspec
 
 from ssot.config import Config
 from ssot.errors import SsotError
+from ssot.migrate.home import LEAF, Home, reachable, resolve_home
+from ssot.migrate.importgraph import ImportGraph
 from ssot.migrate.naming import class_names, module_name
 from ssot.model import CommentedCopy, Definition, EquivalenceClass, Family, ScanResult
+from ssot.pytest_config import PytestConfig, load_pytest_config
 from ssot.rewrite.names import (
     ModuleBindings,
     bound_names,
     find_def,
     free_names,
+    identity_uses,
+    is_exception_class,
     module_bindings,
-    module_name_of,
     swallowed_tests,
 )
+from ssot.scope import TestScope, load_scope
 
 PLAN_SCHEMA_VERSION = 1
 DEFAULT_BATCH_SIZE = 50
@@ -72,6 +86,8 @@ class PlanOptions:
     merge_supersets: bool = False
     maps: dict[str, str] = field(default_factory=dict)  # class id -> class id that serves it
     force_map: bool = False
+    exclude: list[str] = field(default_factory=list)  # family ids or names left out
+    check_import: bool = True  # compile and import each new canonical module in a subprocess
 
 
 @dataclass(slots=True)
@@ -154,10 +170,13 @@ class Batch:
     files: list[str]  # the copies' files, in order
     steps: list[Step]
     commented: list[CommentedCopy]
+    name: str = ""  # a retried part of a batch says so ("all #2 without Family")
+    writes: list[str] = field(default_factory=list)  # every file it writes: new canonical modules and
+    # package __init__.py files first, then the copies' files (what the dry run and the run report)
 
     @property
     def label(self) -> str:
-        return f"{self.phase} #{self.number}"
+        return self.name or f"{self.phase} #{self.number}"
 
 
 @dataclass(slots=True)
@@ -182,6 +201,8 @@ class Plan:
     effect: Effect
     hashes: dict[str, str]  # sha256 of every file the plan read, as it read it
     options: PlanOptions
+    new_inits: list[str] = field(default_factory=list)  # package __init__.py files the home needs created
+    canonical_dotted: str = ""  # the home package's import name
     schema_version: int = PLAN_SCHEMA_VERSION
 
     @property
@@ -204,6 +225,7 @@ class _Analysis:
     imports: list[str] = field(default_factory=list)
     future: bool = False
     clash: str | None = None  # another module-level binding of the copy's name in its file
+    identity: str | None = None  # why another object under this name would be seen (None: only called)
 
 
 # what the analysis needs of a definition: (line, name, kind, test methods, nested, location)
@@ -259,8 +281,18 @@ def _analyse_file(rel: str, data: bytes | None, error: str | None, defs: list[_D
     bindings = module_bindings(tree, rel)
     info = _FileInfo(sha, bindings)
     lines = data.splitlines() if defs else []
+    uses = identity_uses(tree, {key[1] for key in defs}) if defs else {}
     for key in defs:
-        info.analyses[(key[0], key[1])] = _analyse(tree, lines, bindings, key)
+        a = _analyse(tree, lines, bindings, key)
+        if a.reason is None:
+            found = find_def(tree, key[0], key[1])
+            if found is not None and is_exception_class(found[0]):
+                a.identity = "an exception class (except clauses tell exceptions apart by identity)"
+            elif found is not None and found[0].decorator_list:
+                a.identity = "decorated (the decorator sees its name: reprs, registries)"
+            else:
+                a.identity = uses.get(key[1])
+        info.analyses[(key[0], key[1])] = a
     return info
 
 
@@ -458,17 +490,57 @@ def _compatible(fam: Family, src: str, dst: str) -> bool:
     return src in by_id[dst].superset_of or by_id[src].fingerprint == by_id[dst].fingerprint
 
 
-def plan_family(fam: Family, config: Config, options: PlanOptions, files: _Files) -> FamilyPlan:
-    pkg = config.canonical_package.strip("/")
+@dataclass(slots=True)
+class _Context:
+    """What every family's plan looks at besides the family: the project's layout."""
+
+    root: Path
+    home: Home
+    scope: TestScope
+    pytest: PytestConfig
+    _graph: ImportGraph | None = None
+
+    def symlink(self, rel: str) -> str | None:
+        """The first part of ``rel`` that is a symlink, if any."""
+        parts = rel.split("/")
+        for k in range(1, len(parts) + 1):
+            sub = "/".join(parts[:k])
+            if os.path.islink(self.root / sub):
+                return sub
+        return None
+
+    @property
+    def graph(self) -> ImportGraph:
+        if self._graph is None:
+            self._graph = ImportGraph(self.root)
+        return self._graph
+
+
+def _context(config: Config) -> _Context:
+    root = Path(config.root)
+    pytest = load_pytest_config(root)
+    scope = load_scope(root, pytest_config=pytest)
+    return _Context(root, resolve_home(root, config.canonical_package, pytest, scope), scope, pytest)
+
+
+def _is_home(ctx: _Context, rel: str) -> bool:
+    """A canonical module: in the home, or one ssot wrote elsewhere (its marker line)."""
+    return ctx.home.holds(rel) or f"/{LEAF}/" in f"/{rel}"
+
+
+def plan_family(fam: Family, config: Config, options: PlanOptions, files: _Files,
+                ctx: _Context | None = None) -> FamilyPlan:
+    ctx = ctx or _context(config)
+    home = ctx.home
     mod_name = module_name(fam)
     is_fixture = fam.kind == "fixture"
-    module_path = "" if is_fixture else f"{pkg}/{mod_name}.py"
-    dotted = "" if is_fixture else f"{pkg.replace('/', '.')}.{mod_name}"
+    module_path = "" if is_fixture else home.module_path(mod_name)
+    dotted = "" if is_fixture else home.module_dotted(mod_name)
     # a family migrated before keeps its module, whatever id the scan gives it now
-    already = sorted({d.path for d in fam.members if d.path.startswith(pkg + "/")})
+    already = sorted({d.path for d in fam.members if home.holds(d.path)})
     if already and not is_fixture:
         module_path = already[0]
-        dotted = module_name_of(module_path)
+        dotted = home.dotted + module_path[len(home.path):-3].replace("/", ".")
     serving = _serving(fam, options)
     by_id = {c.id: c for c in fam.classes}
 
@@ -481,8 +553,20 @@ def plan_family(fam: Family, config: Config, options: PlanOptions, files: _Files
             if module_path and d.path == module_path:
                 present.setdefault(cls.id, d)
                 continue
-            if d.path.startswith(pkg + "/"):
+            if _is_home(ctx, d.path):
                 continue  # another canonical module: never a copy to remove
+            link = ctx.symlink(d.path)
+            if link is not None:
+                blocked.append(Blocked(d, cls.id, "symlink",
+                                       f"{link} is a symlink: ssot never writes through one (edit the file it "
+                                       "points to)"))
+                continue
+            why_library = ctx.scope.reason(d.path)
+            if why_library is None:
+                blocked.append(Blocked(d, cls.id, "library-code",
+                                       f"{d.path} is library code, not test code (no test folder, conftest.py or "
+                                       "test file name): only test code migrates"))
+                continue
             a = files.analysis(d)
             if a.reason is None and cls.id not in sources:
                 sources[cls.id] = (d, a)
@@ -506,10 +590,36 @@ def plan_family(fam: Family, config: Config, options: PlanOptions, files: _Files
                 blocked.append(Blocked(d, cls.id, "renamed-fixture",
                                        f"named {d.name!r}: pytest knows fixtures by name, so it stays"))
                 continue
+            if not is_fixture and not reachable(home, ctx.root, d.path, ctx.pytest):
+                where = home.base or "the project root"
+                blocked.append(Blocked(d, cls.id, "canonical-unreachable",
+                                       f"pytest does not put {where} on sys.path for {d.path}, so "
+                                       f"`import {dotted}` would fail there; set [tool.ssot] canonical_package "
+                                       "to a folder its tests import from"))
+                continue
             ok[cls.id].append((d, a))
 
     # a fixture class whose members cannot all share one conftest keeps the unmovable ones
     names = class_names(fam, config.names, {cid: d.name for cid, d in present.items()})
+    if not is_fixture:  # identity is behaviour: another name may only become this object unseen
+        for cid, members in ok.items():
+            keep: list[tuple[Definition, _Analysis]] = []
+            target_name = names[serving[cid]]
+            for d, a in members:
+                why = None
+                if d.name != target_name:
+                    why = a.identity
+                    if why is None and not d.nested:
+                        other = ctx.graph.name_imported_elsewhere(d.path, d.name)
+                        if other is not None:
+                            why = f"imported from its module by {other}"
+                if why is not None:
+                    blocked.append(Blocked(d, cid, "distinct-identity",
+                                           f"{d.name} would become {target_name} (one object for two names), "
+                                           f"and it is {why}"))
+                else:
+                    keep.append((d, a))
+            ok[cid] = keep
     targets: dict[str, Target] = {}
     steps: list[Step] = []
     needed = {serving[cid] for cid, members in ok.items() if members}
@@ -575,6 +685,11 @@ def plan_family(fam: Family, config: Config, options: PlanOptions, files: _Files
                 action = "local-import" if d.nested else "import"
             steps.append(Step(d, cid, t, action, d.name))
 
+    if len(steps) == 1 and not any(t.present for t in targets.values()):
+        only = steps.pop()
+        blocked.append(Blocked(only.definition, only.class_id, "single-copy",
+                               "the only copy of its family that can migrate: moving it consolidates nothing"))
+        targets = {}
     commented: list[CommentedCopy] = []
     if options.remove_commented and steps:
         commented = [c for c in fam.commented if options.include_backups or not c.in_backup]
@@ -615,10 +730,15 @@ def build_plan(scan: ScanResult, config: Config, options: PlanOptions, read: Rea
     if options.batch_size < 1:
         raise PlanError("--batch-size must be at least 1")
     families = _select(scan, options.families)
+    excluded = {f.id for f in _select(scan, options.exclude)} if options.exclude else set()
+    families = [f for f in families if f.id not in excluded]
+    ctx = _context(config)
     files = _Files(read)
-    pkg = config.canonical_package.strip("/") + "/"
-    files.prepare([d for f in families for c in f.classes for d in c.members if not d.path.startswith(pkg)])
-    plans = [plan_family(f, config, options, files) for f in families]
+    files.prepare([d for f in families for c in f.classes for d in c.members
+                   if not _is_home(ctx, d.path) and ctx.scope.is_test_code(d.path)])
+    plans = [plan_family(f, config, options, files, ctx) for f in families]
+    if options.check_import:
+        _preflight(plans, ctx, read)
     order, phase_of = _phase_of(config)
     if options.phase is not None and options.phase not in order:
         raise PlanError(f"no phase {options.phase!r}; phases: {', '.join(order)} (see [tool.ssot.phases])")
@@ -653,11 +773,81 @@ def build_plan(scan: ScanResult, config: Config, options: PlanOptions, read: Rea
     if options.phase is not None:  # steps outside the phase are not part of this run
         for fp in plans:
             fp.steps = [s for s in fp.steps if s.batch]
+    seen: set[str] = set()
+    for batch in batches:
+        front: list[str] = []
+        for s in batch.steps:
+            t = s.target
+            if t.present or t.path in seen:
+                continue
+            seen.add(t.path)
+            front.append(t.path)
+            if t.module:
+                for init in ctx.home.new_inits:
+                    if t.path.startswith(init[: -len("__init__.py")]) and init not in seen:
+                        seen.add(init)
+                        front.append(init)
+        batch.writes = front + [f for f in batch.files if f not in front]
     effect = _effect(plans, batches)
     return Plan(
-        root=str(config.root), canonical_package=config.canonical_package.strip("/"), families=plans,
+        root=str(config.root), canonical_package=ctx.home.path, families=plans,
         phases=phases_used or order, batches=batches, effect=effect, hashes=files.hashes, options=options,
+        new_inits=list(ctx.home.new_inits), canonical_dotted=ctx.home.dotted,
     )
+
+
+def _preflight(plans: list[FamilyPlan], ctx: _Context, read: Reader) -> None:
+    """Build, compile and import every new canonical module as the run would; a family whose module
+    fails is left out (``canonical-broken``), so plan, dry run and run agree."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ssot.migrate.preflight import check_module, module_source
+
+    def reader(rel: str) -> bytes | None:
+        try:
+            return read(rel)
+        except OSError:
+            return None
+
+    home = ctx.home
+    new_packages: dict[str, str] = {}
+    for init in home.new_inits:
+        folder = init[: -len("/__init__.py")]
+        inside = folder[len(home.base) + 1:] if home.base else folder
+        new_packages[inside.replace("/", ".")] = init
+    sys_path = [home.base, *ctx.pytest.pythonpath]
+    jobs: list[tuple[FamilyPlan, str, str, bytes | str]] = []
+    for fp in plans:
+        targets = [t for t in fp.targets if t.module and not t.present]
+        if not fp.steps or not targets:
+            continue
+        try:
+            jobs.append((fp, targets[0].path, targets[0].module, module_source(targets, reader)))  # type: ignore[arg-type]
+        except (LookupError, cst_errors()) as exc:
+            jobs.append((fp, targets[0].path, targets[0].module, f"cannot build {targets[0].path}: {exc}"))
+
+    def run(job: tuple[FamilyPlan, str, str, bytes | str]) -> str | None:
+        _fp, rel, dotted, source = job
+        if isinstance(source, str):
+            return source
+        return check_module(ctx.root, rel, dotted, source, new_packages, sys_path)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(os.cpu_count() or 1, 4))) as pool:
+        errors = list(pool.map(run, jobs))
+    for (fp, _rel, _dotted, _src), error in zip(jobs, errors, strict=True):
+        if error is None:
+            continue
+        fp.blocked.extend(Blocked(s.definition, s.class_id, "canonical-broken", error) for s in fp.steps)
+        fp.steps = []
+        fp.targets = []
+        fp.commented = []
+        fp.note = f"nothing can migrate (canonical-broken: {error})"
+
+
+def cst_errors() -> type[Exception]:
+    import libcst
+
+    return libcst.ParserSyntaxError
 
 
 def _effect(plans: list[FamilyPlan], batches: list[Batch]) -> Effect:
@@ -674,8 +864,7 @@ def _effect(plans: list[FamilyPlan], batches: list[Batch]) -> Effect:
         if s.definition.kind == "class" and s.definition.collected and not s.definition.nested
         and s.definition.name.startswith("Test") and s.definition.has_init
     )
-    touched = {f for b in batches for f in b.files} | {t.path for t in used_targets.values() if not t.present}
-    e.files_touched = len(touched)
+    e.files_touched = len({f for b in batches for f in b.writes})
     return e
 
 

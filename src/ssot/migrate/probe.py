@@ -34,9 +34,11 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     outcomes = _state["outcomes"]
     previous = outcomes.get(report.nodeid)
     if report.when == "call" or report.failed or (report.skipped and report.when == "setup"):
-        outcome = "failed" if report.failed else ("xfailed" if hasattr(report, "wasxfail") and report.skipped
-                                                  else report.outcome)
-        if previous != "failed":
+        if report.failed:
+            outcome = "failed" if report.when == "call" else "error"  # set-up or tear-down failed
+        else:
+            outcome = "xfailed" if hasattr(report, "wasxfail") and report.skipped else report.outcome
+        if previous not in ("failed", "error"):
             outcomes[report.nodeid] = outcome
 
 

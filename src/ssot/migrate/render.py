@@ -53,7 +53,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             for f in plan.families
         ],
         "batches": [
-            {"number": b.number, "phase": b.phase, "files": b.files, "copies": len(b.steps),
+            {"number": b.number, "phase": b.phase, "files": b.files, "writes": b.writes, "copies": len(b.steps),
              "commented_out": len(b.commented)}
             for b in plan.batches
         ],
@@ -119,9 +119,9 @@ def plan_to_markdown(plan: Plan) -> str:
     if plan.batches:
         out.append("## Batches")
         out.append("")
-        out.append("| batch | phase | files | copies | commented-out |")
+        out.append("| batch | phase | files written | copies | commented-out |")
         out.append("|---:|---|---:|---:|---:|")
         for b in plan.batches:
-            out.append(f"| {b.number} | {b.phase} | {len(b.files)} | {len(b.steps)} | {len(b.commented)} |")
+            out.append(f"| {b.number} | {b.phase} | {len(b.writes)} | {len(b.steps)} | {len(b.commented)} |")
         out.append("")
     return "\n".join(out).rstrip() + "\n"

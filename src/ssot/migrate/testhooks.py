@@ -17,7 +17,12 @@
              counts one per file once the group's "done" lines are written
     restore  during a rollback: the k-th file restored
 
-Only the kill-tests set these; with neither variable set the hook costs one dict lookup.
+``SSOT_TEST_RAISE_AT=point:k``      raise :class:`InjectedFault` instead (the fault tests);
+``SSOT_TEST_SIGNAL_AT=point:k:NAME`` send the process signal NAME (``INT``, ``TERM``) instead.
+Besides the journal's points, ``ssot migrate`` reaches ``rewrite`` (one file rewritten, in
+the process that rewrites it) and ``validate`` (a batch written, its validation about to run).
+
+Only the kill-tests and fault tests set these; with no variable set the hook costs one dict lookup.
 """
 
 from __future__ import annotations
@@ -29,7 +34,25 @@ from collections.abc import Mapping
 
 KILL_AFTER_WRITES = "SSOT_TEST_KILL_AFTER_WRITES"
 KILL_AT = "SSOT_TEST_KILL_AT"
-POINTS = ("blob", "blobs", "record", "mkdir", "intent", "tmp", "replace", "write", "restore")
+RAISE_AT = "SSOT_TEST_RAISE_AT"
+SIGNAL_AT = "SSOT_TEST_SIGNAL_AT"
+POINTS = ("blob", "blobs", "record", "mkdir", "intent", "tmp", "replace", "write", "restore", "rewrite", "validate")
+ENV_VARS = (KILL_AFTER_WRITES, KILL_AT, RAISE_AT, SIGNAL_AT)
+
+
+class InjectedFault(RuntimeError):
+    """The exception ``SSOT_TEST_RAISE_AT`` raises."""
+
+
+def _points(environ: Mapping[str, str], var: str) -> dict[str, tuple[int, str]]:
+    out: dict[str, tuple[int, str]] = {}
+    for item in filter(None, (s.strip() for s in environ.get(var, "").split(","))):
+        point, _, rest = item.partition(":")
+        count, _, extra = rest.partition(":")
+        if point not in POINTS:
+            raise ValueError(f"{var}: unknown point {point!r} (one of {', '.join(POINTS)})")
+        out[point] = (int(count or "1"), extra)
+    return out
 
 
 def _parse(environ: Mapping[str, str]) -> dict[str, int]:
@@ -49,13 +72,24 @@ class KillHook:
     """Counts the points reached and kills the process at the configured one."""
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
-        self.targets = _parse(os.environ if environ is None else environ)
+        env = os.environ if environ is None else environ
+        self.targets = _parse(env)
+        self.raises = _points(env, RAISE_AT)
+        self.signals = _points(env, SIGNAL_AT)
+        self.armed = bool(self.targets or self.raises or self.signals)
         self.counts: Counter[str] = Counter()
 
     def __call__(self, point: str) -> None:
-        if not self.targets:
+        if not self.armed:
             return
         self.counts[point] += 1
-        if self.counts[point] == self.targets.get(point):
+        n = self.counts[point]
+        if self.raises.get(point, (0, ""))[0] == n:
+            raise InjectedFault(f"fault injected at {point} #{n} ({RAISE_AT})")
+        if self.signals.get(point, (0, ""))[0] == n:
+            name = self.signals[point][1] or "INT"
+            os.kill(os.getpid(), getattr(signal, "SIG" + name.upper().removeprefix("SIG")))
+            return
+        if n == self.targets.get(point):
             os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
             os._exit(137)  # pragma: no cover - only if the signal did not stop us

@@ -119,10 +119,9 @@ def ast_ordinal(tree: ast.Module, qualname: str, line: int) -> int:
                         hits.append(s.lineno)
                     else:
                         walk(s.body, want[1:])
-            elif isinstance(s, (ast.If, ast.With, ast.For, ast.While, ast.Try)):
+            elif isinstance(s, (ast.If, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While, ast.Try)):
                 walk(s.body, want)
-                if isinstance(s, ast.If) or s.orelse:
-                    walk(getattr(s, "orelse", []), want)
+                walk(getattr(s, "orelse", None) or [], want)
 
     walk(tree.body, parts)
     return hits.index(line) if line in hits else -1

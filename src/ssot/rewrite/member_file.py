@@ -17,6 +17,7 @@ written back with ``Module.bytes`` (encoding, newlines and BOM preserved).
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -137,6 +138,26 @@ def _prefix_end(tree: ast.Module, qualnames: list[str]) -> int | None:
     return units[need]
 
 
+def keeps_imports_local(tree: ast.Module, anchor: str | None = None) -> bool:
+    """Whether a file keeps its project imports out of module level: it imports inside functions, and at
+    module level only the standard library and pytest (a conftest.py that must stay cheap to import).
+    The import of a canonical name then goes where the copy stood, not into the module's import block."""
+    def own(n: ast.AST) -> bool:  # an import ssot wrote (a nested copy migrated before) says nothing
+        return bool(anchor) and isinstance(n, ast.ImportFrom) and (n.module or "").startswith(f"{anchor}.")
+
+    local = any(isinstance(n, (ast.Import, ast.ImportFrom)) and not own(n) for s in tree.body
+                if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for n in ast.walk(s))
+    if not local:
+        return False
+    allowed = {*sys.stdlib_module_names, "pytest", "__future__"}
+    for s in tree.body:
+        if isinstance(s, ast.Import) and any(a.name.split(".")[0] not in allowed for a in s.names):
+            return False
+        if isinstance(s, ast.ImportFrom) and (s.level or (s.module or "").split(".")[0] not in allowed):
+            return False
+    return True
+
+
 def rewrite_file(data: bytes, edits: list[CopyEdit], rel_path: str, *,
                  commented_spans: list[tuple[int, int]] | None = None,
                  anchor_module: str | None = None) -> FileRewrite:
@@ -180,6 +201,7 @@ def rewrite_file(data: bytes, edits: list[CopyEdit], rel_path: str, *,
     body = list(module.body)
     footer = list(module.footer)
     top_imports: list[str] = []
+    in_place = keeps_imports_local(tree, anchor_module)
     # bottom-up, so that the ordinals of the remaining copies do not move
     for e, line in sorted(located, key=lambda x: -x[1]):
         hits = find_all(body, e.qualname)
@@ -188,7 +210,7 @@ def rewrite_file(data: bytes, edits: list[CopyEdit], rel_path: str, *,
             raise RewriteError(f"{rel_path}:{e.line}: cannot find {e.qualname}; rescan and plan again")
         loc = hits[k]
         top_level = len(loc.path) == 1
-        if e.action == "local-import":
+        if e.action == "local-import" or (e.action == "import" and top_level and in_place):
             stmt = import_line(from_import(e.module, e.target, e.name))
 
             def replace(stmts: list[cst.BaseStatement], i: int, stmt: cst.SimpleStatementLine = stmt) \
@@ -229,8 +251,11 @@ def rewrite_file(data: bytes, edits: list[CopyEdit], rel_path: str, *,
     body = remove_import_names(body, unused)
     body = add_imports(body, list(reversed(top_imports)), anchor_module)
     new_module = module.with_changes(body=body, footer=footer)
+    new = new_module.bytes
+    if new != module.bytes and data2[:1] not in (b"\n", b"\r") and new[:1] in (b"\n", b"\r"):
+        new = new.lstrip(b"\r\n")  # the file's first statement went: so does the blank line after it
     return FileRewrite(
-        new=new_module.bytes + tail,
+        new=new + tail,
         removed_lines=removed_lines + dropped,
         added_imports=list(dict.fromkeys(reversed(top_imports))),
         removed_imports=sorted(unused),

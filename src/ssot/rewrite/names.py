@@ -220,3 +220,87 @@ def snake_case(name: str) -> str:
 
 def camel_case(name: str) -> str:
     return "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]+", name) if p)
+
+
+_EXCEPTION_BASES = frozenset(n for n in dir(builtins) if isinstance(getattr(builtins, n), type)
+                             and issubclass(getattr(builtins, n), BaseException))
+
+
+def is_exception_class(node: Defn) -> bool:
+    """A class whose bases say it is an exception (a builtin exception, or a name ending in Error/Exception)."""
+    if not isinstance(node, ast.ClassDef):
+        return False
+    for b in node.bases:
+        name = b.id if isinstance(b, ast.Name) else b.attr if isinstance(b, ast.Attribute) else ""
+        if name in _EXCEPTION_BASES or name.endswith(("Error", "Exception", "Warning")):
+            return True
+    return False
+
+
+def _annotation_nodes(tree: ast.AST) -> set[int]:
+    out: set[int] = set()
+    for n in ast.walk(tree):
+        anns: list[ast.AST | None] = []
+        if isinstance(n, (ast.arg, ast.AnnAssign)):
+            anns.append(n.annotation)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            anns.append(n.returns)
+        for a in anns:
+            if a is not None:
+                out.update(id(x) for x in ast.walk(a))
+    return out
+
+
+def identity_uses(tree: ast.Module, names: set[str]) -> dict[str, str]:
+    """For each of ``names``, the first use in the module that can see the object's identity.
+
+    Calling it (``Name(...)``) and annotating with it do not; ``isinstance``/``issubclass``,
+    ``except``, ``raise``, subclassing, ``is`` comparisons, ``__all__`` and any other use as a
+    value (passed, stored, its attributes read) do.  Uses inside a definition of the same name
+    are its own business and not counted.
+    """
+    if not names:
+        return {}
+    out: dict[str, str] = {}
+    parent: dict[int, ast.AST] = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            parent[id(child)] = node
+    annotations = _annotation_nodes(tree)
+    own: list[tuple[str, int, int]] = [(n.name, n.lineno, n.end_lineno or n.lineno) for n in ast.walk(tree)
+                                       if isinstance(n, DEF_TYPES) and n.name in names]
+    for s in tree.body:  # __all__ = [...] names it: exported
+        if isinstance(s, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = s.targets if isinstance(s, ast.Assign) else [s.target]
+            if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets) and s.value is not None:
+                for c in ast.walk(s.value):
+                    if isinstance(c, ast.Constant) and c.value in names:
+                        out.setdefault(c.value, f"listed in __all__ (line {s.lineno})")
+    for n in ast.walk(tree):
+        if not (isinstance(n, ast.Name) and n.id in names and isinstance(n.ctx, ast.Load)) or n.id in out:
+            continue
+        if id(n) in annotations:
+            continue
+        if any(name == n.id and a <= n.lineno <= b for name, a, b in own):
+            continue
+        p = parent.get(id(n))
+        how = "used as a value"
+        if isinstance(p, ast.Call) and p.func is n:
+            continue
+        if isinstance(p, ast.Call) and isinstance(p.func, ast.Name) and p.func.id in ("isinstance", "issubclass"):
+            how = f"checked with {p.func.id}()"
+        elif (isinstance(p, ast.Tuple) and isinstance(parent.get(id(p)), ast.ExceptHandler)) \
+                or isinstance(p, ast.ExceptHandler):
+            how = "caught by an except clause"
+        elif isinstance(p, ast.Tuple) and isinstance(parent.get(id(p)), ast.Call):
+            how = "passed in a tuple (isinstance or except)"
+        elif isinstance(p, ast.Raise):
+            how = "raised"
+        elif isinstance(p, ast.ClassDef):
+            how = "subclassed"
+        elif isinstance(p, ast.Compare) and any(isinstance(o, (ast.Is, ast.IsNot)) for o in p.ops):
+            how = "compared with `is`"
+        elif isinstance(p, ast.Attribute):
+            how = f"its attribute {p.attr!r} read"
+        out[n.id] = f"{how} at line {n.lineno}"
+    return out

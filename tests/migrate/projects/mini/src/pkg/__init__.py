@@ -1,0 +1,3 @@
+from pkg.errors import CookieConflict, InvalidURL
+
+__all__ = ["CookieConflict", "InvalidURL"]
