@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import hashlib
 import os
 import subprocess
 import sys
@@ -229,10 +230,13 @@ def apply_setups(labels: Labels, roots: dict[str, Path]) -> None:
 
 def scan_project(root: Path, scope: str, cache_dir: Path) -> ScanResult:
     """The default scan (``scope="tests"``) or a scan of every Python file (``"all"``)."""
+    import ssot
     from ssot import config as config_mod
     from ssot.scanner.engine import scan
 
-    config = config_mod.load(root).with_overrides(cache_dir=str(cache_dir / f"{root.name}-{scope}"))
+    # one cache per checkout of ssot: two branches scanning at once never share (or thrash) a cache
+    checkout = hashlib.blake2b(str(Path(ssot.__file__).resolve().parent).encode(), digest_size=4).hexdigest()
+    config = config_mod.load(root).with_overrides(cache_dir=str(cache_dir / checkout / f"{root.name}-{scope}"))
     return scan(paths=["."] if scope == "all" else None, root=root, config=config)
 
 

@@ -88,10 +88,12 @@ def _runs(text: str) -> list[tuple[int, list[str]]]:
     lines: list[str] | None = None
     runs: list[tuple[int, list[str]]] = []
     covered = -1
+    at = pos = 0  # line number of ``pos``, counted on from the previous hint
     for hint in _HINT.finditer(text):
         if lines is None:
             lines = text.split("\n")
-        at = text.count("\n", 0, hint.start())
+        at += text.count("\n", pos, hint.start())
+        pos = hint.start()
         if at <= covered or not _is_comment(lines[at]):
             continue
         start = at
