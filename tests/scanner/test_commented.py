@@ -231,3 +231,12 @@ def test_scan_links_a_copy_commented_out_in_place_to_its_family(tmp_path: Path) 
     })
     [family] = result.families
     assert [(c.path, c.line, c.family) for c in result.commented_out] == [("tests/test_c.py", 3, family.id)]
+
+
+def test_class_whose_methods_lost_their_indentation_gets_them_back() -> None:
+    lost = "\n".join("# " + ln[4:] if ln.startswith("    ") else "# " + ln for ln in HELPER.splitlines()) + "\n"
+    assert "# def __init__(self):" in lost  # methods at the class's level
+    text = "import asyncio\n\n" + lost + "\nx = 1\n"
+    [(line, end, name, kind, digest)] = find_commented(text, {})
+    assert (line, end, name, kind) == (3, 2 + len(HELPER.splitlines()), "TestWebSocketConnection", "class")
+    assert digest == digest_of(HELPER)

@@ -35,6 +35,7 @@ from ssot.scanner.fingerprint import fingerprint, kind_of
 
 _HEADER = re.compile(r"[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+\w+")
 # a comment line mentioning a definition: the only places worth a closer look
+_METHOD = re.compile(r"[ \t]*(?:async[ \t]+)?def[ \t]+\w+")
 _HINT = re.compile(r"#[^\n]*\b(?:def|class)[ \t]+\w+")
 # what precedes a definition header in a comment body (``" REMOVED_SYNTAX_ERROR: "`` say)
 _BEFORE_HEADER = re.compile(r"(.*?)(?:async[ \t]+)?(?:def|class)[ \t]+\w+")
@@ -184,6 +185,8 @@ def _definitions(code: list[str], prose: list[str | None], first_line: int, fing
             end += 1
         while end > i + 1 and not code[end - 1].strip():
             end -= 1
+        if end == i + 1 and code[i].lstrip().startswith("class"):
+            code, end = _lift_methods(code, i, head)
         node = _parse(code, start, end, i)
         if node is None:
             i += 1
@@ -204,6 +207,30 @@ def _definitions(code: list[str], prose: list[str | None], first_line: int, fing
             hits.append((first_line + i, first_line + end - 1, node.name, kind_of(node), fp.digest))
         i = end
     return hits if seen else None
+
+
+def _lift_methods(code: list[str], header: int, head: int) -> tuple[list[str], int]:
+    """A class header with no body, followed by methods at its own level: the lines indented under it.
+
+    That is how a class reads once the indentation went before the ``#`` was put in.  The
+    lines up to the next class header (or prose, or a line indented less) are lifted if a
+    method stands among them; a shorter copy is tried by :func:`_parse` if that is too much.
+    Returns the lines and the end of the class.
+    """
+    j = end = header + 1
+    methods = False
+    while j < len(code):
+        line = code[j]
+        if line.strip():
+            if line == "\0" or _indent(line) < head or (_indent(line) == head and line.lstrip().startswith("class")):
+                break
+            methods = methods or (_indent(line) == head and bool(_METHOD.match(line)))
+            end = j + 1
+        j += 1
+    if not methods:
+        return code, header + 1
+    lifted = code[:header + 1] + ["    " + ln if ln.strip() else ln for ln in code[header + 1:end]] + code[end:]
+    return lifted, end
 
 
 def _parse(code: list[str], start: int, end: int, header: int) \
