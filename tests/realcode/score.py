@@ -10,7 +10,8 @@ must-not violation with its reason; exits 1 when recall is under 0.9 or any must
 A case (one ``[[case]]`` table) says what a maintainer decided by reading the code:
 
 * ``level = "family"``: ``kind = "must"``: one reported family holds every member
-  (``path::qualname``); ``"must-not"``: no family holds two of them.
+  (``path::qualname``), a family of category ``test`` when the case's category is ``test``
+  (duplicated tests are their own finding); ``"must-not"``: no family holds two of them.
 * ``level = "equivalence"``: ``"same-class"``: one equivalence class holds every member;
   ``"must-not"``: no equivalence class holds two of them.
 * ``level = "block"``, ``"must"``: one :class:`~ssot.model.Block` has a copy covering each
@@ -287,6 +288,7 @@ class _Index:
     def __init__(self, result: ScanResult) -> None:
         self.family_of: dict[tuple[str, str], str] = {}
         self.class_of: dict[tuple[str, str], str] = {}
+        self.category = {fam.id: fam.category for fam in result.families}
         for fam in result.families:
             for cls in fam.classes:
                 for d in cls.members:
@@ -308,7 +310,14 @@ class _Index:
                     counts[g] += 1
             best = max(counts.values(), default=0)
             if case.positive:
-                return Outcome(case, best == len(parsed), best, _groups_text(case, groups))
+                found = best == len(parsed)
+                text = _groups_text(case, groups)
+                if found and case.level == "family" and case.category == "test":
+                    # duplicated tests are their own finding, apart from helpers
+                    family = max(counts, key=counts.__getitem__)
+                    found = self.category[family] == "test"
+                    text += "" if found else f" (family category {self.category[family]!r}, not 'test')"
+                return Outcome(case, found, best, text)
             return Outcome(case, best < 2, 0, _groups_text(case, groups))
         if case.level == "block":
             best = 0

@@ -103,3 +103,10 @@ def test_bad_labels_are_refused_naming_file_and_case(tmp_path: Path, body: str, 
     with pytest.raises(LabelError, match=r"p\.toml: case 'x'") as err:
         load_labels(tmp_path)
     assert message in str(err.value)
+
+
+def test_duplicated_tests_must_be_found_as_a_test_family() -> None:
+    r = result([[[d("a.py", "f"), d("b.py", "f")]]])
+    assert not outcome(case("family", "must", A, B, category="test"), r).found
+    r.families[0].category = "test"
+    assert outcome(case("family", "must", A, B, category="test"), r).found
