@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 from ssot.history.store import Figure
 
 if TYPE_CHECKING:
+    from ssot.app.compliance import Validation
     from ssot.collect.profile import Profile
+    from ssot.migrate.execute import RunResult
     from ssot.model import ScanResult
 
 # name -> what it means, in words (``ssot report`` prints these)
@@ -36,7 +38,10 @@ LABELS: dict[str, str] = {
     "non_canonical_imports": "non-canonical imports",
     "tests_passing": "tests passing",
     "migrated_files": "files migrated",
+    "migration_lines_removed": "lines removed by migrations",
+    "migration_batches": "migration batches that stood",
     "migration_batches_failed": "migration batches rolled back",
+    "migration_failed_families": "families taken out of a migration",
     "check_new_findings": "new findings (check)",
 }
 
@@ -82,3 +87,35 @@ def collect_figures(profile: Profile) -> list[Figure]:
         for cause in profile.analysis.warning_causes:
             out.append(Figure("warnings", cause.count, f"cause:{cause.template}"))
     return out
+
+
+def migrate_figures(result: RunResult) -> list[Figure]:
+    """What a (non dry) migration run changed, and how its batches ended."""
+    batches = [b for top in result.batches for b in (top, *top.retried)]
+    return [
+        Figure("migrated_files", len(result.files_changed)),
+        Figure("migration_lines_removed", result.lines_removed),
+        Figure("migration_batches", sum(1 for b in batches if b.status == "ok")),
+        Figure("migration_batches_failed", sum(1 for b in batches if b.status in ("rolled_back", "failed"))),
+        Figure("migration_failed_families", len(result.failed_families)),
+    ]
+
+
+def validate_figures(validation: Validation) -> list[Figure]:
+    """Compliance (over every tracked family, per family and per phase) and the canonical-import check, in %."""
+    out = [Figure("non_canonical_imports", len(validation.imports))]
+    if validation.score_all.score is not None:
+        out.append(Figure("compliance", round(100 * validation.score_all.score, 2)))
+    for fam in validation.families:
+        if fam.share.score is not None:
+            out.append(Figure("compliance", round(100 * fam.share.score, 2), f"family:{fam.id}"))
+    for phase, share in validation.phases.items():
+        if share.score is not None:
+            out.append(Figure("compliance", round(100 * share.score, 2), f"phase:{phase}"))
+    return out
+
+
+def check_figures(new_findings: int, by_rule: dict[str, int]) -> list[Figure]:
+    """How many findings ``ssot check`` reported as new, in all and per rule."""
+    return [Figure("check_new_findings", new_findings),
+            *(Figure("check_new_findings", n, f"rule:{rule}") for rule, n in sorted(by_rule.items()))]
