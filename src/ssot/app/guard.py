@@ -106,6 +106,7 @@ class Observed:
     files_read: int = 0
     index_used: bool = False
     stale: list[str] = field(default_factory=list)  # index files read again because they changed
+    root: str = ""  # where the files are (a new family is reported at its most recently changed copy)
 
     def accepted(self) -> list[Accepted]:
         """What ``--update-baseline`` records: every live copy, and every other finding."""
@@ -157,7 +158,7 @@ def judge(observed: Observed, baseline: Counter[str] | None, family_lines: int =
         if known is not None:
             out.extend(_duplicate_copy(fam, m, known, len(members)) for m in new)
         elif fam.duplicated_lines >= family_lines:  # no copy accepted: every copy is new
-            out.append(_new_family(fam, new, rest, baseline is not None))
+            out.append(_new_family(fam, newest_first(observed.root, new), rest, baseline is not None))
     out = [f for f in out if wanted(f.rule)]
     copies = {(loc.path, loc.line) for f in out for loc in (f.locations if f.rule == NEW_FAMILY else [f.location])}
     # a copy that also makes pytest warn is one finding: deleting the copy fixes both
@@ -191,9 +192,21 @@ def _duplicate_copy(fam: FamilyInfo, m: Member, old: Member, total: int) -> Find
                    related=(Location(old.path, old.line, old.end_line, f"existing copy: {old.qualname}"),))
 
 
+def newest_first(root: str, members: list[Member]) -> list[Member]:
+    """The copies in the most recently modified files first (the paste, rather than the original), then by path."""
+    def mtime(m: Member) -> int:
+        try:
+            return os.stat(os.path.join(root, m.path)).st_mtime_ns
+        except OSError:
+            return 0
+
+    return sorted(members, key=lambda m: (-mtime(m), m.path, m.line))
+
+
 def _new_family(fam: FamilyInfo, focus: list[Member], others: list[Member], has_baseline: bool) -> Finding:
-    """One finding for a family none of whose copies is accepted, at its first copy in the files checked."""
-    first, *more = sorted(focus, key=lambda m: (m.path, m.line))
+    """One finding for a family none of whose copies is accepted, at its first copy in the files checked
+    (``focus``, newest first)."""
+    first, *more = focus
     related = sorted([*more, *others], key=lambda m: (m.path, m.line))
     copies = plural(1 + len(related), "copy", "copies")
     state = "newly duplicated" if has_baseline else "duplicated"
@@ -269,7 +282,7 @@ def observe_scan(cfg: Config, result: ScanResult, texts: dict[str, str] | None =
         files_read += 1
         findings += checker.check(rel, text)
         findings += nested_tests(rel, text, pytest_cfg)
-    return Observed(families, members, findings, files_read)
+    return Observed(families, members, findings, files_read, root=str(cfg.root))
 
 
 def closest(digest: str, canonicals: Sequence[Definition], fps: Mapping[str, Fingerprint]) \
@@ -539,7 +552,8 @@ def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Obse
     for rel, text in texts.items():
         findings += checker.check(rel, text)
         findings += nested_tests(rel, text, pytest_cfg)
-    return Observed(families, members, findings, files_read=len(reread), index_used=True, stale=sorted(stale))
+    return Observed(families, members, findings, files_read=len(reread), index_used=True, stale=sorted(stale),
+                    root=str(cfg.root))
 
 
 def _backup_spec(cfg: Config) -> Any:
