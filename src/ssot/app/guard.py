@@ -158,7 +158,10 @@ def judge(observed: Observed, baseline: Counter[str] | None, family_lines: int =
         if known is not None:
             out.extend(_duplicate_copy(fam, m, known, len(members)) for m in new)
         elif fam.duplicated_lines >= family_lines:  # no copy accepted: every copy is new
-            out.append(_new_family(fam, newest_first(observed.root, new), rest, baseline is not None))
+            # with a baseline, a new family is reported where it was pasted (the newest file); without one,
+            # at its first copy by path, so that its identity does not move with modification times
+            order = newest_first(observed.root, new) if baseline is not None else sorted(new, key=_by_place)
+            out.append(_new_family(fam, order, sorted(rest, key=_by_place), baseline is not None))
     out = [f for f in out if wanted(f.rule)]
     copies = {(loc.path, loc.line) for f in out for loc in (f.locations if f.rule == NEW_FAMILY else [f.location])}
     # a copy that also makes pytest warn is one finding: deleting the copy fixes both
@@ -192,6 +195,10 @@ def _duplicate_copy(fam: FamilyInfo, m: Member, old: Member, total: int) -> Find
                    related=(Location(old.path, old.line, old.end_line, f"existing copy: {old.qualname}"),))
 
 
+def _by_place(m: Member) -> tuple[str, int]:
+    return (m.path, m.line)
+
+
 def newest_first(root: str, members: list[Member]) -> list[Member]:
     """The copies in the most recently modified files first (the paste, rather than the original), then by path."""
     def mtime(m: Member) -> int:
@@ -207,7 +214,7 @@ def _new_family(fam: FamilyInfo, focus: list[Member], others: list[Member], has_
     """One finding for a family none of whose copies is accepted, at its first copy in the files checked
     (``focus``, newest first)."""
     first, *more = focus
-    related = sorted([*more, *others], key=lambda m: (m.path, m.line))
+    related = [*more, *others]
     copies = plural(1 + len(related), "copy", "copies")
     state = "newly duplicated" if has_baseline else "duplicated"
     return Finding(NEW_FAMILY, first.path, first.line,
