@@ -27,6 +27,7 @@ Two ways to get the copies:
 
 from __future__ import annotations
 
+import ast
 import os
 import pickle
 from collections import ChainMap, Counter, defaultdict
@@ -240,21 +241,43 @@ def _uncollectable(d: Definition) -> Finding:
 
 
 def nested_tests(rel: str, text: str, pytest_cfg: PytestConfig) -> list[Finding]:
-    """``test*`` functions nested in a function of a collected module: pytest never sees them."""
+    """``test*`` functions nested in a function of a collected module that pytest never sees.
+
+    A nested function the enclosing function uses (calls it, passes it on: ``test(self)``
+    after a decorator, an admin action named ``test_action``) is deliberate, not a hidden test.
+    """
     from ssot.collect.static import nested_test_lines
 
     if not pytest_cfg.collects(rel):
         return []
+    hits = set(nested_test_lines(text, pytest_cfg.python_functions))
+    if not hits:
+        return []
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
     out: list[Finding] = []
-    lines = text.splitlines()
     seen: Counter[str] = Counter()
-    for n in nested_test_lines(text, pytest_cfg.python_functions):
-        name = lines[n - 1].split("def", 1)[1].split("(", 1)[0].strip() if n <= len(lines) else "?"
-        seen[name] += 1
-        out.append(Finding(NEVER_RUN, rel, n, f"test {name} is nested inside a function: pytest never runs it",
-                           severity="error", key=f"nested:{name}:{seen[name]}",
-                           fix="move it to module level (or into a Test* class)"))
-    return out
+    funcs = (ast.FunctionDef, ast.AsyncFunctionDef)
+    for outer in ast.walk(tree):
+        if not isinstance(outer, funcs):
+            continue
+        used = {n.id for n in ast.walk(outer) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        for inner in ast.walk(outer):
+            if inner is outer or not isinstance(inner, funcs) or inner.name in used:
+                continue
+            line = inner.decorator_list[0].lineno if inner.decorator_list else inner.lineno
+            if inner.lineno not in hits and line not in hits:
+                continue
+            hits.discard(inner.lineno)  # reported once, under its innermost enclosing function first seen
+            hits.discard(line)
+            seen[inner.name] += 1
+            out.append(Finding(NEVER_RUN, rel, inner.lineno,
+                               f"test {inner.name} is nested inside {outer.name}(): pytest never runs it",
+                               severity="error", key=f"nested:{outer.name}.{inner.name}:{seen[inner.name]}",
+                               fix="move it to module level (or into a Test* class)"))
+    return sorted(out, key=lambda f: f.line)
 
 
 def observe_scan(cfg: Config, result: ScanResult, texts: dict[str, str] | None = None) -> Observed:
