@@ -37,7 +37,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ssot.app.baseline import Accepted, accepted, new_findings
-from ssot.app.canonical import ImportChecker, canonical_names, in_canonical_package, module_name
+from ssot.app.canonical import (
+    ImportChecker,
+    canonical_names,
+    consolidated_fixtures,
+    in_canonical_package,
+    module_name,
+)
+from ssot.app.compliance import is_canonical
 from ssot.app.validate_rules import RULES as IMPORT_RULES
 from ssot.config import Config
 from ssot.model import Definition, Finding, Fingerprint, Location, ScanResult, finding_fingerprint
@@ -178,13 +185,15 @@ def judge(observed: Observed, baseline: Counter[str] | None, family_lines: int =
 def _copy_of_consolidated(fam: FamilyInfo, m: Member) -> Finding:
     assert fam.canonical is not None
     path, line, name = m.canonical or (fam.canonical.path, fam.canonical.line, fam.name)
-    module = module_name(path)
     local = m.qualname.rsplit(".", 1)[-1]
-    as_part = f" as {local}" if local != name else ""
+    if path.rsplit("/", 1)[-1] == "conftest.py":  # a fixture: pytest finds it, there is nothing to import
+        fix = f"delete it: the fixture {name} in {path} serves this file"
+    else:
+        as_part = f" as {local}" if local != name else ""
+        fix = f"delete it and import the canonical one: `from {module_name(path)} import {name}{as_part}`"
     return Finding(COPY_OF_CONSOLIDATED, m.path, m.line,
                    f"{m.qualname} is a copy of {fam.name}, which is consolidated in {path}",
-                   fam.id, "error", end_line=m.end_line, key=m.key,
-                   fix=f"delete it and import the canonical one: `from {module} import {name}{as_part}`",
+                   fam.id, "error", end_line=m.end_line, key=m.key, fix=fix,
                    related=(Location(path, line, note=f"canonical {name}"),))
 
 
@@ -285,8 +294,9 @@ def observe_scan(cfg: Config, result: ScanResult, texts: dict[str, str] | None =
     families: dict[str, FamilyInfo] = {}
     members: list[Member] = []
     uncollectable: dict[tuple[str, int], Definition] = {}
+    fixtures = consolidated_fixtures(cfg)
     for fam in result.families:
-        canonicals = [d for d in fam.members if in_canonical_package(cfg, d.path)]
+        canonicals = [d for d in fam.members if is_canonical(cfg, fixtures, d)]
         canon = canonicals[0] if canonicals else None
         families[fam.id] = FamilyInfo(fam.id, fam.name, fam.duplicated_lines,
                                       None if canon is None else Location(canon.path, canon.line, canon.end_line,
@@ -294,7 +304,7 @@ def observe_scan(cfg: Config, result: ScanResult, texts: dict[str, str] | None =
         for d in fam.members:
             if d.pytest_warning:
                 uncollectable[(d.path, d.line)] = d
-            if d.in_backup or in_canonical_package(cfg, d.path):
+            if d.in_backup or is_canonical(cfg, fixtures, d):
                 continue
             members.append(Member(fam.id, d.path, d.line, d.end_line, d.qualname, d.kind, d.fingerprint,
                                   closest(d.fingerprint, canonicals, result.fingerprints)))
@@ -422,8 +432,9 @@ def write_index(cfg: Config, observed: Observed, result: ScanResult,
             except OSError:
                 continue
             stamps[m.path] = (st.st_size, st.st_mtime_ns)
+    fixtures = consolidated_fixtures(cfg)
     canonicals = {fam.id: [(d.path, d.line, d.name, d.fingerprint) for d in fam.members
-                           if in_canonical_package(cfg, d.path)] for fam in result.families}
+                           if is_canonical(cfg, fixtures, d)] for fam in result.families}
     digest_family: dict[str, str] = {}
     for m in observed.members:
         digest_family.setdefault(m.digest, m.family)
