@@ -239,3 +239,15 @@ def test_a_nested_function_the_test_uses_is_not_a_hidden_test(project: Path) -> 
         "    register(test_action)\n\n\ndef register(f):\n    return f\n")
     run = ssot("check", "tests/test_d.py", "--select", "tests-never-run", cwd=project)
     assert run.code == 0, run.stdout
+
+
+def test_many_files_are_checked_on_the_whole_tree(project: Path) -> None:
+    from ssot.commands.check import MAX_FILES_ON_INDEX
+
+    assert ssot("check", "--update-baseline", cwd=project).code == 0
+    (project / "tests/test_d.py").write_text(module_text(4, HELPER))
+    names = [f"tests/test_z{i:03}.py" for i in range(MAX_FILES_ON_INDEX)]
+    write_tree(project, dict.fromkeys(names, "X = 1\n"))
+    run = ssot("check", "tests/test_d.py", *names, "--format", "json", cwd=project)
+    assert run.json()["figures"]["mode"] == "files (whole tree scanned)"
+    assert rules_at(run.json()) == {("duplicate-copy", "tests/test_d.py")}

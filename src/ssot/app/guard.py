@@ -532,7 +532,11 @@ def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Obse
     digest_family: dict[str, str] = data["digest_family"]
     fps = {d: Fingerprint(d, kind, "", statements, shape, frozenset(tokens))
            for d, (kind, shape, tokens, statements) in data["fingerprints"].items()}
-    by_family_fps = [(digest_family[d], fp) for d, fp in fps.items()]
+    # candidates by kind, with the sizes that bound any similarity: a Jaccard index is at most the
+    # ratio of the smaller set to the larger, so most pairs are ruled out before any set is built
+    by_kind: dict[str, list[tuple[str, Fingerprint, int, int]]] = defaultdict(list)
+    for d, fp in fps.items():
+        by_kind[fp.kind].append((digest_family[d], fp, len(fp.tokens), len(fp.shape)))
 
     pytest_cfg = load_pytest_config(root)
     scope = load_scope(root)
@@ -566,8 +570,7 @@ def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Obse
             if fam is None:
                 fp = extractor.fingerprints.get(u.digest)
                 if fp is not None:
-                    fam = next((fid for fid, other in by_family_fps if other.kind == fp.kind
-                                and set_jaccard(fp.tokens, other.tokens) >= 0.4 and alike(fp, other)), None)
+                    fam = _variant_of(fp, by_kind.get(fp.kind, ()), alike, set_jaccard)
             canonical = closest(u.digest, canon_defs.get(fam or "", []), all_fps)
             member = Member(fam or "", rel, u.line, u.end_line, u.qualname, u.kind, u.digest, canonical)
             if fam is not None:
@@ -595,6 +598,20 @@ def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Obse
         findings += nested_tests(rel, text, pytest_cfg)
     return Observed(families, members, findings, files_read=len(reread), index_used=True, stale=sorted(stale),
                     root=str(cfg.root))
+
+
+def _variant_of(fp: Fingerprint, candidates: Iterable[tuple[str, Fingerprint, int, int]], alike: Any,
+                jaccard: Any) -> str | None:
+    """The family of the first candidate ``fp`` is a variant of (the scan's own test), or None."""
+    from ssot.scanner.similarity import SHAPE_MIN, TOKENS_MIN
+
+    ntok, nshape = len(fp.tokens), len(fp.shape)
+    for fid, other, otok, oshape in candidates:
+        if min(ntok, otok) < TOKENS_MIN * max(ntok, otok) or min(nshape, oshape) < SHAPE_MIN * max(nshape, oshape):
+            continue
+        if jaccard(fp.tokens, other.tokens) >= TOKENS_MIN and alike(fp, other):
+            return fid
+    return None
 
 
 def _backup_spec(cfg: Config) -> Any:

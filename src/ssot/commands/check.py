@@ -10,6 +10,10 @@ from ssot.commands.common import add_project_arguments, progress_bar, project_co
 from ssot.commands.options import add_report_arguments, rule_filter, style_of, wanted_rules
 from ssot.exitcodes import FOUND, OK, PARTIAL
 
+# more files than this (`pre-commit run --all-files`) are checked on a whole-tree scan, whose cache
+# serves unchanged files: reading each named file again would cost more
+MAX_FILES_ON_INDEX = 200
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ssot.report.findings import FINDINGS
@@ -54,14 +58,15 @@ def run(args: argparse.Namespace) -> int:
     observed = None
     skipped = 0  # files the scan could not read or parse
     mode = "tree"
-    if only is not None and not args.no_cache:
+    if only is not None and not args.no_cache and len(only) <= MAX_FILES_ON_INDEX:
         observed = check_files(cfg, only)
         mode = "files"
     if observed is None:  # the whole tree (or no index yet: build it)
         with progress_bar("checking", style.verbosity >= 0) as progress:
             observed, result = check_tree(cfg, use_cache=not args.no_cache, jobs=args.jobs, progress=progress)
         skipped = len(result.skipped)
-        mode = "tree" if only is None else "files (index built)"
+        mode = "tree" if only is None else (
+            "files (whole tree scanned)" if len(only) > MAX_FILES_ON_INDEX else "files (index built)")
 
     if args.update_baseline:
         entries = observed.accepted()
