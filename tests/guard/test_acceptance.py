@@ -158,3 +158,33 @@ def test_check_and_validate_fail_on_exactly_the_pasted_copy_and_the_import_then_
     hook = precommit(tree, copy_file, import_file)
     assert hook.returncode == 0, hook.stdout + hook.stderr
     assert "Passed" in hook.stdout
+
+
+@pytest.mark.slow
+def test_a_fixture_consolidated_into_a_conftest_is_tracked_and_guarded(tree: Path) -> None:
+    run = ssot("migrate", "--family", "user_context", "--validate", "syntax", cwd=tree)
+    assert run.code == 0, run.stdout + run.stderr
+    git(tree, "add", "-A")
+    git(tree, "commit", "-qm", "migrate user_context")
+    assert ssot("check", "--update-baseline", cwd=tree).code == 0
+    clean = validate(tree)
+    (fam,) = [f for f in clean["families"] if f["id"] == "user_context"]
+    assert fam["consolidated"] and fam["canonical"] == ["tests/conftest.py"] and fam["score"] == 1.0
+
+    # paste the fixture back into a file the conftest serves (from before the migration)
+    changed = git(tree, "diff", "--name-only", "HEAD~1", "HEAD", "--", "tests").split()
+    source = next(rel for rel in changed if Path(rel).name.startswith("test_"))
+    before = git(tree, "show", f"HEAD~1:{source}")
+    node = next(n for n in ast.parse(before).body if isinstance(n, ast.FunctionDef) and n.name == "user_context")
+    lines = before.splitlines(keepends=True)
+    copy = "".join(lines[node.decorator_list[0].lineno - 1:node.end_lineno])
+    target = next(r for r in changed if Path(r).name.startswith("test_") and r != source)
+    (tree / target).write_text((tree / target).read_text() + "\n\n" + copy)
+
+    run = ssot("check", "-v", cwd=tree)
+    assert run.code == 1
+    assert f"{target}:" in run.stdout and "copy-of-consolidated user_context" in run.stdout
+    assert "the fixture user_context in tests/conftest.py serves this file" in run.stdout
+    assert found(ssot("check", target, "--format", "json", cwd=tree).stdout) == {("copy-of-consolidated", target)}
+    (fam,) = [f for f in validate(tree)["families"] if f["id"] == "user_context"]
+    assert fam["score"] < 1.0 and [c["path"] for c in fam["copies_left"]] == [target]

@@ -229,3 +229,25 @@ def test_a_helper_defined_once_and_copied_is_found_on_the_named_file(project: Pa
     assert finding["rule"] == "new-family" and "none of them in the baseline" in finding["message"]
     assert [loc["path"] for loc in finding["locations"]] == ["tests/test_e.py", "tests/test_d.py"]
     assert run.json()["figures"]["mode"] == "files"
+
+
+def test_a_nested_function_the_test_uses_is_not_a_hidden_test(project: Path) -> None:
+    # django's pattern: a decorated inner `test` the outer test calls, and an admin action named test_action
+    (project / "tests/test_d.py").write_text(
+        "def deco(f):\n    return f\n\n\ndef test_outer(self=None):\n    @deco\n    def test(self):\n"
+        "        assert True\n\n    test(self)\n\n\ndef test_actions():\n    def test_action():\n        pass\n\n"
+        "    register(test_action)\n\n\ndef register(f):\n    return f\n")
+    run = ssot("check", "tests/test_d.py", "--select", "tests-never-run", cwd=project)
+    assert run.code == 0, run.stdout
+
+
+def test_many_files_are_checked_on_the_whole_tree(project: Path) -> None:
+    from ssot.commands.check import MAX_FILES_ON_INDEX
+
+    assert ssot("check", "--update-baseline", cwd=project).code == 0
+    (project / "tests/test_d.py").write_text(module_text(4, HELPER))
+    names = [f"tests/test_z{i:03}.py" for i in range(MAX_FILES_ON_INDEX)]
+    write_tree(project, dict.fromkeys(names, "X = 1\n"))
+    run = ssot("check", "tests/test_d.py", *names, "--format", "json", cwd=project)
+    assert run.json()["figures"]["mode"] == "files (whole tree scanned)"
+    assert rules_at(run.json()) == {("duplicate-copy", "tests/test_d.py")}

@@ -195,3 +195,51 @@ class ImportChecker:
             severity="error", key=f"{name}:{module}",
             fix=f"import it as `from {canon.module} import {name}{as_part}`",
             related=(Location(canon.path, canon.line, note=f"canonical {name}"),))
+
+
+def consolidated_fixtures(cfg: Config) -> dict[str, CanonicalName]:
+    """Fixtures a migration consolidated into a ``conftest.py`` (there is no import to check for them).
+
+    Read from the run journal (``.ssot/runs``, read only): for every run whose changes
+    stand, the fixtures it consolidated (its families) that a ``conftest.py`` it wrote
+    now defines.  Without run state (a fresh clone), none are known.
+    """
+    try:
+        from ssot.migrate.runlog import list_runs
+
+        runs = list_runs(cfg.root)
+    except Exception:  # no run state, or a journal this reader does not understand: nothing to add
+        return {}
+    out: dict[str, CanonicalName] = {}
+    for run in runs:
+        families = set(run.meta.get("families") or ())
+        for rel in run.changed:
+            if rel.rsplit("/", 1)[-1] != "conftest.py" or not families:
+                continue
+            tree = _parse(cfg.root / rel, cfg.max_file_bytes)
+            if tree is None:
+                continue
+            for node in tree.body:
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in families \
+                        and any("fixture" in ast.unparse(d) for d in node.decorator_list):
+                    out[node.name] = CanonicalName(node.name, module_name(rel), rel, node.lineno)
+    return out
+
+
+def fixture_requests(tree: ast.Module, names: Iterable[str]) -> set[str]:
+    """Which of ``names`` the module requests as fixtures: parameters of its functions, ``usefixtures``."""
+    wanted = set(names)
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = node.args
+            found.update(a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs) if a.arg in wanted)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in wanted:
+            found.add(node.value)  # @pytest.mark.usefixtures("name")
+    return found
+
+
+def serves(conftest: str, rel: str) -> bool:
+    """Whether the fixtures of ``conftest`` (a path) reach the test file ``rel``."""
+    folder = conftest.rpartition("/")[0]
+    return not folder or rel.startswith(folder + "/")

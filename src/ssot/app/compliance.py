@@ -17,14 +17,24 @@ never estimated: tests collected, wall time, peak memory, warnings, errors.
 
 from __future__ import annotations
 
+import ast
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ssot.app.canonical import ImportChecker, canonical_names, in_canonical_package
+from ssot.app.canonical import (
+    CanonicalName,
+    ImportChecker,
+    canonical_names,
+    consolidated_fixtures,
+    fixture_requests,
+    in_canonical_package,
+    serves,
+)
 from ssot.config import Config
-from ssot.model import Finding, Location, ScanResult
+from ssot.model import Definition, Finding, Location, ScanResult
 
 NO_PHASE = "(no phase)"
 
@@ -95,6 +105,14 @@ class Validation:
         return self.below_bar or bool(self.imports)
 
 
+def is_canonical(cfg: Config, fixtures: dict[str, CanonicalName], d: Definition) -> bool:
+    """The consolidated definition itself: in the canonical package, or a fixture a migration put in a conftest."""
+    if in_canonical_package(cfg, d.path):
+        return True
+    fx = fixtures.get(d.name)
+    return d.kind == "fixture" and fx is not None and fx.path == d.path
+
+
 def phase_of(cfg: Config, specs: list[tuple[str, Any]], rel: str) -> str:
     for name, spec in specs:
         if spec.match_file(rel):
@@ -108,31 +126,56 @@ def measure(cfg: Config, result: ScanResult, texts: dict[str, str]) -> Validatio
 
     specs = [(name, gitignore_spec(globs)) for name, globs in cfg.phases.items()]
     names = canonical_names(cfg)
+    fixtures = consolidated_fixtures(cfg)
+
+    def canonical(d: Definition) -> bool:
+        return is_canonical(cfg, fixtures, d)
+
     copies_of = {(d.path, d.name) for f in result.families for d in f.members
-                 if any(in_canonical_package(cfg, m.path) for m in f.members)}
+                 if any(canonical(m) for m in f.members)}
     checker = ImportChecker(cfg, names, copies_of)
     sites: dict[str, set[str]] = {}  # canonical module -> files importing from it
+    fixture_sites: dict[str, set[str]] = defaultdict(set)  # consolidated fixture -> files it serves that use it
+    mention = re.compile(r"\b(?:{})\b".format("|".join(map(re.escape, sorted(fixtures))))) if fixtures else None
     imports: list[Finding] = []
     for rel, text in texts.items():
         found, modules = checker.inspect(rel, text)
         imports += found
         for m in modules:
             sites.setdefault(m, set()).add(rel)
+        if mention is not None and mention.search(text) and rel.rsplit("/", 1)[-1] != "conftest.py":
+            try:
+                tree = ast.parse(text)
+            except (SyntaxError, ValueError):
+                continue
+            for name in fixture_requests(tree, fixtures):
+                if serves(fixtures[name].path, rel):
+                    fixture_sites[name].add(rel)
     module_of_path = {c.path: c.module for c in names.values()}
 
     scores: list[FamilyScore] = []
     claimed: set[str] = set()
+    claimed_fixtures: set[str] = set()
     for fam in result.families:
         if fam.category != "helper":  # duplicated tests are not consolidated into a canonical module
             continue
-        canonical = sorted({d.path for d in fam.members if in_canonical_package(cfg, d.path)})
-        claimed.update(canonical)
-        live = [d for d in fam.members if not d.in_backup and not in_canonical_package(cfg, d.path)]
-        importers = set().union(*(sites.get(module_of_path.get(p, ""), set()) for p in canonical)) \
-            if canonical else set()
+        canon_defs = [d for d in fam.members if canonical(d)]
+        canonical_paths = sorted({d.path for d in canon_defs})
+        claimed.update(d.path for d in canon_defs if in_canonical_package(cfg, d.path))
+        live = [d for d in fam.members if not d.in_backup and not canonical(d)]
+        importers: set[str] = set()
+        for d in canon_defs:
+            if in_canonical_package(cfg, d.path):
+                importers |= sites.get(module_of_path.get(d.path, ""), set())
+            else:
+                importers |= fixture_sites.get(d.name, set())
+                claimed_fixtures.add(d.name)
         importers -= {d.path for d in live}  # a file with a copy of its own is not consolidated, import or not
-        scores.append(_score(cfg, specs, fam.id, fam.name, canonical, importers,
+        scores.append(_score(cfg, specs, fam.id, fam.name, canonical_paths, importers,
                              [Location(d.path, d.line, d.end_line, d.qualname) for d in live]))
+    for name, fx in sorted(fixtures.items()):  # a fixture every copy of which is gone
+        if name not in claimed_fixtures:
+            scores.append(_score(cfg, specs, name, name, [fx.path], fixture_sites.get(name, set()), []))
     by_file: dict[str, list[str]] = defaultdict(list)
     for c in names.values():
         by_file[c.path].append(c.name)

@@ -27,6 +27,7 @@ Two ways to get the copies:
 
 from __future__ import annotations
 
+import ast
 import os
 import pickle
 from collections import ChainMap, Counter, defaultdict
@@ -36,7 +37,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ssot.app.baseline import Accepted, accepted, new_findings
-from ssot.app.canonical import ImportChecker, canonical_names, in_canonical_package, module_name
+from ssot.app.canonical import (
+    ImportChecker,
+    canonical_names,
+    consolidated_fixtures,
+    in_canonical_package,
+    module_name,
+)
+from ssot.app.compliance import is_canonical
 from ssot.app.validate_rules import RULES as IMPORT_RULES
 from ssot.config import Config
 from ssot.model import Definition, Finding, Fingerprint, Location, ScanResult, finding_fingerprint
@@ -106,6 +114,7 @@ class Observed:
     files_read: int = 0
     index_used: bool = False
     stale: list[str] = field(default_factory=list)  # index files read again because they changed
+    root: str = ""  # where the files are (a new family is reported at its most recently changed copy)
 
     def accepted(self) -> list[Accepted]:
         """What ``--update-baseline`` records: every live copy, and every other finding."""
@@ -157,7 +166,10 @@ def judge(observed: Observed, baseline: Counter[str] | None, family_lines: int =
         if known is not None:
             out.extend(_duplicate_copy(fam, m, known, len(members)) for m in new)
         elif fam.duplicated_lines >= family_lines:  # no copy accepted: every copy is new
-            out.append(_new_family(fam, new, rest, baseline is not None))
+            # with a baseline, a new family is reported where it was pasted (the newest file); without one,
+            # at its first copy by path, so that its identity does not move with modification times
+            order = newest_first(observed.root, new) if baseline is not None else sorted(new, key=_by_place)
+            out.append(_new_family(fam, order, sorted(rest, key=_by_place), baseline is not None))
     out = [f for f in out if wanted(f.rule)]
     copies = {(loc.path, loc.line) for f in out for loc in (f.locations if f.rule == NEW_FAMILY else [f.location])}
     # a copy that also makes pytest warn is one finding: deleting the copy fixes both
@@ -173,13 +185,15 @@ def judge(observed: Observed, baseline: Counter[str] | None, family_lines: int =
 def _copy_of_consolidated(fam: FamilyInfo, m: Member) -> Finding:
     assert fam.canonical is not None
     path, line, name = m.canonical or (fam.canonical.path, fam.canonical.line, fam.name)
-    module = module_name(path)
     local = m.qualname.rsplit(".", 1)[-1]
-    as_part = f" as {local}" if local != name else ""
+    if path.rsplit("/", 1)[-1] == "conftest.py":  # a fixture: pytest finds it, there is nothing to import
+        fix = f"delete it: the fixture {name} in {path} serves this file"
+    else:
+        as_part = f" as {local}" if local != name else ""
+        fix = f"delete it and import the canonical one: `from {module_name(path)} import {name}{as_part}`"
     return Finding(COPY_OF_CONSOLIDATED, m.path, m.line,
                    f"{m.qualname} is a copy of {fam.name}, which is consolidated in {path}",
-                   fam.id, "error", end_line=m.end_line, key=m.key,
-                   fix=f"delete it and import the canonical one: `from {module} import {name}{as_part}`",
+                   fam.id, "error", end_line=m.end_line, key=m.key, fix=fix,
                    related=(Location(path, line, note=f"canonical {name}"),))
 
 
@@ -191,10 +205,26 @@ def _duplicate_copy(fam: FamilyInfo, m: Member, old: Member, total: int) -> Find
                    related=(Location(old.path, old.line, old.end_line, f"existing copy: {old.qualname}"),))
 
 
+def _by_place(m: Member) -> tuple[str, int]:
+    return (m.path, m.line)
+
+
+def newest_first(root: str, members: list[Member]) -> list[Member]:
+    """The copies in the most recently modified files first (the paste, rather than the original), then by path."""
+    def mtime(m: Member) -> int:
+        try:
+            return os.stat(os.path.join(root, m.path)).st_mtime_ns
+        except OSError:
+            return 0
+
+    return sorted(members, key=lambda m: (-mtime(m), m.path, m.line))
+
+
 def _new_family(fam: FamilyInfo, focus: list[Member], others: list[Member], has_baseline: bool) -> Finding:
-    """One finding for a family none of whose copies is accepted, at its first copy in the files checked."""
-    first, *more = sorted(focus, key=lambda m: (m.path, m.line))
-    related = sorted([*more, *others], key=lambda m: (m.path, m.line))
+    """One finding for a family none of whose copies is accepted, at its first copy in the files checked
+    (``focus``, newest first)."""
+    first, *more = focus
+    related = [*more, *others]
     copies = plural(1 + len(related), "copy", "copies")
     state = "newly duplicated" if has_baseline else "duplicated"
     return Finding(NEW_FAMILY, first.path, first.line,
@@ -220,21 +250,43 @@ def _uncollectable(d: Definition) -> Finding:
 
 
 def nested_tests(rel: str, text: str, pytest_cfg: PytestConfig) -> list[Finding]:
-    """``test*`` functions nested in a function of a collected module: pytest never sees them."""
+    """``test*`` functions nested in a function of a collected module that pytest never sees.
+
+    A nested function the enclosing function uses (calls it, passes it on: ``test(self)``
+    after a decorator, an admin action named ``test_action``) is deliberate, not a hidden test.
+    """
     from ssot.collect.static import nested_test_lines
 
     if not pytest_cfg.collects(rel):
         return []
+    hits = set(nested_test_lines(text, pytest_cfg.python_functions))
+    if not hits:
+        return []
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
     out: list[Finding] = []
-    lines = text.splitlines()
     seen: Counter[str] = Counter()
-    for n in nested_test_lines(text, pytest_cfg.python_functions):
-        name = lines[n - 1].split("def", 1)[1].split("(", 1)[0].strip() if n <= len(lines) else "?"
-        seen[name] += 1
-        out.append(Finding(NEVER_RUN, rel, n, f"test {name} is nested inside a function: pytest never runs it",
-                           severity="error", key=f"nested:{name}:{seen[name]}",
-                           fix="move it to module level (or into a Test* class)"))
-    return out
+    funcs = (ast.FunctionDef, ast.AsyncFunctionDef)
+    for outer in ast.walk(tree):
+        if not isinstance(outer, funcs):
+            continue
+        used = {n.id for n in ast.walk(outer) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        for inner in ast.walk(outer):
+            if inner is outer or not isinstance(inner, funcs) or inner.name in used:
+                continue
+            line = inner.decorator_list[0].lineno if inner.decorator_list else inner.lineno
+            if inner.lineno not in hits and line not in hits:
+                continue
+            hits.discard(inner.lineno)  # reported once, under its innermost enclosing function first seen
+            hits.discard(line)
+            seen[inner.name] += 1
+            out.append(Finding(NEVER_RUN, rel, inner.lineno,
+                               f"test {inner.name} is nested inside {outer.name}(): pytest never runs it",
+                               severity="error", key=f"nested:{outer.name}.{inner.name}:{seen[inner.name]}",
+                               fix="move it to module level (or into a Test* class)"))
+    return sorted(out, key=lambda f: f.line)
 
 
 def observe_scan(cfg: Config, result: ScanResult, texts: dict[str, str] | None = None) -> Observed:
@@ -242,8 +294,9 @@ def observe_scan(cfg: Config, result: ScanResult, texts: dict[str, str] | None =
     families: dict[str, FamilyInfo] = {}
     members: list[Member] = []
     uncollectable: dict[tuple[str, int], Definition] = {}
+    fixtures = consolidated_fixtures(cfg)
     for fam in result.families:
-        canonicals = [d for d in fam.members if in_canonical_package(cfg, d.path)]
+        canonicals = [d for d in fam.members if is_canonical(cfg, fixtures, d)]
         canon = canonicals[0] if canonicals else None
         families[fam.id] = FamilyInfo(fam.id, fam.name, fam.duplicated_lines,
                                       None if canon is None else Location(canon.path, canon.line, canon.end_line,
@@ -251,7 +304,7 @@ def observe_scan(cfg: Config, result: ScanResult, texts: dict[str, str] | None =
         for d in fam.members:
             if d.pytest_warning:
                 uncollectable[(d.path, d.line)] = d
-            if d.in_backup or in_canonical_package(cfg, d.path):
+            if d.in_backup or is_canonical(cfg, fixtures, d):
                 continue
             members.append(Member(fam.id, d.path, d.line, d.end_line, d.qualname, d.kind, d.fingerprint,
                                   closest(d.fingerprint, canonicals, result.fingerprints)))
@@ -269,7 +322,7 @@ def observe_scan(cfg: Config, result: ScanResult, texts: dict[str, str] | None =
         files_read += 1
         findings += checker.check(rel, text)
         findings += nested_tests(rel, text, pytest_cfg)
-    return Observed(families, members, findings, files_read)
+    return Observed(families, members, findings, files_read, root=str(cfg.root))
 
 
 def closest(digest: str, canonicals: Sequence[Definition], fps: Mapping[str, Fingerprint]) \
@@ -379,8 +432,9 @@ def write_index(cfg: Config, observed: Observed, result: ScanResult,
             except OSError:
                 continue
             stamps[m.path] = (st.st_size, st.st_mtime_ns)
+    fixtures = consolidated_fixtures(cfg)
     canonicals = {fam.id: [(d.path, d.line, d.name, d.fingerprint) for d in fam.members
-                           if in_canonical_package(cfg, d.path)] for fam in result.families}
+                           if is_canonical(cfg, fixtures, d)] for fam in result.families}
     digest_family: dict[str, str] = {}
     for m in observed.members:
         digest_family.setdefault(m.digest, m.family)
@@ -478,7 +532,11 @@ def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Obse
     digest_family: dict[str, str] = data["digest_family"]
     fps = {d: Fingerprint(d, kind, "", statements, shape, frozenset(tokens))
            for d, (kind, shape, tokens, statements) in data["fingerprints"].items()}
-    by_family_fps = [(digest_family[d], fp) for d, fp in fps.items()]
+    # candidates by kind, with the sizes that bound any similarity: a Jaccard index is at most the
+    # ratio of the smaller set to the larger, so most pairs are ruled out before any set is built
+    by_kind: dict[str, list[tuple[str, Fingerprint, int, int]]] = defaultdict(list)
+    for d, fp in fps.items():
+        by_kind[fp.kind].append((digest_family[d], fp, len(fp.tokens), len(fp.shape)))
 
     pytest_cfg = load_pytest_config(root)
     scope = load_scope(root)
@@ -512,8 +570,7 @@ def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Obse
             if fam is None:
                 fp = extractor.fingerprints.get(u.digest)
                 if fp is not None:
-                    fam = next((fid for fid, other in by_family_fps if other.kind == fp.kind
-                                and set_jaccard(fp.tokens, other.tokens) >= 0.4 and alike(fp, other)), None)
+                    fam = _variant_of(fp, by_kind.get(fp.kind, ()), alike, set_jaccard)
             canonical = closest(u.digest, canon_defs.get(fam or "", []), all_fps)
             member = Member(fam or "", rel, u.line, u.end_line, u.qualname, u.kind, u.digest, canonical)
             if fam is not None:
@@ -539,7 +596,22 @@ def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Obse
     for rel, text in texts.items():
         findings += checker.check(rel, text)
         findings += nested_tests(rel, text, pytest_cfg)
-    return Observed(families, members, findings, files_read=len(reread), index_used=True, stale=sorted(stale))
+    return Observed(families, members, findings, files_read=len(reread), index_used=True, stale=sorted(stale),
+                    root=str(cfg.root))
+
+
+def _variant_of(fp: Fingerprint, candidates: Iterable[tuple[str, Fingerprint, int, int]], alike: Any,
+                jaccard: Any) -> str | None:
+    """The family of the first candidate ``fp`` is a variant of (the scan's own test), or None."""
+    from ssot.scanner.similarity import SHAPE_MIN, TOKENS_MIN
+
+    ntok, nshape = len(fp.tokens), len(fp.shape)
+    for fid, other, otok, oshape in candidates:
+        if min(ntok, otok) < TOKENS_MIN * max(ntok, otok) or min(nshape, oshape) < SHAPE_MIN * max(nshape, oshape):
+            continue
+        if jaccard(fp.tokens, other.tokens) >= TOKENS_MIN and alike(fp, other):
+            return fid
+    return None
 
 
 def _backup_spec(cfg: Config) -> Any:

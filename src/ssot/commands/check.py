@@ -10,6 +10,10 @@ from ssot.commands.common import add_project_arguments, progress_bar, project_co
 from ssot.commands.options import add_report_arguments, rule_filter, style_of, wanted_rules
 from ssot.exitcodes import FOUND, OK, PARTIAL
 
+# more files than this (`pre-commit run --all-files`) are checked on a whole-tree scan, whose cache
+# serves unchanged files: reading each named file again would cost more
+MAX_FILES_ON_INDEX = 200
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ssot.report.findings import FINDINGS
@@ -52,16 +56,17 @@ def run(args: argparse.Namespace) -> int:
         if args.diff_base:
             only += diff_files(cfg, args.diff_base)
     observed = None
-    partial = False
+    skipped = 0  # files the scan could not read or parse
     mode = "tree"
-    if only is not None and not args.no_cache:
+    if only is not None and not args.no_cache and len(only) <= MAX_FILES_ON_INDEX:
         observed = check_files(cfg, only)
         mode = "files"
     if observed is None:  # the whole tree (or no index yet: build it)
         with progress_bar("checking", style.verbosity >= 0) as progress:
             observed, result = check_tree(cfg, use_cache=not args.no_cache, jobs=args.jobs, progress=progress)
-        partial = result.partial
-        mode = "tree" if only is None else "files (index built)"
+        skipped = len(result.skipped)
+        mode = "tree" if only is None else (
+            "files (whole tree scanned)" if len(only) > MAX_FILES_ON_INDEX else "files (index built)")
 
     if args.update_baseline:
         entries = observed.accepted()
@@ -83,6 +88,9 @@ def run(args: argparse.Namespace) -> int:
     checked = f"{len(only)} file(s)" if only is not None else "the whole tree"
     verdict = f"{len(findings)} new finding(s)" if findings else "no new findings"
     summary.append(f"ssot check: {verdict} in {checked} ({seconds:.2f}s)")
+    if skipped:
+        summary.append(f"{skipped} file(s) could not be read or parsed (exit 3 when nothing is new): "
+                       "`ssot scan` lists them with the reason")
     report = FindingsReport("check", str(cfg.root), findings, RULES, summary, {
         "new_findings": len(findings), "files": None if only is None else len(only), "mode": mode,
         "baseline": str(baseline_path) if baseline is not None else None,
@@ -91,4 +99,4 @@ def run(args: argparse.Namespace) -> int:
     render_report(report, FINDINGS.get(args.format), args.output, style)
     if findings and not args.exit_zero:
         return FOUND
-    return PARTIAL if partial else OK
+    return PARTIAL if skipped else OK
