@@ -22,7 +22,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ssot.app.canonical import (
     CanonicalName,
@@ -35,6 +35,9 @@ from ssot.app.canonical import (
 )
 from ssot.config import Config
 from ssot.model import Definition, Finding, Location, ScanResult
+
+if TYPE_CHECKING:
+    from ssot.collect.profile import Profile
 
 NO_PHASE = "(no phase)"
 
@@ -208,15 +211,17 @@ def _score(cfg: Config, specs: list[tuple[str, Any]], fid: str, name: str, canon
     return FamilyScore(fid, name, canonical, share, dict(sorted(phases.items())), copies)
 
 
-def collection_figures(baseline: Path | None, now: Path | None) -> tuple[list[Figure], list[str]]:
-    """Figures of two recorded collection profiles (``ssot collect --json``); notes say what is missing."""
+def collection_figures(baseline: Path | Profile | None, now: Path | Profile | None) -> tuple[list[Figure], list[str]]:
+    """Figures of two recorded collection profiles (``ssot collect --json`` files, or profiles from the
+    history); notes say what is missing."""
     from ssot.collect.profile import Profile
 
     notes: list[str] = []
-    loaded = [Profile.load(p).measurement if p is not None else None for p in (baseline, now)]
+    loaded = [None if p is None else (p if isinstance(p, Profile) else Profile.load(p)).measurement
+              for p in (baseline, now)]
     if loaded == [None, None]:
-        notes.append("collection not measured: pass --profile (and --baseline-profile) files written by "
-                     "`ssot collect --json`")
+        notes.append("collection not measured: run `ssot collect` before and after (the history keeps them), "
+                     "or pass --profile (and --baseline-profile) files written by `ssot collect --json`")
         return [], notes
     b, n = loaded
 
@@ -241,5 +246,6 @@ def collection_figures(baseline: Path | None, now: Path | None) -> tuple[list[Fi
                               better))
     notes.append("tests passing: not measured (a collection profile records collection, not outcomes)")
     if b is None:
-        notes.append("no --baseline-profile: figures shown without a baseline")
+        notes.append("no baseline collection (--baseline-profile, or an earlier `ssot collect`): figures shown "
+                     "without one")
     return figures, notes

@@ -97,6 +97,13 @@ def run(args: argparse.Namespace) -> int:
         "baseline_entries": sum(baseline.values()) if baseline is not None else 0,
         "index_files_reread": len(observed.stale), "seconds": round(seconds, 3)})
     render_report(report, FINDINGS.get(args.format), args.output, style)
-    if findings and not args.exit_zero:
-        return FOUND
-    return PARTIAL if skipped else OK
+    code = FOUND if findings and not args.exit_zero else PARTIAL if skipped else OK
+    if only is None:  # a whole-tree check is a point of the history; a pre-commit check of a few files is not
+        from collections import Counter
+
+        from ssot.history.figures import check_figures
+        from ssot.history.record import record_run
+
+        record_run(cfg, "check", check_figures(len(findings), dict(Counter(f.rule for f in findings))),
+                   exit_code=code, seconds=seconds)
+    return code

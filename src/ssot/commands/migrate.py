@@ -145,4 +145,11 @@ def run(args: argparse.Namespace) -> int:
                   f"validation {result.pytest_seconds:.2f}s{undo}", markup=False)
         if args.diff_dir:
             err.print(f"diffs written to {args.diff_dir}", markup=False)
-    return OK if result.ok else FOUND
+    code = OK if result.ok else FOUND
+    if not args.dry_run:
+        from ssot.history.figures import migrate_figures
+        from ssot.history.record import record_run
+
+        record_run(cfg, "migrate", migrate_figures(result), exit_code=code,
+                   seconds=result.rewrite_seconds + result.pytest_seconds)
+    return code

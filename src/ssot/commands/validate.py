@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ssot.commands.common import add_project_arguments, progress_bar, project_config
 from ssot.commands.options import add_report_arguments, rule_filter, selected, style_of
 from ssot.exitcodes import FOUND, OK, PARTIAL
+
+if TYPE_CHECKING:
+    from ssot.collect.profile import Profile
+    from ssot.config import Config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,11 +56,35 @@ def run(args: argparse.Namespace) -> int:
     files, _ = discover(cfg.root, cfg.paths, cfg.exclude)
     validation = measure(cfg, result, read_texts(cfg, files, load_scope(cfg.root).is_test_code))
     validation.imports = selected(validation.imports, select, ignore)
-    validation.figures, validation.notes = collection_figures(args.baseline_profile, args.profile)
+    baseline_profile, profile = args.baseline_profile, args.profile
+    if baseline_profile is None and profile is None:  # the first and the latest collection the history holds
+        baseline_profile, profile = recorded_profiles(cfg)
+    validation.figures, validation.notes = collection_figures(baseline_profile, profile)
     if result.partial:
         validation.notes.append(f"{len(result.skipped)} file(s) could not be read or parsed: "
                                 "`ssot scan` lists them")
     render_report(validation, VALIDATE.get(args.format), args.output, style)
-    if validation.failed and not args.exit_zero:
-        return FOUND
-    return PARTIAL if result.partial else OK
+    code = FOUND if validation.failed and not args.exit_zero else PARTIAL if result.partial else OK
+    from ssot.history.figures import validate_figures
+    from ssot.history.record import record_run
+
+    record_run(cfg, "validate", validate_figures(validation), exit_code=code)
+    return code
+
+
+def recorded_profiles(cfg: Config) -> tuple[Profile | None, Profile | None]:
+    """The first and the latest collection profiles in the history (``None`` for what is not there)."""
+    from ssot.collect.profile import Profile
+    from ssot.history.store import HistoryError, HistoryStore
+
+    path = cfg.history_path
+    if path is None or not path.is_file():
+        return None, None
+    try:
+        with HistoryStore(path, create=False) as store:
+            docs = store.documents("collect")
+    except HistoryError:
+        return None, None
+    if len(docs) < 2:
+        return None, (Profile.from_dict(docs[-1][1], str(path)) if docs else None)
+    return Profile.from_dict(docs[0][1], str(path)), Profile.from_dict(docs[-1][1], str(path))
