@@ -21,8 +21,8 @@ import pytest
 from .conftest import REPO, cli_env, corpus_script, git, ssot
 
 FAMILY = "TestWebSocketConnection"
-CANONICAL = "test_framework/ssot/web_socket_connection.py"
-CANONICAL_MODULE = "test_framework.ssot.web_socket_connection"
+CANONICAL = "tests/ssot_canonical/web_socket_connection.py"  # the default home: a new package in the test tree
+CANONICAL_MODULE = "tests.ssot_canonical.web_socket_connection"
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,8 @@ def consolidated(tmp_path: Path) -> Path:
     root = tmp_path / "proj"
     imp = "from test_framework.ssot.connection import TestWebSocketConnection\n"
     write_tree(root, {
-        "pyproject.toml": "[tool.ssot]\n\n[tool.ssot.phases]\nunit = ['tests/unit/**']\n"
+        "pyproject.toml": "[tool.ssot]\ncanonical_package = 'test_framework/ssot'\n\n"
+                          "[tool.ssot.phases]\nunit = ['tests/unit/**']\n"
                           "e2e = ['tests/e2e/**']\n\n[tool.pytest.ini_options]\ntestpaths = ['tests']\n",
         "test_framework/__init__.py": "",
         "test_framework/ssot/__init__.py": "",

@@ -21,6 +21,7 @@ import ast
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from ssot.config import Config
@@ -40,7 +41,19 @@ class CanonicalName:
 
 
 def canonical_dir(cfg: Config) -> str:
-    return cfg.canonical_package.strip("/")
+    """The canonical package's folder, relative to the root: the one ``ssot migrate`` writes to
+    (``[tool.ssot] canonical_package``, else the default home in the test tree)."""
+    return _home_path(cfg.root, cfg.canonical_package)
+
+
+@lru_cache(maxsize=8)
+def _home_path(root: Path, configured: str) -> str:
+    from ssot.migrate.home import resolve_home
+    from ssot.pytest_config import load_pytest_config
+    from ssot.scope import load_scope
+
+    pytest = load_pytest_config(root)
+    return resolve_home(root, configured, pytest, load_scope(root, pytest_config=pytest)).path
 
 
 def in_canonical_package(cfg: Config, rel: str) -> bool:
