@@ -341,14 +341,16 @@ def _warning_fix(
     if kind == "data-class":
         made = sorted(
             {
-                info.generated_ctor
+                f"{cname}: {info.generated_ctor}"
+                if info.generated_ctor.startswith("@")
+                else f"{cname}: subclass of {info.generated_ctor}"
                 for w, cname in members
                 if (info := _class_info(ctx, w, cname)) is not None and info.generated_ctor
             }
         )
         return (
-            f"these are data types named Test* ({', '.join(made)} gives them their constructor), not tests: add "
-            f"`__test__ = False` to each class body (or rename them); `{FIX_COMMAND}` does it"
+            f"these are data types, not tests ({'; '.join(made)}, which gives them the constructor pytest sees): "
+            f"add `__test__ = False` to each class body (or rename them); `{FIX_COMMAND}` does it"
         ), True
     if kind == "hidden-tests":
         where = []
