@@ -1,7 +1,8 @@
 """The dashboard in a real browser (headless Chromium, driven by Playwright).
 
-The history comes from real commands on a generated suite: scan, collect, ``fix collection-warnings
---apply``, then scan and collect again.  The page is loaded from disk (it is self-contained) at 1280 and
+The history comes from real commands on a git copy of a generated suite: scan, collect, validate, then
+``migrate`` of the websocket helper family, ``fix collection-warnings --apply``, scan, collect and validate
+again.  The page is loaded from disk (it is self-contained) at 1280 and
 390 pixels wide; screenshots go to ``$SSOT_ARTIFACTS`` (default: the test's temporary folder).
 """
 
@@ -39,12 +40,16 @@ def _ssot(root: Path, *args: str) -> int:
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     suite = tmp_path_factory.mktemp("dash") / "suite"
-    subprocess.run([sys.executable, str(MAKE_SUITE), str(suite), "--files", "40"], check=True, capture_output=True)
+    subprocess.run([sys.executable, str(MAKE_SUITE), str(suite), "--files", "40", "--git", "--heavy-ms", "0"],
+                   check=True, capture_output=True)
     assert _ssot(suite, "scan", "--no-progress") == 1
     assert _ssot(suite, "collect") in (0, 1)
+    assert _ssot(suite, "validate") == 0
+    assert _ssot(suite, "migrate", "--family", "TestWebSocketConnection", "--validate", "syntax") == 0
     assert _ssot(suite, "fix", "collection-warnings", "--apply") in (0, 1)  # 1: some causes need a person
     assert _ssot(suite, "scan", "--no-progress") == 1
     assert _ssot(suite, "collect") in (0, 1)
+    assert _ssot(suite, "validate") == 0
     out = suite.parent / "site"
     assert _ssot(suite, "report", "--html", str(out)) == 0
     return suite, out / "index.html"
@@ -59,8 +64,18 @@ def test_dashboard_in_chromium(dashboard: tuple[Path, Path], tmp_path: Path) -> 
                                           "WHERE f.name = 'warnings' AND f.scope = '' ORDER BY r.id")]
     families_now = con.execute("SELECT value FROM figures WHERE name = 'families' AND scope = '' "
                                "ORDER BY run_id DESC LIMIT 1").fetchone()[0]
+    compliance: dict[int, dict[str, float]] = {}
+    for run_id, scope, value in con.execute(
+            "SELECT f.run_id, f.scope, f.value FROM figures f JOIN runs r ON r.id = f.run_id "
+            "WHERE f.name = 'compliance' AND f.scope LIKE 'family:%' AND r.command = 'validate'"):
+        compliance.setdefault(run_id, {})[scope] = value
+    commands = [c for (c,) in con.execute("SELECT command FROM runs ORDER BY id")]
     con.close()
-    assert len(warnings) == 2 and warnings[1] < warnings[0]  # fix silenced the helpers' warnings
+    assert commands == ["scan", "collect", "validate", "migrate", "scan", "collect", "validate"]
+    assert len(warnings) == 2 and warnings[1] < warnings[0]  # the migration and fix silenced the helpers' warnings
+    before, after = (compliance[k] for k in sorted(compliance))
+    moved = [f for f, v in after.items() if v == 100 and before.get(f) == 0]
+    assert moved, f"no family went from 0% to 100% consolidated: {before} -> {after}"
 
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
@@ -79,6 +94,11 @@ def test_dashboard_in_chromium(dashboard: tuple[Path, Path], tmp_path: Path) -> 
             card.locator("summary").click()
             shown = card.locator("tbody td.num").all_inner_texts()
             assert [float(v.replace(",", "")) for v in shown] == warnings
+
+            # the migration is marked on the charts; the compliance card shows the latest validate's figure
+            assert page.locator("svg.chart line.marker").count() >= 1
+            card_texts = page.locator(".cards li").all_inner_texts()
+            assert any(t.startswith("SSOT compliance") for t in card_texts)
 
             # the families table: as many as the latest scan found; sorts; filters; opens to a diff
             rows = page.locator("#families > tbody")
