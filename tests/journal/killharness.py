@@ -160,6 +160,7 @@ class Outcome:
     identical: bool = False  # byte for byte, modes and folders included
     git_clean: bool | None = None
     differences: list[str] = field(default_factory=list)
+    unfinished: bool = False  # a run had not written its end when the process died
 
 
 def kill_and_rollback(
@@ -171,6 +172,10 @@ def kill_and_rollback(
     before = snapshot(workdir)
     run = run_killed([a.replace("{root}", str(workdir)) for a in command], workdir, point)
     changed = snapshot(workdir) != before
+    # a kill that came after the run wrote its end (the process just had not exited yet) leaves no
+    # interrupted run: its changes are a finished run's, and no warning is due
+    runs_dir = workdir / ".ssot" / "runs"
+    unfinished = runs_dir.is_dir() and any(not (d / "finished").exists() for d in runs_dir.iterdir() if d.is_dir())
     warned = False
     if check_warning:
         runs = subprocess.run([*SSOT, "runs"], cwd=workdir, capture_output=True, text=True, check=False)
@@ -187,5 +192,5 @@ def kill_and_rollback(
         for p in set(before) | set(after)
         if before.get(p, "x") != after.get(p, "x")
     )
-    return Outcome(point, run, changed, warned, proc.returncode, doc,
+    return Outcome(point, run, changed, warned, proc.returncode, doc, unfinished=unfinished,
                    identical=after == before, git_clean=git_clean(workdir), differences=diffs)
