@@ -24,7 +24,7 @@ from ssot import __version__
 from ssot.model import Fingerprint
 from ssot.scanner.extract import FileExtract
 
-CACHE_VERSION = f"scan-7-{__version__}"  # bump when what extraction finds changes
+CACHE_VERSION = f"scan-8-{__version__}"  # bump when what extraction finds changes
 
 
 class _SafeUnpickler(pickle.Unpickler):

@@ -18,7 +18,13 @@ _Func = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 def _parse(fp: Fingerprint) -> ast.stmt:
+    """The definition of a fingerprint's source, docstrings left out (they never make a difference)."""
     node = ast.parse(fp.source).body[0]
+    for sub in ast.walk(node):
+        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and sub.body \
+                and isinstance(sub.body[0], ast.Expr) and isinstance(sub.body[0].value, ast.Constant) \
+                and isinstance(sub.body[0].value.value, str):
+            sub.body = sub.body[1:] or [ast.Pass()]
     return node
 
 
@@ -99,7 +105,10 @@ def differences(base: Fingerprint, other: Fingerprint) -> list[str]:
     """What ``other`` does differently from ``base``; empty when they are interchangeable."""
     if base.digest == other.digest:
         return []
-    a, b = _parse(base), _parse(other)
+    try:
+        a, b = _parse(base), _parse(other)
+    except (SyntaxError, ValueError, RecursionError, IndexError):  # a source that does not stand alone
+        return ["differs"]
     if isinstance(a, ast.ClassDef) and isinstance(b, ast.ClassDef):
         return _class_differences(a, b)
     functions = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -141,7 +150,10 @@ def is_superset(big: Fingerprint, small: Fingerprint) -> bool:
     """Whether ``big`` could serve every user of ``small`` unchanged (classes only)."""
     if big.digest == small.digest or big.kind != "class" or small.kind != "class":
         return False
-    a, b = _parse(big), _parse(small)
+    try:
+        a, b = _parse(big), _parse(small)
+    except (SyntaxError, ValueError, RecursionError, IndexError):
+        return False
     if not (isinstance(a, ast.ClassDef) and isinstance(b, ast.ClassDef)):
         return False
     if [_dump(x) for x in a.bases] != [_dump(x) for x in b.bases] or \

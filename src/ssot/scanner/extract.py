@@ -28,8 +28,10 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from ssot.model import Fingerprint
+from ssot.scanner.bindings import is_generated, module_bindings
 from ssot.scanner.commented import find_commented
-from ssot.scanner.units import TEST_PREFIX, Unit, walk_units
+from ssot.scanner.units import Unit, walk_units
+from ssot.scope import imported_modules
 
 # the newline before a column-0 line that starts a new top-level statement (a pattern that
 # starts with a literal lets the regex engine skip ahead fast)
@@ -121,6 +123,10 @@ class FileExtract:
     units: list[Unit] = field(default_factory=list)
     commented: list[tuple[int, int, str, str, str]] = field(default_factory=list)  # line, end, name, kind, digest
     error: tuple[str, int | None] | None = None  # why the file could not be parsed, and where
+    bindings: tuple[tuple[str, str], ...] = ()  # module-level names and what binds them (bindings.py)
+    imports: frozenset[str] = frozenset()  # modules it imports (what decides test-only helpers)
+    generated: bool = False  # its header says it is generated: no copy of anything
+    parsed: bool = True  # False: only read for its imports (library code outside the scan's scope)
 
 
 class Extractor:
@@ -138,8 +144,16 @@ class Extractor:
             return FileExtract(error=("cannot scan: code nested too deeply (a very long chain such as "
                                       "a + b + ... ?); split the expression", None))
 
+    def imports_only(self, text: str) -> FileExtract:
+        """What a file outside the scope contributes: the modules it imports."""
+        return FileExtract(imports=frozenset(imported_modules(text)), parsed=False)
+
     def _extract(self, text: str) -> FileExtract:
-        result = FileExtract()
+        result = FileExtract(imports=frozenset(imported_modules(text)))
+        if is_generated(text):
+            result.generated = True
+            return result
+        result.bindings = module_bindings(text)
         try:
             units = self._by_chunks(text)
         except _SlowPath:
@@ -190,14 +204,7 @@ class Extractor:
             chunk = text[a:b]
             head_at = starts[j - 1]
             head = _HEAD.match(text, head_at)
-            if head and head.group(1) == "def" and head.group(2).startswith(TEST_PREFIX) \
-                    and not _NESTED.search(chunk) and "fixture" not in text[a:head_at]:
-                quick = fast(i, j)
-                if quick is None:
-                    name = head.start(2) - a, head.end(2) - a
-                    quick = _normalise(chunk[:name[0]] + "_" + chunk[name[1]:])
-                self._check(quick)
-            elif head or _NESTED.search(chunk):
+            if head or _NESTED.search(chunk):
                 units.extend(u.moved(line - 1) for u in self._parse(chunk))
             else:
                 quick = fast(i, j)
