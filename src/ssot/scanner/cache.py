@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ssot import __version__
-from ssot.model import Fingerprint
+from ssot.model import Fingerprint, ScanResult
 from ssot.scanner.extract import FileExtract
 
 CACHE_VERSION = f"scan-8-{__version__}"  # bump when what extraction finds changes
@@ -37,6 +37,9 @@ class _SafeUnpickler(pickle.Unpickler):
         ("ssot.model", "Fingerprint"),
         ("builtins", "frozenset"),
         ("builtins", "set"),
+        *(("ssot.model", name) for name in (
+            "ScanResult", "Family", "EquivalenceClass", "Definition", "CommentedCopy", "Block", "BlockCopy",
+            "SkippedFile", "Finding", "ScanStats")),
     })
 
     def find_class(self, module: str, name: str) -> type:
@@ -56,19 +59,31 @@ class Entry:
 @dataclass(slots=True)
 class ScanCache:
     files: dict[str, Entry] = field(default_factory=dict)  # relative path -> entry
-    fingerprints: dict[str, Fingerprint] = field(default_factory=dict)
+    # digest -> (kind, statements, shape, tokens): plain tuples unpickle several times faster than
+    # slotted dataclasses, and a rescan with nothing changed never needs them (see fingerprint_map)
+    fingerprints: dict[str, tuple] = field(default_factory=dict)  # type: ignore[type-arg]
+    # the last result and what it was computed from: a rescan with nothing changed returns it as is
+    result_key: str = ""
+    result: ScanResult | None = None
 
     @classmethod
     def load(cls, directory: Path) -> ScanCache:
         path = directory / "scan.pickle"
         try:
             with open(path, "rb") as fh:
-                version, files, fingerprints = _SafeUnpickler(fh).load()
+                version, files, fingerprints, result_key, result = _SafeUnpickler(fh).load()
         except Exception:  # absent, truncated, from another version: start afresh
             return cls()
         if version != CACHE_VERSION:
             return cls()
-        return cls(files, fingerprints)
+        return cls(files, fingerprints, result_key, result)
+
+    def fingerprint_map(self) -> dict[str, Fingerprint]:
+        return {d: Fingerprint(d, kind, "", statements, shape, tokens)
+                for d, (kind, statements, shape, tokens) in self.fingerprints.items()}
+
+    def keep(self, fingerprints: dict[str, Fingerprint]) -> None:
+        self.fingerprints = {d: (fp.kind, fp.statements, fp.shape, fp.tokens) for d, fp in fingerprints.items()}
 
     def by_digest(self) -> dict[str, FileExtract]:
         return {e.digest: e.extract for e in self.files.values()}
@@ -86,7 +101,8 @@ class ScanCache:
             fd, tmp = tempfile.mkstemp(dir=directory, prefix=".scan.", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    pickle.dump((CACHE_VERSION, self.files, fingerprints), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                    pickle.dump((CACHE_VERSION, self.files, fingerprints, self.result_key, self.result), fh,
+                                protocol=pickle.HIGHEST_PROTOCOL)
                 os.replace(tmp, directory / "scan.pickle")
             except BaseException:
                 with contextlib.suppress(OSError):

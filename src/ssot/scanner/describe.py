@@ -17,8 +17,25 @@ from ssot.model import Fingerprint
 _Func = ast.FunctionDef | ast.AsyncFunctionDef
 
 
+_parsed: dict[tuple[str, str], ast.stmt] = {}
+
+
 def _parse(fp: Fingerprint) -> ast.stmt:
-    """The definition of a fingerprint's source, docstrings left out (they never make a difference)."""
+    """The definition of a fingerprint's source, docstrings left out (they never make a difference).
+
+    Memoised on the digest and source (a class is compared with every other class of its family);
+    callers never modify the tree.
+    """
+    key = (fp.digest, fp.source)
+    node = _parsed.get(key)
+    if node is None:
+        if len(_parsed) > 4096:
+            _parsed.clear()
+        node = _parsed[key] = _parse_fresh(fp)
+    return node
+
+
+def _parse_fresh(fp: Fingerprint) -> ast.stmt:
     node = ast.parse(fp.source).body[0]
     for sub in ast.walk(node):
         if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and sub.body \
@@ -55,8 +72,19 @@ class _Rename(ast.NodeTransformer):
         return node
 
 
+_dumps: dict[int, tuple[ast.AST, str]] = {}
+
+
 def _dump(node: ast.AST) -> str:
-    return ast.dump(node, annotate_fields=False)
+    """``ast.dump`` memoised per node (the memo keeps the node alive, so its id stays unique)."""
+    hit = _dumps.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    if len(_dumps) > 200_000:
+        _dumps.clear()
+    text = ast.dump(node, annotate_fields=False)
+    _dumps[id(node)] = (node, text)
+    return text
 
 
 def _signature(f: _Func) -> str:

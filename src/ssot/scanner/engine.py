@@ -100,7 +100,7 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
     fresh: dict[str, Entry] = {}
     done = 0
     workers = jobs if jobs is not None else (config.jobs or os.cpu_count() or 1)
-    fingerprints = dict(cache.fingerprints)
+    fingerprints: dict[str, Fingerprint] = {}  # new ones; the cache's are built only if needed
     _known = cache.by_digest()
     # the extractor outlives a scan (its memos are the point), so what it has already sent
     # belongs to an earlier scan: send every fingerprint again to this one (else a second
@@ -142,19 +142,40 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
     extract(todo)
     # helper modules only tests import are test code: known once every file's imports are
     scope = TestScope(pytest=pytest_cfg, helpers=helpers_from_imports(
-        base, {rel: e.extract.imports for rel, e in fresh.items()}))
+        base, {rel: _imports(rel, e.extract) for rel, e in fresh.items()}))
     late = [(rel, True) for rel in sorted(scope.helpers) if rel in fresh and not fresh[rel].extract.parsed]
     if late:
         done -= len(late)
         extract(late)
     _known = {}
 
-    if use_cache and (changed or set(cache.files) != set(fresh)):
-        cache.files, cache.fingerprints = fresh, fingerprints
-        cache.save(config.cache_path)
-    result = _assemble(config, scope, fresh, fingerprints, skipped, stats)
+    key = _result_key(config, fresh, skipped)
+    if use_cache and cache.result is not None and cache.result_key == key:
+        result = cache.result  # nothing changed: the families, blocks and descriptions are those of last time
+        result.stats.cached, result.stats.parsed = stats.cached, stats.parsed
+    else:
+        fingerprints = {**cache.fingerprint_map(), **fingerprints}
+        result = _assemble(config, scope, fresh, fingerprints, skipped, stats)
+        if use_cache:
+            cache.files = fresh
+            cache.keep(fingerprints)
+            cache.result_key, cache.result = key, result
+            cache.save(config.cache_path)
     result.stats.seconds = time.perf_counter() - started
     return result
+
+
+def _result_key(config: Config, entries: dict[str, Entry], skipped: list[SkippedFile]) -> str:
+    """What a result depends on: every file's content and every setting the assembly reads."""
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr((str(config.root), config.min_lines, config.min_tokens, config.whole_tree, config.backup_globs,
+                   sorted((s.path, s.reason) for s in skipped))).encode())
+    for rel in sorted(entries):
+        e = entries[rel].extract
+        h.update(f"{rel}\0{entries[rel].digest}\0{e.parsed}\n".encode())
+    return h.hexdigest()
 
 
 def _run(root: str, todo: list[tuple[str, bool]], max_bytes: int, workers: int):
@@ -225,6 +246,18 @@ def _assemble(config: Config, scope: TestScope, entries: dict[str, Entry], finge
         definitions=len(defs),
         blocks=blocks,
     )
+
+
+def _imports(rel: str, ex: FileExtract) -> set[str]:
+    """Modules a file imports, its relative imports made absolute (a library module imported only
+    relatively by its own package is still imported by the library)."""
+    out = set(ex.imports)
+    for _, what in ex.bindings:
+        if what.startswith("from:."):
+            full = resolve(rel, what)
+            out.add(full)
+            out.add(full.rpartition(".")[0])
+    return out
 
 
 def _module_names(rel: str, ex: FileExtract) -> dict[str, str]:

@@ -146,7 +146,7 @@ class Extractor:
 
     def imports_only(self, text: str) -> FileExtract:
         """What a file outside the scope contributes: the modules it imports."""
-        return FileExtract(imports=frozenset(imported_modules(text)), parsed=False)
+        return FileExtract(imports=frozenset(imported_modules(text)), bindings=module_bindings(text), parsed=False)
 
     def _extract(self, text: str) -> FileExtract:
         result = FileExtract(imports=frozenset(imported_modules(text)))

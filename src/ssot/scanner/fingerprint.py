@@ -168,7 +168,7 @@ def walk_definition(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
     # decorators: a mark on a class pytest does not collect changes nothing
     for d in node.decorator_list:
         if is_class and not node.name.startswith("Test") and _is_mark(d):
-            acc.cosmetic.append(_expr(d, acc)[0])
+            acc.cosmetic.append(_cosmetic(d, acc))
         else:
             parts.append("@" + _expr(d, acc)[0])
     if is_class:
@@ -178,7 +178,7 @@ def walk_definition(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
         args = node.args  # type: ignore[union-attr]
         parts.append(_expr(args, acc)[0])
         if node.returns is not None:  # type: ignore[union-attr]
-            acc.cosmetic.append("->" + _expr(node.returns, acc)[0])  # type: ignore[union-attr]
+            acc.cosmetic.append("->" + _cosmetic(node.returns, acc))  # type: ignore[union-attr]
     body = node.body[1:] if _has_docstring(node.body) else node.body
     parts.append(_stmts(body, acc, is_class, own, found))
     acc.size += _TOKENS[type(node).__name__] + 2 * bool(is_class and (node.bases or node.keywords))  # type: ignore[union-attr]
@@ -209,6 +209,11 @@ def _stmts(stmts: list[ast.stmt], acc: _Acc, in_class: bool, own: frozenset[str]
             acc.shapes.append(stable_hash(shape))
         out.append(canon)
     return "[" + ";".join(out) + "]"
+
+
+def _cosmetic(node: ast.AST, acc: _Acc) -> str:
+    """A behaviour-neutral part: its text, without its names, size or shape counting."""
+    return _expr(node, _Acc(acc.own))[0]
 
 
 def _expr(node: ast.AST, acc: _Acc) -> tuple[str, str]:
@@ -254,7 +259,7 @@ def _node(node: ast.AST, acc: _Acc, in_class: bool, found: list[DefInfo] | None)
     elif isinstance(node, ast.AnnAssign) and node.value is None and not in_class:
         # a bare annotation in a function body does nothing; in a class body it declares a field
         if node.annotation is not None:
-            acc.cosmetic.append(_expr(node.annotation, acc)[0])
+            acc.cosmetic.append(_cosmetic(node.annotation, acc))
         return "AnnAssign-", "AnnAssign-"
     elif isinstance(node, ast.AnnAssign) and in_class:
         canon.append("ann")  # a declared field (dataclass, pydantic): the annotation is not behaviour-neutral
@@ -264,7 +269,7 @@ def _node(node: ast.AST, acc: _Acc, in_class: bool, found: list[DefInfo] | None)
             if name in ("annotation", "returns"):
                 value = getattr(node, name, None)
                 if isinstance(value, ast.AST) and not (isinstance(node, ast.AnnAssign) and in_class):
-                    acc.cosmetic.append(_expr(value, acc)[0])
+                    acc.cosmetic.append(_cosmetic(value, acc))
             continue
         value = getattr(node, name, None)
         if isinstance(value, list):

@@ -67,9 +67,14 @@ def _items(fp: Fingerprint) -> list[tuple[int, int]]:
 
 
 def similar_pairs(fps: Sequence[Fingerprint]) -> Iterable[tuple[int, int]]:
-    """Index pairs ``(i, j)`` of ``fps`` that are alike (prefix filtering, then verification)."""
+    """Index pairs ``(i, j)`` of ``fps`` that are alike (prefix filtering, then verification).
+
+    The shape multisets become sets of ``(feature, occurrence)`` once, so that each verification is
+    a C-level set intersection; pairs whose sizes alone rule them out are never verified.
+    """
     items = [_items(fp) for fp in fps]
-    df: Counter[tuple[int, int]] = Counter(x for it in items for x in set(it))
+    sets = [frozenset(it) for it in items]
+    df: Counter[tuple[int, int]] = Counter(x for it in items for x in it)
     index: dict[tuple[int, int], list[int]] = defaultdict(list)
     for i, it in enumerate(items):
         it.sort(key=lambda x: (df[x], x))
@@ -79,9 +84,21 @@ def similar_pairs(fps: Sequence[Fingerprint]) -> Iterable[tuple[int, int]]:
     seen: set[tuple[int, int]] = set()
     for ids in index.values():
         for p in range(len(ids)):
+            i = ids[p]
+            a, ni = sets[i], len(sets[i])
             for q in range(p + 1, len(ids)):
-                pair = (ids[p], ids[q])
-                if pair not in seen:
-                    seen.add(pair)
-                    if alike(fps[pair[0]], fps[pair[1]]):
-                        yield pair
+                j = ids[q]
+                pair = (i, j)
+                if pair in seen:
+                    continue
+                seen.add(pair)
+                nj = len(sets[j])
+                if min(ni, nj) < SHAPE_MIN * max(ni, nj) or fps[i].kind != fps[j].kind:
+                    continue
+                inter = len(a & sets[j])
+                shape = inter / (ni + nj - inter) if ni + nj else 1.0
+                if shape < SHAPE_MIN:
+                    continue
+                tokens = set_jaccard(fps[i].tokens, fps[j].tokens)
+                if tokens >= TOKENS_MIN and (shape + tokens) / 2 >= SCORE_MIN:
+                    yield pair
