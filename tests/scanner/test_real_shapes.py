@@ -264,3 +264,21 @@ def test_a_rescan_with_nothing_changed_returns_the_same_result(tmp_path: Path) -
     (tmp_path / "tests/b.py").write_text(src.replace("src is required", "no source"), encoding="utf-8")
     changed = scan(root=tmp_path, jobs=1)
     assert changed.stats.parsed == 1 and [len(f.classes) for f in changed.families] == [2]
+
+
+def test_adds_attribute_only_for_assigned_attributes(tmp_path: Path) -> None:
+    base = '''\
+        class Point:
+            def __init__(self, x, y):
+                self.x = x
+                self.y = y
+
+            def same(self, other):
+                return self.x == other.x and self.y == other.y
+        '''
+    variant = base.replace("return self.x == other.x and self.y == other.y",
+                           "return self.x == other.x and self.y == other.y or self.__eq__(other)")
+    result = scan_tree(tmp_path, {"tests/a.py": base, "tests/b.py": base, "tests/c.py": variant})
+    [fam] = result.families
+    words = " ".join(fam.classes[1].differences)
+    assert "attribute" not in words and "same" in words, words

@@ -51,7 +51,9 @@ def run(args: argparse.Namespace) -> int:
     )
     paths = relative_paths(cfg, args.paths) if args.paths else None
     with progress_bar("scanning", not args.no_progress) as progress:
-        result = scan(paths, config=cfg, jobs=args.jobs or None, use_cache=not args.no_cache, progress=progress)
+        # PATHs say where to look; what is scanned there is the test code unless --all says everything
+        result = scan(paths, config=cfg, jobs=args.jobs or None, use_cache=not args.no_cache, progress=progress,
+                      whole_tree=cfg.whole_tree)
 
     if args.format == "text":
         if args.output:  # written atomically like every other format; errors are usage errors

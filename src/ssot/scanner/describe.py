@@ -52,11 +52,15 @@ def _members(cls: ast.ClassDef) -> tuple[dict[str, _Func], list[ast.stmt]]:
 
 
 def _attrs(node: ast.AST) -> list[str]:
-    """``self.<name>`` attributes in order of first use."""
+    """``self.<name>`` attributes the code assigns, in order of first assignment.
+
+    Only assignments: ``self.__eq__(other)`` calls a method and ``self.x`` in an expression reads
+    an attribute; neither "adds an attribute" (their changes show as a body that differs).
+    """
     out: list[str] = []
     for n in ast.walk(node):
-        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self" \
-                and n.attr not in out:
+        if isinstance(n, ast.Attribute) and isinstance(n.ctx, (ast.Store, ast.Del)) \
+                and isinstance(n.value, ast.Name) and n.value.id == "self" and n.attr not in out:
             out.append(n.attr)
     return out
 

@@ -72,11 +72,12 @@ def _extract_files(root: str, rels: Sequence[tuple[str, bool]], max_bytes: int) 
 
 def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None = None,
          config: Config | None = None, jobs: int | None = None, use_cache: bool = True,
-         progress: Progress | None = None) -> ScanResult:
+         progress: Progress | None = None, whole_tree: bool | None = None) -> ScanResult:
     """Scan ``paths`` (default: the configured ones) of the project at ``root`` (default: cwd).
 
-    By default only the test code is scanned (:mod:`ssot.scope`); ``config.all`` or configured
-    ``paths`` scan every file, library code marked as such.  Files that cannot be read or parsed
+    By default only the test code is scanned (:mod:`ssot.scope`); ``whole_tree`` scans every
+    file, library code marked as such.  Unsaid, it is ``config.whole_tree`` (``all = true`` or
+    configured ``paths``), or true when ``paths`` are given.  Files that cannot be read or parsed
     are listed in ``ScanResult.skipped`` with the reason; the scan goes on without them.
     """
     global _known
@@ -92,7 +93,7 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
     stats = ScanStats(files=len(files))
     pytest_cfg = load_pytest_config(rootp)
     base = TestScope(pytest=pytest_cfg)
-    whole = config.whole_tree
+    whole = whole_tree if whole_tree is not None else (config.whole_tree or paths is not None)
 
     def wanted(rel: str) -> bool:
         return whole or base.is_test_code(rel)
@@ -149,7 +150,7 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
         extract(late)
     _known = {}
 
-    key = _result_key(config, fresh, skipped)
+    key = _result_key(config, whole, fresh, skipped)
     if use_cache and cache.result is not None and cache.result_key == key:
         result = cache.result  # nothing changed: the families, blocks and descriptions are those of last time
         result.stats.cached, result.stats.parsed = stats.cached, stats.parsed
@@ -165,12 +166,12 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
     return result
 
 
-def _result_key(config: Config, entries: dict[str, Entry], skipped: list[SkippedFile]) -> str:
+def _result_key(config: Config, whole: bool, entries: dict[str, Entry], skipped: list[SkippedFile]) -> str:
     """What a result depends on: every file's content and every setting the assembly reads."""
     import hashlib
 
     h = hashlib.blake2b(digest_size=16)
-    h.update(repr((str(config.root), config.min_lines, config.min_tokens, config.whole_tree, config.backup_globs,
+    h.update(repr((str(config.root), config.min_lines, config.min_tokens, whole, config.backup_globs,
                    sorted((s.path, s.reason) for s in skipped))).encode())
     for rel in sorted(entries):
         e = entries[rel].extract

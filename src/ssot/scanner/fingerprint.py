@@ -172,11 +172,14 @@ def walk_definition(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
         else:
             parts.append("@" + _expr(d, acc)[0])
     if is_class:
+        acc.shapes.append(stable_hash(f"ClassDef {len(node.decorator_list)} {len(node.bases)}"))
         parts.append("(" + ",".join(_expr(b, acc)[0] for b in node.bases) + ";"
                      + ",".join(f"{k.arg}={_expr(k.value, acc)[0]}" for k in node.keywords) + ")")
     else:
         args = node.args  # type: ignore[union-attr]
-        parts.append(_expr(args, acc)[0])
+        canon, shape = _expr(args, acc)
+        parts.append(canon)
+        acc.shapes.append(stable_hash(f"{type(node).__name__} {len(node.decorator_list)} {shape}"))
         if node.returns is not None:  # type: ignore[union-attr]
             acc.cosmetic.append("->" + _cosmetic(node.returns, acc))  # type: ignore[union-attr]
     body = node.body[1:] if _has_docstring(node.body) else node.body
