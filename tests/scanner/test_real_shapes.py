@@ -263,7 +263,8 @@ def test_a_rescan_with_nothing_changed_returns_the_same_result(tmp_path: Path) -
     assert [len(f.members) for f in again.families] == [2]
     (tmp_path / "tests/b.py").write_text(src.replace("src is required", "no source"), encoding="utf-8")
     changed = scan(root=tmp_path, jobs=1)
-    assert changed.stats.parsed == 1 and [len(f.classes) for f in changed.families] == [2]
+    assert changed.stats.parsed == 1
+    assert [len(f.classes) for f in changed.families if f.name == "Action"] == [2]
 
 
 def test_adds_attribute_only_for_assigned_attributes(tmp_path: Path) -> None:

@@ -4,8 +4,8 @@
 153 families; a wholly copied file is one block marked ``whole_file``.  Two
 definitions are consecutive when they are siblings (the same enclosing
 definition, or both at module level) with no other definition between them.
-A family of duplicated tests whose every copy lies inside the copies of
-blocks is not listed on its own: the block says it.  Helper families stay
+A family of duplicated tests whose every copy lies inside wholly copied
+files is not listed on its own: the block says it.  Helper families stay
 (each is a consolidation target of its own), the block lists where they
 were copied together.
 """
@@ -26,10 +26,9 @@ Run = tuple[tuple[str, ...], tuple[BlockCopy, ...]]
 def find_blocks(families: list[Family], defs: list[Definition]) -> tuple[list[Block], list[Family]]:
     """The blocks, and the families left once those wholly inside blocks are taken out."""
     cls_of: dict[tuple[str, int], str] = {}
-    for f in families:
-        for c in f.classes:
-            for m in c.members:
-                cls_of[(m.path, m.line)] = c.id
+    for f in families:  # by family: a near-miss copy in the middle does not break the run
+        for m in f.members:
+            cls_of[(m.path, m.line)] = f.id
     siblings: dict[tuple[str, str], list[Definition]] = defaultdict(list)
     for d in defs:
         siblings[(d.path, d.parent)].append(d)
@@ -82,14 +81,16 @@ def find_blocks(families: list[Family], defs: list[Definition]) -> tuple[list[Bl
                             units=len(key), whole_file=whole.get(key, False)))
     blocks.sort(key=lambda b: (-b.units * len(b.copies), b.id))
 
+    # duplicated tests inside whole copied files are the blocks' business; other test families stay
+    # (each test is a finding: delete one copy), as do helpers (what plan consolidates)
     spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for b in blocks:
-        for c in b.copies:
-            spans[c.path].append((c.start_line, c.end_line))
+        if b.whole_file:
+            for c in b.copies:
+                spans[c.path].append((c.start_line, c.end_line))
 
     def inside(m: Definition) -> bool:
         return any(a <= m.start_line and m.end_line <= z for a, z in spans.get(m.path, ()))
 
-    # duplicated tests inside blocks are the blocks' business; helpers stay families (what plan consolidates)
     kept = [f for f in families if f.category != "test" or not all(inside(m) for m in f.members)]
     return blocks, kept

@@ -19,12 +19,13 @@ import pickle
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ssot import __version__
 from ssot.model import Fingerprint, ScanResult
 from ssot.scanner.extract import FileExtract
 
-CACHE_VERSION = f"scan-8-{__version__}"  # bump when what extraction finds changes
+CACHE_VERSION = f"scan-9-{__version__}"  # bump when what extraction finds changes
 
 
 class _SafeUnpickler(pickle.Unpickler):
@@ -68,15 +69,30 @@ class ScanCache:
 
     @classmethod
     def load(cls, directory: Path) -> ScanCache:
-        path = directory / "scan.pickle"
-        try:
-            with open(path, "rb") as fh:
-                version, files, fingerprints, result_key, result = _SafeUnpickler(fh).load()
-        except Exception:  # absent, truncated, from another version: start afresh
+        data = _load(directory / "scan.pickle")
+        if data is None:
             return cls()
-        if version != CACHE_VERSION:
-            return cls()
+        files, fingerprints = data
+        index = ScanCache.load_result(directory)
+        result_key, result = (index[1], index[2]) if index is not None else ("", None)
         return cls(files, fingerprints, result_key, result)
+
+    @staticmethod
+    def load_result(directory: Path) -> tuple[dict[str, tuple[int, int, str, bool]], str, ScanResult] | None:
+        """The small half of the cache: ``(rel -> (size, mtime_ns, digest, parsed), result key, result)``.
+
+        Enough to tell that nothing changed and return the last result, without reading the
+        extracts (the large half).
+        """
+        index = _load(directory / "scan-result.pickle")
+        try:
+            meta, key, result, (size, mtime) = index
+            st = os.stat(directory / "scan.pickle")
+        except (TypeError, ValueError, OSError):
+            return None
+        if (st.st_size, st.st_mtime_ns) != (size, mtime):
+            return None
+        return meta, key, result
 
     def fingerprint_map(self) -> dict[str, Fingerprint]:
         return {d: Fingerprint(d, kind, "", statements, shape, tokens)
@@ -98,13 +114,29 @@ class ScanCache:
             used = {u.digest for e in self.files.values() for u in e.extract.units}
             used |= {c[4] for e in self.files.values() for c in e.extract.commented}
             fingerprints = {d: fp for d, fp in self.fingerprints.items() if d in used}
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".scan.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    pickle.dump((CACHE_VERSION, self.files, fingerprints, self.result_key, self.result), fh,
-                                protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, directory / "scan.pickle")
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            _dump(directory / "scan.pickle", (self.files, fingerprints))
+            st = os.stat(directory / "scan.pickle")
+            meta = {rel: (e.size, e.mtime_ns, e.digest, e.extract.parsed) for rel, e in self.files.items()}
+            # the large half's size and time: a large half rewritten since (or corrupted) voids the result
+            _dump(directory / "scan-result.pickle", (meta, self.result_key, self.result, (st.st_size, st.st_mtime_ns)))
+
+
+def _load(path: Path) -> Any:
+    try:
+        with open(path, "rb") as fh:
+            version, data = _SafeUnpickler(fh).load()
+    except Exception:  # absent, truncated, from another version: start afresh
+        return None
+    return data if version == CACHE_VERSION else None
+
+
+def _dump(path: Path, data: Any) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".scan.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump((CACHE_VERSION, data), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

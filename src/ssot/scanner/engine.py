@@ -89,7 +89,6 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
     files = [f for f in files if not in_vendored(f, config.vendor_dirs)]
     files, _links = distinct_files(rootp, files)
     skipped = [SkippedFile(p, reason) for p, reason in missing]
-    cache = ScanCache.load(config.cache_path) if use_cache else ScanCache()
     stats = ScanStats(files=len(files))
     pytest_cfg = load_pytest_config(rootp)
     base = TestScope(pytest=pytest_cfg)
@@ -97,6 +96,14 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
 
     def wanted(rel: str) -> bool:
         return whole or base.is_test_code(rel)
+
+    if use_cache:  # nothing changed since the last scan: its result, without reading the extracts
+        last = _unchanged(config, whole, files, skipped, wanted)
+        if last is not None:
+            last.stats.cached, last.stats.parsed = len(files), 0
+            last.stats.seconds = time.perf_counter() - started
+            return last
+    cache = ScanCache.load(config.cache_path) if use_cache else ScanCache()
 
     fresh: dict[str, Entry] = {}
     done = 0
@@ -154,6 +161,9 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
     if use_cache and cache.result is not None and cache.result_key == key:
         result = cache.result  # nothing changed: the families, blocks and descriptions are those of last time
         result.stats.cached, result.stats.parsed = stats.cached, stats.parsed
+        if changed:  # touched files, the same content: remember their new times
+            cache.files = fresh
+            cache.save(config.cache_path)
     else:
         fingerprints = {**cache.fingerprint_map(), **fingerprints}
         result = _assemble(config, scope, fresh, fingerprints, skipped, stats)
@@ -168,15 +178,44 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
 
 def _result_key(config: Config, whole: bool, entries: dict[str, Entry], skipped: list[SkippedFile]) -> str:
     """What a result depends on: every file's content and every setting the assembly reads."""
+    return _key(config, whole, {rel: (e.digest, e.extract.parsed) for rel, e in entries.items()}, skipped)
+
+
+def _key(config: Config, whole: bool, files: dict[str, tuple[str, bool]], skipped: list[SkippedFile]) -> str:
     import hashlib
 
     h = hashlib.blake2b(digest_size=16)
     h.update(repr((str(config.root), config.min_lines, config.min_tokens, whole, config.backup_globs,
                    sorted((s.path, s.reason) for s in skipped))).encode())
-    for rel in sorted(entries):
-        e = entries[rel].extract
-        h.update(f"{rel}\0{entries[rel].digest}\0{e.parsed}\n".encode())
+    for rel in sorted(files):
+        digest, parsed = files[rel]
+        h.update(f"{rel}\0{digest}\0{parsed}\n".encode())
     return h.hexdigest()
+
+
+def _unchanged(config: Config, whole: bool, files: list[str], skipped: list[SkippedFile],
+               wanted: Callable[[str], bool]) -> ScanResult | None:
+    """The last result, when every file is as it was then (size and mtime) and so are the settings."""
+    last = ScanCache.load_result(config.cache_path)
+    if last is None or last[2] is None:
+        return None
+    meta, key, result = last
+    if len(meta) != len(files):
+        return None
+    root = str(config.root)
+    seen: dict[str, tuple[str, bool]] = {}
+    for rel in files:
+        m = meta.get(rel)
+        if m is None or (wanted(rel) and not m[3]):
+            return None
+        try:
+            st = os.stat(os.path.join(root, rel))
+        except OSError:
+            return None
+        if st.st_size != m[0] or st.st_mtime_ns != m[1]:
+            return None
+        seen[rel] = (m[2], m[3])
+    return result if _key(config, whole, seen, skipped) == key else None
 
 
 def _run(root: str, todo: list[tuple[str, bool]], max_bytes: int, workers: int):

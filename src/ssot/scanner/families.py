@@ -39,12 +39,14 @@ def _representatives(digests: list[str], fingerprints: dict[str, Fingerprint],
                      count: dict[str, int]) -> list[list[str]]:
     """Groups of digests: each a representative and the unassigned digests alike it (no chaining)."""
     adjacent: dict[int, list[int]] = defaultdict(list)
-    # duplicated tests are the same body twice: near-miss tests are how a suite is written, not copies
-    variable = [i for i, d in enumerate(digests) if fingerprints[d].kind != "test"]
-    for a, b in similar_pairs([fingerprints[digests[i]] for i in variable]):
-        i, j = variable[a], variable[b]
-        adjacent[i].append(j)
-        adjacent[j].append(i)
+    # helpers: near-miss variants; tests: near-miss tests are how a suite is written, so only tests
+    # that are the same but for a name or a literal or two are one family
+    for strict in (False, True):
+        variable = [i for i, d in enumerate(digests) if (fingerprints[d].kind == "test") == strict]
+        for a, b in similar_pairs([fingerprints[digests[i]] for i in variable], strict=strict):
+            i, j = variable[a], variable[b]
+            adjacent[i].append(j)
+            adjacent[j].append(i)
     order = sorted(range(len(digests)), key=lambda i: (-count[digests[i]], digests[i]))
     assigned: set[int] = set()
     groups: list[list[str]] = []
@@ -141,6 +143,8 @@ def _maximal(families: list[Family], defs: list[Definition]) -> list[Family]:
         for m in f.members:
             home[(m.path, m.qualname)] = k
     parent_of = {(d.path, d.qualname): d.parent for d in defs}
+    # an enclosing copy that is itself copied exactly (its equivalence class has two members or more)
+    copied = {(m.path, m.qualname) for f in families for c in f.classes if len(c.members) > 1 for m in c.members}
     dropped: set[int] = set()
     for k, f in enumerate(families):
         outer: set[int] = set()
@@ -153,7 +157,9 @@ def _maximal(families: list[Family], defs: list[Definition]) -> list[Family]:
                     break
                 hit = None
                 p = parent_of.get((m.path, p), "")
-            if hit is None:
+            # inside a one-off variant of an enclosing family, the exact copy is this one's own finding
+            if hit is None or (m.path, p) not in copied:
+                outer = set()
                 break
             outer.add(hit)
             if len(outer) > 1:
@@ -169,7 +175,7 @@ def _maximal(families: list[Family], defs: list[Definition]) -> list[Family]:
             if m.parent:
                 inner_of[(m.path, m.parent)].append(m)
     for k, f in enumerate(families):
-        if k in dropped:
+        if k in dropped or f.kind == "class":  # a class pasted whole is the copy, however small
             continue
         wrapped: set[int] = set()
         inside = 0
@@ -206,9 +212,28 @@ def describe(fam: Family, fingerprints: dict[str, Fingerprint]) -> None:
             ]
 
 
+def _bound_words(what: str | None) -> str:
+    if what is None:
+        return "not read"
+    if what.startswith("def:"):
+        return "the module's own definition"
+    if what.startswith("="):
+        return "the module's own assignment"
+    if what == "?":
+        return "not bound in the module (a star import?)"
+    return what
+
+
 def _binding_differences(a: dict[str, str], b: dict[str, str]) -> list[str]:
-    out = [f"same code, but {name} is {b.get(name, 'unbound')} here, not {a.get(name, 'unbound')}"
-           for name in sorted(set(a) | set(b)) if a.get(name) != b.get(name)]
+    out = []
+    for name in sorted(set(a) | set(b)):
+        x, y = a.get(name), b.get(name)
+        if x == y:
+            continue
+        here, there = _bound_words(y), _bound_words(x)
+        if here == there:  # both the module's own, with different code or values
+            here, there = f"{here} ({(y or '')[-6:]})", f"{there} ({(x or '')[-6:]})"
+        out.append(f"same code, but {name} is {here} here, not {there}")
     return out or ["same code, bound differently"]
 
 
