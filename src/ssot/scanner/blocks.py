@@ -4,8 +4,8 @@
 153 families; a wholly copied file is one block marked ``whole_file``.  Two
 definitions are consecutive when they are siblings (the same enclosing
 definition, or both at module level) with no other definition between them.
-A family of duplicated tests whose every copy lies inside wholly copied
-files is not listed on its own: the block says it.  Helper families stay
+A family of duplicated test functions or methods whose every copy lies
+inside wholly copied files is not listed on its own: the block says it.  Helper families stay
 (each is a consolidation target of its own), the block lists where they
 were copied together.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Sequence
 
 from ssot.model import Block, BlockCopy, Definition, Family
 
@@ -23,8 +24,25 @@ _MAX_SEED = 50  # a class copied more often than this does not start runs (pairs
 Run = tuple[tuple[str, ...], tuple[BlockCopy, ...]]
 
 
-def find_blocks(families: list[Family], defs: list[Definition]) -> tuple[list[Block], list[Family]]:
-    """The blocks, and the families left once those wholly inside blocks are taken out."""
+def find_blocks(families: list[Family], defs: list[Definition],
+                identical: Sequence[list[tuple[str, int]]] = ()) -> tuple[list[Block], list[Family]]:
+    """The blocks, and the families left once those wholly inside blocks are taken out.
+
+    ``identical``: groups of files with the same bytes, as ``(path, lines)``: each is one
+    whole-file block, whatever it holds.
+    """
+    twin: dict[str, int] = {}
+    blocks: list[Block] = []
+    units_in: dict[str, int] = defaultdict(int)
+    for d in defs:
+        if not d.parent:
+            units_in[d.path] += 1
+    for k, group in enumerate(identical):
+        for path, _ in group:
+            twin[path] = k
+        digest = hashlib.blake2b("\0".join(p for p, _ in group).encode(), digest_size=4).hexdigest()
+        blocks.append(Block(id=f"file-{digest}", copies=[BlockCopy(p, 1, n) for p, n in group],
+                            units=units_in.get(group[0][0], 0), whole_file=True))
     cls_of: dict[tuple[str, int], str] = {}
     for f in families:  # by family: a near-miss copy in the middle does not break the run
         for m in f.members:
@@ -55,8 +73,8 @@ def find_blocks(families: list[Family], defs: list[Definition]) -> tuple[list[Bl
             ka = seqs[sa][3]
             for b in range(a + 1, len(places)):
                 sb, j = places[b]
-                if sa == sb:
-                    continue
+                if sa == sb or twin.get(seqs[sa][0], -1) == twin.get(seqs[sb][0], -2):
+                    continue  # the same file, or two identical files (one whole-file block already)
                 kb = seqs[sb][3]
                 if i > 0 and j > 0 and ka[i - 1] is not None and ka[i - 1] == kb[j - 1]:
                     continue  # not the start of the run
@@ -74,15 +92,14 @@ def find_blocks(families: list[Family], defs: list[Definition]) -> tuple[list[Bl
                     else:
                         whole[key] = False
 
-    blocks: list[Block] = []
     for key, copies in runs.items():
         digest = hashlib.blake2b("\0".join(key).encode(), digest_size=4).hexdigest()
         blocks.append(Block(id=f"block-{digest}", copies=sorted(copies, key=lambda c: (c.path, c.start_line)),
                             units=len(key), whole_file=whole.get(key, False)))
     blocks.sort(key=lambda b: (-b.units * len(b.copies), b.id))
 
-    # duplicated tests inside whole copied files are the blocks' business; other test families stay
-    # (each test is a finding: delete one copy), as do helpers (what plan consolidates)
+    # duplicated test functions and methods inside whole copied files are the blocks' business; other
+    # test families stay (each test is a finding: delete one copy), as do classes and helpers
     spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for b in blocks:
         if b.whole_file:
@@ -92,5 +109,5 @@ def find_blocks(families: list[Family], defs: list[Definition]) -> tuple[list[Bl
     def inside(m: Definition) -> bool:
         return any(a <= m.start_line and m.end_line <= z for a, z in spans.get(m.path, ()))
 
-    kept = [f for f in families if f.category != "test" or not all(inside(m) for m in f.members)]
+    kept = [f for f in families if f.kind != "test" or not all(inside(m) for m in f.members)]
     return blocks, kept

@@ -25,7 +25,7 @@ from ssot import __version__
 from ssot.model import Fingerprint, ScanResult
 from ssot.scanner.extract import FileExtract
 
-CACHE_VERSION = f"scan-9-{__version__}"  # bump when what extraction finds changes
+CACHE_VERSION = f"scan-10-{__version__}"  # bump when what extraction finds changes
 
 
 class _SafeUnpickler(pickle.Unpickler):

@@ -267,7 +267,12 @@ def _assemble(config: Config, scope: TestScope, entries: dict[str, Entry], finge
             commented.append(CommentedCopy(rel, line, end, name, kind, digest, in_backup=in_backup))  # type: ignore[arg-type]
     stats.definitions = len(defs)
     families = build_families(defs, fingerprints, bindings)
-    blocks, families = find_blocks(families, defs)
+    same_files: dict[str, list[tuple[str, int]]] = {}
+    for rel in sorted(entries):
+        ex = entries[rel].extract
+        if ex.parsed and not ex.generated and not ex.error and ex.units:
+            same_files.setdefault(entries[rel].digest, []).append((rel, ex.lines))
+    blocks, families = find_blocks(families, defs, [g for g in same_files.values() if len(g) > 1])
     shown = _with_sources(config.root, families, fingerprints)
     for fam in families:
         describe(fam, shown)

@@ -127,6 +127,7 @@ class FileExtract:
     imports: frozenset[str] = frozenset()  # modules it imports (what decides test-only helpers)
     generated: bool = False  # its header says it is generated: no copy of anything
     parsed: bool = True  # False: only read for its imports (library code outside the scan's scope)
+    lines: int = 0  # lines in the file
 
 
 class Extractor:
@@ -149,7 +150,7 @@ class Extractor:
         return FileExtract(imports=frozenset(imported_modules(text)), bindings=module_bindings(text), parsed=False)
 
     def _extract(self, text: str) -> FileExtract:
-        result = FileExtract(imports=frozenset(imported_modules(text)))
+        result = FileExtract(imports=frozenset(imported_modules(text)), lines=text.count("\n") + 1)
         if is_generated(text):
             result.generated = True
             return result
