@@ -406,3 +406,23 @@ def test_code_nested_as_deeply_as_ast_parse_copes_with_is_fingerprinted() -> Non
     ast.parse(src)
     ex = Extractor().extract(src)
     assert ex.error is None and [u.qualname for u in ex.units] == ["helper", "test_a"]
+
+
+def test_newer_grammar_is_scanned_and_real_errors_still_reported() -> None:
+    newer = (
+        "type Pair = tuple[int, int]\n\n\n"
+        "def first[T](xs: list[T]) -> T:\n"
+        "    d = {'a': 1}\n"
+        "    label = f\"{d[\"a\"]} of {len(xs)}\"\n"
+        "    note = t\"first {label}\"\n"
+        "    return xs[0], note\n\n\n"
+        "class Box[T]:\n"
+        "    def get(self) -> T:\n"
+        "        return self.value\n"
+    )
+    ex = Extractor().extract(newer)
+    assert ex.error is None
+    assert [(u.qualname, u.line) for u in ex.units] == [("first", 4), ("Box", 11), ("Box.get", 12)]
+    for bad in ("def f():\n    return f'{}'\n", "def f[T](x):\n    return (x\n"):
+        error = Extractor().extract(bad).error
+        assert error is not None and error[0].startswith("syntax error"), bad

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from ssot.model import Fingerprint
 from ssot.scanner.bindings import is_generated, module_bindings
 from ssot.scanner.commented import find_commented
+from ssot.scanner.newer import downgrade
 from ssot.scanner.units import Unit, walk_units
 from ssot.scope import imported_modules
 
@@ -163,8 +164,10 @@ class Extractor:
             try:
                 tree = ast.parse(text)
             except SyntaxError as exc:
-                result.error = (f"syntax error: {exc.msg}", exc.lineno)
-                return result
+                tree = _newer_grammar(text)
+                if tree is None:
+                    result.error = (f"syntax error: {exc.msg}", exc.lineno)
+                    return result
             except (RecursionError, MemoryError, ValueError) as exc:
                 result.error = (f"cannot parse: {type(exc).__name__}: {exc or 'too deeply nested'}", None)
                 return result
@@ -232,6 +235,17 @@ class Extractor:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             raise _SlowPath from None
         self._compiles.add(norm)
+
+
+def _newer_grammar(text: str) -> ast.Module | None:
+    """The tree of a file written in a newer grammar (PEP 701, 695, 750), or None: a real error."""
+    new = downgrade(text)
+    if new == text:
+        return None
+    try:
+        return ast.parse(new)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 class _Hazard(Exception):
