@@ -152,7 +152,7 @@ def copy_tree(src: Path, dest: Path, fraction: float = 1.0, copies: int = 1) -> 
     return dest
 
 
-def realcode(src: Path, work: Path) -> None:
+def realcode(src: Path, work: Path, growth: bool = True) -> None:
     """The realcode monorepo, whole tree: cold, warm, after editing 1% of the files; arid beside; growth."""
     tree = work / "monorepo"
     if not tree.exists():
@@ -184,6 +184,8 @@ def realcode(src: Path, work: Path) -> None:
           f"{'met' if cold.seconds <= 1.5 * ar.seconds else 'MISSED'}, warm < 1 s "
           f"{'met' if warm.seconds < 1 else 'MISSED'}, 1% edited < 2 s {'met' if edited.seconds < 2 else 'MISSED'}, "
           f"peak <= arid {ratio(cold.peak_mib, ar.peak_mib)} {'met' if cold.peak_mib <= ar.peak_mib else 'MISSED'}")
+    if not growth:
+        return
     print(f"growth ({load()}):")
     base = None
     for label, fraction, copies in (("1/4", 0.25, 1), ("1/2", 0.5, 1), ("1", 1.0, 1), ("2", 1.0, 2)):
@@ -208,6 +210,7 @@ def main() -> int:
     ap.add_argument("--realcode", type=Path, default=Path("/work/realcode/monorepo"),
                     help="the realcode monorepo (fetch.py --monorepo); copied into the workdir, never written")
     ap.add_argument("--skip-realcode", action="store_true")
+    ap.add_argument("--skip-growth", action="store_true", help="no 1/4, 1/2, 1, 2 copies of the realcode tree")
     args = ap.parse_args()
     if not MAKE_SUITE.exists():
         print(f"needs {MAKE_SUITE} (../shared beside the repository)", file=sys.stderr)
@@ -216,7 +219,7 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     try:
         if not args.skip_realcode and args.realcode.is_dir():
-            realcode(args.realcode, work)
+            realcode(args.realcode, work, growth=not args.skip_growth)
         if not args.skip_large:
             big = work / f"suite{args.files}"
             if not big.exists():

@@ -114,12 +114,17 @@ TOP_DETAILS = 10  # families described class by class
 TOP_BLOCKS = 10
 
 
+def _shown(path: str) -> str:
+    """A path a terminal can print: a name's bytes that are not UTF-8 shown as U+FFFD."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _blocks(console: Console, result: ScanResult) -> None:
     blocks = result.blocks
     console.print(f"[bold]Blocks[/bold] ({len(blocks)}): runs of consecutive definitions copied together")
     for b in blocks[:TOP_BLOCKS]:
         what = "whole file" if b.whole_file else plural(b.units, "definition")
-        where = ", ".join(f"{c.path}:{c.start_line}-{c.end_line}" for c in b.copies[:3])
+        where = ", ".join(f"{_shown(c.path)}:{c.start_line}-{c.end_line}" for c in b.copies[:3])
         more = f" and {len(b.copies) - 3} more" if len(b.copies) > 3 else ""
         console.print(Padding(f"[bold]{escape(b.id)}[/bold]  {what}, {plural(len(b.copies), 'copy', 'copies')}: "
                               f"{escape(where)}{more}", (0, 0, 0, 2)))

@@ -14,8 +14,9 @@ edit" in its header), which makes it no copy of anything.
 
 from __future__ import annotations
 
-import hashlib
 import re
+
+from ssot.scanner.fingerprint import hex_digest
 
 # ``from a.b import c, d as e`` (1, 2) and ``import a.b as c, d`` (3); indented ones too (try/except ImportError)
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b[ \t]*(\([^)]*\)|[^\n#;]*)"
@@ -50,7 +51,7 @@ def module_bindings(text: str) -> tuple[Binding, ...]:
                 out.append((m.start(), bound, f"from:{base}:{words[0]}"))
     for m in _ASSIGN.finditer(text):
         value = m.group(2).strip()
-        out.append((m.start(), m.group(1), "=" + hashlib.blake2b(value.encode(), digest_size=6).hexdigest()))
+        out.append((m.start(), m.group(1), "=" + hex_digest(value, 6)))
     out.sort()
     return tuple((name, what) for _, name, what in out)
 

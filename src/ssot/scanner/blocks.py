@@ -12,11 +12,11 @@ were copied together.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 
 from ssot.model import Block, BlockCopy, Definition, Family
+from ssot.scanner.fingerprint import hex_digest
 
 MIN_UNITS = 2  # a block is at least this many consecutive definitions
 _MAX_SEED = 50  # a class copied more often than this does not start runs (pairs grow quadratically)
@@ -40,7 +40,7 @@ def find_blocks(families: list[Family], defs: list[Definition],
     for k, group in enumerate(identical):
         for path, _ in group:
             twin[path] = k
-        digest = hashlib.blake2b("\0".join(p for p, _ in group).encode(), digest_size=4).hexdigest()
+        digest = hex_digest("\0".join(p for p, _ in group), 4)
         blocks.append(Block(id=f"file-{digest}", copies=[BlockCopy(p, 1, n) for p, n in group],
                             units=units_in.get(group[0][0], 0), whole_file=True))
     cls_of: dict[tuple[str, int], str] = {}
@@ -93,7 +93,7 @@ def find_blocks(families: list[Family], defs: list[Definition],
                         whole[key] = False
 
     for key, copies in runs.items():
-        digest = hashlib.blake2b("\0".join(key).encode(), digest_size=4).hexdigest()
+        digest = hex_digest("\0".join(key), 4)
         blocks.append(Block(id=f"block-{digest}", copies=sorted(copies, key=lambda c: (c.path, c.start_line)),
                             units=len(key), whole_file=whole.get(key, False)))
     blocks.sort(key=lambda b: (-b.units * len(b.copies), b.id))

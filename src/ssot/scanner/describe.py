@@ -10,7 +10,7 @@ it could serve the other's users unchanged.
 from __future__ import annotations
 
 import ast
-import copy
+import re
 
 from ssot.model import Fingerprint
 
@@ -99,13 +99,12 @@ def _literals(stmts: list[ast.stmt]) -> list[str]:
     return [repr(n.value) for s in stmts for n in ast.walk(s) if isinstance(n, ast.Constant)]
 
 
-class _Blank(ast.NodeTransformer):
-    def visit_Constant(self, node: ast.Constant) -> ast.AST:
-        return ast.Constant(value=0)
+_CONSTANT = re.compile(r"Constant\((?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^()'\"])*\)")
 
 
 def _without_literals(stmts: list[ast.stmt]) -> list[str]:
-    return [_dump(_Blank().visit(copy.deepcopy(s))) for s in stmts]
+    """The statements' dumps with every literal blanked (from the memoised dumps: no copy, no second walk)."""
+    return [_CONSTANT.sub("C", _dump(s)) for s in stmts]
 
 
 def _function_differences(name: str, a: _Func, b: _Func) -> list[str]:

@@ -186,10 +186,10 @@ def _key(config: Config, whole: bool, files: dict[str, tuple[str, bool]], skippe
 
     h = hashlib.blake2b(digest_size=16)
     h.update(repr((str(config.root), config.min_lines, config.min_tokens, whole, config.backup_globs,
-                   sorted((s.path, s.reason) for s in skipped))).encode())
+                   sorted((s.path, s.reason) for s in skipped))).encode("utf-8", "surrogateescape"))
     for rel in sorted(files):
         digest, parsed = files[rel]
-        h.update(f"{rel}\0{digest}\0{parsed}\n".encode())
+        h.update(f"{rel}\0{digest}\0{parsed}\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 

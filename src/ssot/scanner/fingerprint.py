@@ -55,9 +55,14 @@ _TOKENS = {
 }
 
 
+def hex_digest(text: str, size: int) -> str:
+    """A short hex digest of any text (file names may hold lone surrogates: they hash too)."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=size).hexdigest()
+
+
 def stable_hash(text: str) -> int:
     """A hash that is the same in every process (``hash()`` is salted per process)."""
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=8).digest(), "little")
 
 
 def decorator_name(node: ast.expr) -> str:
@@ -185,8 +190,8 @@ def walk_definition(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
     body = node.body[1:] if _has_docstring(node.body) else node.body
     parts.append(_stmts(body, acc, is_class, own, found))
     acc.size += _TOKENS[type(node).__name__] + 2 * bool(is_class and (node.bases or node.keywords))  # type: ignore[union-attr]
-    digest = hashlib.blake2b(f"{kind}:{'|'.join(parts)}".encode(), digest_size=12).hexdigest()
-    cosmetic = hashlib.blake2b("|".join(acc.cosmetic).encode(), digest_size=6).hexdigest() if acc.cosmetic else ""
+    digest = hex_digest(f"{kind}:{'|'.join(parts)}", 12)
+    cosmetic = hex_digest("|".join(acc.cosmetic), 6) if acc.cosmetic else ""
     info = DefInfo(node=node, kind=kind, digest=digest, cosmetic=cosmetic, shapes=acc.shapes, tokens=acc.tokens,
                    size=acc.size, loads=acc.loads, stores=acc.stores, trivial=is_trivial(node.body))
     found.append(info)

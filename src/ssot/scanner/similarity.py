@@ -86,18 +86,22 @@ def similar_pairs(fps: Sequence[Fingerprint], strict: bool = False) -> Iterable[
         for x in it[:prefix]:
             index[x].append(i)
     seen: set[tuple[int, int]] = set()
+    sizes = [len(x) for x in sets]
     for ids in index.values():
+        ids.sort(key=sizes.__getitem__)  # by size: the length filter ends each inner loop early
         for p in range(len(ids)):
             i = ids[p]
-            a, ni = sets[i], len(sets[i])
+            a, ni = sets[i], sizes[i]
             for q in range(p + 1, len(ids)):
                 j = ids[q]
-                pair = (i, j)
+                nj = sizes[j]
+                if ni < shape_min * nj:
+                    break  # every later one is larger still
+                pair = (i, j) if i < j else (j, i)
                 if pair in seen:
                     continue
                 seen.add(pair)
-                nj = len(sets[j])
-                if min(ni, nj) < shape_min * max(ni, nj) or fps[i].kind != fps[j].kind:
+                if fps[i].kind != fps[j].kind:
                     continue
                 inter = len(a & sets[j])
                 shape = inter / (ni + nj - inter) if ni + nj else 1.0
