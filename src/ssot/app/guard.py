@@ -308,6 +308,7 @@ def observe_scan(cfg: Config, result: ScanResult, texts: dict[str, str] | None =
                 continue
             members.append(Member(fam.id, d.path, d.line, d.end_line, d.qualname, d.kind, d.fingerprint,
                                   closest(d.fingerprint, canonicals, result.fingerprints)))
+    members, _ = _outermost(members, {}, {})  # a method of a copied class is the class's copy, not its own
     findings = [_uncollectable(d) for d in uncollectable.values()]
     # the scan reports uncollectable classes outside families as findings only
     for f in result.findings:

@@ -40,13 +40,16 @@ def set_jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def alike(a: Fingerprint, b: Fingerprint) -> bool:
-    """Whether ``a`` and ``b`` are variants of one piece of code."""
+    """Whether ``a`` and ``b`` are variants of one piece of code (tests only when nearly the same)."""
     if a.kind != b.kind:
         return False
+    strict = a.kind == "test"
     shape = multiset_jaccard(a.shape, b.shape)
-    if shape < SHAPE_MIN:
+    if shape < (STRICT_SHAPE_MIN if strict else SHAPE_MIN):
         return False
     tokens = set_jaccard(a.tokens, b.tokens)
+    if strict:
+        return tokens >= STRICT_TOKENS_MIN
     return tokens >= TOKENS_MIN and (shape + tokens) / 2 >= SCORE_MIN
 
 
