@@ -2,6 +2,9 @@
 
     python benchmarks/scan_bench.py [--files 10000] [--extra-tests 40] [--small 400] [--workdir DIR]
 
+On the realcode monorepo (``--realcode``, copied into the workdir): cold scan, warm rescan,
+rescan after editing 1% of the files, peak memory, beside arid (and jscpd when installed);
+then the growth of the cold scan over 1/4, 1/2, 1 and 2 copies of the tree.
 On a suite from ``make_suite.py --files 10000 --extra-tests 40`` (11k files, 82 MB):
 ssot's cold scan and warm rescan (wall time, peak memory of the process tree)
 beside arid's on the same tree, as ratios.  On the default 400-file suite:
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -124,6 +128,78 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x" if b else "n/a"
 
 
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def jscpd(tree: Path, out: Path) -> Run | None:
+    exe = shutil.which("jscpd")
+    if exe is None:
+        return None
+    return measure([exe, "--silent", "--format", "python", "--reporters", "json", "--output", str(out), str(tree)])
+
+
+def copy_tree(src: Path, dest: Path, fraction: float = 1.0, copies: int = 1) -> Path:
+    """``copies`` copies of ``src`` (or the first ``fraction`` of its .py files) side by side under ``dest``."""
+    shutil.rmtree(dest, ignore_errors=True)
+    files = sorted(p for p in src.rglob("*.py") if ".ssot_cache" not in p.parts)
+    files = files[:max(1, int(len(files) * fraction))]
+    for k in range(copies):
+        for f in files:
+            target = dest / f"copy{k}" / f.relative_to(src)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(f, target)
+    return dest
+
+
+def realcode(src: Path, work: Path, growth: bool = True) -> None:
+    """The realcode monorepo, whole tree: cold, warm, after editing 1% of the files; arid beside; growth."""
+    tree = work / "monorepo"
+    if not tree.exists():
+        shutil.copytree(src, tree, symlinks=True)
+    shutil.rmtree(tree / ".ssot_cache", ignore_errors=True)
+    files = sorted(p for p in tree.rglob("*.py") if ".ssot_cache" not in p.parts)
+    size = sum(p.stat().st_size for p in files) / 1e6
+    print(f"## realcode monorepo, whole tree ({len(files)} files, {size:.0f} MB; {load()})")
+    cold = measure([str(BIN / "ssot"), "scan", str(tree), "--all", "--format", "json", "-o", str(work / "rc.json"),
+                    "--no-progress"])
+    warm = measure([str(BIN / "ssot"), "scan", str(tree), "--all", "--format", "json", "-o", str(work / "rc.json"),
+                    "--no-progress"])
+    for p in files[::100]:  # 1% of the files, edited: a statement added at the end
+        p.write_text(p.read_text(encoding="utf-8", errors="surrogateescape") + "\n_ssot_bench_edit = 1\n",
+                     encoding="utf-8", errors="surrogateescape")
+    edited = measure([str(BIN / "ssot"), "scan", str(tree), "--all", "--format", "json", "-o",
+                      str(work / "rc.json"), "--no-progress"])
+    ar = arid(tree, work / "rc.arid.json")
+    js = jscpd(tree, work / "rc-jscpd")
+    print(f"ssot cold      : {cold.seconds:6.2f} s  peak {cold.peak_mib:6.0f} MiB  (exit {cold.returncode})")
+    print(f"ssot warm      : {warm.seconds:6.2f} s  peak {warm.peak_mib:6.0f} MiB")
+    print(f"ssot 1% edited : {edited.seconds:6.2f} s  peak {edited.peak_mib:6.0f} MiB")
+    print(f"arid           : {ar.seconds:6.2f} s  peak {ar.peak_mib:6.0f} MiB  (exit {ar.returncode})")
+    if js is not None:
+        print(f"jscpd          : {js.seconds:6.2f} s  peak {js.peak_mib:6.0f} MiB  (exit {js.returncode})")
+    else:
+        print("jscpd          : not installed (npm install -g jscpd)")
+    print(f"targets        : cold <= 1.5x arid {ratio(cold.seconds, ar.seconds)} "
+          f"{'met' if cold.seconds <= 1.5 * ar.seconds else 'MISSED'}, warm < 1 s "
+          f"{'met' if warm.seconds < 1 else 'MISSED'}, 1% edited < 2 s {'met' if edited.seconds < 2 else 'MISSED'}, "
+          f"peak <= arid {ratio(cold.peak_mib, ar.peak_mib)} {'met' if cold.peak_mib <= ar.peak_mib else 'MISSED'}")
+    if not growth:
+        return
+    print(f"growth ({load()}):")
+    base = None
+    for label, fraction, copies in (("1/4", 0.25, 1), ("1/2", 0.5, 1), ("1", 1.0, 1), ("2", 1.0, 2)):
+        grown = copy_tree(src, work / f"grow-{label.replace('/', 'of')}", fraction, copies)
+        run = measure([str(BIN / "ssot"), "scan", str(grown), "--all", "--format", "json", "--no-cache", "-o",
+                       str(work / "grow.json"), "--no-progress"])
+        factor = fraction * copies
+        base = base or run.seconds / factor
+        print(f"  {label:3s} x tree: {run.seconds:6.2f} s  peak {run.peak_mib:6.0f} MiB  "
+              f"(time per tree {run.seconds / factor:6.2f} s, {ratio(run.seconds / factor, base)} of the 1/4 rate)")
+        shutil.rmtree(grown, ignore_errors=True)
+    print()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--files", type=int, default=10000)
@@ -131,6 +207,10 @@ def main() -> int:
     ap.add_argument("--small", type=int, default=400)
     ap.add_argument("--workdir", type=Path, help="keep suites here (default: a temporary folder)")
     ap.add_argument("--skip-large", action="store_true")
+    ap.add_argument("--realcode", type=Path, default=Path("/work/realcode/monorepo"),
+                    help="the realcode monorepo (fetch.py --monorepo); copied into the workdir, never written")
+    ap.add_argument("--skip-realcode", action="store_true")
+    ap.add_argument("--skip-growth", action="store_true", help="no 1/4, 1/2, 1, 2 copies of the realcode tree")
     args = ap.parse_args()
     if not MAKE_SUITE.exists():
         print(f"needs {MAKE_SUITE} (../shared beside the repository)", file=sys.stderr)
@@ -138,6 +218,8 @@ def main() -> int:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="ssot-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
+        if not args.skip_realcode and args.realcode.is_dir():
+            realcode(args.realcode, work, growth=not args.skip_growth)
         if not args.skip_large:
             big = work / f"suite{args.files}"
             if not big.exists():
@@ -149,7 +231,7 @@ def main() -> int:
             warm = ssot_scan(big, work / "big.ssot.json")
             ar = arid(big, work / "big.arid.json")
             print(f"## {nfiles} files, {size:.0f} MB "
-                  f"(make_suite --files {args.files} --extra-tests {args.extra_tests})")
+                  f"(make_suite --files {args.files} --extra-tests {args.extra_tests}; {load()})")
             print(f"ssot cold scan : {cold.seconds:6.2f} s  peak {cold.peak_mib:6.0f} MiB  (exit {cold.returncode})")
             print(f"ssot warm scan : {warm.seconds:6.2f} s  peak {warm.peak_mib:6.0f} MiB")
             print(f"arid           : {ar.seconds:6.2f} s  peak {ar.peak_mib:6.0f} MiB  (exit {ar.returncode})")

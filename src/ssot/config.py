@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ssot.errors import ConfigError
+from ssot.files import DEFAULT_VENDOR_DIRS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -33,6 +34,9 @@ class Config:
     paths: list[str] = field(default_factory=lambda: ["."])
     exclude: list[str] = field(default_factory=list)  # gitignore-style globs
     min_lines: int = 4  # smaller definitions are not reported
+    min_tokens: int = 30  # nor definitions of fewer code tokens (docstrings, comments, annotations out)
+    all: bool = False  # scan every Python file, library code too (default: the test code only)
+    vendor_dirs: list[str] = field(default_factory=lambda: list(DEFAULT_VENDOR_DIRS))  # folders never scanned
     backup_globs: list[str] = field(default_factory=lambda: list(DEFAULT_BACKUP_GLOBS))
     canonical_package: str = ""  # "" = chosen in the test tree by ssot.migrate.home
     phases: dict[str, list[str]] = field(default_factory=dict)  # ordered: name -> path globs
@@ -48,6 +52,11 @@ class Config:
     def with_overrides(self, **overrides: Any) -> Config:
         """Apply command-line flags: ``None`` means "not given"."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    @property
+    def whole_tree(self) -> bool:
+        """Every file is in scope: ``all = true``/``--all``, or ``paths`` chosen in the configuration."""
+        return self.all or self.paths != ["."]
 
     @property
     def cache_path(self) -> Path:
@@ -75,6 +84,9 @@ KEYS: dict[str, tuple[str, str, Any]] = {
     "paths": ("paths", _LIST_OF_STR, _is_list_of_str),
     "exclude": ("exclude", _LIST_OF_STR, _is_list_of_str),
     "min_lines": ("min_lines", "a positive integer", lambda v: type(v) is int and v > 0),
+    "min_tokens": ("min_tokens", "a positive integer", lambda v: type(v) is int and v > 0),
+    "all": ("all", "true or false", lambda v: isinstance(v, bool)),
+    "vendor_dirs": ("vendor_dirs", "a list of folder names", _is_list_of_str),
     "backup_globs": ("backup_globs", _LIST_OF_STR, _is_list_of_str),
     "canonical_package": ("canonical_package", "a path like 'test_framework/ssot'",
                           lambda v: isinstance(v, str) and bool(v.strip("/"))),

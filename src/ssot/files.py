@@ -180,6 +180,54 @@ def discover(root: Path, paths: Iterable[str | Path], exclude: Iterable[str] = (
     return files, missing
 
 
+DEFAULT_VENDOR_DIRS = ("_vendor", "vendor", "vendored", "third_party", "extern")
+
+
+def in_vendored(rel: str, vendor_dirs: Iterable[str]) -> bool:
+    """Whether ``rel`` lies under a folder of vendored code (someone else's, copied in)."""
+    names = set(vendor_dirs)
+    return any(part in names for part in rel.split("/")[:-1])
+
+
+def distinct_files(root: Path, files: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """One path per file: a symlink or hard link to a file already listed is dropped.
+
+    Returns the kept paths and ``(dropped, kept path it is the same file as)``.  Only links
+    inside the list dedupe: a tree made of hard links to folders outside it is scanned as usual.
+    A symlink is dropped in favour of its target; between hard links the first path wins.
+    """
+    seen: dict[tuple[int, int], str] = {}
+    kept: list[str] = []
+    dropped: list[tuple[str, str]] = []
+    links: list[tuple[str, tuple[int, int]]] = []
+    root_text = str(root)
+    for rel in files:
+        path = os.path.join(root_text, rel)
+        try:
+            st = os.stat(path)
+            is_link = os.path.islink(path)
+        except OSError:
+            kept.append(rel)  # reading it says what is wrong
+            continue
+        key = (st.st_dev, st.st_ino)
+        if is_link:
+            links.append((rel, key))
+            continue
+        if st.st_nlink > 1 and key in seen:
+            dropped.append((rel, seen[key]))
+            continue
+        seen[key] = rel
+        kept.append(rel)
+    for rel, key in links:  # symlinks last: the real path wins whatever the order
+        if key in seen:
+            dropped.append((rel, seen[key]))
+        else:
+            seen[key] = rel
+            kept.append(rel)
+    kept.sort()
+    return kept, dropped
+
+
 def read_source(path: Path, max_bytes: int) -> Source:
     """Read and decode a Python file the way the interpreter would, or raise UnreadableFile."""
     import hashlib

@@ -21,7 +21,7 @@ SCHEMA_VERSION = 1
 
 @dataclass(frozen=True, slots=True)
 class Definition:
-    """One class, helper function or fixture found in a file."""
+    """One definition found in a file: class, function, method, fixture or test, at any level."""
 
     path: str  # POSIX path relative to the scan root
     line: int  # line of the ``class``/``def`` keyword
@@ -37,6 +37,10 @@ class Definition:
     in_backup: bool = False  # under a backup/stale folder
     has_init: bool = False  # class defines ``__init__``
     test_methods: int = 0  # ``test*`` methods of a class
+    parent: str = ""  # qualname of the enclosing definition ("" at module level)
+    tokens: int = 0  # size in code tokens (docstrings, comments, annotations left out)
+    library: bool = False  # library code (scanned with --all): reported, never a migration target
+    cosmetic: str = ""  # digest of its behaviour-neutral parts (annotations, marks)
 
     @property
     def size(self) -> int:
@@ -74,6 +78,9 @@ class EquivalenceClass:
     members: list[Definition]
     differences: list[str] = field(default_factory=list)  # how it differs from class A, in words
     superset_of: list[str] = field(default_factory=list)  # ids of classes it can serve unchanged
+    # behaviour-neutral differences between its members (annotations, marks): they do not split it
+    cosmetic: list[str] = field(default_factory=list)
+    bindings: dict[str, str] = field(default_factory=dict)  # free name -> what it resolves to, here
 
     @property
     def representative(self) -> Definition:

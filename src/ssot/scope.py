@@ -92,8 +92,13 @@ def imported_modules(source: str) -> set[str]:
 
 def test_helpers(base: TestScope, sources: Mapping[str, str]) -> frozenset[str]:
     """Non-test modules imported by test code and by no library module (``sources``: rel path -> text)."""
+    return helpers_from_imports(base, {rel: imported_modules(text) for rel, text in sources.items()})
+
+
+def helpers_from_imports(base: TestScope, imports: Mapping[str, Iterable[str]]) -> frozenset[str]:
+    """:func:`test_helpers` from what each module imports (``imports``: rel path -> module names)."""
     by_name: dict[str, str] = {}
-    for rel in sources:
+    for rel in imports:
         if rel.endswith(".py") and not base.is_test_code(rel):
             for name in module_names(rel):
                 by_name.setdefault(name, rel)
@@ -101,9 +106,9 @@ def test_helpers(base: TestScope, sources: Mapping[str, str]) -> frozenset[str]:
         return frozenset()
     from_tests: set[str] = set()
     from_library: set[str] = set()
-    for rel, text in sources.items():
+    for rel, names in imports.items():
         target = from_tests if base.is_test_code(rel) else from_library
-        for name in imported_modules(text):
+        for name in names:
             hit = by_name.get(name)
             if hit is not None and hit != rel:
                 target.add(hit)

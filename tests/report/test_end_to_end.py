@@ -58,14 +58,23 @@ def test_sarif_valid_with_one_result_per_redundant_copy(scanned: tuple[Path, Sca
     assert len(keys) == len(results)
 
 
-def test_text_and_markdown_cover_every_family(scanned: tuple[Path, ScanResult]) -> None:
+def test_text_shows_the_top_families_and_markdown_covers_every_family(scanned: tuple[Path, ScanResult]) -> None:
+    from ssot.report.common import ranked
+    from ssot.report.text import TOP_DETAILS
+
     _, result = scanned
     console = Console(file=io.StringIO(), width=160, record=True, color_system=None)
     print_text(result, console)
     out = console.export_text()
     md = render(result, "markdown")
     assert result.families
-    for f in result.families:
+    helpers = ranked([f for f in result.families if f.category == "helper"])
+    for f in helpers[:TOP_DETAILS]:  # the text report details the largest helper families, no more
         named = "" if f.id == f.name else f"  {f.name}"
         assert f"\n{f.id}{named}  ({f.kind})" in out
+    for f in helpers[TOP_DETAILS:]:
+        assert f"\n{f.id}  ({f.kind})" not in out
+    if len(helpers) > TOP_DETAILS:
+        assert "--format json has everything" in out
+    for f in result.families:
         assert f"### {f.id} {f.name}" in md

@@ -71,7 +71,8 @@ def test_member_flags_and_classes(result: ScanResult) -> None:
     assert b == {"id": "websocket_connection/B", "fingerprint": "ws-superset", "size": 2,
                  "names": ["TestWebSocketConnection"],
                  "representative": {"path": "tests/websocket/test_delta.py", "line": 20},
-                 "differences": ["adds method receive_json"], "superset_of": ["websocket_connection/A"]}
+                 "differences": ["adds method receive_json"], "superset_of": ["websocket_connection/A"],
+                 "cosmetic": [], "bindings": {}}
     assert ws["counts"] == {"total": 8, "live": 7, "in_backup": 1, "nested": 1, "commented_out": 1,
                             "look_alikes": 1}
     assert ws["look_alikes"] == [{"path": "tests/unit/test_trap.py", "line": 5,

@@ -108,7 +108,8 @@ def scan_tree(root: Path, files: Mapping[str, str | bytes] | None = None, **kwar
     from ssot.scanner.engine import scan
 
     if not (root / "pyproject.toml").exists():
-        write_tree(root, {"pyproject.toml": "[tool.ssot]\n"})
+        # min_tokens = 1: these trees test grouping on small definitions; min_tokens has tests of its own
+        write_tree(root, {"pyproject.toml": "[tool.ssot]\nmin_tokens = 1\n"})
     write_tree(root, files or {})
     kwargs.setdefault("use_cache", False)
     kwargs.setdefault("jobs", 1)

@@ -95,28 +95,35 @@ def by_qualname(units: list[Unit]) -> dict[str, Unit]:
 
 def test_units_qualnames_kinds_and_lines() -> None:
     units = extract(SOURCE)
-    got = [(u.qualname, u.kind, u.line, u.start_line, u.end_line, u.nested) for u in units]
+    got = [(u.qualname, u.kind, u.line, u.start_line, u.end_line, u.nested, u.parent) for u in units]
     assert got == [
-        ("user_context", "fixture", 6, 5, 10, False),
-        ("Outer", "class", 13, 13, 23, False),
-        ("Outer.Inner", "class", 16, 16, 18, True),
-        ("Outer.method.<locals>.helper", "function", 21, 21, 22, True),
-        ("fetch", "function", 26, 26, 28, False),
-        ("make_message", "function", 31, 31, 32, False),
-        ("ws", "fixture", 36, 35, 41, False),
-        ("ws.<locals>.TestWebSocketConnection", "class", 37, 37, 39, True),
-        ("test_uses_a_local_class.<locals>.Local", "class", 45, 45, 46, True),
-        ("decorated", "function", 53, 51, 54, False),
-        ("TestThings", "class", 57, 57, 62, False),
+        ("user_context", "fixture", 6, 5, 10, False, ""),
+        ("Outer", "class", 13, 13, 23, False, ""),
+        ("Outer.Inner", "class", 16, 16, 18, True, "Outer"),
+        ("Outer.Inner.value", "method", 17, 17, 18, True, "Outer.Inner"),
+        ("Outer.method", "method", 20, 20, 23, True, "Outer"),
+        ("Outer.method.<locals>.helper", "function", 21, 21, 22, True, "Outer.method"),
+        ("fetch", "function", 26, 26, 28, False, ""),
+        ("make_message", "function", 31, 31, 32, False, ""),
+        ("ws", "fixture", 36, 35, 41, False, ""),
+        ("ws.<locals>.TestWebSocketConnection", "class", 37, 37, 39, True, "ws"),
+        ("ws.<locals>.TestWebSocketConnection.__init__", "method", 38, 38, 39, True,
+         "ws.<locals>.TestWebSocketConnection"),
+        ("test_uses_a_local_class", "test", 44, 44, 48, False, ""),
+        ("test_uses_a_local_class.<locals>.Local", "class", 45, 45, 46, True, "test_uses_a_local_class"),
+        ("decorated", "function", 53, 51, 54, False, ""),
+        ("TestThings", "class", 57, 57, 62, False, ""),
+        ("TestThings.test_one", "test", 58, 58, 59, True, "TestThings"),
+        ("TestThings.helper", "method", 61, 61, 62, True, "TestThings"),
     ]
 
 
-def test_methods_and_test_functions_are_not_units() -> None:
-    qualnames = {u.qualname for u in extract(SOURCE)}
-    assert "TestThings.helper" not in qualnames
-    assert "Outer.method" not in qualnames and "Outer.Inner.value" not in qualnames
-    assert "test_uses_a_local_class" not in qualnames
-    assert "TestThings.test_one" not in qualnames
+def test_trivial_bodies_and_free_names() -> None:
+    units = by_qualname(extract(SOURCE))
+    assert units["test_uses_a_local_class.<locals>.Local"].trivial  # only pass: never a copy
+    assert not units["make_message"].trivial
+    assert units["ws"].free == ("pytest",)  # the decorator's name; the local class is bound inside
+    assert units["fetch"].free == ()  # client is a parameter
 
 
 def test_flags_async_init_and_test_methods() -> None:
@@ -155,7 +162,7 @@ def test_async_fixture_and_fixture_call_decorators() -> None:
     }
 
 
-def test_own_lines_exclude_nested_units() -> None:
+def test_own_lines_count_code_lines_only() -> None:
     units = by_qualname(extract('''\
         class Outer:
             a = 1
@@ -170,8 +177,8 @@ def test_own_lines_exclude_nested_units() -> None:
             def method(self):
                 return self.a
         '''))
-    # class line, a = 1, def method, return: the comment, blank lines and Inner do not count
-    assert units["Outer"].own_lines == 4
+    # every code line, nested ones too: the comment and blank lines do not count
+    assert units["Outer"].own_lines == 8
     assert units["Outer.Inner"].own_lines == 4
 
 
@@ -263,16 +270,17 @@ def test_syntax_errors_anywhere_are_reported_with_their_line(src: str, line: int
 def test_a_memoised_valid_shape_does_not_hide_an_error() -> None:
     """The syntax-check memo is keyed on a normalised text: an invalid file must not share a valid key."""
     ex = Extractor()
-    ok = ex.extract("def test_a():\n    assert f'{1}' == '1'\n    assert 10 == 10\n    s = 'x'\n")
+    # (statements outside definitions are the ones only checked: definitions are parsed)
+    ok = ex.extract("if A:\n    assert f'{1}' == '1'\n    assert 10 == 10\n    s = 'x'\n")
     assert ok.error is None
-    for bad in ("def test_b():\n    assert f'{}' == '1'\n    assert 10 == 10\n    s = 'x'\n",
-                "def test_c():\n    assert f'{1}' == '1'\n    assert 010 == 10\n    s = 'x'\n",
-                "def test_d():\n    assert f'{1}' == '1'\n    assert 10 == 10\n    s = b'\u00e9'\n"):
+    for bad in ("if B:\n    assert f'{}' == '1'\n    assert 10 == 10\n    s = 'x'\n",
+                "if C:\n    assert f'{1}' == '1'\n    assert 010 == 10\n    s = 'x'\n",
+                "if D:\n    assert f'{1}' == '1'\n    assert 10 == 10\n    s = b'\u00e9'\n"):
         assert ex.extract(bad).error is not None, bad
-    # and the memo still hits for copies that differ only in names, literals and comments
+    # and the memo still hits for copies that differ only in literals and comments
     before = len(ex._compiles)
     for i in range(20):
-        ex.extract(f"def test_{i}():\n    assert {i + 1} == {i + 1}  # case {i}\n    s = 'v{i}'\n")
+        ex.extract(f"if X:\n    assert {i + 1} == {i + 1}  # case {i}\n    s = 'v{i}'\n")
     assert len(ex._compiles) - before == 1
 
 
@@ -290,8 +298,8 @@ def test_memoised_units_are_identical_at_any_line_offset() -> None:
     two = '"""Docs."""\nimport asyncio\nimport json\n\nX = 1\n\n\n' + helper + "\n\nY = 2\n"
     ex = Extractor()
     first, second = ex.extract(one).units, ex.extract(two).units
-    assert len(ex._parsed) == 1  # the helper was parsed once, the second file hit the memo
-    assert [u.moved(4) for u in first] == second
+    assert len(ex._parsed) == 2  # the helper was parsed once (the second file hit the memo), and test_a
+    assert [u.moved(4) for u in first if u.kind != "test"] == second
     assert first[0].line == 4 and second[0].line == 8
     # and the same as a fresh extractor would find
     assert Extractor().extract(two).units == second == slow(two)
@@ -392,9 +400,29 @@ def test_files_python_rejects_are_exactly_the_files_reported_under_random_edits(
             assert (ex.extract(text).error is None) == valid, text
 
 
-def test_code_nested_too_deeply_to_fingerprint_is_skipped_not_a_crash() -> None:
-    chain = " + ".join(["1"] * 600)  # ast.parse copes; the recursive fingerprinting does not
+def test_code_nested_as_deeply_as_ast_parse_copes_with_is_fingerprinted() -> None:
+    chain = " + ".join(["1"] * 600)  # ast.parse copes; so does the one-pass fingerprint
     src = f"def helper():\n    x = {chain}\n    return x\n\n\ndef test_a():\n    assert helper()\n"
     ast.parse(src)
-    error = Extractor().extract(src).error
-    assert error is not None and "nested too deeply" in error[0]
+    ex = Extractor().extract(src)
+    assert ex.error is None and [u.qualname for u in ex.units] == ["helper", "test_a"]
+
+
+def test_newer_grammar_is_scanned_and_real_errors_still_reported() -> None:
+    newer = (
+        "type Pair = tuple[int, int]\n\n\n"
+        "def first[T](xs: list[T]) -> T:\n"
+        "    d = {'a': 1}\n"
+        "    label = f\"{d[\"a\"]} of {len(xs)}\"\n"
+        "    note = t\"first {label}\"\n"
+        "    return xs[0], note\n\n\n"
+        "class Box[T]:\n"
+        "    def get(self) -> T:\n"
+        "        return self.value\n"
+    )
+    ex = Extractor().extract(newer)
+    assert ex.error is None
+    assert [(u.qualname, u.line) for u in ex.units] == [("first", 4), ("Box", 11), ("Box.get", 12)]
+    for bad in ("def f():\n    return f'{}'\n", "def f[T](x):\n    return (x\n"):
+        error = Extractor().extract(bad).error
+        assert error is not None and error[0].startswith("syntax error"), bad

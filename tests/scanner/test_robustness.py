@@ -55,7 +55,7 @@ def good_files() -> dict[str, bytes]:
 BAD_CONTENT = {
     f"{HOSTILE}/test_latin1_no_coding.py": (b'import os\n\nNAME = "caf\xe9"\n', "not valid utf-8 at line 3"),
     f"{HOSTILE}/test_nul.py": (b"import os\n\n\nx = 1\x00\n", "NUL byte at line 4"),
-    f"{HOSTILE}/test_deep_chain.py": (b"def helper():\n    return " + b" + ".join([b"1"] * 600) + b"\n",
+    f"{HOSTILE}/test_deep_chain.py": (b"def helper():\n    return " + b" + ".join([b"1"] * 1500) + b"\n",
                                       "nested too deeply"),
 }
 BAD_LINKS = {

@@ -308,6 +308,7 @@ def observe_scan(cfg: Config, result: ScanResult, texts: dict[str, str] | None =
                 continue
             members.append(Member(fam.id, d.path, d.line, d.end_line, d.qualname, d.kind, d.fingerprint,
                                   closest(d.fingerprint, canonicals, result.fingerprints)))
+    members, _ = _outermost(members, {}, {})  # a method of a copied class is the class's copy, not its own
     findings = [_uncollectable(d) for d in uncollectable.values()]
     # the scan reports uncollectable classes outside families as findings only
     for f in result.findings:
@@ -578,10 +579,11 @@ def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Obse
                 touched.add(fam)
             else:
                 loose[u.digest].append(member)
+    singles: dict[str, list[tuple[str, int, int, str, str]]] = data["singletons"]
+    joined, loose = _outermost(joined, loose, singles)
     # the families the changed files take part in, whole; the others cannot give a finding in them
     members = [Member(fid, *row) for fid in sorted(touched) for row in rows_of.get(fid, ()) if row[0] not in reread]
     members += joined
-    singles: dict[str, list[tuple[str, int, int, str, str]]] = data["singletons"]
     for digest, copies in loose.items():  # a helper copied from a file not read, or among the files read
         copies += [Member("", path, line, end, qualname, kind, digest)
                    for path, line, end, qualname, kind in singles.get(digest, ()) if path not in reread]
@@ -598,6 +600,24 @@ def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Obse
         findings += nested_tests(rel, text, pytest_cfg)
     return Observed(families, members, findings, files_read=len(reread), index_used=True, stale=sorted(stale),
                     root=str(cfg.root))
+
+
+Loose = dict[str, list[Member]]  # digest -> copies outside any family
+
+
+def _outermost(joined: list[Member], loose: Loose, singles: dict[str, list[tuple[str, int, int, str, str]]]) \
+        -> tuple[list[Member], Loose]:
+    """The scan's maximal copies: a definition inside a copy in its own file is the copy's, not a copy of its own."""
+    copies = [*joined, *(m for d, ms in loose.items() if len(ms) + len(singles.get(d, ())) > 1 for m in ms)]
+    enclosing: dict[str, list[str]] = defaultdict(list)
+    for m in copies:
+        enclosing[m.path].append(m.qualname + ".")
+
+    def inner(m: Member) -> bool:
+        return any(m.qualname.startswith(q) for q in enclosing[m.path])
+
+    kept = {d: [m for m in ms if not inner(m)] for d, ms in loose.items()}
+    return [m for m in joined if not inner(m)], {d: ms for d, ms in kept.items() if ms}
 
 
 def _variant_of(fp: Fingerprint, candidates: Iterable[tuple[str, Fingerprint, int, int]], alike: Any,

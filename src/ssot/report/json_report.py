@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from ssot import __version__
-from ssot.model import SCHEMA_VERSION, CommentedCopy, Definition, EquivalenceClass, Family, ScanResult
+from ssot.model import SCHEMA_VERSION, Block, CommentedCopy, Definition, EquivalenceClass, Family, ScanResult
 from ssot.report.common import member_counts, representatives, totals
 
 JSON = dict[str, Any]
@@ -38,6 +38,9 @@ def _member(d: Definition, cls: EquivalenceClass, kept: set[tuple[str, int]]) ->
         "test_methods": d.test_methods,
         "pytest_warning": d.pytest_warning,
         "representative": (d.path, d.line) in kept,
+        "parent": d.parent,
+        "tokens": d.tokens,
+        "library": d.library,
     }
 
 
@@ -51,6 +54,8 @@ def _class(cls: EquivalenceClass) -> JSON:
         "representative": {"path": rep.path, "line": rep.line},
         "differences": list(cls.differences),
         "superset_of": list(cls.superset_of),
+        "cosmetic": list(cls.cosmetic),
+        "bindings": dict(cls.bindings),
     }
 
 
@@ -79,6 +84,7 @@ def _family(f: Family) -> JSON:
         "id": f.id,
         "name": f.name,
         "kind": f.kind,
+        "category": f.category,
         "duplicated_lines": f.duplicated_lines,
         "pytest_warnings": f.pytest_warnings,
         "counts": {"total": counts.total, "live": counts.live, "in_backup": counts.in_backup,
@@ -89,6 +95,11 @@ def _family(f: Family) -> JSON:
         "commented": [{"path": c.path, "line": c.line} for c in f.commented],
         "look_alikes": [_look_alike(d) for d in f.look_alikes],
     }
+
+
+def _block(b: Block) -> JSON:
+    return {"id": b.id, "units": b.units, "whole_file": b.whole_file,
+            "copies": [{"path": c.path, "start_line": c.start_line, "end_line": c.end_line} for c in b.copies]}
 
 
 def _fingerprints(result: ScanResult) -> JSON:
@@ -129,7 +140,10 @@ def to_dict(result: ScanResult) -> JSON:
             "skipped": t.skipped,
             "findings": t.findings_by_rule,
         },
-        "families": [_family(f) for f in result.families],
+        # duplicated test functions and methods apart from the helpers (what plan consolidates)
+        "families": [_family(f) for f in result.families if f.kind != "test"],
+        "duplicated_tests": [_family(f) for f in result.families if f.kind == "test"],
+        "blocks": [_block(b) for b in result.blocks],
         "commented_out": [_commented(c) for c in result.commented_out],
         "skipped": [{"path": k.path, "line": k.line, "reason": k.reason} for k in result.skipped],
         "findings": [

@@ -109,16 +109,51 @@ def _totals(console: Console, result: ScanResult) -> None:
     )
 
 
+TOP_FAMILIES = 30  # rows of the overview table
+TOP_DETAILS = 10  # families described class by class
+TOP_BLOCKS = 10
+
+
+def _shown(path: str) -> str:
+    """A path a terminal can print: a name's bytes that are not UTF-8 shown as U+FFFD."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _blocks(console: Console, result: ScanResult) -> None:
+    blocks = result.blocks
+    console.print(f"[bold]Blocks[/bold] ({len(blocks)}): runs of consecutive definitions copied together")
+    for b in blocks[:TOP_BLOCKS]:
+        what = "whole file" if b.whole_file else plural(b.units, "definition")
+        where = ", ".join(f"{_shown(c.path)}:{c.start_line}-{c.end_line}" for c in b.copies[:3])
+        more = f" and {len(b.copies) - 3} more" if len(b.copies) > 3 else ""
+        console.print(Padding(f"[bold]{escape(b.id)}[/bold]  {what}, {plural(len(b.copies), 'copy', 'copies')}: "
+                              f"{escape(where)}{more}", (0, 0, 0, 2)))
+    console.print()
+
+
 def print_text(result: ScanResult, console: Console) -> None:
-    """Print the terminal summary of ``result`` on ``console``."""
+    """Print the terminal summary of ``result`` on ``console``: the top of it (the JSON report has all)."""
     console.print(f"[bold]ssot scan[/bold] {escape(result.root)}")
-    families = ranked(result.families)
-    if families:
-        console.print(_overview(families))
-        for f in families:
-            _family(console, f)
+    helpers = ranked([f for f in result.families if f.category == "helper"])
+    tests = ranked([f for f in result.families if f.category == "test"])
+    if helpers or tests:
+        if helpers:
+            console.print(_overview(helpers[:TOP_FAMILIES]))
+            for f in helpers[:TOP_DETAILS]:
+                _family(console, f)
+        if tests:
+            table = _overview(tests[:TOP_FAMILIES])
+            table.title = "Duplicated tests"
+            console.print(table)
+        hidden = max(0, len(helpers) - TOP_FAMILIES) + max(0, len(tests) - TOP_FAMILIES)
+        if hidden or len(helpers) > TOP_DETAILS:
+            console.print(f"[dim]{plural(hidden, 'more family', 'more families')} not listed, and details of "
+                          f"{max(0, len(helpers) - TOP_DETAILS)} listed ones left out: --format json has "
+                          "everything[/dim]\n")
     else:
         console.print("No duplicated definitions found.\n")
+    if result.blocks:
+        _blocks(console, result)
     if result.skipped:
         _skipped(console, result)
     _totals(console, result)

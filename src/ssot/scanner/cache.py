@@ -19,12 +19,13 @@ import pickle
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ssot import __version__
-from ssot.model import Fingerprint
+from ssot.model import Fingerprint, ScanResult
 from ssot.scanner.extract import FileExtract
 
-CACHE_VERSION = f"scan-7-{__version__}"  # bump when what extraction finds changes
+CACHE_VERSION = f"scan-10-{__version__}"  # bump when what extraction finds changes
 
 
 class _SafeUnpickler(pickle.Unpickler):
@@ -37,6 +38,9 @@ class _SafeUnpickler(pickle.Unpickler):
         ("ssot.model", "Fingerprint"),
         ("builtins", "frozenset"),
         ("builtins", "set"),
+        *(("ssot.model", name) for name in (
+            "ScanResult", "Family", "EquivalenceClass", "Definition", "CommentedCopy", "Block", "BlockCopy",
+            "SkippedFile", "Finding", "ScanStats")),
     })
 
     def find_class(self, module: str, name: str) -> type:
@@ -56,19 +60,46 @@ class Entry:
 @dataclass(slots=True)
 class ScanCache:
     files: dict[str, Entry] = field(default_factory=dict)  # relative path -> entry
-    fingerprints: dict[str, Fingerprint] = field(default_factory=dict)
+    # digest -> (kind, statements, shape, tokens): plain tuples unpickle several times faster than
+    # slotted dataclasses, and a rescan with nothing changed never needs them (see fingerprint_map)
+    fingerprints: dict[str, tuple] = field(default_factory=dict)  # type: ignore[type-arg]
+    # the last result and what it was computed from: a rescan with nothing changed returns it as is
+    result_key: str = ""
+    result: ScanResult | None = None
 
     @classmethod
     def load(cls, directory: Path) -> ScanCache:
-        path = directory / "scan.pickle"
+        data = _load(directory / "scan.pickle")
+        if data is None:
+            return cls()
+        files, fingerprints = data
+        index = ScanCache.load_result(directory)
+        result_key, result = (index[1], index[2]) if index is not None else ("", None)
+        return cls(files, fingerprints, result_key, result)
+
+    @staticmethod
+    def load_result(directory: Path) -> tuple[dict[str, tuple[int, int, str, bool]], str, ScanResult] | None:
+        """The small half of the cache: ``(rel -> (size, mtime_ns, digest, parsed), result key, result)``.
+
+        Enough to tell that nothing changed and return the last result, without reading the
+        extracts (the large half).
+        """
+        index = _load(directory / "scan-result.pickle")
         try:
-            with open(path, "rb") as fh:
-                version, files, fingerprints = _SafeUnpickler(fh).load()
-        except Exception:  # absent, truncated, from another version: start afresh
-            return cls()
-        if version != CACHE_VERSION:
-            return cls()
-        return cls(files, fingerprints)
+            meta, key, result, (size, mtime) = index
+            st = os.stat(directory / "scan.pickle")
+        except (TypeError, ValueError, OSError):
+            return None
+        if (st.st_size, st.st_mtime_ns) != (size, mtime):
+            return None
+        return meta, key, result
+
+    def fingerprint_map(self) -> dict[str, Fingerprint]:
+        return {d: Fingerprint(d, kind, "", statements, shape, tokens)
+                for d, (kind, statements, shape, tokens) in self.fingerprints.items()}
+
+    def keep(self, fingerprints: dict[str, Fingerprint]) -> None:
+        self.fingerprints = {d: (fp.kind, fp.statements, fp.shape, fp.tokens) for d, fp in fingerprints.items()}
 
     def by_digest(self) -> dict[str, FileExtract]:
         return {e.digest: e.extract for e in self.files.values()}
@@ -83,12 +114,29 @@ class ScanCache:
             used = {u.digest for e in self.files.values() for u in e.extract.units}
             used |= {c[4] for e in self.files.values() for c in e.extract.commented}
             fingerprints = {d: fp for d, fp in self.fingerprints.items() if d in used}
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".scan.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    pickle.dump((CACHE_VERSION, self.files, fingerprints), fh, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, directory / "scan.pickle")
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            _dump(directory / "scan.pickle", (self.files, fingerprints))
+            st = os.stat(directory / "scan.pickle")
+            meta = {rel: (e.size, e.mtime_ns, e.digest, e.extract.parsed) for rel, e in self.files.items()}
+            # the large half's size and time: a large half rewritten since (or corrupted) voids the result
+            _dump(directory / "scan-result.pickle", (meta, self.result_key, self.result, (st.st_size, st.st_mtime_ns)))
+
+
+def _load(path: Path) -> Any:
+    try:
+        with open(path, "rb") as fh:
+            version, data = _SafeUnpickler(fh).load()
+    except Exception:  # absent, truncated, from another version: start afresh
+        return None
+    return data if version == CACHE_VERSION else None
+
+
+def _dump(path: Path, data: Any) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".scan.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump((CACHE_VERSION, data), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

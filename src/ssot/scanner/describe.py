@@ -10,15 +10,38 @@ it could serve the other's users unchanged.
 from __future__ import annotations
 
 import ast
-import copy
+import re
 
 from ssot.model import Fingerprint
 
 _Func = ast.FunctionDef | ast.AsyncFunctionDef
 
 
+_parsed: dict[tuple[str, str], ast.stmt] = {}
+
+
 def _parse(fp: Fingerprint) -> ast.stmt:
+    """The definition of a fingerprint's source, docstrings left out (they never make a difference).
+
+    Memoised on the digest and source (a class is compared with every other class of its family);
+    callers never modify the tree.
+    """
+    key = (fp.digest, fp.source)
+    node = _parsed.get(key)
+    if node is None:
+        if len(_parsed) > 4096:
+            _parsed.clear()
+        node = _parsed[key] = _parse_fresh(fp)
+    return node
+
+
+def _parse_fresh(fp: Fingerprint) -> ast.stmt:
     node = ast.parse(fp.source).body[0]
+    for sub in ast.walk(node):
+        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and sub.body \
+                and isinstance(sub.body[0], ast.Expr) and isinstance(sub.body[0].value, ast.Constant) \
+                and isinstance(sub.body[0].value.value, str):
+            sub.body = sub.body[1:] or [ast.Pass()]
     return node
 
 
@@ -29,11 +52,15 @@ def _members(cls: ast.ClassDef) -> tuple[dict[str, _Func], list[ast.stmt]]:
 
 
 def _attrs(node: ast.AST) -> list[str]:
-    """``self.<name>`` attributes in order of first use."""
+    """``self.<name>`` attributes the code assigns, in order of first assignment.
+
+    Only assignments: ``self.__eq__(other)`` calls a method and ``self.x`` in an expression reads
+    an attribute; neither "adds an attribute" (their changes show as a body that differs).
+    """
     out: list[str] = []
     for n in ast.walk(node):
-        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self" \
-                and n.attr not in out:
+        if isinstance(n, ast.Attribute) and isinstance(n.ctx, (ast.Store, ast.Del)) \
+                and isinstance(n.value, ast.Name) and n.value.id == "self" and n.attr not in out:
             out.append(n.attr)
     return out
 
@@ -49,8 +76,19 @@ class _Rename(ast.NodeTransformer):
         return node
 
 
+_dumps: dict[int, tuple[ast.AST, str]] = {}
+
+
 def _dump(node: ast.AST) -> str:
-    return ast.dump(node, annotate_fields=False)
+    """``ast.dump`` memoised per node (the memo keeps the node alive, so its id stays unique)."""
+    hit = _dumps.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    if len(_dumps) > 200_000:
+        _dumps.clear()
+    text = ast.dump(node, annotate_fields=False)
+    _dumps[id(node)] = (node, text)
+    return text
 
 
 def _signature(f: _Func) -> str:
@@ -61,13 +99,12 @@ def _literals(stmts: list[ast.stmt]) -> list[str]:
     return [repr(n.value) for s in stmts for n in ast.walk(s) if isinstance(n, ast.Constant)]
 
 
-class _Blank(ast.NodeTransformer):
-    def visit_Constant(self, node: ast.Constant) -> ast.AST:
-        return ast.Constant(value=0)
+_CONSTANT = re.compile(r"Constant\((?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^()'\"])*\)")
 
 
 def _without_literals(stmts: list[ast.stmt]) -> list[str]:
-    return [_dump(_Blank().visit(copy.deepcopy(s))) for s in stmts]
+    """The statements' dumps with every literal blanked (from the memoised dumps: no copy, no second walk)."""
+    return [_CONSTANT.sub("C", _dump(s)) for s in stmts]
 
 
 def _function_differences(name: str, a: _Func, b: _Func) -> list[str]:
@@ -99,7 +136,10 @@ def differences(base: Fingerprint, other: Fingerprint) -> list[str]:
     """What ``other`` does differently from ``base``; empty when they are interchangeable."""
     if base.digest == other.digest:
         return []
-    a, b = _parse(base), _parse(other)
+    try:
+        a, b = _parse(base), _parse(other)
+    except (SyntaxError, ValueError, RecursionError, IndexError):  # a source that does not stand alone
+        return ["differs"]
     if isinstance(a, ast.ClassDef) and isinstance(b, ast.ClassDef):
         return _class_differences(a, b)
     functions = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -141,7 +181,10 @@ def is_superset(big: Fingerprint, small: Fingerprint) -> bool:
     """Whether ``big`` could serve every user of ``small`` unchanged (classes only)."""
     if big.digest == small.digest or big.kind != "class" or small.kind != "class":
         return False
-    a, b = _parse(big), _parse(small)
+    try:
+        a, b = _parse(big), _parse(small)
+    except (SyntaxError, ValueError, RecursionError, IndexError):
+        return False
     if not (isinstance(a, ast.ClassDef) and isinstance(b, ast.ClassDef)):
         return False
     if [_dump(x) for x in a.bases] != [_dump(x) for x in b.bases] or \

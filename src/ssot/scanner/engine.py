@@ -7,7 +7,9 @@ The scan is static: it never imports or runs the scanned code.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import textwrap
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -16,13 +18,16 @@ from pathlib import Path
 
 from ssot import config as config_mod
 from ssot.config import Config
-from ssot.files import UnreadableFile, discover, gitignore_spec, read_source
-from ssot.model import CommentedCopy, Definition, Fingerprint, ScanResult, ScanStats, SkippedFile
+from ssot.files import UnreadableFile, discover, distinct_files, gitignore_spec, in_vendored, read_source
+from ssot.model import CommentedCopy, Definition, Family, Fingerprint, ScanResult, ScanStats, SkippedFile
 from ssot.pytest_config import load_pytest_config
+from ssot.scanner.bindings import resolve
+from ssot.scanner.blocks import find_blocks
 from ssot.scanner.cache import Entry, ScanCache
 from ssot.scanner.extract import Extractor, FileExtract
-from ssot.scanner.families import build_families, link_commented, link_look_alikes
+from ssot.scanner.families import build_families, describe, link_commented, link_look_alikes
 from ssot.scanner.findings import findings_for
+from ssot.scope import TestScope, helpers_from_imports
 
 Progress = Callable[[int, int], None]  # (done, total)
 _PARALLEL_MIN_FILES = 300
@@ -34,14 +39,17 @@ _sent: set[str] = set()
 _known: dict[str, FileExtract] = {}
 
 
-def _extract_files(root: str, rels: Sequence[str], max_bytes: int) \
+def _extract_files(root: str, rels: Sequence[tuple[str, bool]], max_bytes: int) \
         -> tuple[list[tuple[str, int, int, str, FileExtract | None, str | None]], dict[str, Fingerprint]]:
-    """Read and extract files; return ``(rel, size, mtime_ns, digest, extract, skip_reason)`` rows."""
+    """Read and extract ``(rel, parse)`` files (``parse`` False: only their imports).
+
+    Returns ``(rel, size, mtime_ns, digest, extract, skip_reason)`` rows and the new fingerprints.
+    """
     global _extractor
     if _extractor is None:
         _extractor = Extractor()
     rows: list[tuple[str, int, int, str, FileExtract | None, str | None]] = []
-    for rel in rels:
+    for rel, parse in rels:
         path = os.path.join(root, rel)
         try:
             st = os.stat(path)
@@ -54,7 +62,9 @@ def _extract_files(root: str, rels: Sequence[str], max_bytes: int) \
             rows.append((rel, size, mtime, "", None, str(exc)))
             continue
         known = _known.get(source.digest)
-        rows.append((rel, size, mtime, source.digest, known or _extractor.extract(source.text), None))
+        if known is None or (parse and not known.parsed):
+            known = _extractor.extract(source.text) if parse else _extractor.imports_only(source.text)
+        rows.append((rel, size, mtime, source.digest, known, None))
     new = {d: fp for d, fp in _extractor.fingerprints.items() if d not in _sent}
     _sent.update(new)
     return rows, new
@@ -62,11 +72,13 @@ def _extract_files(root: str, rels: Sequence[str], max_bytes: int) \
 
 def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None = None,
          config: Config | None = None, jobs: int | None = None, use_cache: bool = True,
-         progress: Progress | None = None) -> ScanResult:
+         progress: Progress | None = None, whole_tree: bool | None = None) -> ScanResult:
     """Scan ``paths`` (default: the configured ones) of the project at ``root`` (default: cwd).
 
-    Files that cannot be read or parsed are listed in ``ScanResult.skipped`` with
-    the reason; the scan goes on without them.
+    By default only the test code is scanned (:mod:`ssot.scope`); ``whole_tree`` scans every
+    file, library code marked as such.  Unsaid, it is ``config.whole_tree`` (``all = true`` or
+    configured ``paths``), or true when ``paths`` are given.  Files that cannot be read or parsed
+    are listed in ``ScanResult.skipped`` with the reason; the scan goes on without them.
     """
     global _known
     started = time.perf_counter()
@@ -74,16 +86,56 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
         config = config_mod.load(Path(root) if root else None)
     rootp = config.root
     files, missing = discover(rootp, [str(p) for p in (paths or config.paths)], config.exclude)
+    files = [f for f in files if not in_vendored(f, config.vendor_dirs)]
+    files, _links = distinct_files(rootp, files)
     skipped = [SkippedFile(p, reason) for p, reason in missing]
-    cache = ScanCache.load(config.cache_path) if use_cache else ScanCache()
     stats = ScanStats(files=len(files))
+    pytest_cfg = load_pytest_config(rootp)
+    base = TestScope(pytest=pytest_cfg)
+    whole = whole_tree if whole_tree is not None else (config.whole_tree or paths is not None)
 
-    todo: list[str] = []
+    def wanted(rel: str) -> bool:
+        return whole or base.is_test_code(rel)
+
+    if use_cache:  # nothing changed since the last scan: its result, without reading the extracts
+        last = _unchanged(config, whole, files, skipped, wanted)
+        if last is not None:
+            last.stats.cached, last.stats.parsed = len(files), 0
+            last.stats.seconds = time.perf_counter() - started
+            return last
+    cache = ScanCache.load(config.cache_path) if use_cache else ScanCache()
+
     fresh: dict[str, Entry] = {}
+    done = 0
+    workers = jobs if jobs is not None else (config.jobs or os.cpu_count() or 1)
+    fingerprints: dict[str, Fingerprint] = {}  # new ones; the cache's are built only if needed
+    _known = cache.by_digest()
+    # the extractor outlives a scan (its memos are the point), so what it has already sent
+    # belongs to an earlier scan: send every fingerprint again to this one (else a second
+    # scan in one process, or workers forked after it, miss fingerprints: KeyError)
+    _sent.clear()
+    changed = False
+
+    def extract(todo: list[tuple[str, bool]]) -> None:
+        nonlocal done, changed
+        changed = changed or bool(todo)
+        for rows, new in _run(str(rootp), todo, config.max_file_bytes, workers):
+            fingerprints.update(new)
+            for rel, size, mtime, digest, ex, reason in rows:
+                if ex is None:
+                    skipped.append(SkippedFile(rel, reason or "unreadable"))
+                    continue
+                stats.parsed += ex.parsed
+                fresh[rel] = Entry(size, mtime, digest, ex)
+            done += len(rows)
+            if progress:
+                progress(done, len(files))
+
+    todo: list[tuple[str, bool]] = []
     root_text = str(rootp)
     for rel in files:
         entry = cache.files.get(rel)
-        if entry is not None:
+        if entry is not None and (entry.extract.parsed or not wanted(rel)):
             try:
                 st = os.stat(os.path.join(root_text, rel))
             except OSError:
@@ -91,41 +143,82 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
             if st is not None and st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns:
                 fresh[rel] = entry
                 continue
-        todo.append(rel)
-    stats.cached = len(fresh)
-
-    _known = cache.by_digest() if todo else {}
-    # the extractor outlives a scan (its memos are the point), so what it has already sent
-    # belongs to an earlier scan: send every fingerprint again to this one (else a second
-    # scan in one process, or workers forked after it, miss fingerprints: KeyError)
-    _sent.clear()
-    fingerprints = dict(cache.fingerprints)
-    done = len(fresh)
+        todo.append((rel, wanted(rel)))
+    stats.cached = done = len(fresh)
     if progress:
         progress(done, len(files))
-    workers = jobs if jobs is not None else (config.jobs or os.cpu_count() or 1)
-    for rows, new in _run(str(rootp), todo, config.max_file_bytes, workers):
-        fingerprints.update(new)
-        for rel, size, mtime, digest, extract, reason in rows:
-            if extract is None:
-                skipped.append(SkippedFile(rel, reason or "unreadable"))
-                continue
-            stats.parsed += 1
-            fresh[rel] = Entry(size, mtime, digest, extract)
-        done += len(rows)
-        if progress:
-            progress(done, len(files))
+    extract(todo)
+    # helper modules only tests import are test code: known once every file's imports are
+    scope = TestScope(pytest=pytest_cfg, helpers=helpers_from_imports(
+        base, {rel: _imports(rel, e.extract) for rel, e in fresh.items()}))
+    late = [(rel, True) for rel in sorted(scope.helpers) if rel in fresh and not fresh[rel].extract.parsed]
+    if late:
+        done -= len(late)
+        extract(late)
     _known = {}
 
-    if use_cache and (todo or set(cache.files) != set(fresh)):
-        cache.files, cache.fingerprints = fresh, fingerprints
-        cache.save(config.cache_path)
-    result = _assemble(config, fresh, fingerprints, skipped, stats)
+    key = _result_key(config, whole, fresh, skipped)
+    if use_cache and cache.result is not None and cache.result_key == key:
+        result = cache.result  # nothing changed: the families, blocks and descriptions are those of last time
+        result.stats.cached, result.stats.parsed = stats.cached, stats.parsed
+        if changed:  # touched files, the same content: remember their new times
+            cache.files = fresh
+            cache.save(config.cache_path)
+    else:
+        fingerprints = {**cache.fingerprint_map(), **fingerprints}
+        result = _assemble(config, scope, fresh, fingerprints, skipped, stats)
+        if use_cache:
+            cache.files = fresh
+            cache.keep(fingerprints)
+            cache.result_key, cache.result = key, result
+            cache.save(config.cache_path)
     result.stats.seconds = time.perf_counter() - started
     return result
 
 
-def _run(root: str, todo: list[str], max_bytes: int, workers: int):
+def _result_key(config: Config, whole: bool, entries: dict[str, Entry], skipped: list[SkippedFile]) -> str:
+    """What a result depends on: every file's content and every setting the assembly reads."""
+    return _key(config, whole, {rel: (e.digest, e.extract.parsed) for rel, e in entries.items()}, skipped)
+
+
+def _key(config: Config, whole: bool, files: dict[str, tuple[str, bool]], skipped: list[SkippedFile]) -> str:
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr((str(config.root), config.min_lines, config.min_tokens, whole, config.backup_globs,
+                   sorted((s.path, s.reason) for s in skipped))).encode("utf-8", "surrogateescape"))
+    for rel in sorted(files):
+        digest, parsed = files[rel]
+        h.update(f"{rel}\0{digest}\0{parsed}\n".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def _unchanged(config: Config, whole: bool, files: list[str], skipped: list[SkippedFile],
+               wanted: Callable[[str], bool]) -> ScanResult | None:
+    """The last result, when every file is as it was then (size and mtime) and so are the settings."""
+    last = ScanCache.load_result(config.cache_path)
+    if last is None or last[2] is None:
+        return None
+    meta, key, result = last
+    if len(meta) != len(files):
+        return None
+    root = str(config.root)
+    seen: dict[str, tuple[str, bool]] = {}
+    for rel in files:
+        m = meta.get(rel)
+        if m is None or (wanted(rel) and not m[3]):
+            return None
+        try:
+            st = os.stat(os.path.join(root, rel))
+        except OSError:
+            return None
+        if st.st_size != m[0] or st.st_mtime_ns != m[1]:
+            return None
+        seen[rel] = (m[2], m[3])
+    return result if _key(config, whole, seen, skipped) == key else None
+
+
+def _run(root: str, todo: list[tuple[str, bool]], max_bytes: int, workers: int):
     if workers <= 1 or len(todo) < _PARALLEL_MIN_FILES:
         yield _extract_files(root, todo, max_bytes)
         return
@@ -138,33 +231,51 @@ def _run(root: str, todo: list[str], max_bytes: int, workers: int):
             yield fut.result()
 
 
-def _assemble(config: Config, entries: dict[str, Entry], fingerprints: dict[str, Fingerprint],
+def _assemble(config: Config, scope: TestScope, entries: dict[str, Entry], fingerprints: dict[str, Fingerprint],
               skipped: list[SkippedFile], stats: ScanStats) -> ScanResult:
-    pytest_cfg = load_pytest_config(config.root)
     backups = gitignore_spec(config.backup_globs)
     defs: list[Definition] = []
     commented: list[CommentedCopy] = []
+    bindings: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
     for rel in sorted(entries):
         ex = entries[rel].extract
+        if not ex.parsed or ex.generated:
+            continue
         if ex.error:
             reason, line = ex.error
             skipped.append(SkippedFile(rel, reason, line))
             continue
-        collected = pytest_cfg.collects(rel)
+        collected = scope.pytest.collects(rel)
         in_backup = backups.match_file(rel)
+        library = not scope.is_test_code(rel)
+        bound: dict[str, str] | None = None
         for u in ex.units:
-            if u.own_lines < config.min_lines:
+            if u.trivial or u.own_lines < config.min_lines or u.tokens < config.min_tokens:
                 continue
             defs.append(Definition(
                 path=rel, line=u.line, start_line=u.start_line, end_line=u.end_line, qualname=u.qualname,
                 name=u.name, kind=u.kind, fingerprint=u.digest, nested=u.nested,  # type: ignore[arg-type]
                 is_async=u.is_async, collected=collected, in_backup=in_backup, has_init=u.has_init,
-                test_methods=u.test_methods,
+                test_methods=u.test_methods, parent=u.parent, tokens=u.tokens, library=library,
+                cosmetic=u.cosmetic,
             ))
+            if u.free:
+                if bound is None:
+                    bound = _module_names(rel, ex)
+                bindings[(rel, u.qualname)] = tuple((n, bound.get(n, "?")) for n in u.free)
         for line, end, name, kind, digest in ex.commented:
             commented.append(CommentedCopy(rel, line, end, name, kind, digest, in_backup=in_backup))  # type: ignore[arg-type]
     stats.definitions = len(defs)
-    families = build_families(defs, fingerprints)
+    families = build_families(defs, fingerprints, bindings)
+    same_files: dict[str, list[tuple[str, int]]] = {}
+    for rel in sorted(entries):
+        ex = entries[rel].extract
+        if ex.parsed and not ex.generated and not ex.error and ex.units:
+            same_files.setdefault(entries[rel].digest, []).append((rel, ex.lines))
+    blocks, families = find_blocks(families, defs, [g for g in same_files.values() if len(g) > 1])
+    shown = _with_sources(config.root, families, fingerprints)
+    for fam in families:
+        describe(fam, shown)
     link_commented(families, commented, fingerprints)
     link_look_alikes(families, defs)
     skipped.sort(key=lambda s: s.path)
@@ -175,7 +286,49 @@ def _assemble(config: Config, entries: dict[str, Entry], fingerprints: dict[str,
         commented_out=commented,
         skipped=skipped,
         findings=findings_for(families, defs, commented),
-        fingerprints={d: fp for d, fp in fingerprints.items() if d in used},
+        fingerprints={d: shown.get(d, fp) for d, fp in fingerprints.items() if d in used},
         stats=stats,
         definitions=len(defs),
+        blocks=blocks,
     )
+
+
+def _imports(rel: str, ex: FileExtract) -> set[str]:
+    """Modules a file imports, its relative imports made absolute (a library module imported only
+    relatively by its own package is still imported by the library)."""
+    out = set(ex.imports)
+    for _, what in ex.bindings:
+        if what.startswith("from:."):
+            full = resolve(rel, what)
+            out.add(full)
+            out.add(full.rpartition(".")[0])
+    return out
+
+
+def _module_names(rel: str, ex: FileExtract) -> dict[str, str]:
+    """What each module-level name of the file is bound to (module-level definitions: their digest)."""
+    bound = {name: resolve(rel, what) for name, what in ex.bindings}
+    for u in ex.units:
+        if not u.parent:
+            bound[u.name] = "def:" + u.digest
+    return bound
+
+
+def _with_sources(root: Path, families: list[Family], fingerprints: dict[str, Fingerprint]) -> dict[str, Fingerprint]:
+    """The fingerprints of the classes shown, each with the source of one copy (read now, only for these)."""
+    out: dict[str, Fingerprint] = {}
+    texts: dict[str, list[str] | None] = {}
+    for fam in families:
+        for cls in fam.classes:
+            if cls.fingerprint in out:
+                continue
+            rep = cls.representative
+            if rep.path not in texts:
+                try:
+                    texts[rep.path] = read_source(root / rep.path, 1 << 40).text.split("\n")
+                except UnreadableFile:
+                    texts[rep.path] = None
+            lines = texts[rep.path]
+            source = textwrap.dedent("\n".join(lines[rep.start_line - 1:rep.end_line])) if lines else ""
+            out[cls.fingerprint] = dataclasses.replace(fingerprints[cls.fingerprint], source=source)
+    return out

@@ -28,8 +28,11 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from ssot.model import Fingerprint
+from ssot.scanner.bindings import is_generated, module_bindings
 from ssot.scanner.commented import find_commented
-from ssot.scanner.units import TEST_PREFIX, Unit, walk_units
+from ssot.scanner.newer import downgrade
+from ssot.scanner.units import Unit, walk_units
+from ssot.scope import imported_modules
 
 # the newline before a column-0 line that starts a new top-level statement (a pattern that
 # starts with a literal lets the regex engine skip ahead fast)
@@ -121,6 +124,11 @@ class FileExtract:
     units: list[Unit] = field(default_factory=list)
     commented: list[tuple[int, int, str, str, str]] = field(default_factory=list)  # line, end, name, kind, digest
     error: tuple[str, int | None] | None = None  # why the file could not be parsed, and where
+    bindings: tuple[tuple[str, str], ...] = ()  # module-level names and what binds them (bindings.py)
+    imports: frozenset[str] = frozenset()  # modules it imports (what decides test-only helpers)
+    generated: bool = False  # its header says it is generated: no copy of anything
+    parsed: bool = True  # False: only read for its imports (library code outside the scan's scope)
+    lines: int = 0  # lines in the file
 
 
 class Extractor:
@@ -138,8 +146,16 @@ class Extractor:
             return FileExtract(error=("cannot scan: code nested too deeply (a very long chain such as "
                                       "a + b + ... ?); split the expression", None))
 
+    def imports_only(self, text: str) -> FileExtract:
+        """What a file outside the scope contributes: the modules it imports."""
+        return FileExtract(imports=frozenset(imported_modules(text)), bindings=module_bindings(text), parsed=False)
+
     def _extract(self, text: str) -> FileExtract:
-        result = FileExtract()
+        result = FileExtract(imports=frozenset(imported_modules(text)), lines=text.count("\n") + 1)
+        if is_generated(text):
+            result.generated = True
+            return result
+        result.bindings = module_bindings(text)
         try:
             units = self._by_chunks(text)
         except _SlowPath:
@@ -148,8 +164,10 @@ class Extractor:
             try:
                 tree = ast.parse(text)
             except SyntaxError as exc:
-                result.error = (f"syntax error: {exc.msg}", exc.lineno)
-                return result
+                tree = _newer_grammar(text)
+                if tree is None:
+                    result.error = (f"syntax error: {exc.msg}", exc.lineno)
+                    return result
             except (RecursionError, MemoryError, ValueError) as exc:
                 result.error = (f"cannot parse: {type(exc).__name__}: {exc or 'too deeply nested'}", None)
                 return result
@@ -190,14 +208,7 @@ class Extractor:
             chunk = text[a:b]
             head_at = starts[j - 1]
             head = _HEAD.match(text, head_at)
-            if head and head.group(1) == "def" and head.group(2).startswith(TEST_PREFIX) \
-                    and not _NESTED.search(chunk) and "fixture" not in text[a:head_at]:
-                quick = fast(i, j)
-                if quick is None:
-                    name = head.start(2) - a, head.end(2) - a
-                    quick = _normalise(chunk[:name[0]] + "_" + chunk[name[1]:])
-                self._check(quick)
-            elif head or _NESTED.search(chunk):
+            if head or _NESTED.search(chunk):
                 units.extend(u.moved(line - 1) for u in self._parse(chunk))
             else:
                 quick = fast(i, j)
@@ -224,6 +235,17 @@ class Extractor:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             raise _SlowPath from None
         self._compiles.add(norm)
+
+
+def _newer_grammar(text: str) -> ast.Module | None:
+    """The tree of a file written in a newer grammar (PEP 701, 695, 750), or None: a real error."""
+    new = downgrade(text)
+    if new == text:
+        return None
+    try:
+        return ast.parse(new)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 class _Hazard(Exception):

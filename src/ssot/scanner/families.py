@@ -1,4 +1,14 @@
-"""Group definitions into equivalence classes and families, and describe them."""
+"""Group definitions into equivalence classes and families, and describe them.
+
+* An **equivalence class** is copies with one digest whose free names resolve
+  to the same things (:mod:`ssot.scanner.bindings`): the same text bound to
+  different imports is two classes, and says so.
+* A **family** is a representative (the most copied variant) and the variants
+  alike *it*: families never chain through a member alike some other member.
+* Copies are **maximal**: a definition is never in a family with its own
+  nested definitions, and a family whose every copy lies inside copies of one
+  enclosing family is that family's business, not a finding of its own.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +19,11 @@ from ssot.model import CommentedCopy, Definition, EquivalenceClass, Family, Fing
 from ssot.scanner.describe import differences, is_superset
 from ssot.scanner.similarity import alike, contained, similar_pairs
 
+_MAX_SUPERSET_CLASSES = 30  # superset checks are pairwise: only for families of few classes
+_MAX_LOOK_ALIKES = 20
+_THIN = 0.8  # a definition this much of whose code is one nested definition is a wrapper around it
 
-class _UnionFind:
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, i: int, j: int) -> None:
-        ri, rj = self.find(i), self.find(j)
-        if ri != rj:
-            self.parent[max(ri, rj)] = min(ri, rj)
+BindingKey = tuple[tuple[str, str], ...]
 
 
 def _letters(i: int) -> str:
@@ -35,57 +35,206 @@ def _letters(i: int) -> str:
     return out
 
 
-def build_families(defs: Iterable[Definition], fingerprints: dict[str, Fingerprint]) -> list[Family]:
-    """Families of two or more copies, largest (by duplicated lines) first, with stable ids."""
+def _representatives(digests: list[str], fingerprints: dict[str, Fingerprint],
+                     count: dict[str, int]) -> list[list[str]]:
+    """Groups of digests: each a representative and the unassigned digests alike it (no chaining)."""
+    adjacent: dict[int, list[int]] = defaultdict(list)
+    # helpers: near-miss variants; tests: near-miss tests are how a suite is written, so only tests
+    # that are the same but for a name or a literal or two are one family
+    for strict in (False, True):
+        variable = [i for i, d in enumerate(digests) if (fingerprints[d].kind == "test") == strict]
+        for a, b in similar_pairs([fingerprints[digests[i]] for i in variable], strict=strict):
+            i, j = variable[a], variable[b]
+            adjacent[i].append(j)
+            adjacent[j].append(i)
+    order = sorted(range(len(digests)), key=lambda i: (-count[digests[i]], digests[i]))
+    assigned: set[int] = set()
+    groups: list[list[str]] = []
+    for i in order:
+        if i in assigned:
+            continue
+        assigned.add(i)
+        group = [i]
+        for j in sorted(adjacent.get(i, ()), key=lambda j: (-count[digests[j]], digests[j])):
+            if j not in assigned:
+                assigned.add(j)
+                group.append(j)
+        groups.append([digests[k] for k in group])
+    return groups
+
+
+def _without_nesting(members: list[Definition]) -> list[Definition]:
+    """Drop members nested in another member of the same family (the outer one is the copy)."""
+    by_path: dict[str, list[str]] = defaultdict(list)
+    for m in members:
+        by_path[m.path].append(m.qualname)
+    out = []
+    for m in members:
+        names = by_path[m.path]
+        if len(names) > 1 and any(m.qualname.startswith(q + ".") for q in names if q != m.qualname):
+            continue
+        out.append(m)
+    return out
+
+
+def build_families(defs: Iterable[Definition], fingerprints: dict[str, Fingerprint],
+                   bindings: dict[tuple[str, str], BindingKey] | None = None) -> list[Family]:
+    """Families of two or more copies, largest (by duplicated lines) first, with stable ids.
+
+    ``bindings`` maps ``(path, qualname)`` to what the definition's free names resolve to.
+    """
+    bindings = bindings or {}
+    defs = list(defs)
     by_digest: dict[str, list[Definition]] = defaultdict(list)
     for d in defs:
         by_digest[d.fingerprint].append(d)
     digests = sorted(by_digest)
-    uf = _UnionFind(len(digests))
-    for i, j in similar_pairs([fingerprints[d] for d in digests]):
-        uf.union(i, j)
-    groups: dict[int, list[str]] = defaultdict(list)
-    for i, d in enumerate(digests):
-        groups[uf.find(i)].append(d)
+    count = {d: len(ms) for d, ms in by_digest.items()}
 
     families: list[Family] = []
-    for group in groups.values():
-        if sum(len(by_digest[d]) for d in group) < 2:
+    for group in _representatives(digests, fingerprints, count):
+        members = _without_nesting([m for d in group for m in by_digest[d]])
+        if len(members) < 2:
             continue
-        group.sort(key=lambda d: (-len(by_digest[d]), d))
-        members = [m for d in group for m in by_digest[d]]
+        keep = {(m.path, m.line) for m in members}
         names = Counter(m.name for m in members if not m.in_backup) or Counter(m.name for m in members)
         name = min(names, key=lambda n: (-names[n], n))
-        classes = [
-            EquivalenceClass(id="", fingerprint=d, members=sorted(by_digest[d], key=lambda m: (m.path, m.line)))
-            for d in group
-        ]
-        families.append(Family(id="", name=name, kind=fingerprints[group[0]].kind, classes=classes))
+        classes: list[EquivalenceClass] = []
+        for d in group:
+            split: dict[BindingKey, list[Definition]] = defaultdict(list)
+            for m in by_digest[d]:
+                if (m.path, m.line) in keep:
+                    split[bindings.get((m.path, m.qualname), ())].append(m)
+            for key, ms in sorted(split.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+                ordered = sorted(ms, key=lambda m: (m.path, m.line))
+                classes.append(EquivalenceClass(id="", fingerprint=d, members=ordered, bindings=dict(key)))
+        kind = fingerprints[group[0]].kind
+        category = "test" if kind == "test" or (kind == "class" and name.startswith("Test")
+                                                 and any(m.test_methods for m in members)) else "helper"
+        families.append(Family(id="", name=name, kind=kind, classes=classes, category=category))  # type: ignore[arg-type]
+    families = _maximal(families, defs)
+    # a family must have something to remove: duplicated live lines, variants to merge, or stale copies
+    families = [f for f in families if f.duplicated_lines > 0 or len(f.classes) > 1
+                or any(m.in_backup for m in f.members)]
 
-    # ids by size (every copy, backups included), so that a family keeps its id once consolidated
-    # (its live copies gone, a smaller same-named family must not take its name); shown by duplicated lines
+    # ids: the name when no other family has it (the largest keeps it), else the name and a short digest of
+    # the representative's code: typeable, and the same on every rescan while that code is unchanged
     families.sort(key=lambda f: (-len(f.members), f.name, f.members[0].location))
-    used: Counter[str] = Counter()
+    taken: set[str] = set()
     for fam in families:
-        used[fam.name] += 1
-        fam.id = fam.name if used[fam.name] == 1 else f"{fam.name}-{used[fam.name]}"
+        fam.id = fam.name
+        if fam.id in taken:
+            digest = fam.classes[0].fingerprint
+            n = 4
+            while f"{fam.name}-{digest[:n]}" in taken and n < len(digest):
+                n += 2
+            fam.id = f"{fam.name}-{digest[:n]}"
+        taken.add(fam.id)
         for k, cls in enumerate(fam.classes):
             cls.id = f"{fam.id}/{_letters(k)}"
-        _describe(fam, fingerprints)
     families.sort(key=lambda f: (-f.duplicated_lines, -len(f.members), f.id))
     return families
 
 
-def _describe(fam: Family, fingerprints: dict[str, Fingerprint]) -> None:
+def _maximal(families: list[Family], defs: list[Definition]) -> list[Family]:
+    """Drop families whose every copy lies inside copies of one other family (that family is the copy)."""
+    home: dict[tuple[str, str], int] = {}
+    for k, f in enumerate(families):
+        for m in f.members:
+            home[(m.path, m.qualname)] = k
+    parent_of = {(d.path, d.qualname): d.parent for d in defs}
+    # an enclosing copy that is itself copied exactly (its equivalence class has two members or more)
+    copied = {(m.path, m.qualname) for f in families for c in f.classes if len(c.members) > 1 for m in c.members}
+    dropped: set[int] = set()
+    for k, f in enumerate(families):
+        outer: set[int] = set()
+        for m in f.members:
+            p = m.parent
+            hit = None
+            while p:
+                hit = home.get((m.path, p))
+                if hit is not None and hit != k:
+                    break
+                hit = None
+                p = parent_of.get((m.path, p), "")
+            # inside a one-off variant of an enclosing family, the exact copy is this one's own finding
+            if hit is None or (m.path, p) not in copied:
+                outer = set()
+                break
+            outer.add(hit)
+            if len(outer) > 1:
+                break
+        else:
+            if len(outer) == 1:
+                dropped.add(k)
+    # a thin wrapper (a fixture returning an instance of a class copied elsewhere too) is the inner
+    # family's business: report the class, not each wrapper around it
+    inner_of: dict[tuple[str, str], list[Definition]] = defaultdict(list)
+    for f in families:
+        for m in f.members:
+            if m.parent:
+                inner_of[(m.path, m.parent)].append(m)
+    for k, f in enumerate(families):
+        if k in dropped or f.kind == "class":  # a class pasted whole is the copy, however small
+            continue
+        wrapped: set[int] = set()
+        inside = 0
+        for m in f.members:
+            big = [c for c in inner_of.get((m.path, m.qualname), ()) if c.tokens >= _THIN * m.tokens]
+            if len(big) != 1:
+                break
+            wrapped.add(home[(m.path, big[0].qualname)])
+            inside += 1
+        if len(wrapped) == 1 and inside == len(f.members):
+            [g] = wrapped
+            if g not in dropped and g != k and len(families[g].members) > len(f.members):
+                dropped.add(k)
+    return [f for k, f in enumerate(families) if k not in dropped]
+
+
+def describe(fam: Family, fingerprints: dict[str, Fingerprint]) -> None:
+    """Fill in how each class differs from class A (needs the fingerprints' sources)."""
     base = fingerprints[fam.classes[0].fingerprint]
+    first = fam.classes[0]
     for cls in fam.classes[1:]:
-        cls.differences = differences(base, fingerprints[cls.fingerprint])
-    if fam.kind == "class" and len(fam.classes) > 1:
+        if cls.fingerprint == first.fingerprint:
+            cls.differences = _binding_differences(first.bindings, cls.bindings)
+        else:
+            cls.differences = differences(base, fingerprints[cls.fingerprint])
+    for cls in fam.classes:
+        if len({m.cosmetic for m in cls.members}) > 1:
+            cls.cosmetic = ["annotations or marks differ between its copies (no change in behaviour)"]
+    if fam.kind == "class" and 1 < len(fam.classes) <= _MAX_SUPERSET_CLASSES:
         for big in fam.classes:
             big.superset_of = [
                 small.id for small in fam.classes
                 if small is not big and is_superset(fingerprints[big.fingerprint], fingerprints[small.fingerprint])
             ]
+
+
+def _bound_words(what: str | None) -> str:
+    if what is None:
+        return "not read"
+    if what.startswith("def:"):
+        return "the module's own definition"
+    if what.startswith("="):
+        return "the module's own assignment"
+    if what == "?":
+        return "not bound in the module (a star import?)"
+    return what
+
+
+def _binding_differences(a: dict[str, str], b: dict[str, str]) -> list[str]:
+    out = []
+    for name in sorted(set(a) | set(b)):
+        x, y = a.get(name), b.get(name)
+        if x == y:
+            continue
+        here, there = _bound_words(y), _bound_words(x)
+        if here == there:  # both the module's own, with different code or values
+            here, there = f"{here} ({(y or '')[-6:]})", f"{there} ({(x or '')[-6:]})"
+        out.append(f"same code, but {name} is {here} here, not {there}")
+    return out or ["same code, bound differently"]
 
 
 def link_commented(families: list[Family], commented: list[CommentedCopy],
@@ -113,7 +262,7 @@ def link_commented(families: list[Family], commented: list[CommentedCopy],
 
 
 def link_look_alikes(families: list[Family], defs: Iterable[Definition]) -> None:
-    """Record, per family, the same-named definitions kept out of it (the traps avoided).
+    """Record, per family, same-named definitions of its kind kept out of it (the traps avoided).
 
     Members of a larger family with the same name are not listed: that family is the main
     one, this one its look-alike, and it lists this family's members instead.
@@ -126,5 +275,6 @@ def link_look_alikes(families: list[Family], defs: Iterable[Definition]) -> None
     for d in defs:
         home = member_of.get((d.path, d.line))
         for f in by_name.get(d.name, ()):
-            if home is not f and (home is None or size[home.id] <= size[f.id]):
+            if home is not f and f.kind == d.kind and (home is None or size[home.id] <= size[f.id]) \
+                    and len(f.look_alikes) < _MAX_LOOK_ALIKES:
                 f.look_alikes.append(d)

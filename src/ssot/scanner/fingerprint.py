@@ -1,28 +1,68 @@
-"""Fingerprints of one definition: what makes two copies the same, or alike.
+"""Fingerprints of definitions, every level of a tree in one bottom-up pass.
 
-* the **digest** is equal for copies that are interchangeable: the AST with
-  docstrings dropped and the defined name replaced (comments, formatting and
-  quote style never reach the AST);
-* the **shape** is the multiset of statement shapes with names and literals
+One walk over a definition's AST gives, for it and for every definition
+nested in it (a nested definition is walked once, its results folded into its
+parent's):
+
+* the **digest**, equal for copies that are interchangeable: the tree with
+  docstrings, annotations and the defined names (the definition's own and
+  its enclosing ones, wherever they are referred to) left out; comments,
+  formatting and quote style never reach the AST.  An exception class keeps
+  its name: two distinct exception types are never interchangeable;
+* the **cosmetic** digest of what was left out that does not change behaviour
+  (annotations, a ``pytest.mark`` on a class pytest does not collect): copies
+  with equal digests and different cosmetic digests are one equivalence
+  class, their difference listed as cosmetic;
+* the **shape**, the multiset of statement shapes with names and literals
   abstracted away: near-miss variants share most of it;
-* the **tokens** are the identifiers and literals used: look-alikes that only
-  share a structure (a trap) share few of them.
+* the **tokens**, the identifiers and literals used: look-alikes that only
+  share a structure (a trap) share few of them;
+* the **size** in code tokens (AST nodes: no docstring, comment or
+  annotation counts) and whether the body is only a docstring, ``pass`` or
+  ``...`` (never a copy);
+* the **free names**: names read and not bound inside, which must resolve to
+  the same things for two copies to be interchangeable.
+
+No deep copy, no ``ast.dump``, no ``ast.unparse``.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
 import hashlib
+from dataclasses import dataclass, field
 
 from ssot.model import Fingerprint, Kind
 
 FIXTURE_DECORATORS = frozenset({"fixture", "pytest.fixture", "pytest_asyncio.fixture", "yield_fixture"})
 DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+TEST_PREFIX = "test"
+BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__class__", "__doc__", "__spec__"}
+_EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning", "Exit", "Interrupt")
+_SKIP_FIELDS = frozenset({"ctx", "type_comment", "annotation", "returns", "type_params"})
+_BODY_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+# lexical tokens a node stands for beyond its children (keywords, brackets, operators, ``:``); commas
+# between list items are added as they come: the size comes close to what jscpd or PMD CPD count
+_TOKENS = {
+    "Attribute": 2, "Call": 2, "Subscript": 2, "List": 2, "Tuple": 2, "Dict": 2, "Set": 2, "keyword": 2,
+    "FunctionDef": 5, "AsyncFunctionDef": 6, "ClassDef": 3, "Assign": 2, "AugAssign": 2, "AnnAssign": 2,
+    "If": 2, "For": 4, "AsyncFor": 5, "While": 2, "With": 2, "AsyncWith": 3, "Try": 2, "TryStar": 2,
+    "ExceptHandler": 3, "Lambda": 2, "comprehension": 2, "ListComp": 2, "SetComp": 2, "DictComp": 3,
+    "GeneratorExp": 2, "IfExp": 2, "Starred": 1, "Slice": 1, "withitem": 1, "Await": 1, "Yield": 1,
+    "YieldFrom": 2, "NamedExpr": 1, "JoinedStr": 1, "FormattedValue": 0, "Load": 0, "Store": 0, "Del": 0,
+    "arguments": 0, "alias": 1, "ImportFrom": 2, "Import": 1, "match_case": 2, "Match": 2,
+}
+
+
+def hex_digest(text: str, size: int) -> str:
+    """A short hex digest of any text (file names may hold lone surrogates: they hash too)."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=size).hexdigest()
 
 
 def stable_hash(text: str) -> int:
     """A hash that is the same in every process (``hash()`` is salted per process)."""
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=8).digest(), "little")
 
 
 def decorator_name(node: ast.expr) -> str:
@@ -41,11 +81,16 @@ def is_fixture(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return any(decorator_name(d) in FIXTURE_DECORATORS for d in node.decorator_list)
 
 
-def kind_of(node: ast.AST) -> Kind:
+def kind_of(node: ast.AST, in_class: bool = False) -> Kind:
+    """``class``, ``fixture``, ``test`` (a ``test*`` function or method), ``method`` or ``function``."""
     if isinstance(node, ast.ClassDef):
         return "class"
     assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-    return "fixture" if is_fixture(node) else "function"
+    if is_fixture(node):
+        return "fixture"
+    if node.name.startswith(TEST_PREFIX):
+        return "test"
+    return "method" if in_class else "function"
 
 
 def _has_docstring(body: list[ast.stmt]) -> bool:
@@ -53,94 +98,213 @@ def _has_docstring(body: list[ast.stmt]) -> bool:
         and isinstance(body[0].value.value, str)
 
 
-def _clone(node: ast.AST) -> ast.AST:
-    """A deep copy of an AST (``copy.deepcopy`` is several times slower)."""
-    new = type(node).__new__(type(node))
-    for name in node._attributes:
-        if hasattr(node, name):
-            setattr(new, name, getattr(node, name))
+def is_trivial(body: list[ast.stmt]) -> bool:
+    """A body that is only a docstring, ``pass`` or ``...``: nothing to copy."""
+    for stmt in body:
+        if isinstance(stmt, ast.Pass):
+            continue
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) \
+                and (isinstance(stmt.value.value, str) or stmt.value.value is Ellipsis):
+            continue
+        return False
+    return True
+
+
+def is_exception_class(node: ast.ClassDef) -> bool:
+    return any(decorator_name(b).rsplit(".", 1)[-1].endswith(_EXCEPTION_SUFFIXES)
+               or decorator_name(b) in ("BaseException", "Exception") for b in node.bases) \
+        or node.name.endswith(_EXCEPTION_SUFFIXES)
+
+
+def _is_mark(d: ast.expr) -> bool:
+    name = decorator_name(d)
+    return name.startswith(("pytest.mark.", "mark."))
+
+
+@dataclass(slots=True)
+class DefInfo:
+    """What the walk learnt about one definition (its nested ones folded in)."""
+
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    kind: Kind
+    digest: str
+    cosmetic: str
+    shapes: list[int] = field(default_factory=list)
+    tokens: set[str] = field(default_factory=set)
+    size: int = 0
+    loads: set[str] = field(default_factory=set)
+    stores: set[str] = field(default_factory=set)
+    trivial: bool = False
+
+    @property
+    def free(self) -> tuple[str, ...]:
+        return tuple(sorted(self.loads - self.stores - BUILTINS))
+
+    def fingerprint(self) -> Fingerprint:
+        return Fingerprint(digest=self.digest, kind=self.kind, source="", statements=len(self.shapes),
+                           shape=tuple(sorted(self.shapes)), tokens=frozenset(self.tokens - {"_", "def _"}))
+
+
+class _Acc:
+    """Accumulates one definition's facts during the walk."""
+
+    __slots__ = ("cosmetic", "loads", "own", "shapes", "size", "stores", "tokens")
+
+    def __init__(self, own: frozenset[str]) -> None:
+        self.shapes: list[int] = []
+        self.tokens: set[str] = set()
+        self.size = 0
+        self.loads: set[str] = set()
+        self.stores: set[str] = set()
+        self.cosmetic: list[str] = []
+        self.own = own
+
+
+def walk_definition(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, in_class: bool,
+                    enclosing: frozenset[str], found: list[DefInfo]) -> DefInfo:
+    """Fingerprint ``node`` and every definition inside it; each is appended to ``found`` (inner first)."""
+    own = enclosing | {node.name}
+    acc = _Acc(own)
+    kind = kind_of(node, in_class)
+    is_class = isinstance(node, ast.ClassDef)
+    parts: list[str] = [type(node).__name__]
+    if is_class and is_exception_class(node):
+        parts.append(node.name)  # distinct exception types are never interchangeable
+    # decorators: a mark on a class pytest does not collect changes nothing
+    for d in node.decorator_list:
+        if is_class and not node.name.startswith("Test") and _is_mark(d):
+            acc.cosmetic.append(_cosmetic(d, acc))
+        else:
+            parts.append("@" + _expr(d, acc)[0])
+    if is_class:
+        acc.shapes.append(stable_hash(f"ClassDef {len(node.decorator_list)} {len(node.bases)}"))
+        parts.append("(" + ",".join(_expr(b, acc)[0] for b in node.bases) + ";"
+                     + ",".join(f"{k.arg}={_expr(k.value, acc)[0]}" for k in node.keywords) + ")")
+    else:
+        args = node.args  # type: ignore[union-attr]
+        canon, shape = _expr(args, acc)
+        parts.append(canon)
+        acc.shapes.append(stable_hash(f"{type(node).__name__} {len(node.decorator_list)} {shape}"))
+        if node.returns is not None:  # type: ignore[union-attr]
+            acc.cosmetic.append("->" + _cosmetic(node.returns, acc))  # type: ignore[union-attr]
+    body = node.body[1:] if _has_docstring(node.body) else node.body
+    parts.append(_stmts(body, acc, is_class, own, found))
+    acc.size += _TOKENS[type(node).__name__] + 2 * bool(is_class and (node.bases or node.keywords))  # type: ignore[union-attr]
+    digest = hex_digest(f"{kind}:{'|'.join(parts)}", 12)
+    cosmetic = hex_digest("|".join(acc.cosmetic), 6) if acc.cosmetic else ""
+    info = DefInfo(node=node, kind=kind, digest=digest, cosmetic=cosmetic, shapes=acc.shapes, tokens=acc.tokens,
+                   size=acc.size, loads=acc.loads, stores=acc.stores, trivial=is_trivial(node.body))
+    found.append(info)
+    return info
+
+
+def _stmts(stmts: list[ast.stmt], acc: _Acc, in_class: bool, own: frozenset[str], found: list[DefInfo]) -> str:
+    out: list[str] = []
+    for s in stmts:
+        if isinstance(s, DEFS):
+            inner = walk_definition(s, in_class, own, found)
+            acc.shapes.extend(inner.shapes)
+            acc.tokens |= inner.tokens
+            acc.tokens.add("def " + s.name)
+            acc.size += inner.size
+            acc.loads |= inner.loads
+            acc.stores |= inner.stores
+            acc.stores.add(s.name)
+            out.append(f"{s.name}={inner.digest}")
+            continue
+        canon, shape = _node(s, acc, in_class, found)
+        if not isinstance(s, ast.Pass):
+            acc.shapes.append(stable_hash(shape))
+        out.append(canon)
+    return "[" + ";".join(out) + "]"
+
+
+def _cosmetic(node: ast.AST, acc: _Acc) -> str:
+    """A behaviour-neutral part: its text, without its names, size or shape counting."""
+    return _expr(node, _Acc(acc.own))[0]
+
+
+def _expr(node: ast.AST, acc: _Acc) -> tuple[str, str]:
+    return _node(node, acc, False, None)
+
+
+def _node(node: ast.AST, acc: _Acc, in_class: bool, found: list[DefInfo] | None) -> tuple[str, str]:
+    """``(canonical text, shape text)`` of a node; statement bodies go through :func:`_stmts`."""
+    t = type(node).__name__
+    canon: list[str] = [t]
+    shape: list[str] = [t]
+    acc.size += _TOKENS.get(t, 1)
+    if isinstance(node, ast.Name):
+        name = node.id
+        if isinstance(node.ctx, ast.Load):
+            acc.loads.add(name)
+        else:
+            acc.stores.add(name)
+        if name in acc.own:
+            name = "_"
+        acc.tokens.add(name)
+        return f"N{name}", "N"
+    if isinstance(node, ast.Constant):
+        v = node.value
+        if isinstance(v, (str, bytes, int, float)):
+            acc.tokens.add(repr(v)[:40])
+        r = repr(v)
+        return f"C{r}", "C" + type(v).__name__
+    if isinstance(node, ast.Attribute):
+        acc.tokens.add("." + node.attr)
+    elif isinstance(node, ast.arg):
+        acc.stores.add(node.arg)
+        acc.tokens.add(node.arg)
+    elif isinstance(node, ast.ExceptHandler) and node.name:
+        acc.stores.add(node.name)
+    elif isinstance(node, ast.keyword) and node.arg:
+        acc.tokens.add(node.arg + "=")
+    elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        for a in node.names:
+            acc.stores.add((a.asname or a.name).split(".")[0])
+    elif isinstance(node, ast.arguments):
+        shape.append(str(len(node.args) + len(node.posonlyargs) + len(node.kwonlyargs)))
+    elif isinstance(node, ast.AnnAssign) and node.value is None and not in_class:
+        # a bare annotation in a function body does nothing; in a class body it declares a field
+        if node.annotation is not None:
+            acc.cosmetic.append(_cosmetic(node.annotation, acc))
+        return "AnnAssign-", "AnnAssign-"
+    elif isinstance(node, ast.AnnAssign) and in_class:
+        canon.append("ann")  # a declared field (dataclass, pydantic): the annotation is not behaviour-neutral
+        canon.append(_expr(node.annotation, acc)[0])
     for name in node._fields:
+        if name in _SKIP_FIELDS:
+            if name in ("annotation", "returns"):
+                value = getattr(node, name, None)
+                if isinstance(value, ast.AST) and not (isinstance(node, ast.AnnAssign) and in_class):
+                    acc.cosmetic.append(_cosmetic(value, acc))
+            continue
         value = getattr(node, name, None)
         if isinstance(value, list):
-            value = [_clone(v) if isinstance(v, ast.AST) else v for v in value]
-        elif isinstance(value, ast.AST):
-            value = _clone(value)
-        setattr(new, name, value)
-    return new
-
-
-def strip(node: ast.AST, own_name: str) -> ast.AST:
-    """A copy without docstrings, with the defined name (and references to it) replaced by ``_``."""
-    node = _clone(node)
-    for sub in ast.walk(node):
-        if isinstance(sub, DEFS) and _has_docstring(sub.body):
-            sub.body = sub.body[1:] or [ast.Pass()]
-        if isinstance(sub, ast.Name) and sub.id == own_name:
-            sub.id = "_"
-    assert isinstance(node, DEFS)
-    node.name = "_"
-    return node
-
-
-_BODY_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
-
-
-def _shape_of(stmt: ast.stmt) -> str:
-    """The statement's own structure (nested statements excluded), names and literals abstracted."""
-    out: list[str] = []
-    todo: list[ast.AST] = [stmt]
-    while todo:
-        n = todo.pop()
-        out.append(type(n).__name__)
-        if isinstance(n, ast.Constant):
-            out.append(type(n.value).__name__)
-        elif isinstance(n, ast.arguments):
-            out.append(str(len(n.args) + len(n.posonlyargs) + len(n.kwonlyargs)))
-        for name, value in ast.iter_fields(n):
-            if n is stmt and name in _BODY_FIELDS:
+            if name in _BODY_FIELDS and found is not None and value and isinstance(value[0], ast.stmt):
+                canon.append(_stmts(value, acc, in_class, acc.own, found))
                 continue
-            if isinstance(value, ast.AST):
-                todo.append(value)
-            elif isinstance(value, list):
-                todo.extend(v for v in value if isinstance(v, ast.AST))
-    return " ".join(out)
-
-
-def _tokens(node: ast.AST) -> set[str]:
-    toks: set[str] = set()
-    for n in ast.walk(node):
-        if isinstance(n, ast.Name):
-            toks.add(n.id)
-        elif isinstance(n, ast.Attribute):
-            toks.add("." + n.attr)
-        elif isinstance(n, ast.arg):
-            toks.add(n.arg)
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            toks.add("def " + n.name)
-        elif isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes, int, float)):
-            toks.add(repr(n.value)[:40])
-        elif isinstance(n, ast.keyword) and n.arg:
-            toks.add(n.arg + "=")
-    toks.discard("_")
-    toks.discard("def _")
-    return toks
+            items = []
+            if name not in _BODY_FIELDS and len(value) > 1:
+                acc.size += len(value) - 1 if not isinstance(node, ast.Dict) else 2 * len(value) - 1
+            for v in value:
+                if isinstance(v, ast.AST):
+                    c, s = _node(v, acc, in_class, found)
+                    items.append(c)
+                    if name not in _BODY_FIELDS:
+                        shape.append(s)
+                else:
+                    items.append(repr(v))
+            canon.append("[" + ",".join(items) + "]")
+        elif isinstance(value, ast.AST):
+            c, s = _node(value, acc, in_class, found)
+            canon.append(c)
+            shape.append(s)
+        elif value is not None:
+            canon.append(repr(value))
+    return "(" + " ".join(canon) + ")", " ".join(shape)
 
 
 def fingerprint(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> Fingerprint:
     """Fingerprint one definition (its own name does not count)."""
-    stripped = strip(node, node.name)
-    kind = kind_of(node)
-    dump = ast.dump(stripped, annotate_fields=False, include_attributes=False)
-    digest = hashlib.blake2b(f"{kind}:{dump}".encode(), digest_size=12).hexdigest()
-    shapes: list[int] = []
-    for n in ast.walk(stripped):
-        if isinstance(n, ast.stmt) and not isinstance(n, ast.Pass):
-            shapes.append(stable_hash(_shape_of(n)))
-    return Fingerprint(
-        digest=digest,
-        kind=kind,
-        source=ast.unparse(stripped),
-        statements=len(shapes),
-        shape=tuple(sorted(shapes)),
-        tokens=frozenset(_tokens(stripped)),
-    )
+    return walk_definition(node, False, frozenset(), []).fingerprint()

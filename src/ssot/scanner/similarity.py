@@ -19,6 +19,9 @@ from ssot.model import Fingerprint
 SHAPE_MIN = 0.6  # multiset Jaccard of statement shapes
 TOKENS_MIN = 0.4  # Jaccard of identifiers and literals
 SCORE_MIN = 0.65  # mean of the two
+# tests: alike only when nearly the same (a suite's tests share their shapes by design)
+STRICT_SHAPE_MIN = 0.9
+STRICT_TOKENS_MIN = 0.75
 
 
 def multiset_jaccard(a: Sequence[int], b: Sequence[int]) -> float:
@@ -37,13 +40,16 @@ def set_jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def alike(a: Fingerprint, b: Fingerprint) -> bool:
-    """Whether ``a`` and ``b`` are variants of one piece of code."""
+    """Whether ``a`` and ``b`` are variants of one piece of code (tests only when nearly the same)."""
     if a.kind != b.kind:
         return False
+    strict = a.kind == "test"
     shape = multiset_jaccard(a.shape, b.shape)
-    if shape < SHAPE_MIN:
+    if shape < (STRICT_SHAPE_MIN if strict else SHAPE_MIN):
         return False
     tokens = set_jaccard(a.tokens, b.tokens)
+    if strict:
+        return tokens >= STRICT_TOKENS_MIN
     return tokens >= TOKENS_MIN and (shape + tokens) / 2 >= SCORE_MIN
 
 
@@ -66,22 +72,44 @@ def _items(fp: Fingerprint) -> list[tuple[int, int]]:
     return out
 
 
-def similar_pairs(fps: Sequence[Fingerprint]) -> Iterable[tuple[int, int]]:
-    """Index pairs ``(i, j)`` of ``fps`` that are alike (prefix filtering, then verification)."""
+def similar_pairs(fps: Sequence[Fingerprint], strict: bool = False) -> Iterable[tuple[int, int]]:
+    """Index pairs ``(i, j)`` of ``fps`` that are alike (prefix filtering, then verification).
+
+    The shape multisets become sets of ``(feature, occurrence)`` once, so that each verification is
+    a C-level set intersection; pairs whose sizes alone rule them out are never verified.
+    """
+    shape_min, tokens_min = (STRICT_SHAPE_MIN, STRICT_TOKENS_MIN) if strict else (SHAPE_MIN, TOKENS_MIN)
     items = [_items(fp) for fp in fps]
-    df: Counter[tuple[int, int]] = Counter(x for it in items for x in set(it))
+    sets = [frozenset(it) for it in items]
+    df: Counter[tuple[int, int]] = Counter(x for it in items for x in it)
     index: dict[tuple[int, int], list[int]] = defaultdict(list)
     for i, it in enumerate(items):
         it.sort(key=lambda x: (df[x], x))
-        prefix = len(it) - math.ceil(SHAPE_MIN * len(it)) + 1
+        prefix = len(it) - math.ceil(shape_min * len(it)) + 1
         for x in it[:prefix]:
             index[x].append(i)
     seen: set[tuple[int, int]] = set()
+    sizes = [len(x) for x in sets]
     for ids in index.values():
+        ids.sort(key=sizes.__getitem__)  # by size: the length filter ends each inner loop early
         for p in range(len(ids)):
+            i = ids[p]
+            a, ni = sets[i], sizes[i]
             for q in range(p + 1, len(ids)):
-                pair = (ids[p], ids[q])
-                if pair not in seen:
-                    seen.add(pair)
-                    if alike(fps[pair[0]], fps[pair[1]]):
-                        yield pair
+                j = ids[q]
+                nj = sizes[j]
+                if ni < shape_min * nj:
+                    break  # every later one is larger still
+                pair = (i, j) if i < j else (j, i)
+                if pair in seen:
+                    continue
+                seen.add(pair)
+                if fps[i].kind != fps[j].kind:
+                    continue
+                inter = len(a & sets[j])
+                shape = inter / (ni + nj - inter) if ni + nj else 1.0
+                if shape < shape_min:
+                    continue
+                tokens = set_jaccard(fps[i].tokens, fps[j].tokens)
+                if tokens >= tokens_min and (shape + tokens) / 2 >= SCORE_MIN:
+                    yield pair

@@ -1,8 +1,4 @@
-"""Walk an AST and list its units: classes, non-test functions and fixtures.
-
-Methods belong to their class and are not units of their own; test functions
-(``test*``) are not units, but definitions nested in either are.
-"""
+"""Walk an AST and list its units: every class, function, method, fixture and test, nested or not."""
 
 from __future__ import annotations
 
@@ -10,16 +6,14 @@ import ast
 from typing import NamedTuple
 
 from ssot.model import Fingerprint
-from ssot.scanner.fingerprint import fingerprint, kind_of
-
-TEST_PREFIX = "test"
+from ssot.scanner.fingerprint import DEFS, TEST_PREFIX, DefInfo, walk_definition
 
 
 class Unit(NamedTuple):
     """A definition as extracted from one file (lines relative to the parsed text).
 
-    A named tuple rather than a dataclass: the cache holds tens of thousands of them and a tuple
-    unpickles several times faster, which is most of a warm rescan.
+    A named tuple rather than a dataclass: the cache holds hundreds of thousands of them and a
+    tuple unpickles several times faster, which is most of a warm rescan.
     """
 
     line: int
@@ -33,7 +27,12 @@ class Unit(NamedTuple):
     is_async: bool
     has_init: bool
     test_methods: int
-    own_lines: int  # code lines not inside nested units: what min_lines is compared with
+    own_lines: int  # code lines (blank, comment and docstring-only lines out): what min_lines is compared with
+    tokens: int  # code tokens (AST nodes; docstrings, comments and annotations left out)
+    trivial: bool  # the body is only a docstring, pass or ...: never a copy
+    free: tuple[str, ...]  # names read and not bound inside: what must resolve alike
+    parent: str  # qualname of the enclosing definition ("" at module level)
+    cosmetic: str  # digest of the behaviour-neutral parts (annotations, marks); "" when none
 
     def moved(self, offset: int) -> Unit:
         if not offset:
@@ -49,18 +48,24 @@ def _start(node: Defn) -> int:
     return min([node.lineno, *(d.lineno for d in node.decorator_list)])
 
 
-def _code_lines(node: Defn, nested: list[Defn]) -> int:
-    """Lines holding the definition's own code: no blank or comment lines, no nested unit."""
+def _children(stmt: ast.stmt) -> list[ast.stmt]:
+    out = [c for f in ("body", "orelse", "finalbody") for c in getattr(stmt, f, None) or ()]
+    out += [c for h in getattr(stmt, "handlers", None) or () for c in h.body]
+    out += [c for h in getattr(stmt, "cases", None) or () for c in h.body]
+    return out
+
+
+def _code_lines(node: Defn) -> int:
+    """Lines holding the definition's code, nested definitions included: no blank or comment lines."""
     lines: set[int] = set(range(_start(node), node.lineno + 1))
-    skip = {id(n) for n in nested}
     todo: list[ast.stmt] = list(node.body)
     while todo:
         stmt = todo.pop()
-        if id(stmt) in skip:
+        if isinstance(stmt, DEFS):
+            lines.update(range(_start(stmt), stmt.lineno + 1))
+            todo.extend(stmt.body)
             continue
-        children = [c for f in ("body", "orelse", "finalbody") for c in getattr(stmt, f, None) or ()]
-        children += [c for h in getattr(stmt, "handlers", None) or () for c in h.body]
-        children += [c for h in getattr(stmt, "cases", None) or () for c in h.body]
+        children = _children(stmt)
         if children:
             first = min(c.lineno for c in children)
             lines.update(range(stmt.lineno, max(stmt.lineno, first - 1) + 1))
@@ -70,46 +75,47 @@ def _code_lines(node: Defn, nested: list[Defn]) -> int:
     return len(lines)
 
 
+def _defs_in(stmts: list[ast.stmt]) -> list[Defn]:
+    """The definitions directly in ``stmts`` (inside if/try/with/for blocks too, not inside other definitions)."""
+    out: list[Defn] = []
+    todo = list(reversed(stmts))
+    while todo:
+        s = todo.pop()
+        if isinstance(s, DEFS):
+            out.append(s)
+        else:
+            todo.extend(reversed(_children(s)))
+    return out
+
+
 def walk_units(body: list[ast.stmt], fingerprints: dict[str, Fingerprint]) -> list[Unit]:
-    """Every unit in ``body`` (a module or chunk), fingerprinting new ones into ``fingerprints``."""
+    """Every definition in ``body`` (a module or chunk), at every level, fingerprinting new ones."""
     out: list[Unit] = []
-
-    def visit(stmts: list[ast.stmt], prefix: str, in_class: bool, depth: int) -> list[Defn]:
-        """Visit statements; return the units found directly at this level."""
-        found: list[Defn] = []
-        for node in stmts:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                is_func = not isinstance(node, ast.ClassDef)
-                is_unit = not (is_func and (in_class or node.name.startswith(TEST_PREFIX)))
-                if is_func:
-                    inner = f"{prefix}{node.name}.<locals>."
-                    inner_units = visit(node.body, inner, False, depth + 1)
-                else:
-                    inner_units = visit(node.body, f"{prefix}{node.name}.", True, depth + 1)
-                if is_unit:
-                    fp = fingerprint(node)
-                    fingerprints.setdefault(fp.digest, fp)
-                    methods = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-                    out.append(Unit(
-                        line=node.lineno, start_line=_start(node), end_line=node.end_lineno or node.lineno,
-                        qualname=prefix + node.name, name=node.name, kind=kind_of(node), digest=fp.digest,
-                        nested=depth > 0, is_async=isinstance(node, ast.AsyncFunctionDef),
-                        has_init=not is_func and any(m.name == "__init__" for m in methods),
-                        test_methods=0 if is_func else sum(m.name.startswith(TEST_PREFIX) for m in methods),
-                        own_lines=_code_lines(node, inner_units),
-                    ))
-                    found.append(node)
-                else:
-                    found.extend(inner_units)
-            else:
-                for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-                    sub = getattr(node, field, None)
-                    if sub:
-                        nested_stmts = [s for h in sub for s in getattr(h, "body", [h])] \
-                            if field in ("handlers", "cases") else sub
-                        found.extend(visit(nested_stmts, prefix, in_class, depth))
-        return found
-
-    visit(body, "", False, 0)
-    out.sort(key=lambda u: u.line)
+    for top in _defs_in(body):
+        found: list[DefInfo] = []
+        walk_definition(top, False, frozenset(), found)
+        info = {id(i.node): i for i in found}
+        todo: list[tuple[Defn, str, str, int]] = [(top, "", "", 0)]
+        while todo:
+            node, prefix, parent, depth = todo.pop()
+            i = info[id(node)]
+            if i.digest not in fingerprints:
+                fingerprints[i.digest] = i.fingerprint()
+            qualname = prefix + node.name
+            is_class = isinstance(node, ast.ClassDef)
+            methods = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))] \
+                if is_class else []
+            out.append(Unit(
+                line=node.lineno, start_line=_start(node), end_line=node.end_lineno or node.lineno,
+                qualname=qualname, name=node.name, kind=i.kind, digest=i.digest, nested=depth > 0,
+                is_async=isinstance(node, ast.AsyncFunctionDef),
+                has_init=any(m.name == "__init__" for m in methods),
+                test_methods=sum(m.name.startswith(TEST_PREFIX) for m in methods),
+                own_lines=_code_lines(node), tokens=i.size, trivial=i.trivial, parent=parent,
+                free=tuple(n for n in i.free if n not in qualname.split(".")),
+                cosmetic=i.cosmetic,
+            ))
+            inner = f"{qualname}." if is_class else f"{qualname}.<locals>."
+            todo.extend((d, inner, qualname, depth + 1) for d in _defs_in(node.body))
+    out.sort(key=lambda u: (u.line, u.nested))
     return out

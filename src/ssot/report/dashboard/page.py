@@ -111,7 +111,8 @@ def _families(data: DashboardData) -> str:
                 '<p class="muted">No scan recorded yet: run <code>ssot scan</code>.</p></section>')
     sources = scan.get("fingerprints", {})
     bodies = []
-    for i, f in enumerate(scan.get("families", [])):
+    # helpers and duplicated tests alike (the JSON report keeps the tests under their own key)
+    for i, f in enumerate([*scan.get("families", []), *scan.get("duplicated_tests", [])]):
         counts = f.get("counts", {})
         classes = f.get("classes", [])
         detail_id = f"family-{i}"

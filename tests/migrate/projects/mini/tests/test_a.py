@@ -25,6 +25,10 @@ class Box:
     def open(self):
         return self.item
 
+    def empty(self):
+        item, self.item = self.item, None
+        return item
+
 
 def test_box():
     assert Box(1).open() == 1

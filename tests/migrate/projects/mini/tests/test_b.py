@@ -25,6 +25,10 @@ class Crate:
     def open(self):
         return self.item
 
+    def empty(self):
+        item, self.item = self.item, None
+        return item
+
 
 def test_crate():
     assert isinstance(Crate(2), Crate) and Crate(2).open() == 2

@@ -1,0 +1,113 @@
+"""Runs of consecutive duplicated definitions, reported once as a block.
+
+153 test functions copied from one module into another are one finding, not
+153 families; a wholly copied file is one block marked ``whole_file``.  Two
+definitions are consecutive when they are siblings (the same enclosing
+definition, or both at module level) with no other definition between them.
+A family of duplicated test functions or methods whose every copy lies
+inside wholly copied files is not listed on its own: the block says it.  Helper families stay
+(each is a consolidation target of its own), the block lists where they
+were copied together.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from ssot.model import Block, BlockCopy, Definition, Family
+from ssot.scanner.fingerprint import hex_digest
+
+MIN_UNITS = 2  # a block is at least this many consecutive definitions
+_MAX_SEED = 50  # a class copied more often than this does not start runs (pairs grow quadratically)
+
+Run = tuple[tuple[str, ...], tuple[BlockCopy, ...]]
+
+
+def find_blocks(families: list[Family], defs: list[Definition],
+                identical: Sequence[list[tuple[str, int]]] = ()) -> tuple[list[Block], list[Family]]:
+    """The blocks, and the families left once those wholly inside blocks are taken out.
+
+    ``identical``: groups of files with the same bytes, as ``(path, lines)``: each is one
+    whole-file block, whatever it holds.
+    """
+    twin: dict[str, int] = {}
+    blocks: list[Block] = []
+    units_in: dict[str, int] = defaultdict(int)
+    for d in defs:
+        if not d.parent:
+            units_in[d.path] += 1
+    for k, group in enumerate(identical):
+        for path, _ in group:
+            twin[path] = k
+        digest = hex_digest("\0".join(p for p, _ in group), 4)
+        blocks.append(Block(id=f"file-{digest}", copies=[BlockCopy(p, 1, n) for p, n in group],
+                            units=units_in.get(group[0][0], 0), whole_file=True))
+    cls_of: dict[tuple[str, int], str] = {}
+    for f in families:  # by family: a near-miss copy in the middle does not break the run
+        for m in f.members:
+            cls_of[(m.path, m.line)] = f.id
+    siblings: dict[tuple[str, str], list[Definition]] = defaultdict(list)
+    for d in defs:
+        siblings[(d.path, d.parent)].append(d)
+    seqs: list[tuple[str, str, list[Definition], list[str | None]]] = []
+    where: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for (path, parent), ds in siblings.items():
+        ds.sort(key=lambda d: d.line)
+        keys = [cls_of.get((d.path, d.line)) for d in ds]
+        if sum(k is not None for k in keys) < MIN_UNITS:
+            continue
+        s = len(seqs)
+        seqs.append((path, parent, ds, keys))
+        for i, k in enumerate(keys):
+            if k is not None:
+                where[k].append((s, i))
+
+    runs: dict[tuple[str, ...], set[BlockCopy]] = defaultdict(set)
+    whole: dict[tuple[str, ...], bool] = {}
+    for places in where.values():
+        if len(places) > _MAX_SEED:
+            continue
+        for a in range(len(places)):
+            sa, i = places[a]
+            ka = seqs[sa][3]
+            for b in range(a + 1, len(places)):
+                sb, j = places[b]
+                if sa == sb or twin.get(seqs[sa][0], -1) == twin.get(seqs[sb][0], -2):
+                    continue  # the same file, or two identical files (one whole-file block already)
+                kb = seqs[sb][3]
+                if i > 0 and j > 0 and ka[i - 1] is not None and ka[i - 1] == kb[j - 1]:
+                    continue  # not the start of the run
+                n = 0
+                while i + n < len(ka) and j + n < len(kb) and ka[i + n] is not None and ka[i + n] == kb[j + n]:
+                    n += 1
+                if n < MIN_UNITS:
+                    continue
+                key = tuple(ka[i:i + n])  # type: ignore[arg-type]
+                for s, start in ((sa, i), (sb, j)):
+                    path, parent, ds, keys = seqs[s]
+                    runs[key].add(BlockCopy(path, ds[start].start_line, ds[start + n - 1].end_line))
+                    if not parent and n == len(keys):
+                        whole.setdefault(key, True)
+                    else:
+                        whole[key] = False
+
+    for key, copies in runs.items():
+        digest = hex_digest("\0".join(key), 4)
+        blocks.append(Block(id=f"block-{digest}", copies=sorted(copies, key=lambda c: (c.path, c.start_line)),
+                            units=len(key), whole_file=whole.get(key, False)))
+    blocks.sort(key=lambda b: (-b.units * len(b.copies), b.id))
+
+    # duplicated test functions and methods inside whole copied files are the blocks' business; other
+    # test families stay (each test is a finding: delete one copy), as do classes and helpers
+    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for b in blocks:
+        if b.whole_file:
+            for c in b.copies:
+                spans[c.path].append((c.start_line, c.end_line))
+
+    def inside(m: Definition) -> bool:
+        return any(a <= m.start_line and m.end_line <= z for a, z in spans.get(m.path, ()))
+
+    kept = [f for f in families if f.kind != "test" or not all(inside(m) for m in f.members)]
+    return blocks, kept
