@@ -92,3 +92,13 @@ def test_empty_history_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     root = _project(tmp_path)
     assert main(["report", "--root", str(root)]) == 0
     assert "No runs recorded" in capsys.readouterr().out
+
+
+def test_verbose_never_cuts_a_number(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = _project(tmp_path)
+    scope = "cause:" + "a very long warning message template " * 6
+    for value in (330, 3):
+        record_run(load(root), "collect", [Figure("warnings", value, scope)])
+    assert main(["report", "--root", str(root), "-v"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if scope.strip() in x)
+    assert line.split()[-5:] == ["330", "330", "3", "-327", "(-99%)"]

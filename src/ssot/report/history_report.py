@@ -50,8 +50,14 @@ class TextReporter:
         from rich.markup import escape
         from rich.table import Table
 
-        console = Console(file=out, width=style.width, force_terminal=style.color, no_color=not style.color,
-                          highlight=False, soft_wrap=False)
+        verbose = style.verbosity > 0
+        shown = [t for t in data.trends if verbose or not t.scope]
+        # never cut a name or a number: widen past the terminal rather than drop columns
+        cells = [(LABELS.get(t.name, t.name), t.scope, number(t.first), number(t.previous), number(t.now), change(t))
+                 for t in shown]
+        needed = sum(max((len(c[i]) for c in cells), default=0) + 2 for i in range(6)) + 4
+        console = Console(file=out, width=max(style.width, needed), force_terminal=style.color,
+                          no_color=not style.color, highlight=False, soft_wrap=False)
         if not data.runs:
             console.print(f"No runs recorded in {escape(data.history)} yet: every scan, collect, migrate, validate "
                           "and check adds one.")
@@ -60,7 +66,6 @@ class TextReporter:
         if style.verbosity >= 0:
             console.print(f"[bold]{len(data.runs)} runs[/] from {escape(first.at[:16].replace('T', ' '))} to "
                           f"{escape(last.at[:16].replace('T', ' '))} UTC  ({escape(data.history)})")
-        verbose = style.verbosity > 0
         table = Table(box=None, pad_edge=False, header_style="bold")
         table.add_column("FIGURE", no_wrap=True)
         if verbose:
