@@ -55,7 +55,8 @@ class TextReporter:
         # never cut a name or a number: widen past the terminal rather than drop columns
         cells = [(LABELS.get(t.name, t.name), t.scope, number(t.first), number(t.previous), number(t.now), change(t))
                  for t in shown]
-        needed = sum(max((len(c[i]) for c in cells), default=0) + 2 for i in range(6)) + 4
+        heads = ("FIGURE", "SCOPE", "FIRST", "PREVIOUS", "NOW", "CHANGE")
+        needed = sum(max([len(heads[i]), *(len(c[i]) for c in cells)]) + 2 for i in range(6)) + 8
         console = Console(file=out, width=max(style.width, needed), force_terminal=style.color,
                           no_color=not style.color, highlight=False, soft_wrap=False)
         if not data.runs:
