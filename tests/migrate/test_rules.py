@@ -109,3 +109,16 @@ def test_a_symlinked_copy_is_left_alone_by_the_plan_and_the_run(mini: Path) -> N
     # a linked file is scanned once, under the path it is linked from: the link is no copy, never a member
     assert "tests/test_e.py" not in places(doc) and "tests/test_b.py" in places(doc)
     assert not any(f == "tests/test_e.py" for b in doc["batches"] for f in b["writes"])
+
+
+def test_duplicated_tests_are_never_migrated(mini: Path) -> None:
+    (mini / "tests" / "test_f.py").write_text((mini / "tests" / "test_c.py").read_text().replace(
+        "def test_counter():", "def test_counter_again():"), encoding="utf-8")
+    scanned = json.loads(ssot(mini, "scan", "--no-cache", "--format", "json", check=False).stdout)
+    tests = [f["id"] for f in scanned.get("duplicated_tests", [])]
+    assert tests, "the scan should report the duplicated test"
+    doc = plan(mini)
+    assert not {f["id"] for f in doc["families"]} & set(tests)
+    assert not any(f == "tests/test_f.py" for b in doc["batches"] for f in b["writes"])
+    refused = ssot(mini, "plan", "--family", tests[0], check=False)
+    assert refused.returncode == 2 and "duplicated tests" in refused.stderr

@@ -730,8 +730,14 @@ def build_plan(scan: ScanResult, config: Config, options: PlanOptions, read: Rea
     if options.batch_size < 1:
         raise PlanError("--batch-size must be at least 1")
     families = _select(scan, options.families)
+    tests = [f.id for f in families if f.category == "test"]
+    if tests and options.families:
+        raise PlanError(f"{', '.join(tests)}: duplicated tests, not test infrastructure; `ssot scan` reports them, "
+                        "but moving a test into a canonical module would make every importer collect it: keep one "
+                        "copy by hand")
     excluded = {f.id for f in _select(scan, options.exclude)} if options.exclude else set()
-    families = [f for f in families if f.id not in excluded]
+    # duplicated tests are a finding of the scan, never a migration target
+    families = [f for f in families if f.id not in excluded and f.category != "test"]
     ctx = _context(config)
     files = _Files(read)
     files.prepare([d for f in families for c in f.classes for d in c.members
