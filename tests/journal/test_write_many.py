@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from ssot import fsio
 from ssot.errors import SsotError
-from ssot.migrate import atomic, runlog
+from ssot.migrate import runlog
 from ssot.migrate.journal import ABSENT, FileChangedError, FileWrite, Journal, list_runs, rollback
 from ssot.migrate.runlog import BLOBS, LOG, read_log
 
@@ -109,7 +110,7 @@ def test_far_fewer_fsyncs_than_file_by_file(tree: Path, monkeypatch: pytest.Monk
         calls += 1
         real(fd)
 
-    for mod in (atomic, runlog):
+    for mod in (fsio, runlog):
         monkeypatch.setattr(mod.os, "fsync", counting)
 
     def fsyncs(write: object) -> int:

@@ -12,11 +12,8 @@ to pytest's rootdir with ``/`` when inside it, absolute otherwise.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
-import os
-import tempfile
 import types
 import typing
 from dataclasses import dataclass, field
@@ -25,6 +22,7 @@ from typing import Any, TypeVar
 
 from ssot.collect.protocol import SCHEMA, VERSION
 from ssot.errors import SsotError
+from ssot.fsio import write_text_atomic
 
 T = TypeVar("T")
 
@@ -308,28 +306,11 @@ class Profile:
         return cls.from_dict(data, str(path))
 
     def save(self, path: Path) -> None:
-        """Write atomically: a temporary file beside it, fsync, rename."""
-        write_text_atomic(path, self.to_json() + "\n")
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise SsotError(f"{path}: cannot write there: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+        """Write atomically (:mod:`ssot.fsio`): the old profile or the new one, never half of one."""
+        try:
+            write_text_atomic(Path(path), self.to_json() + "\n")
+        except OSError as exc:
+            raise SsotError(f"{path}: cannot write there: {exc.strerror or exc}") from None
 
 
 # -- generic dataclass <-> plain data -------------------------------------------------------

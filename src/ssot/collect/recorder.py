@@ -21,6 +21,7 @@ import os
 import sys
 import time
 import traceback
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -442,18 +443,12 @@ class Recorder:
 
     def write(self, complete: bool) -> None:
         self.timer.uninstall()  # what the write itself imports is not the project's
-        import tempfile
+        from ssot.fsio import write_text_atomic  # stdlib only, like the rest of the recorder
 
         data = self.data(complete)
-        directory = os.path.dirname(self.out) or "."
         try:
-            os.makedirs(directory, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".ssot-profile-", suffix=".tmp", dir=directory)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(json.dumps(data, separators=(",", ":")))  # dumps: the C encoder; dump is pure Python
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.out)
+            # dumps: the C encoder; dump is pure Python
+            write_text_atomic(Path(self.out), json.dumps(data, separators=(",", ":")))
             self._written = True
         except OSError as exc:
             sys.stderr.write(f"ssot: cannot write the collection profile to {self.out}: {exc}\n")

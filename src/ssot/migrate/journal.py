@@ -42,14 +42,16 @@ from typing import Any, TextIO
 
 from ssot import __version__
 from ssot.errors import SsotError
-from ssot.migrate.atomic import (
+from ssot.fsio import (
     FileState,
     UnsafeFileError,
     fsync_dir,
     read_state,
     remove_quietly,
+    rename_over,
     sha256_bytes,
     stamp_of,
+    write_json_atomic,
     write_new,
 )
 from ssot.migrate.restore import (
@@ -93,7 +95,6 @@ from ssot.migrate.runlog import (
     state_dir,
     tmp_rel,
     unfinished_runs,
-    write_json_atomic,
 )
 from ssot.migrate.testhooks import KillHook
 
@@ -373,7 +374,7 @@ class Journal:
             try:
                 write_new(tmp, data, state.mode)
                 self._hook("tmp")
-                os.replace(tmp, path)
+                rename_over(tmp, path)
             except OSError:
                 remove_quietly(tmp)
                 raise
@@ -470,7 +471,7 @@ class Journal:
                                 self._recorded.discard((self._batch, rel))
                             raise FileChangedError(rel, state.sha256, _sha_now(path, rel))
                         if tmp is not None:
-                            os.replace(tmp, path)
+                            rename_over(tmp, path)
                         else:
                             os.unlink(path)
                     except OSError:
@@ -543,7 +544,7 @@ class Journal:
             remove_quietly(tmp)
             write_new(tmp, state.data)
             self._hook("blob")
-            os.replace(tmp, blob)
+            rename_over(tmp, blob)
             stored = True
         if stored:
             fsync_dir(blobs)

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from ssot.errors import SsotError
-from ssot.migrate.atomic import (
+from ssot.fsio import (
     FileState,
     UnsafeFileError,
     fsync_dir,
     read_state,
     remove_quietly,
+    rename_over,
     sha256_bytes,
     write_new,
 )
@@ -268,7 +269,7 @@ def _restore_one(
         tmp = root / tmp_name
         remove_quietly(tmp)
         write_new(tmp, data, target.mode)
-        os.replace(tmp, path)
+        rename_over(tmp, path)
         fsync_dir(path.parent)
         result.restored.append(item.path)
     if forced:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ssot.errors import SsotError
-from ssot.migrate.atomic import fsync_dir, remove_quietly, write_new
+from ssot.fsio import fsync_dir
 
 try:
     import fcntl
@@ -113,14 +113,6 @@ def ensure_state_dir(root: Path) -> Path:
     if created:
         fsync_dir(root)
     return runs_dir(root)
-
-
-def write_json_atomic(path: Path, obj: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    remove_quietly(tmp)
-    write_new(tmp, (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
 
 
 def local_time(iso: str | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
