@@ -16,12 +16,12 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ssot import __version__
+from ssot.fsio import atomic_open
 from ssot.model import Fingerprint, ScanResult
 from ssot.scanner.extract import FileExtract
 
@@ -131,12 +131,5 @@ def _load(path: Path) -> Any:
 
 
 def _dump(path: Path, data: Any) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".scan.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump((CACHE_VERSION, data), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path, durable=False) as fh:  # a cache: may be lost, never torn
+        pickle.dump((CACHE_VERSION, data), fh, protocol=pickle.HIGHEST_PROTOCOL)
