@@ -6,13 +6,13 @@ import argparse
 import contextlib
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from ssot import config as config_mod
 from ssot.config import Config
 from ssot.errors import SsotError
+from ssot.fsio import write_bytes_atomic
 
 
 def add_project_arguments(parser: argparse.ArgumentParser) -> None:
@@ -86,12 +86,6 @@ def progress_bar(label: str, enabled: bool) -> Iterator[Callable[[int, int], Non
         yield update
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def write_output(path: str, text: str | bytes) -> None:
     """Write ``text`` (or bytes) to ``path`` atomically (``-`` is standard output)."""
     # a file name that is not valid UTF-8 reaches the report as surrogates: write its bytes back
@@ -106,21 +100,8 @@ def write_output(path: str, text: str | bytes) -> None:
             sys.stdout.flush()
             sys.stdout.buffer.write(text.encode(sys.stdout.encoding or "utf-8", "surrogateescape"))
         return
-    target = Path(path)
-    tmp: str | None = None
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        if hasattr(os, "fchmod"):  # mkstemp makes it 0600: give it the mode any new file gets
-            os.fchmod(fd, 0o666 & ~_umask())
-        with (os.fdopen(fd, "wb") if isinstance(text, bytes)
-              else os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape")) as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        write_bytes_atomic(Path(path), data)  # the umask's mode, or the mode of the file replaced
     except OSError as exc:
-        if tmp is not None:  # never leave the temporary file behind
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
         raise SsotError(f"cannot write {path}: {exc.strerror or exc}") from None
