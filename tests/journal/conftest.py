@@ -20,3 +20,10 @@ def tree(tmp_path: Path) -> Path:
     (root / "tests" / "test_b.py").chmod(0o755)
     (root / "tests" / "pkg" / "test_c.py").write_bytes(b"# -*- coding: latin-1 -*-\r\nx = '\xe9'\r\n")
     return root
+
+
+def log_lines(path: Path) -> list[dict]:
+    """A run's log as written on disk, one JSON object a line (read without ssot's parser)."""
+    import json
+
+    return [json.loads(line) for line in path.read_bytes().splitlines() if line.strip()]

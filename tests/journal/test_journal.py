@@ -20,13 +20,13 @@ from ssot.migrate.journal import (
     UnsafePathError,
     list_runs,
 )
-from ssot.migrate.runlog import BLOBS, LOG, read_log
+from ssot.migrate.journal.layout import BLOBS, LOG
 
-from .conftest import sha
+from .conftest import log_lines, sha
 
 
 def entries(journal: Journal) -> list[dict]:
-    return read_log(journal.run_dir / LOG)
+    return log_lines(journal.run_dir / LOG)
 
 
 def test_begin_creates_run_state_ignored_by_git(tree: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ssot.migrate.journal import Journal, list_runs, rollback
-from ssot.migrate.runlog import HEADER
+from ssot.migrate.journal.layout import HEADER
 
 from .killharness import snapshot
 

@@ -21,8 +21,11 @@ from ssot.migrate.journal import (
     rollback,
     warn_if_interrupted,
 )
-from ssot.migrate.runlog import LOG, LogWriter, read_log
+from ssot.migrate.journal.entries import RestoreEntry, WriteEntry
+from ssot.migrate.journal.layout import LOG
+from ssot.migrate.journal.log import LogWriter, read_log
 
+from .conftest import log_lines
 from .killharness import snapshot
 
 
@@ -255,8 +258,7 @@ def test_temporary_files_of_a_killed_write_are_removed(tree: Path) -> None:
     journal.write("tests/test_a.py", b"a1\n")
     # what a kill between the temporary file and the rename leaves behind
     tmp = f"tests/.ssot-tmp-{journal.run_id}-9"
-    journal._writer.append({"op": "write", "path": "tests/test_b.py", "batch": None, "sha256": "0" * 64,
-                            "tmp": tmp})
+    journal._writer.append(WriteEntry("tests/test_b.py", None, "0" * 64, tmp))
     (tree / tmp).write_bytes(b"half")
     die(journal)
     result = rollback(tree)
@@ -271,9 +273,9 @@ def test_crash_in_the_middle_of_a_rollback_then_rollback_again(tree: Path) -> No
     # restore two files by hand and log only the first, as a rollback killed mid-way would
     (tree / "tests/test_a.py").write_bytes(b"class A:\n    pass\n")
     (tree / "tests/pkg/test_c.py").write_bytes(b"# -*- coding: latin-1 -*-\r\nx = '\xe9'\r\n")
-    first_record = next(i for i, e in enumerate(read_log(log)) if e["op"] == "record")
+    first_record = next(i for i, e in enumerate(log_lines(log)) if e["op"] == "record")
     writer = LogWriter(log)
-    writer.append({"op": "restore", "path": "tests/test_a.py", "to": first_record, "forced": False})
+    writer.append(RestoreEntry("tests/test_a.py", first_record, False))
     writer.close()
     result = rollback(tree)
     assert "tests/pkg/test_c.py" in result.unchanged

@@ -10,15 +10,15 @@ import pytest
 
 from ssot import fsio
 from ssot.errors import SsotError
-from ssot.migrate import runlog
 from ssot.migrate.journal import ABSENT, FileChangedError, FileWrite, Journal, list_runs, rollback
-from ssot.migrate.runlog import BLOBS, LOG, read_log
+from ssot.migrate.journal import log as journal_log
+from ssot.migrate.journal.layout import BLOBS, LOG
 
-from .conftest import sha
+from .conftest import log_lines, sha
 
 
 def ops(journal: Journal) -> list[tuple[str, str | None]]:
-    return [(e["op"], e.get("path")) for e in read_log(journal.run_dir / LOG)]
+    return [(e["op"], e.get("path")) for e in log_lines(journal.run_dir / LOG)]
 
 
 def originals(tree: Path) -> dict[str, bytes]:
@@ -110,7 +110,7 @@ def test_far_fewer_fsyncs_than_file_by_file(tree: Path, monkeypatch: pytest.Monk
         calls += 1
         real(fd)
 
-    for mod in (fsio, runlog):
+    for mod in (fsio, journal_log):
         monkeypatch.setattr(mod.os, "fsync", counting)
 
     def fsyncs(write: object) -> int:

@@ -1,4 +1,4 @@
-"""The crash-safe journal every change ssot makes to a tree goes through.
+"""The journal's writing side: one run (:class:`Journal`) records originals, writes atomically.
 
 A run (``Journal.begin``) gets a unique, sortable id and a folder
 ``<root>/.ssot/runs/<id>/``.  Before a file is touched its original bytes go to
@@ -27,7 +27,6 @@ group's record lines in one fsynced write, its announcements in another, then pe
 file a fsynced temporary file renamed over it, one fsync per folder and the
 group's ``done`` lines.
 """
-
 from __future__ import annotations
 
 import os
@@ -38,7 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
-from typing import Any, TextIO
+from typing import Any, Literal, get_args
 
 from ssot import __version__
 from ssot.errors import SsotError
@@ -54,18 +53,21 @@ from ssot.fsio import (
     write_json_atomic,
     write_new,
 )
-from ssot.migrate.restore import (
-    Conflict,
-    RollbackRefused,
-    RollbackResult,
-    RollbackUsageError,
-    apply,
-    conflicts,
-    plan_only,
-    refuse,
-    select,
+from ssot.migrate.journal.entries import (
+    BATCH_STATUSES,
+    AbandonEntry,
+    BatchEntry,
+    BatchStatus,
+    DeleteEntry,
+    DoneEntry,
+    EndBatchEntry,
+    Entry,
+    FinishEntry,
+    MkdirEntry,
+    RecordEntry,
+    WriteEntry,
 )
-from ssot.migrate.runlog import (
+from ssot.migrate.journal.layout import (
     BLOBS,
     FINISHED,
     FORMAT,
@@ -74,61 +76,21 @@ from ssot.migrate.runlog import (
     LOG,
     STATE_DIR,
     JournalError,
-    Lock,
-    LogWriter,
-    RunInfo,
-    RunNotFoundError,
-    ensure_gitignore,
     ensure_state_dir,
-    find_root,
-    interrupted_runs,
-    leftovers,
-    list_runs,
-    load_run,
-    local_time,
     new_run_id,
     next_start,
     now_iso,
-    resolve_run_dir,
-    root_lock,
-    run_state,
-    state_dir,
     tmp_rel,
-    unfinished_runs,
 )
+from ssot.migrate.journal.lock import Lock, root_lock
+from ssot.migrate.journal.log import LogWriter
+from ssot.migrate.journal.restore import RollbackResult, apply, conflicts, refuse, select
+from ssot.migrate.journal.runs import load_run, unfinished_runs
 from ssot.migrate.testhooks import KillHook
 
-__all__ = [
-    "ABSENT",
-    "Conflict",
-    "FileChangedError",
-    "FileWrite",
-    "InterruptedRunError",
-    "Journal",
-    "JournalError",
-    "RollbackRefused",
-    "RollbackResult",
-    "RollbackUsageError",
-    "RunInProgressError",
-    "RunInfo",
-    "RunNotFoundError",
-    "UnsafeFileError",
-    "UnsafePathError",
-    "default_run",
-    "dismiss",
-    "find_root",
-    "interrupted_runs",
-    "list_runs",
-    "normalize_rel",
-    "rollback",
-    "sha256_bytes",
-    "state_root",
-    "warn_if_interrupted",
-]
-
 ABSENT = "absent"  # expected_sha256 meaning "the file must not exist yet"
-BATCH_STATUSES = ("ok", "rolled_back", "failed")
-FINISH_STATUSES = ("complete", "failed", "rolled_back")
+RunFinishStatus = Literal["complete", "failed", "rolled_back"]  # what a run's own process may end with
+RUN_FINISH_STATUSES: tuple[str, ...] = get_args(RunFinishStatus)
 
 
 class FileChangedError(SsotError):
@@ -207,7 +169,7 @@ class Journal:
         self._batches: set[int] = set()
         self._recorded: set[tuple[int | None, str]] = set()
         self._hook = KillHook()
-        self.status: str | None = None  # set by finish()
+        self.status: RunFinishStatus | None = None  # set by finish()
 
     # ------------------------------------------------------------ lifecycle
 
@@ -275,16 +237,16 @@ class Journal:
         if self.status is None:
             self.finish("failed" if exc_type else "complete")
 
-    def finish(self, status: str) -> None:
+    def finish(self, status: RunFinishStatus) -> None:
         """End the run: "complete" | "failed" | "rolled_back".  Idempotent."""
-        if status not in FINISH_STATUSES:
-            raise ValueError(f"finish status must be one of {FINISH_STATUSES}, not {status!r}")
+        if status not in RUN_FINISH_STATUSES:
+            raise ValueError(f"finish status must be one of {RUN_FINISH_STATUSES}, not {status!r}")
         if self.status is not None:
             return
         if self._batch is not None:
             self.end_batch(self._batch, "ok" if status == "complete" else "failed")
         with os_errors(f"cannot finish run {self.run_id}"):
-            self._writer.append({"op": "finish", "status": status, "at": now_iso()})
+            self._writer.append(FinishEntry(status, now_iso()))
             write_json_atomic(self.run_dir / FINISHED, {"status": status, "at": now_iso()})
         self.status = status
         self._writer.close()
@@ -298,24 +260,18 @@ class Journal:
             raise ValueError(f"batch {self._batch} is still open; end it before beginning batch {number}")
         if number in self._batches:
             raise ValueError(f"batch {number} was already used in run {self.run_id}")
-        self._writer.append({
-            "op": "batch",
-            "number": number,
-            "label": label,
-            "files": [normalize_rel(self.root, f) for f in files],
-            "at": now_iso(),
-        })
+        self._writer.append(BatchEntry(number, label, tuple(normalize_rel(self.root, f) for f in files), now_iso()))
         self._batch = number
         self._batches.add(number)
 
-    def end_batch(self, number: int, status: str) -> None:
+    def end_batch(self, number: int, status: BatchStatus) -> None:
         """Close batch ``number``: "ok" | "rolled_back" | "failed"."""
         self._check_open()
         if status not in BATCH_STATUSES:
             raise ValueError(f"batch status must be one of {BATCH_STATUSES}, not {status!r}")
         if number != self._batch:
             raise ValueError(f"batch {number} is not the open batch ({self._batch})")
-        self._writer.append({"op": "end_batch", "number": number, "status": status, "at": now_iso()})
+        self._writer.append(EndBatchEntry(number, status, now_iso()))
         self._batch = None
 
     def rollback_batch(self, number: int, *, force: bool = False) -> list[str]:
@@ -366,9 +322,7 @@ class Journal:
             self._ensure_parents(rel)
             sha = sha256_bytes(data)
             tmp_name = tmp_rel(rel, f"{self.run_id}-{self._writer.count}")
-            self._writer.append(
-                {"op": "write", "path": rel, "batch": self._batch, "sha256": sha, "tmp": tmp_name}
-            )
+            self._writer.append(WriteEntry(rel, self._batch, sha, tmp_name))
             self._hook("intent")
             tmp = self.root / tmp_name
             try:
@@ -380,7 +334,7 @@ class Journal:
                 raise
             self._hook("replace")
             fsync_dir(path.parent)
-            self._writer.append({"op": "done", "path": rel, "sha256": sha})
+            self._writer.append(DoneEntry(rel, sha))
         self._hook("write")
 
     def write_many(self, items: Iterable[FileWrite | tuple[str, bytes | None, str | None]]) -> list[str]:
@@ -433,17 +387,17 @@ class Journal:
             self._recorded.update((self._batch, rel) for rel in records)
             self._hook("record")
             # 4: announce folders and writes, then make the folders
-            intents: list[dict[str, Any]] = [{"op": "mkdir", "path": f, "batch": self._batch} for f in folders]
+            intents: list[Entry] = [MkdirEntry(f, self._batch) for f in folders]
             plans: list[tuple[str, bytes | None, FileState, str | None, str | None, int]] = []
             for rel, data, state in todo:
                 index = self._writer.count + len(intents)
                 if data is None:
-                    intents.append({"op": "delete", "path": rel, "batch": self._batch})
+                    intents.append(DeleteEntry(rel, self._batch))
                     plans.append((rel, None, state, None, None, index))
                     continue
                 sha = sha256_bytes(data)
                 tmp_name = tmp_rel(rel, f"{self.run_id}-{index}")
-                intents.append({"op": "write", "path": rel, "batch": self._batch, "sha256": sha, "tmp": tmp_name})
+                intents.append(WriteEntry(rel, self._batch, sha, tmp_name))
                 plans.append((rel, data, state, sha, tmp_name, index))
             self._writer.append_many(intents)
             self._hook("intent")
@@ -452,21 +406,20 @@ class Journal:
                 fsync_dir((self.root / folder).parent)
                 self._hook("mkdir")
             # 5: file by file, atomically
-            done: list[dict[str, Any]] = []
+            done: list[DoneEntry] = []
             parents: dict[Path, None] = {}
             try:
-                for rel, data, state, sha, tmp_name, index in plans:
+                for rel, data, state, new_sha, announced, index in plans:
                     path = self.root / rel
-                    tmp = None if tmp_name is None else self.root / tmp_name
+                    tmp = None if announced is None else self.root / announced
                     try:
-                        if tmp is not None:
-                            write_new(tmp, data, state.mode)  # type: ignore[arg-type]
+                        if tmp is not None and data is not None:
+                            write_new(tmp, data, state.mode)
                             self._hook("tmp")
                         if not _unchanged_since(path, rel, state):
                             if tmp is not None:
                                 remove_quietly(tmp)
-                            self._writer.append({"op": "abandon", "path": rel, "batch": self._batch,
-                                                 "write": index, "record": record_index.get(rel)})
+                            self._writer.append(AbandonEntry(rel, self._batch, index, record_index.get(rel)))
                             if rel in record_index:  # its record is void: a later write records again
                                 self._recorded.discard((self._batch, rel))
                             raise FileChangedError(rel, state.sha256, _sha_now(path, rel))
@@ -480,7 +433,7 @@ class Journal:
                         raise
                     self._hook("replace")
                     parents[path.parent] = None
-                    done.append({"op": "done", "path": rel, "sha256": sha})
+                    done.append(DoneEntry(rel, new_sha))
             finally:
                 # 6: what was renamed is made durable and confirmed, even when stopping early
                 for folder_path in parents:
@@ -488,7 +441,7 @@ class Journal:
                 self._writer.append_many(done)
         for _ in done:
             self._hook("write")
-        return [d["path"] for d in done]
+        return [d.path for d in done]
 
     def delete(self, rel: str, *, expected_sha256: str | None = None) -> None:
         """Remove ``rel``, journaled (its bytes are kept for rollback).  Absent: nothing to do."""
@@ -501,12 +454,12 @@ class Journal:
             return
         with os_errors(f"cannot delete {rel}"):
             self._record(rel, state)
-            self._writer.append({"op": "delete", "path": rel, "batch": self._batch})
+            self._writer.append(DeleteEntry(rel, self._batch))
             self._hook("intent")
             os.unlink(path)
             self._hook("replace")
             fsync_dir(path.parent)
-            self._writer.append({"op": "done", "path": rel, "sha256": None})
+            self._writer.append(DoneEntry(rel, None))
         self._hook("write")
 
     # ------------------------------------------------------------ internals
@@ -524,8 +477,8 @@ class Journal:
         self._recorded.add(key)
         self._hook("record")
 
-    def _record_entry(self, rel: str, state: FileState) -> dict[str, Any]:
-        return {"op": "record", "path": rel, "batch": self._batch, "sha256": state.sha256, "mode": state.mode}
+    def _record_entry(self, rel: str, state: FileState) -> RecordEntry:
+        return RecordEntry(rel, self._batch, state.sha256, state.mode)
 
     def _store_blobs(self, states: list[FileState]) -> None:
         """Originals not stored yet: each written to a temporary blob (fsynced) and renamed into
@@ -577,7 +530,7 @@ class Journal:
             sub = "/".join(parts[: i + 1])
             if folder.exists() or folder.is_symlink():
                 raise UnsafeFileError(f"{sub} is not a folder, so {rel} cannot be written")
-            self._writer.append({"op": "mkdir", "path": sub, "batch": self._batch})
+            self._writer.append(MkdirEntry(sub, self._batch))
             folder.mkdir()
             fsync_dir(folder.parent)
             self._hook("mkdir")
@@ -607,151 +560,3 @@ def _check_expected(rel: str, state: FileState, expected: str | None) -> None:
     want = None if expected == ABSENT else expected
     if state.sha256 != want:
         raise FileChangedError(rel, want, state.sha256)
-
-
-# ---------------------------------------------------------------- runs
-
-
-def default_run(root: Path) -> RunInfo | None:
-    """The run ``ssot rollback`` picks: the latest interrupted one, else the latest with changes left."""
-    runs = [r for r in list_runs(root) if r.pending and r.state not in ("running", "dismissed")]
-    interrupted = [r for r in runs if r.state == "interrupted"]
-    return (interrupted or runs or [None])[-1]
-
-
-def rollback(
-    root: Path,
-    run_id: str | None = None,
-    *,
-    batch: int | None = None,
-    files: list[str] | None = None,
-    force: bool = False,
-    dry_run: bool = False,
-    on_file: Any = None,
-) -> RollbackResult:
-    """Restore a run (default: :func:`default_run`), one batch of it, or chosen files of it.
-
-    All or nothing: if any selected file was edited after the run wrote it,
-    :class:`RollbackRefused` names each one and nothing is restored, unless ``force``.
-    Returns a result with ``scope == "none"`` when there is nothing to roll back.
-    ``files`` may be relative to ``root`` or absolute.
-    """
-    root = Path(root).resolve()
-    if state_dir(root).is_dir():
-        ensure_gitignore(state_dir(root))  # in case a kill tore it
-    if run_id is None:
-        run = default_run(root)
-        if run is None:
-            return RollbackResult(None, "none", batch, dry_run=dry_run)
-        run_dir = run.run_dir
-    else:
-        run_dir = resolve_run_dir(root, run_id)
-    rels = None if files is None else [normalize_rel(root, f) for f in files]
-    lock = Lock.try_acquire(run_dir / LOCK)
-    if lock is None:
-        pid = load_run(run_dir).header.get("pid")
-        raise RollbackRefused(
-            f"run {run_dir.name} is still running (pid {pid}); let it finish or stop it, then roll back",
-            run_id=run_dir.name,
-        )
-    try:
-        log = load_run(run_dir)
-        items = select(log, batch=batch, files=rels)
-        scope = "files" if rels is not None else "batch" if batch is not None else "run"
-        result = RollbackResult(log.run_id, scope, batch, dry_run=dry_run)
-        found = conflicts(root, log, items)
-        if found and not force:
-            raise refuse(log, found)
-        forced = {c.path for c in found}
-        if dry_run:
-            plan_only(root, log, items, result)
-            result.forced = [i.path for i in items if i.path in forced]
-            result.state = run_state(log, live=False)
-            return result
-        writer = LogWriter(run_dir / LOG)
-        try:
-            apply(root, log, items, writer, result,
-                  forced=forced, batch=batch, hook=KillHook(), on_file=on_file)
-            log = load_run(run_dir)
-            if log.finish is None and not log.outstanding() and not leftovers(log):
-                # a dead run now fully undone: it is no longer "interrupted"
-                writer.append({"op": "finish", "status": "rolled_back", "at": now_iso()})
-                write_json_atomic(run_dir / FINISHED, {"status": "rolled_back", "at": now_iso()})
-                log = load_run(run_dir)
-        finally:
-            writer.close()
-        result.state = run_state(log, live=False)
-        return result
-    finally:
-        lock.release()
-
-
-def dismiss(root: Path, run_id: str) -> RunInfo:
-    """Keep a run's changes and stop warning about it (it is skipped by default rollback)."""
-    root = Path(root).resolve()
-    run_dir = resolve_run_dir(root, run_id)
-    lock = Lock.try_acquire(run_dir / LOCK)
-    if lock is None:
-        raise RollbackRefused(f"run {run_dir.name} is still running; it cannot be dismissed")
-    try:
-        writer = LogWriter(run_dir / LOG)
-        try:
-            writer.append({"op": "finish", "status": "dismissed", "at": now_iso()})
-        finally:
-            writer.close()
-        write_json_atomic(run_dir / FINISHED, {"status": "dismissed", "at": now_iso()})
-    finally:
-        lock.release()
-    return next(r for r in list_runs(root) if r.id == run_dir.name)
-
-
-def state_root(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The tree whose runs a command works on: ``--root``, else the nearest folder
-    at or above the current one holding ``.ssot/runs``, else the current folder."""
-    if explicit is not None:
-        root = Path(explicit)
-        if not root.is_dir():
-            raise SsotError(f"--root {explicit}: no such folder")
-        return root.resolve()
-    return find_root(Path.cwd()) or Path.cwd().resolve()
-
-
-def interrupted_message(run: RunInfo) -> str:
-    return (
-        f"ssot: warning: run {run.id} (`ssot {run.command}`, started {local_time(run.started)}) was "
-        f"interrupted and left {run.left_behind}. Run `ssot rollback` to restore them byte for byte, "
-        f"or `ssot runs {run.id}` for details."
-    )
-
-
-def warn_if_interrupted(root: Path, console_or_stream: Any = None) -> None:
-    """Tell the user about interrupted runs that left files changed (every command calls this).
-
-    ``console_or_stream``: a rich Console, a text stream, or None for stderr.
-    Never fails: a damaged journal is reported by ``ssot runs``/``rollback`` instead.
-    """
-    try:
-        runs = [r for r in interrupted_runs(Path(root)) if r.pending]
-    except (SsotError, OSError, ValueError, KeyError):
-        return
-    out = sys.stderr if console_or_stream is None else console_or_stream
-    for run in runs:
-        text = interrupted_message(run)
-        if hasattr(out, "write"):  # a text stream
-            out.write(text + "\n")
-        else:  # a rich Console
-            out.print(text, style="yellow", markup=False, highlight=False)
-
-
-def warn_for_cli(
-    command: str | None, root: str | os.PathLike[str] | None = None, out: TextIO | None = None
-) -> None:
-    """The hook ``ssot.cli`` calls before every command but ``rollback`` (which acts on it)."""
-    if command in (None, "rollback"):
-        return
-    try:
-        base = Path(root) if isinstance(root, (str, os.PathLike)) else find_root(Path.cwd())
-    except OSError:
-        return
-    if base is not None:
-        warn_if_interrupted(base, out)

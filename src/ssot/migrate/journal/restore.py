@@ -28,17 +28,10 @@ from ssot.fsio import (
     sha256_bytes,
     write_new,
 )
-from ssot.migrate.runlog import (
-    BLOBS,
-    Change,
-    JournalError,
-    LogWriter,
-    Record,
-    RunLog,
-    load_run,
-    run_dirs,
-    tmp_rel,
-)
+from ssot.migrate.journal.entries import RestoreEntry, RestoringEntry
+from ssot.migrate.journal.layout import BLOBS, JournalError, run_dirs, tmp_rel
+from ssot.migrate.journal.log import LogWriter
+from ssot.migrate.journal.runs import Change, Record, RunLog, load_run
 
 
 class RollbackRefused(SsotError):
@@ -265,7 +258,7 @@ def _restore_one(
         data = _read_blob(log, target)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp_name = tmp_rel(item.path, f"{log.run_id}-r{writer.count}")
-        writer.append({"op": "restoring", "path": item.path, "tmp": tmp_name})
+        writer.append(RestoringEntry(item.path, tmp_name))
         tmp = root / tmp_name
         remove_quietly(tmp)
         write_new(tmp, data, target.mode)
@@ -274,7 +267,7 @@ def _restore_one(
         result.restored.append(item.path)
     if forced:
         result.forced.append(item.path)
-    writer.append({"op": "restore", "path": item.path, "to": target.index, "forced": forced})
+    writer.append(RestoreEntry(item.path, target.index, forced))
 
 
 def _forced_state(path: Path, rel: str) -> FileState:
