@@ -183,6 +183,20 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Cost:
+    """What a finding costs the project, when measured (``ssot collect``): time, warnings, tests."""
+
+    seconds: float = 0.0
+    share_of_time: float = 0.0  # of the collection's wall time
+    warnings: int = 0
+    share_of_warnings: float = 0.0  # of all collection warnings
+    tests: int = 0  # tests it hides or loses
+
+
+NO_COST = Cost()
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One actionable observation: the unit of SARIF results, of ``ssot check`` and of ``ssot validate``.
 
@@ -204,6 +218,8 @@ class Finding:
     fix: str | None = None  # what to do about it, in words
     key: str = ""  # identity within the file; empty: the message (with digits taken out) stands in
     related: tuple[Location, ...] = ()
+    detail: str = ""  # why, in a sentence or two, beyond the message
+    cost: Cost = NO_COST
 
     @property
     def location(self) -> Location:
@@ -213,6 +229,36 @@ class Finding:
     def locations(self) -> tuple[Location, ...]:
         """The primary location first, then the related ones."""
         return (self.location, *self.related)
+
+    # the names the collect profile (and its renderer) uses for these
+    @property
+    def title(self) -> str:
+        return self.message
+
+    @property
+    def paths(self) -> list[str]:
+        """Each location as ``path:line`` (``path`` alone for a whole file or folder)."""
+        return [f"{loc.path}:{loc.line}" if loc.line else loc.path for loc in self.locations if loc.path]
+
+    @property
+    def seconds(self) -> float:
+        return self.cost.seconds
+
+    @property
+    def share_of_time(self) -> float:
+        return self.cost.share_of_time
+
+    @property
+    def warnings(self) -> int:
+        return self.cost.warnings
+
+    @property
+    def share_of_warnings(self) -> float:
+        return self.cost.share_of_warnings
+
+    @property
+    def tests(self) -> int:
+        return self.cost.tests
 
     @property
     def fingerprint(self) -> str:

@@ -36,7 +36,7 @@ def live_helper_files(truth: dict[str, Any]) -> set[str]:
 
 def test_profile_validates_against_the_schema(collected: dict[str, Any]) -> None:
     jsonschema.validate(collected["data"], profile_schema())
-    assert collected["data"]["schema"] == "ssot-collect-profile" and collected["data"]["version"] == 1
+    assert collected["data"]["schema"] == "ssot-collect-profile" and collected["data"]["version"] == 2
 
 
 def test_counts_match_the_ground_truth(collected: dict[str, Any]) -> None:

@@ -7,22 +7,19 @@ display the resulting :class:`~ssot.collect.profile.Analysis`.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
-import pathspec
-
+from ssot.collect import rules
+from ssot.collect.context import FIX_COMMAND, Context, RuleInput, is_venv
 from ssot.collect.profile import (
     Analysis,
     BreakdownEntry,
     CollectedWarning,
-    Diagnosis,
     EmptyModule,
     ImportCost,
     Measurement,
@@ -35,27 +32,21 @@ from ssot.collect.pytestnames import (
     DEFAULT_PYTHON_CLASSES,
     DEFAULT_PYTHON_FILES,
     DEFAULT_PYTHON_FUNCTIONS,
-    matching_patterns,
 )
 from ssot.collect.static import (
     ClassInfo,
     FactsResult,
     FileFacts,
-    predict_test_files,
     read_facts,
     unmatched_test_files,
 )
 from ssot.config import DEFAULT_BACKUP_GLOBS
-from ssot.pytest_config import DEFAULT_NORECURSE
 
-FIX_COMMAND = "ssot fix collection-warnings --apply"
 _CTOR = re.compile(r"cannot collect test class '([^']+)' because it has a (__\w+__) constructor")
 _QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
 _FROM = re.compile(r"\(from: [^)]*\)")
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\w.~-]*[/\\])+[\w.-]+")
 _NUMBER = re.compile(r"(?<![\w<])\d+(?:\.\d+)?(?![\w>])")
-_HEAVY_SECONDS = 0.020  # an import worth a finding costs at least this much
-_HEAVY_SHARE = 0.01  # and at least this share of the wall time
 
 
 def message_template(message: str) -> str:
@@ -67,52 +58,17 @@ def message_template(message: str) -> str:
     return _NUMBER.sub("<n>", text)
 
 
-def _n(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
-
-
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
-
-
-@dataclass
-class _Context:
-    m: Measurement
-    root: Path
-    python_files: list[str]
-    python_classes: list[str]
-    python_functions: list[str]
-    facts: dict[str, FileFacts]
-    importers: dict[str, set[str]]  # module -> test files and conftests importing it at module level
-    static_errors: list[str]
-    test_paths: set[str]
-    test_dirs: set[str]
-
-    @property
-    def wall(self) -> float:
-        return max(self.m.wall_seconds, 1e-9)
-
-
 # -- import classification -------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=4096)
-def _is_venv(folder: str) -> bool:
-    return os.path.exists(os.path.join(folder, "pyvenv.cfg"))
 
 
 def _inside_venv(root: Path, rel: str) -> bool:
     parts = rel.split("/")[:-1]
     if any(p in ("site-packages", "dist-packages", "node_modules") for p in parts):
         return True
-    return any(_is_venv(os.path.join(root, *parts[: i + 1])) for i in range(len(parts)))
+    return any(is_venv(os.path.join(root, *parts[: i + 1])) for i in range(len(parts)))
 
 
-def classify(ctx: _Context, imp: ModuleImport) -> str:
+def classify(ctx: Context, imp: ModuleImport) -> str:
     """test | project | third-party | stdlib."""
     path = imp.path
     if path is None:
@@ -137,7 +93,7 @@ def classify(ctx: _Context, imp: ModuleImport) -> str:
 # -- the pieces of the analysis -------------------------------------------------------------
 
 
-def _breakdown(ctx: _Context, categories: dict[int, str]) -> list[BreakdownEntry]:
+def _breakdown(ctx: Context, categories: dict[int, str]) -> list[BreakdownEntry]:
     m = ctx.m
     wall = m.wall_seconds
     marks = m.marks
@@ -209,7 +165,7 @@ def _breakdown(ctx: _Context, categories: dict[int, str]) -> list[BreakdownEntry
     return entries
 
 
-def _import_costs(ctx: _Context, categories: dict[int, str], top: int) -> list[ImportCost]:
+def _import_costs(ctx: Context, categories: dict[int, str], top: int) -> list[ImportCost]:
     m = ctx.m
     by_name = {imp.module: (i, imp) for i, imp in enumerate(m.imports)}
     out = []
@@ -254,7 +210,7 @@ def _import_costs(ctx: _Context, categories: dict[int, str], top: int) -> list[I
     return out[:top]
 
 
-def _class_kind(ctx: _Context, w: CollectedWarning, name: str) -> tuple[str, int]:
+def _class_kind(ctx: Context, w: CollectedWarning, name: str) -> tuple[str, int]:
     """helper-class | hidden-tests | test-class | unknown-class, and the tests concerned."""
     facts = ctx.facts.get(w.path or "")
     info = facts.cls(name, w.line) if facts is not None else None
@@ -269,7 +225,7 @@ def _class_kind(ctx: _Context, w: CollectedWarning, name: str) -> tuple[str, int
     return "helper-class", 0
 
 
-def _warning_causes(ctx: _Context) -> tuple[list[WarningCause], dict[str, int]]:
+def _warning_causes(ctx: Context) -> tuple[list[WarningCause], dict[str, int]]:
     warnings = ctx.m.warnings
     total = len(warnings)
     groups: dict[str, list[tuple[CollectedWarning, str | None]]] = defaultdict(list)
@@ -325,13 +281,13 @@ def _warning_causes(ctx: _Context) -> tuple[list[WarningCause], dict[str, int]]:
     return causes, dict(tests_hidden)
 
 
-def _class_info(ctx: _Context, w: CollectedWarning, name: str | None) -> ClassInfo | None:
+def _class_info(ctx: Context, w: CollectedWarning, name: str | None) -> ClassInfo | None:
     facts = ctx.facts.get(w.path or "")
     return facts.cls(name or "", w.line) if facts is not None else None
 
 
 def _warning_fix(
-    ctx: _Context, kind: str, members: list[tuple[CollectedWarning, str | None]], tests: int
+    ctx: Context, kind: str, members: list[tuple[CollectedWarning, str | None]], tests: int
 ) -> tuple[str, bool]:
     if kind == "helper-class":
         return (
@@ -404,7 +360,7 @@ def _warning_fix(
     ), False
 
 
-def _never_run(ctx: _Context, unmatched: list[tuple[str, FileFacts]]) -> list[NeverRunTest]:
+def _never_run(ctx: Context, unmatched: list[tuple[str, FileFacts]]) -> list[NeverRunTest]:
     mixins = {b for f in ctx.facts.values() for b in f.base_names}
     out: list[NeverRunTest] = []
     for path, facts in sorted(ctx.facts.items()):
@@ -499,68 +455,6 @@ def _never_run(ctx: _Context, unmatched: list[tuple[str, FileFacts]]) -> list[Ne
     return out
 
 
-_DRIVERS = ("/_pytest/", "/pluggy/")
-
-
-def _hang(m: Measurement) -> Diagnosis:
-    """Where a collection that timed out was stuck: the innermost frame of the project, else the innermost one
-    outside the standard library, and in which phase."""
-    assert m.hang is not None
-    stack = m.hang.stack
-    stdlib = os.path.join(m.python.base_prefix, "lib") + os.sep if m.python.base_prefix else None
-    own = [f for f in stack if not os.path.isabs(f.path) and not f.path.startswith("<")]
-    outside = [f for f in stack if not (stdlib and f.path.startswith(stdlib)) and not f.path.startswith("<")]
-    frames = own or outside or stack
-    where = f"{frames[-1].path}:{frames[-1].line}" if frames else "?"
-    if m.hang.collecting:
-        phase, fix = f"while collecting {m.hang.collecting}", f"make {where} return (it blocks at import time)"
-    elif "collection_start" in m.marks:
-        last = max((i for i, f in enumerate(stack) if any(d in f.path for d in _DRIVERS)), default=None)
-        called = stack[last + 1] if last is not None and last + 1 < len(stack) else None
-        inside = f", in {called.path}:{called.line} {called.function}()" if called is not None else ""
-        phase = f"after pytest had collected {_n(len(m.files), 'file')}{inside}"
-        fix = f"make {where} finish sooner (a hook or plugin that runs after the files are collected)"
-    else:
-        phase, fix = "before collection started", f"make {where} return (it blocks at start-up)"
-    return Diagnosis(
-        rule="collection-timeout",
-        title=f"collection did not finish; it was stuck at {where}",
-        detail=phase + (f": `{frames[-1].code}`" if frames and frames[-1].code else ""),
-        fix=f"{fix}, or raise --timeout / collect_timeout",
-        paths=[where],
-        severity="error",
-    )
-
-
-def _stopped(ctx: _Context, asked: list[str] | None) -> Diagnosis:
-    """Collection stopped early (-x, --maxfail): which test files pytest never reached."""
-    m = ctx.m
-    norecurse = m.ini_list("norecursedirs", list(DEFAULT_NORECURSE))
-    predicted = predict_test_files(ctx.root, asked or ["."], ctx.python_files, norecurse)
-    seen = {f.path for f in m.files}
-    missing = [p for p in predicted if p not in seen and p.rsplit("/", 1)[-1] != "conftest.py"]
-    total = len(missing) + len(seen)
-    shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-    return Diagnosis(
-        rule="collection-stopped",
-        title=(
-            f"collection stopped early ({m.stop_reason}): {len(seen)} of about {total} test files collected, "
-            f"{_n(len(missing), 'file')} not collected"
-        ),
-        detail=(
-            f"the counts above cover only what pytest reached before it stopped; not collected: {shown}"
-            if missing
-            else "the counts above cover only what pytest reached before it stopped"
-        ),
-        fix=(
-            "fix the collection errors above, or run without -x/--maxfail (e.g. `ssot collect -- --maxfail=0`) "
-            "to see the whole collection"
-        ),
-        paths=missing,
-        severity="error",
-    )
-
-
 def _collected_apart(m: Measurement, found: list[NeverRunTest]) -> list[NeverRunTest]:
     """What the static reading says never runs, less what pytest did collect: a plugin's or conftest's
     ``pytest_pycollect_makeitem`` (SQLAlchemy collects ``*Test`` classes), a generated class, ... A class
@@ -597,7 +491,7 @@ def _inside(path: str, asked: list[str] | None) -> bool:
     return asked is None or any(path == a or path.startswith(a + "/") for a in asked)
 
 
-def _empty_modules(ctx: _Context, never_run: list[NeverRunTest]) -> list[EmptyModule]:
+def _empty_modules(ctx: Context, never_run: list[NeverRunTest]) -> list[EmptyModule]:
     by_file: dict[str, list[NeverRunTest]] = defaultdict(list)
     for t in never_run:
         by_file[t.path].append(t)
@@ -643,213 +537,6 @@ def _empty_modules(ctx: _Context, never_run: list[NeverRunTest]) -> list[EmptyMo
     return out
 
 
-def _import_line(root: Path, conftest: str, module: str) -> int | None:
-    try:
-        text = (root / conftest).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    parts = module.split(".")
-    for lineno, line in enumerate(text.splitlines(), 1):
-        s = line.strip()
-        if not s.startswith(("import ", "from ")):
-            continue
-        if (
-            f"import {module}" in s
-            or s.startswith(f"from {module} ")
-            or (
-                len(parts) > 1
-                and s.startswith(f"from {'.'.join(parts[:-1])} import")
-                and re.search(rf"\b{re.escape(parts[-1])}\b", s.split(" import ", 1)[1])
-            )
-        ):
-            return lineno
-    return None
-
-
-def _import_diagnoses(ctx: _Context, costs: list[ImportCost]) -> list[Diagnosis]:
-    out = []
-    threshold = max(_HEAVY_SECONDS, _HEAVY_SHARE * ctx.wall)
-    seen_direct: set[tuple[str, str]] = set()
-    for c in costs:
-        if c.seconds < threshold or c.category == "stdlib" or not c.first_imported_by:
-            continue
-        importer = c.first_imported_by
-        direct = c.via[1] if len(c.via) > 1 else c.module  # what the test file itself imports
-        what = direct if direct == c.module else f"{direct} (which imports {c.module})"
-        if (importer, direct) in seen_direct:
-            continue  # a slow child of an import already reported
-        seen_direct.add((importer, direct))
-        if importer.rsplit("/", 1)[-1] == "conftest.py":
-            line = _import_line(ctx.root, importer, direct)
-            loc = f"{importer}:{line}" if line else importer
-            out.append(
-                Diagnosis(
-                    rule="heavy-conftest-import",
-                    title=f"{importer} imports {c.module} ({_ms(c.seconds)}) at module level",
-                    detail=(
-                        f"{c.module} costs {_ms(c.seconds)}, {_pct(c.share)} of collection time, "
-                        "and every run "
-                        f"pays it because {loc} imports "
-                        f"{what} when "
-                        "the conftest loads"
-                    ),
-                    fix=(
-                        f"import {direct} inside the fixtures that need it (or behind a cached accessor), so "
-                        "collection does not pay for it; or make the module cheaper to import"
-                    ),
-                    paths=[loc],
-                    seconds=c.seconds,
-                    share_of_time=c.share,
-                )
-            )
-        else:
-            n = c.importers
-            out.append(
-                Diagnosis(
-                    rule="heavy-import",
-                    title=f"{c.module} costs {_ms(c.seconds)} to import",
-                    detail=(
-                        f"first imported by {importer}"
-                        + (f" via {' -> '.join(c.via[:-1])}" if len(c.via) > 2 else "")
-                        + (f"; {n} test files import it at module level" if n else "")
-                    ),
-                    fix=(
-                        f"import {c.module} inside the tests or fixtures that use it, or make it "
-                        "cheaper to import "
-                        "(defer its slow set-up to first use)"
-                    ),
-                    paths=[importer],
-                    seconds=c.seconds,
-                    share_of_time=c.share,
-                )
-            )
-    return out
-
-
-def _config_diagnoses(ctx: _Context, backup_globs: list[str]) -> list[Diagnosis]:
-    m = ctx.m
-    out: list[Diagnosis] = []
-    files = [f for f in m.files if not os.path.isabs(f.path)]
-    inifile = m.inifile or "pytest.ini"
-    ini_name = os.path.basename(inifile)
-    # folders collected that should not be
-    spec = pathspec.PathSpec.from_lines("gitwildmatch", backup_globs)
-    offenders: dict[str, str] = {}
-    for f in files:
-        parts = f.path.split("/")[:-1]
-        for i, part in enumerate(parts):
-            folder = "/".join(parts[: i + 1])
-            reason = None
-            if part == "node_modules":
-                reason = "JavaScript packages (node_modules)"
-            elif part in ("site-packages", "dist-packages"):
-                reason = f"installed Python packages ({part})"
-            elif _is_venv(os.path.join(ctx.root, folder)):
-                reason = "a virtual environment"
-            elif spec.match_file(folder + "/"):
-                reason = "a backup folder"
-            if reason:
-                offenders.setdefault(folder, reason)
-                break
-    warnings_by_path = Counter(w.path for w in m.warnings)
-    for folder, reason in sorted(offenders.items()):
-        inside = [f for f in files if f.path.startswith(folder + "/")]
-        seconds = sum(f.seconds for f in inside)
-        tests = sum(f.tests for f in inside)
-        warns = sum(n for p, n in warnings_by_path.items() if p and p.startswith(folder + "/"))
-        name = folder.rsplit("/", 1)[-1]
-        current = list(m.ini.get("norecursedirs") or DEFAULT_NORECURSE)
-        wanted = current + ([name] if name not in current else [])
-        snippet = "norecursedirs = [" + ", ".join(f'"{d}"' for d in wanted) + "]"
-        out.append(
-            Diagnosis(
-                rule="unwanted-folder",
-                title=f"{folder}/ is collected: {reason}",
-                detail=(
-                    f"pytest imports {_n(len(inside), 'file')} from it ({_n(tests, 'test')}, "
-                    f"{_n(warns, 'warning')}, {_ms(seconds)})"
-                ),
-                fix=(
-                    f"set {snippet} in {ini_name} (the current list plus '{name}'), or set testpaths to the "
-                    "folders that hold the real tests"
-                ),
-                paths=[folder + "/"],
-                seconds=seconds,
-                share_of_time=seconds / ctx.wall,
-                warnings=warns,
-                share_of_warnings=warns / len(m.warnings) if m.warnings else 0.0,
-            )
-        )
-    # no testpaths
-    if not m.ini.get("testpaths"):
-        tops = Counter(
-            f.path.split("/", 1)[0]
-            for f in files
-            if f.tests and "/" in f.path and f.path.split("/", 1)[0] not in offenders
-        )
-        suggestion = sorted(tops)
-        stray = [f for f in files if "/" not in f.path or f.path.split("/", 1)[0] not in tops]
-        seconds = sum(f.seconds for f in stray)
-        if suggestion:
-            snippet = "testpaths = [" + ", ".join(f'"{t}"' for t in suggestion) + "]"
-            fix = (
-                f"set {snippet} under [tool.pytest.ini_options] (pyproject.toml) or [pytest] (pytest.ini), "
-                "so a bare `pytest` walks only the test folders"
-            )
-        else:
-            fix = "set testpaths to the folders that hold the tests, so a bare `pytest` walks only those"
-        out.append(
-            Diagnosis(
-                rule="no-testpaths",
-                title="no testpaths: a bare `pytest` walks the whole rootdir",
-                detail=(
-                    f"without testpaths pytest searches every folder under {m.rootdir}; "
-                    f"{len(stray)} collected "
-                    f"files lie outside the suggested folders ({_ms(seconds)})"
-                ),
-                fix=fix,
-                paths=[m.inifile] if m.inifile else [],
-                seconds=seconds,
-                share_of_time=seconds / ctx.wall,
-                severity="note" if not stray else "warning",
-            )
-        )
-    # python_files broader than needed
-    patterns = ctx.python_files
-    useless: dict[str, list[str]] = defaultdict(list)
-    useless_seconds: dict[str, float] = defaultdict(float)
-    for f in files:
-        facts = ctx.facts.get(f.path)
-        if f.tests or facts is None or not facts.parsed or facts.partial or facts.defined_tests:
-            continue
-        for p in matching_patterns(f.path, patterns):
-            if p in DEFAULT_PYTHON_FILES:
-                continue  # pytest's own default: a stray file, not a pattern to narrow
-            useless[p].append(f.path)
-            useless_seconds[p] += f.seconds
-    for p, paths in sorted(useless.items()):
-        narrower = [x for x in patterns if x != p] or list(DEFAULT_PYTHON_FILES)
-        out.append(
-            Diagnosis(
-                rule="broad-python-files",
-                title=f"python_files pattern {p!r} selects {_n(len(paths), 'module')} without tests",
-                detail=(
-                    f"pytest imports them as test modules for nothing ({_ms(useless_seconds[p])}), e.g. "
-                    + ", ".join(paths[:3])
-                ),
-                fix=(
-                    f"narrow python_files in {ini_name} (e.g. python_files = "
-                    f"[{', '.join(repr(x) for x in narrower)}]), or rename the helper modules so the pattern "
-                    "does not match them"
-                ),
-                paths=paths,
-                seconds=useless_seconds[p],
-                share_of_time=useless_seconds[p] / ctx.wall,
-            )
-        )
-    return out
-
-
 def _sufficient(facts: FileFacts | None, need_all: bool, classes: set[str]) -> bool:
     """Whether what was read of a file answers what the analysis asks of it."""
     if facts is None:
@@ -882,7 +569,7 @@ def analyse(
         parts = p.split("/")[:-1]
         for i in range(1, len(parts) + 1):
             test_dirs.add("/".join(parts[:i]))
-    ctx = _Context(
+    ctx = Context(
         m,
         root,
         python_files,
@@ -936,145 +623,17 @@ def analyse(
     never_run = [t for t in _collected_apart(m, _never_run(ctx, unmatched)) if _inside(t.path, asked)]
     empty = _empty_modules(ctx, never_run)
 
-    diagnoses: list[Diagnosis] = []
-    for e in m.errors:
-        where = f"{e.path}:{e.line}" if e.path and e.line else (e.path or "?")
-        if e.stage == "conftest":
-            fix = f"fix the conftest at {where}: pytest cannot start collecting while it raises"
-        elif e.exc_type in ("ModuleNotFoundError", "ImportError"):
-            fix = f"fix the import at {where} (install the missing package or correct the module path)"
-        elif e.exc_type in ("SyntaxError", "IndentationError", "TabError"):
-            fix = f"fix the syntax at {where}"
-        else:
-            fix = f"fix the module-level code at {where} that raises"
-        diagnoses.append(
-            Diagnosis(
-                rule="collection-error",
-                title=f"{e.path or e.nodeid}: {e.exc_type}: {e.message}",
-                detail=(
-                    "the file's tests are not collected"
-                    if e.stage == "collect"
-                    else "pytest stops before collecting anything"
-                ),
-                fix=fix,
-                paths=[where],
-                severity="error",
-            )
-        )
-    if m.status == "no-tests":
-        testpaths = m.ini.get("testpaths") or []
-        diagnoses.append(
-            Diagnosis(
-                rule="no-tests",
-                title="pytest collected no tests",
-                detail=(
-                    f"from {' '.join(m.args) or m.rootdir} "
-                    f"({m.args_source.lower() if m.args_source else 'args'}): "
-                    f"{len(m.files)} files imported; python_files = {python_files}, "
-                    f"python_functions = {python_functions}, testpaths = {testpaths or '(not set)'}"
-                ),
-                fix=(
-                    "point pytest at the folder with the tests (PATH or testpaths) and check that "
-                    "python_files, "
-                    "python_classes and python_functions match their names; the tests that never "
-                    "run below say "
-                    "which rule leaves each one out"
-                ),
-                paths=[m.inifile] if m.inifile else [],
-                severity="error",
-            )
-        )
-    if m.status == "stopped":
-        diagnoses.append(_stopped(ctx, asked))
-    if m.hang is not None:
-        diagnoses.append(_hang(m))
-    total_warnings = len(m.warnings)
-    for c in causes:
-        tests = tests_by_cause.get(c.id, 0)
-        title = {
-            "helper-class": f"{c.count} {c.category}s: Test*-named helper classes with __init__",
-            "hidden-tests": f"{c.count} {c.category}s from helpers whose __init__ swallowed a file's tests",
-            "test-class": (f"{c.count} {c.category}s from real test classes with __init__: their tests never run"),
-            "data-class": f"{c.count} {c.category}s: data types named Test* (@dataclass, NamedTuple, Enum...)",
-        }.get(c.kind, f"{c.count} {c.category}s: {c.template}")
-        diagnoses.append(
-            Diagnosis(
-                rule=f"warning:{c.kind}",
-                title=title,
-                detail=f"emitted by {c.emitter}; e.g. {', '.join(c.examples)}",
-                fix=c.fix,
-                paths=sorted({p for files in c.classes.values() for p in files})
-                or [e.split(":")[0] for e in c.examples],
-                warnings=c.count,
-                share_of_warnings=c.count / total_warnings if total_warnings else 0.0,
-                tests=tests,
-            )
-        )
-    fixes_by_kind = {
-        "nested": "dedent the test functions to module level",
-        "skipped-class": f"turn the class's __init__ into setup_method (`{FIX_COMMAND}`)",
-        "unmatched-class": "rename the class so python_classes matches it",
-    }
-    for e in empty:
-        kinds = sorted({t.kind for t in never_run if t.path == e.path})
-        fix = "; ".join(fixes_by_kind[k] for k in kinds if k in fixes_by_kind) or (
-            "check python_functions/python_classes and any hook that deselects its items"
-        )
-        diagnoses.append(
-            Diagnosis(
-                rule="empty-test-module",
-                title=f"{e.path} defines {_n(e.defined_tests, 'test')} but collects none",
-                detail=e.reason,
-                fix=fix,
-                paths=[e.path],
-                tests=e.defined_tests,
-            )
-        )
-    silent = [
-        t
-        for t in never_run
-        if t.kind in ("unmatched-class", "unmatched-file")
-        or (
-            t.kind == "nested"
-            and t.container
-            and t.container.split(".")[0] not in {n for c in causes for n in c.classes}
-        )
-    ]
-    by_reason: dict[tuple[str, str], list[NeverRunTest]] = defaultdict(list)
-    for t in silent:
-        by_reason[(t.kind, t.path)].append(t)
-    for (kind, path), tests_ in sorted(by_reason.items()):
-        fix = {
-            "unmatched-class": ("rename the class to match python_classes (e.g. 'Test...'), or extend python_classes"),
-            "unmatched-file": ("rename the file to match python_files (e.g. test_*.py), or extend python_files"),
-            "nested": "dedent the functions to module level (they sit inside another function)",
-        }[kind]
-        diagnoses.append(
-            Diagnosis(
-                rule=f"never-run:{kind}",
-                title=f"{path}: {len(tests_)} test{'s' if len(tests_) != 1 else ''} never run",
-                detail=tests_[0].reason,
-                fix=fix,
-                paths=[f"{t.path}:{t.line}" for t in tests_],
-                tests=len(tests_),
-            )
-        )
-    diagnoses += _import_diagnoses(ctx, imports)
-    diagnoses += _config_diagnoses(ctx, list(backup_globs) if backup_globs is not None else DEFAULT_BACKUP_GLOBS)
-    order = {"error": 0, "warning": 1, "note": 2}
-    diagnoses.sort(
-        key=lambda d: (
-            order.get(d.severity, 1),
-            -max(d.share_of_time, d.share_of_warnings, 0.5 if d.tests else 0.0),
-        )
-    )
+    findings = rules.run(RuleInput(
+        ctx, imports, causes, tests_by_cause, never_run, empty, asked,
+        list(backup_globs) if backup_globs is not None else DEFAULT_BACKUP_GLOBS,
+    ))
     return Analysis(
         breakdown=breakdown,
         imports=imports,
         warning_causes=causes,
         never_run=never_run,
         empty_modules=empty,
-        diagnoses=diagnoses,
+        diagnoses=findings,
         static_files=len(ctx.facts),
         static_errors=ctx.static_errors,
     )

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from ssot.collect.protocol import SCHEMA, VERSION
 from ssot.errors import SsotError
 from ssot.fsio import write_text_atomic
+from ssot.model import Cost, Finding, Severity
 
 T = TypeVar("T")
 
@@ -212,8 +213,9 @@ class EmptyModule:
 
 
 @dataclass
-class Diagnosis:
-    """One cause, with its fix and the share of collection time or warnings it explains."""
+class DiagnosisRecord:
+    """How a collect finding (a :class:`ssot.model.Finding`) is written in the profile (version 2 added
+    ``key`` and ``fingerprint``; a version 1 profile reads with the message standing in for the key)."""
 
     rule: str
     title: str
@@ -226,6 +228,22 @@ class Diagnosis:
     share_of_warnings: float = 0.0
     tests: int = 0  # tests it hides or loses
     severity: str = "warning"  # error | warning | note
+    key: str = ""
+    fingerprint: str = ""  # Finding.fingerprint: stable across moved lines (written, never read)
+
+    @classmethod
+    def of(cls, f: Finding) -> DiagnosisRecord:
+        c = f.cost
+        return cls(f.rule, f.message, f.detail, f.fix or "", f.paths, c.seconds, c.share_of_time, c.warnings,
+                   c.share_of_warnings, c.tests, f.severity, f.key, f.fingerprint)
+
+    def finding(self) -> Finding:
+        from ssot.collect.rules.base import finding  # the one place a collect finding is made
+
+        severity: Severity = "error" if self.severity == "error" else "note" if self.severity == "note" else "warning"
+        return finding(self.rule, severity, self.title, detail=self.detail, fix=self.fix, paths=self.paths,
+                       key=self.key, cost=Cost(self.seconds, self.share_of_time, self.warnings,
+                                               self.share_of_warnings, self.tests))
 
 
 @dataclass
@@ -235,7 +253,7 @@ class Analysis:
     warning_causes: list[WarningCause]
     never_run: list[NeverRunTest]
     empty_modules: list[EmptyModule]
-    diagnoses: list[Diagnosis]
+    diagnoses: list[Finding]  # the rules of ssot.collect.rules, most important first
     static_files: int = 0  # test files read for the static part
     static_errors: list[str] = field(default_factory=list)  # files it could not read or parse
 
@@ -317,6 +335,8 @@ class Profile:
 
 
 def _to_plain(obj: Any) -> Any:
+    if isinstance(obj, Finding):
+        obj = DiagnosisRecord.of(obj)
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: _to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, list | tuple):
@@ -338,6 +358,8 @@ def _hints(cls: type) -> dict[str, Any]:
 
 
 def _from_plain(tp: Any, value: Any) -> Any:
+    if tp is Finding:
+        return _from_plain(DiagnosisRecord, value).finding()
     origin = typing.get_origin(tp)
     if origin is typing.Union or origin is types.UnionType:
         args = [a for a in typing.get_args(tp) if a is not type(None)]

@@ -15,6 +15,7 @@ from typing import Any
 
 from ssot.collect import profile as model
 from ssot.collect.protocol import SCHEMA, VERSION
+from ssot.model import Finding
 
 # fields whose values are one of a fixed set
 ENUMS: dict[tuple[str, str], list[str]] = {
@@ -33,11 +34,13 @@ ENUMS: dict[tuple[str, str], list[str]] = {
     ("ImportCost", "category"): ["project", "third-party", "stdlib"],
     ("WarningCause", "kind"): ["helper-class", "data-class", "hidden-tests", "test-class", "unknown-class", "other"],
     ("NeverRunTest", "kind"): ["nested", "skipped-class", "unmatched-class", "unmatched-file"],
-    ("Diagnosis", "severity"): ["error", "warning", "note"],
+    ("DiagnosisRecord", "severity"): ["error", "warning", "note"],
 }
 
 
 def _type_schema(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    if tp is Finding:
+        tp = model.DiagnosisRecord  # how a finding is written in the profile
     origin = typing.get_origin(tp)
     if origin is typing.Union or origin is types.UnionType:
         options = [_type_schema(a, defs) for a in typing.get_args(tp) if a is not type(None)]
