@@ -9,11 +9,28 @@ renders to the same bytes.
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 from ssot import __version__
-from ssot.model import SCHEMA_VERSION, Block, CommentedCopy, Definition, EquivalenceClass, Family, ScanResult
+from ssot.errors import SsotError
+from ssot.model import (
+    SCHEMA_VERSION,
+    Block,
+    BlockCopy,
+    CommentedCopy,
+    Definition,
+    EquivalenceClass,
+    Family,
+    Finding,
+    Fingerprint,
+    ScanResult,
+    ScanStats,
+    SkippedFile,
+)
 from ssot.report.common import member_counts, representatives, totals
+from ssot.report.schema_check import first_error
 
 JSON = dict[str, Any]
 
@@ -159,3 +176,106 @@ def render_json(result: ScanResult) -> str:
     """Compact and deterministic (sorted keys): indenting makes ``json`` fall back to its slow pure-Python
     encoder, four times slower on a large tree; pipe through ``python -m json.tool`` or ``jq`` to read it."""
     return json.dumps(to_dict(result), sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# -- reading a saved report back -------------------------------------------------------------
+
+SCHEMA_FILE = Path(__file__).with_name("scan.schema.json")
+_REWRITE = "write it again with `ssot scan --format json -o FILE`"
+
+
+def scan_schema() -> JSON:
+    schema: JSON = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return schema
+
+
+def load_scan(source: str | os.PathLike[str]) -> ScanResult:
+    """A saved ``ssot scan --format json`` report back as a :class:`ScanResult`.
+
+    ``source`` is a path, or the JSON text itself (a string starting with ``{``).
+    The data is checked against ``scan.schema.json`` first; a file that is not
+    JSON, or not a scan report of this schema version, is an :class:`SsotError`
+    naming the file, the place in it and the fix.  Rendering the result again
+    gives the same JSON; what the report leaves out (a fingerprint's shape and
+    tokens, look-alikes' extents, a finding's fix and key) is not recovered.
+    """
+    if isinstance(source, str) and source.lstrip().startswith("{"):
+        name, text = "the scan report", source
+    else:
+        name = os.fspath(source)
+        try:
+            text = Path(source).read_text(encoding="utf-8", errors="surrogateescape")
+        except OSError as exc:
+            raise SsotError(f"{name}: cannot read the scan report: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SsotError(f"{name}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); {_REWRITE}") from None
+    if isinstance(data, dict) and data.get("schema_version") != SCHEMA_VERSION and "schema_version" in data:
+        raise SsotError(
+            f"{name}: scan report schema version {data['schema_version']!r}; this ssot reads version "
+            f"{SCHEMA_VERSION}; {_REWRITE} (with this ssot)"
+        )
+    problem = first_error(data, scan_schema())
+    if problem is not None:
+        raise SsotError(f"{name}: not an ssot scan report: {problem}; {_REWRITE}")
+    return _result(data)
+
+
+def _definition(m: JSON) -> Definition:
+    return Definition(
+        path=m["path"], line=m["line"], start_line=m["start_line"], end_line=m["end_line"], qualname=m["qualname"],
+        name=m["name"], kind=m["kind"], fingerprint=m["fingerprint"], nested=m["nested"], is_async=m["is_async"],
+        collected=m["collected"], in_backup=m["in_backup"], has_init=m["has_init"],
+        test_methods=m["test_methods"], parent=m["parent"], tokens=m["tokens"], library=m["library"],
+    )
+
+
+def _look_alike_of(d: JSON) -> Definition:
+    return Definition(path=d["path"], line=d["line"], start_line=d["line"], end_line=d["line"],
+                      qualname=d["qualname"], name=d["name"], kind=d["kind"], fingerprint=d["fingerprint"],
+                      in_backup=d["in_backup"])
+
+
+def _commented_of(c: JSON) -> CommentedCopy:
+    return CommentedCopy(path=c["path"], line=c["line"], end_line=c["end_line"], name=c["name"], kind=c["kind"],
+                         fingerprint=c["fingerprint"], family=c["family"], in_backup=c["in_backup"])
+
+
+def _family_of(f: JSON, commented: dict[tuple[str, int], CommentedCopy]) -> Family:
+    members: dict[str, list[Definition]] = {}
+    for m in f["members"]:
+        members.setdefault(m["equivalence"], []).append(_definition(m))
+    classes = [
+        EquivalenceClass(id=c["id"], fingerprint=c["fingerprint"], members=members.get(c["id"], []),
+                         differences=list(c["differences"]), superset_of=list(c["superset_of"]),
+                         cosmetic=list(c["cosmetic"]), bindings=dict(c["bindings"]))
+        for c in f["classes"]
+    ]
+    return Family(
+        id=f["id"], name=f["name"], kind=f["kind"], classes=classes, category=f["category"],
+        commented=[commented.get((c["path"], c["line"])) or CommentedCopy(c["path"], c["line"], c["line"], f["name"],
+                                                                          f["kind"], "", f["id"])
+                   for c in f["commented"]],
+        look_alikes=[_look_alike_of(d) for d in f["look_alikes"]],
+    )
+
+
+def _result(data: JSON) -> ScanResult:
+    commented_out = [_commented_of(c) for c in data["commented_out"]]
+    by_place = {(c.path, c.line): c for c in commented_out}
+    s = data["stats"]
+    return ScanResult(
+        root=data["root"],
+        families=[_family_of(f, by_place) for f in (*data["families"], *data["duplicated_tests"])],
+        commented_out=commented_out,
+        skipped=[SkippedFile(k["path"], k["reason"], k["line"]) for k in data["skipped"]],
+        findings=[Finding(f["rule"], f["path"], f["line"], f["message"], family=f["family"], severity=f["severity"])
+                  for f in data["findings"]],
+        fingerprints={digest: Fingerprint(digest, fp["kind"], fp["source"], fp["statements"], (), frozenset())
+                      for digest, fp in data["fingerprints"].items()},
+        stats=ScanStats(s["files"], s["parsed"], s["cached"], s["definitions"], s["seconds"]),
+        definitions=data["definitions"],
+        blocks=[Block(b["id"], [BlockCopy(c["path"], c["start_line"], c["end_line"]) for c in b["copies"]],
+                      b["units"], b["whole_file"]) for b in data["blocks"]],
+    )
