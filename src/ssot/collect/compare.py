@@ -68,7 +68,7 @@ class Delta:
     def ratio(self) -> float | None:
         if self.before in (None, 0) or self.after is None:
             return None
-        return self.after / self.before  # type: ignore[operator]
+        return self.after / self.before
 
     def fmt(self, v: float | None) -> str:
         if v is None:

@@ -13,14 +13,17 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Literal
 
 from ssot.collect import rules
 from ssot.collect.context import FIX_COMMAND, Context, RuleInput, is_venv
 from ssot.collect.profile import (
     Analysis,
     BreakdownEntry,
+    CauseKind,
     CollectedWarning,
     EmptyModule,
+    ImportCategory,
     ImportCost,
     Measurement,
     ModuleImport,
@@ -41,6 +44,8 @@ from ssot.collect.static import (
     unmatched_test_files,
 )
 from ssot.config import DEFAULT_BACKUP_GLOBS
+
+ImportOrigin = Literal["test"] | ImportCategory  # what classify() says of an import
 
 _CTOR = re.compile(r"cannot collect test class '([^']+)' because it has a (__\w+__) constructor")
 _QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
@@ -68,8 +73,8 @@ def _inside_venv(root: Path, rel: str) -> bool:
     return any(is_venv(os.path.join(root, *parts[: i + 1])) for i in range(len(parts)))
 
 
-def classify(ctx: Context, imp: ModuleImport) -> str:
-    """test | project | third-party | stdlib."""
+def classify(ctx: Context, imp: ModuleImport) -> ImportOrigin:
+    """Where an import comes from: a test module, or an :data:`ImportCategory`."""
     path = imp.path
     if path is None:
         return "stdlib"
@@ -93,7 +98,7 @@ def classify(ctx: Context, imp: ModuleImport) -> str:
 # -- the pieces of the analysis -------------------------------------------------------------
 
 
-def _breakdown(ctx: Context, categories: dict[int, str]) -> list[BreakdownEntry]:
+def _breakdown(ctx: Context, categories: dict[int, ImportOrigin]) -> list[BreakdownEntry]:
     m = ctx.m
     wall = m.wall_seconds
     marks = m.marks
@@ -165,7 +170,7 @@ def _breakdown(ctx: Context, categories: dict[int, str]) -> list[BreakdownEntry]
     return entries
 
 
-def _import_costs(ctx: Context, categories: dict[int, str], top: int) -> list[ImportCost]:
+def _import_costs(ctx: Context, categories: dict[int, ImportOrigin], top: int) -> list[ImportCost]:
     m = ctx.m
     by_name = {imp.module: (i, imp) for i, imp in enumerate(m.imports)}
     out = []
@@ -210,7 +215,7 @@ def _import_costs(ctx: Context, categories: dict[int, str], top: int) -> list[Im
     return out[:top]
 
 
-def _class_kind(ctx: Context, w: CollectedWarning, name: str) -> tuple[str, int]:
+def _class_kind(ctx: Context, w: CollectedWarning, name: str) -> tuple[CauseKind, int]:
     """helper-class | hidden-tests | test-class | unknown-class, and the tests concerned."""
     facts = ctx.facts.get(w.path or "")
     info = facts.cls(name, w.line) if facts is not None else None
@@ -229,7 +234,7 @@ def _warning_causes(ctx: Context) -> tuple[list[WarningCause], dict[str, int]]:
     warnings = ctx.m.warnings
     total = len(warnings)
     groups: dict[str, list[tuple[CollectedWarning, str | None]]] = defaultdict(list)
-    meta: dict[str, tuple[str, str, str]] = {}
+    meta: dict[str, tuple[str, str, CauseKind]] = {}
     tests_hidden: dict[str, int] = defaultdict(int)
     for w in warnings:
         template = message_template(w.message)
@@ -346,13 +351,13 @@ def _warning_fix(
                 if (info := _class_info(ctx, w, cname)) is not None and info.bases
             }
         )
-        where = (
+        origin = (
             f"they inherit their constructor from a class of another module ({'; '.join(inherited)}): "
             if inherited
             else ""
         )
         return (
-            f"{where}give the class a `__test__ = False` if it is a helper, or move its set-up into "
+            f"{origin}give the class a `__test__ = False` if it is a helper, or move its set-up into "
             "`setup_method` if it holds tests"
         ), False
     return (
@@ -603,12 +608,12 @@ def analyse(
             got = read_facts(root, rel, python_classes, python_functions, False)
         if not _sufficient(got[0], rel in zero, warned.get(rel, set())):
             got = read_facts(root, rel, python_classes, python_functions, True)
-        facts, imports, error = got
+        facts, imported, error = got
         if error:
             ctx.static_errors.append(error)
         if facts is not None and rel not in conftests:
             ctx.facts[rel] = facts
-        for name in imports:
+        for name in imported:
             ctx.importers[name].add(rel)
     walked = {d.path for d in m.dirs if not os.path.isabs(d.path)} | {
         p.rsplit("/", 1)[0] if "/" in p else "" for p in test_paths

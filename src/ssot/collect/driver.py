@@ -38,7 +38,7 @@ from ssot.errors import SsotError
 from ssot.exitcodes import PARTIAL, USAGE
 
 if TYPE_CHECKING:
-    from ssot.collect.profile import Measurement
+    from ssot.collect.profile import Measurement, Status
 
 PLUGIN = PLUGIN_MODULE
 DUMP_GRACE_SECONDS = 3.0
@@ -296,7 +296,7 @@ def run_collection(req: CollectRequest, while_running: Callable[[], None] | None
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _empty_measurement(req: CollectRequest, status: str) -> Measurement:
+def _empty_measurement(req: CollectRequest, status: Status) -> Measurement:
     from ssot.collect.profile import Measurement, PythonInfo
 
     return Measurement(

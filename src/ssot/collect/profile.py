@@ -18,7 +18,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from ssot.collect.protocol import SCHEMA, VERSION
 from ssot.errors import SsotError
@@ -29,6 +29,14 @@ T = TypeVar("T")
 
 # -- measurement (written by the plugin) ----------------------------------------------------
 
+
+Status = Literal["ok", "collection-errors", "stopped", "no-tests", "conftest-error", "timeout", "interrupted",
+                 "usage-error"]
+Clock = Literal["driver", "process", "plugin"]
+ErrorStage = Literal["conftest", "collect"]
+ImportCategory = Literal["project", "third-party", "stdlib"]
+CauseKind = Literal["helper-class", "data-class", "hidden-tests", "test-class", "unknown-class", "other"]
+NeverRunKind = Literal["nested", "skipped-class", "unmatched-class", "unmatched-file"]
 
 @dataclass
 class PythonInfo:
@@ -91,7 +99,7 @@ class CollectedWarning:
 class CollectionError:
     path: str | None
     nodeid: str | None
-    stage: str  # conftest (initial conftest, before collection) | collect
+    stage: ErrorStage  # conftest (initial conftest, before collection) | collect
     exc_type: str
     message: str
     line: int | None
@@ -122,7 +130,7 @@ class Hang:
 class Measurement:
     """Figures from one collection run, as the plugin recorded them (and the driver completed)."""
 
-    status: str  # ok | collection-errors | stopped | no-tests | conftest-error | timeout | interrupted | usage-error
+    status: Status
     complete: bool
     pytest_exit_code: int | None
     rootdir: str
@@ -132,7 +140,7 @@ class Measurement:
     args_source: str | None
     python: PythonInfo
     ini: dict[str, list[str]]
-    clock: str  # driver | process | plugin: where time zero comes from
+    clock: Clock  # where time zero comes from
     wall_seconds: float
     cpu_seconds: float | None
     peak_rss_bytes: int | None
@@ -170,7 +178,7 @@ class BreakdownEntry:
 class ImportCost:
     module: str
     path: str | None
-    category: str  # project | third-party | stdlib
+    category: ImportCategory
     seconds: float
     self_seconds: float
     first_imported_by: str | None  # the test file or conftest that pulled it in first
@@ -185,7 +193,7 @@ class WarningCause:
     id: str
     category: str
     template: str  # the message with names taken out
-    kind: str  # helper-class | data-class | hidden-tests | test-class | unknown-class | other
+    kind: CauseKind
     count: int
     share: float  # of all collection warnings
     emitter: str  # the class or file that emits them
@@ -202,7 +210,7 @@ class NeverRunTest:
     name: str
     container: str | None  # e.g. TestWebSocketConnection.__init__
     reason: str
-    kind: str  # nested | skipped-class | unmatched-class | unmatched-file
+    kind: NeverRunKind
 
 
 @dataclass
@@ -227,7 +235,7 @@ class DiagnosisRecord:
     warnings: int = 0
     share_of_warnings: float = 0.0
     tests: int = 0  # tests it hides or loses
-    severity: str = "warning"  # error | warning | note
+    severity: Severity = "warning"
     key: str = ""
     fingerprint: str = ""  # Finding.fingerprint: stable across moved lines (written, never read)
 
@@ -240,8 +248,7 @@ class DiagnosisRecord:
     def finding(self) -> Finding:
         from ssot.collect.rules.base import finding  # the one place a collect finding is made
 
-        severity: Severity = "error" if self.severity == "error" else "note" if self.severity == "note" else "warning"
-        return finding(self.rule, severity, self.title, detail=self.detail, fix=self.fix, paths=self.paths,
+        return finding(self.rule, self.severity, self.title, detail=self.detail, fix=self.fix, paths=self.paths,
                        key=self.key, cost=Cost(self.seconds, self.share_of_time, self.warnings,
                                                self.share_of_warnings, self.tests))
 
@@ -361,12 +368,16 @@ def _from_plain(tp: Any, value: Any) -> Any:
     if tp is Finding:
         return _from_plain(DiagnosisRecord, value).finding()
     origin = typing.get_origin(tp)
+    if origin is Literal:
+        if value not in typing.get_args(tp):
+            raise ValueError(f"{value!r} is not one of {', '.join(map(repr, typing.get_args(tp)))}")
+        return value
     if origin is typing.Union or origin is types.UnionType:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         if value is None:
             return None
         return _from_plain(args[0], value)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise TypeError(f"{tp.__name__} must be an object, not {type(value).__name__}")
         hints = _hints(tp)

@@ -17,48 +17,26 @@ from ssot.collect import profile as model
 from ssot.collect.protocol import SCHEMA, VERSION
 from ssot.model import Finding
 
-# fields whose values are one of a fixed set
-ENUMS: dict[tuple[str, str], list[str]] = {
-    ("Measurement", "status"): [
-        "ok",
-        "collection-errors",
-        "stopped",
-        "no-tests",
-        "conftest-error",
-        "timeout",
-        "interrupted",
-        "usage-error",
-    ],
-    ("Measurement", "clock"): ["driver", "process", "plugin"],
-    ("CollectionError", "stage"): ["conftest", "collect"],
-    ("ImportCost", "category"): ["project", "third-party", "stdlib"],
-    ("WarningCause", "kind"): ["helper-class", "data-class", "hidden-tests", "test-class", "unknown-class", "other"],
-    ("NeverRunTest", "kind"): ["nested", "skipped-class", "unmatched-class", "unmatched-file"],
-    ("DiagnosisRecord", "severity"): ["error", "warning", "note"],
-}
-
 
 def _type_schema(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     if tp is Finding:
         tp = model.DiagnosisRecord  # how a finding is written in the profile
     origin = typing.get_origin(tp)
+    if origin is typing.Literal:  # the fields whose values are one of a fixed set
+        return {"type": "string", "enum": list(typing.get_args(tp))}
     if origin is typing.Union or origin is types.UnionType:
         options = [_type_schema(a, defs) for a in typing.get_args(tp) if a is not type(None)]
         nullable = type(None) in typing.get_args(tp)
         schema = options[0] if len(options) == 1 else {"anyOf": options}
         return {"anyOf": [schema, {"type": "null"}]} if nullable else schema
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         name = tp.__name__
         if name not in defs:
             defs[name] = {}  # reserve against recursion
             hints = typing.get_type_hints(tp)
             props = {}
             for f in dataclasses.fields(tp):
-                prop = _type_schema(hints[f.name], defs)
-                enum = ENUMS.get((name, f.name))
-                if enum is not None:
-                    prop = {**prop, "enum": enum}
-                props[f.name] = prop
+                props[f.name] = _type_schema(hints[f.name], defs)
             defs[name] = {
                 "type": "object",
                 "properties": props,

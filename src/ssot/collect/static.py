@@ -433,13 +433,13 @@ def analyse_tree(
 
     block(tree.body, None, "")
     # an __init__ inherited from a class of the same file also stops pytest
-    local = {c.name: c for c in facts.classes}
+    same_file = {c.name: c for c in facts.classes}
     changed = True
     while changed:
         changed = False
         for c in facts.classes:
             for b in c.bases:
-                base = local.get(b)
+                base = same_file.get(b)
                 if base is not None and base is not c:
                     if base.has_init and not c.has_init:
                         c.has_init, changed = True, True

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import libcst as cst
 
@@ -62,7 +63,7 @@ class ExecOptions:
 class BatchResult:
     number: int
     label: str
-    status: str  # ok | rolled_back | failed | dry_run | skipped
+    status: Literal["ok", "rolled_back", "failed", "dry_run", "skipped"]
     files: list[str] = field(default_factory=list)  # files written (or that would be)
     lines_removed: int = 0
     warnings_removed: int = 0
@@ -360,7 +361,7 @@ class Executor:
         jobs = [
             _Job(str(self.root), rel, self.plan.hashes.get(rel), [
                 CopyEdit(s.definition.qualname, s.definition.name, s.definition.line,
-                         s.action, s.target.module, s.target.name)  # type: ignore[arg-type]
+                         s.action, s.target.module, s.target.name)
                 for s in steps_by_file.get(rel, [])
             ], spans_by_file.get(rel), anchor, self.tree.overlay.get(rel))
             for rel in batch.files

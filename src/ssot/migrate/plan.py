@@ -50,8 +50,9 @@ from ssot.errors import SsotError
 from ssot.migrate.home import LEAF, Home, reachable, resolve_home
 from ssot.migrate.importgraph import ImportGraph
 from ssot.migrate.naming import class_names, module_name
-from ssot.model import CommentedCopy, Definition, EquivalenceClass, Family, ScanResult
+from ssot.model import CommentedCopy, Definition, EquivalenceClass, Family, Kind, ScanResult
 from ssot.pytest_config import PytestConfig, load_pytest_config
+from ssot.rewrite.member_file import Action
 from ssot.rewrite.names import (
     ModuleBindings,
     bound_names,
@@ -97,7 +98,7 @@ class Target:
     class_id: str
     family_id: str
     name: str
-    kind: str
+    kind: Kind
     path: str  # the canonical module, or the conftest.py a fixture moves to
     module: str  # dotted import path ("" for a conftest)
     source: Definition  # the copy whose real source becomes the canonical one
@@ -116,7 +117,7 @@ class Step:
     definition: Definition
     class_id: str
     target: Target
-    action: str  # import | local-import | remove
+    action: Action
     local_name: str
     phase: str = DEFAULT_PHASE
     batch: int = 0
@@ -141,7 +142,7 @@ class Blocked:
 class FamilyPlan:
     id: str
     name: str
-    kind: str
+    kind: Kind
     module_path: str  # canonical module file ("" for fixtures)
     module: str
     targets: list[Target]
@@ -579,9 +580,9 @@ def plan_family(fam: Family, config: Config, options: PlanOptions, files: _Files
                 continue
             dst = serving[cls.id]
             if not _compatible(fam, cls.id, dst) and not options.force_map:
-                why = "; ".join(cls.differences) or "its code differs"
+                differs = "; ".join(cls.differences) or "its code differs"
                 blocked.append(Blocked(d, cls.id, "incompatible-variant",
-                                       f"{dst} cannot serve {cls.id} ({why}); --force-map to map it anyway"))
+                                       f"{dst} cannot serve {cls.id} ({differs}); --force-map to map it anyway"))
                 continue
             if a.clash:
                 blocked.append(Blocked(d, cls.id, "name-clash", a.clash))
@@ -631,8 +632,8 @@ def plan_family(fam: Family, config: Config, options: PlanOptions, files: _Files
                 blocked.append(Blocked(d, cid, "local-dependency", "no copy of its class can stand alone"))
             continue
         if is_fixture:
-            members = [d for c, ms in ok.items() if serving[c] == cid for d, _ in ms]
-            base = _common_dir([d.path for d in members])
+            moved = [d for c, ms in ok.items() if serving[c] == cid for d, _ in ms]
+            base = _common_dir([d.path for d in moved])
             path = f"{base}/conftest.py" if base else "conftest.py"
         else:
             path = module_path
@@ -673,17 +674,18 @@ def plan_family(fam: Family, config: Config, options: PlanOptions, files: _Files
             else:
                 seen_paths[t.path] = cid
     for cid, members in ok.items():
-        t = targets.get(serving[cid])
-        if t is None:
+        serving_target = targets.get(serving[cid])
+        if serving_target is None:
             continue
         for d, _ in members:
+            action: Action
             if is_fixture:
-                if d.path == t.path:
+                if d.path == serving_target.path:
                     continue  # it is the conftest copy itself
                 action = "remove"
             else:
                 action = "local-import" if d.nested else "import"
-            steps.append(Step(d, cid, t, action, d.name))
+            steps.append(Step(d, cid, serving_target, action, d.name))
 
     if len(steps) == 1 and not any(t.present for t in targets.values()):
         only = steps.pop()
@@ -828,7 +830,7 @@ def _preflight(plans: list[FamilyPlan], ctx: _Context, read: Reader) -> None:
         if not fp.steps or not targets:
             continue
         try:
-            jobs.append((fp, targets[0].path, targets[0].module, module_source(targets, reader)))  # type: ignore[arg-type]
+            jobs.append((fp, targets[0].path, targets[0].module, module_source(targets, reader)))
         except (LookupError, cst_errors()) as exc:
             jobs.append((fp, targets[0].path, targets[0].module, f"cannot build {targets[0].path}: {exc}"))
 

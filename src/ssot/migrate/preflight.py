@@ -17,11 +17,15 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from ssot.migrate.testhooks import ENV_VARS
 from ssot.rewrite.canonical import CanonicalDef, build_module, extract_definition
+
+if TYPE_CHECKING:
+    from ssot.migrate.plan import Target
 
 MODULE_DOC = (
     "Canonical {name}: the single source of truth for every copy ssot consolidated.\n\n"
@@ -55,22 +59,22 @@ except BaseException as exc:
 """
 
 
-def canonical_def(t: object) -> CanonicalDef:
+def canonical_def(t: Target) -> CanonicalDef:
     """The rewrite's view of a plan :class:`~ssot.migrate.plan.Target`."""
     return CanonicalDef(
-        name=t.name, source_path=t.source.path, source_qualname=t.source.qualname,  # type: ignore[attr-defined]
-        source_name=t.source.name, source_line=t.source.line,  # type: ignore[attr-defined]
-        imports=t.imports, future_annotations=t.future_annotations,  # type: ignore[attr-defined]
-        not_a_test=t.not_a_test,  # type: ignore[attr-defined]
+        name=t.name, source_path=t.source.path, source_qualname=t.source.qualname,
+        source_name=t.source.name, source_line=t.source.line,
+        imports=t.imports, future_annotations=t.future_annotations,
+        not_a_test=t.not_a_test,
     )
 
 
-def module_source(targets: list[object], read: Callable[[str], bytes | None]) -> bytes:
+def module_source(targets: list[Target], read: Callable[[str], bytes | None]) -> bytes:
     """The canonical module holding ``targets`` (one family's new definitions), as the run writes it."""
     defs: list[tuple[CanonicalDef, cst.BaseStatement]] = []
     parsed: dict[str, cst.Module] = {}
     for t in targets:
-        src = t.source.path  # type: ignore[attr-defined]
+        src = t.source.path
         if src not in parsed:
             data = read(src)
             if data is None:
@@ -79,7 +83,7 @@ def module_source(targets: list[object], read: Callable[[str], bytes | None]) ->
         d = canonical_def(t)
         defs.append((d, extract_definition(parsed[src], d)))
     first = targets[0]
-    return build_module(read(first.path), defs, MODULE_DOC.format(name=first.family_id))  # type: ignore[attr-defined]
+    return build_module(read(first.path), defs, MODULE_DOC.format(name=first.family_id))
 
 
 def check_module(root: Path, rel: str, dotted: str, source: bytes, new_packages: dict[str, str],

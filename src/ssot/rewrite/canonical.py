@@ -19,6 +19,7 @@ import libcst as cst
 
 from ssot.rewrite.imports import add_imports, import_line
 from ssot.rewrite.locate import ast_ordinal, find_all
+from ssot.rewrite.trivia import leading_lines
 
 NOT_A_TEST = "__test__ = False  # a helper, not a test class: pytest must not collect it"
 
@@ -75,7 +76,7 @@ def _mark_class(node: cst.ClassDef) -> cst.ClassDef:
     line = cst.parse_statement(NOT_A_TEST + "\n")
     if at:
         line = line.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
-    if at < len(stmts) and not stmts[at].leading_lines:
+    if at < len(stmts) and not leading_lines(stmts[at]):
         stmts[at] = stmts[at].with_changes(leading_lines=[cst.EmptyLine(indent=False)])
     stmts.insert(at, line)
     return node.with_changes(body=node.body.with_changes(body=stmts))
@@ -111,7 +112,7 @@ def build_module(existing: bytes | None, defs: list[tuple[CanonicalDef, cst.Base
                  docstring: str) -> bytes:
     """The module with every definition of ``defs`` present once (appended when missing)."""
     module = cst.parse_module(existing if existing is not None else f'"""{docstring}"""\n'.encode())
-    body = list(module.body)
+    body: list[cst.BaseStatement] = list(module.body)
     have = _defined(body)
     imports: list[str] = []
     future = False
@@ -140,6 +141,6 @@ def build_module(existing: bytes | None, defs: list[tuple[CanonicalDef, cst.Base
         if at:
             line = line.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
         body.insert(at, line)
-    if existing is None and len(body) > 1 and not body[1].leading_lines:
+    if existing is None and len(body) > 1 and not leading_lines(body[1]):
         body[1] = body[1].with_changes(leading_lines=[cst.EmptyLine(indent=False)])
     return module.with_changes(body=body).bytes

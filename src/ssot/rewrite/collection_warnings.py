@@ -33,7 +33,7 @@ import ast
 import difflib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -45,6 +45,7 @@ from ssot.collect.static import ClassInfo, FileFacts, analyse_tree
 from ssot.files import UnreadableFile, decode, discover
 from ssot.pytest_config import PytestConfig, load_pytest_config
 from ssot.rewrite.class_bases import BaseResolver
+from ssot.rewrite.trivia import leading_lines
 
 Action = Literal["silence", "revive", "report"]
 
@@ -354,7 +355,7 @@ def _is_super_init(stmt: cst.BaseStatement, bases: list[str]) -> bool:
 
 
 class _Fixer(cst.CSTTransformer):
-    def __init__(self, actions: dict[str, Action], plans: dict[str, RevivePlan] | None = None) -> None:
+    def __init__(self, actions: Mapping[str, Action], plans: dict[str, RevivePlan] | None = None) -> None:
         super().__init__()
         self.actions = actions
         self.plans = plans or {}
@@ -391,6 +392,7 @@ class _Fixer(cst.CSTTransformer):
         body = updated.body
         if isinstance(body, cst.SimpleStatementSuite):  # class TestX: pass
             return updated.with_changes(body=body.with_changes(body=[_DUNDER_TEST, *body.body]))
+        assert isinstance(body, cst.IndentedBlock)  # a suite is one or the other
         stmts = list(body.body)
         at = 1 if stmts and _is_docstring(stmts[0]) else 0
         stmts.insert(at, cst.SimpleStatementLine(body=[_DUNDER_TEST]))
@@ -411,11 +413,12 @@ def _to_setup_method(node: cst.FunctionDef, plan: RevivePlan) -> cst.FunctionDef
         if isinstance(call, cst.SimpleStatementLine):
             return node.with_changes(body=body.with_changes(body=[*call.body, *body.body]))
         return node
+    assert isinstance(body, cst.IndentedBlock)
     out: list[cst.BaseStatement] = []
     for stmt in body.body:
         if _is_super_init(stmt, plan.bases):
             if call is not None:
-                out.append(call.with_changes(leading_lines=stmt.leading_lines))
+                out.append(call.with_changes(leading_lines=leading_lines(stmt)))
                 call = None
             continue
         out.append(stmt)

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
+from typing import TypeGuard
 
 import libcst as cst
 
-from ssot.rewrite.trivia import split_leading
+from ssot.rewrite.trivia import leading_lines, split_leading
 
 
-def _is_import_line(s: cst.BaseStatement) -> bool:
+def _is_import_line(s: cst.BaseStatement) -> TypeGuard[cst.SimpleStatementLine]:
     return isinstance(s, cst.SimpleStatementLine) and bool(s.body) and all(
         isinstance(x, (cst.Import, cst.ImportFrom)) for x in s.body
     )
@@ -50,7 +51,7 @@ def has_from_import(body: Sequence[cst.BaseStatement], module: str, name: str, l
     for s in body:
         if not _is_import_line(s):
             continue
-        for x in s.body:  # type: ignore[attr-defined]
+        for x in s.body:
             if isinstance(x, cst.ImportFrom) and _from_module(x) == module \
                     and not isinstance(x.names, cst.ImportStar):
                 for a in x.names:
@@ -96,7 +97,7 @@ def add_imports(body: Sequence[cst.BaseStatement], statements: Iterable[str],
     """
     stmts = list(body)
     new = [s for s in dict.fromkeys(statements)]
-    existing = {_key(x) for s in stmts if _is_import_line(s) for x in s.body}  # type: ignore[attr-defined]
+    existing = {_key(x) for s in stmts if _is_import_line(s) for x in s.body}
     new = [s for s in new if _key(import_line(s).body[0]) not in existing]
     if not new:
         return stmts
@@ -105,7 +106,7 @@ def add_imports(body: Sequence[cst.BaseStatement], statements: Iterable[str],
         for k, s in enumerate(stmts[:at]):
             if _is_import_line(s) and any(
                 isinstance(x, cst.ImportFrom) and _from_module(x).startswith(anchor_module)
-                for x in s.body  # type: ignore[attr-defined]
+                for x in s.body
             ):
                 at, after_import = k + 1, True
                 # the group exists: no blank line before the additions
@@ -116,8 +117,8 @@ def add_imports(body: Sequence[cst.BaseStatement], statements: Iterable[str],
         lines[0] = lines[0].with_changes(leading_lines=[cst.EmptyLine(indent=False)])
     if at < len(stmts) and not after_import:
         nxt = stmts[at]
-        if not _is_import_line(nxt) and len(nxt.leading_lines) < 1:
-            stmts[at] = nxt.with_changes(leading_lines=[cst.EmptyLine(indent=False), *nxt.leading_lines])
+        if not _is_import_line(nxt) and len(leading_lines(nxt)) < 1:
+            stmts[at] = nxt.with_changes(leading_lines=[cst.EmptyLine(indent=False), *leading_lines(nxt)])
     return stmts[:at] + lines + stmts[at:]
 
 
@@ -129,33 +130,33 @@ def remove_import_names(body: Sequence[cst.BaseStatement], names: set[str]) -> l
     carry: list[cst.EmptyLine] = []
     for s in body:
         if carry:
-            s = s.with_changes(leading_lines=[*carry, *s.leading_lines])
+            s = s.with_changes(leading_lines=[*carry, *leading_lines(s)])
             carry = []
         if not _is_import_line(s):
             out.append(s)
             continue
         small: list[cst.BaseSmallStatement] = []
-        for x in s.body:  # type: ignore[attr-defined]
-            if isinstance(x, cst.ImportFrom) and isinstance(x.names, cst.ImportStar):
+        for x in s.body:
+            if not isinstance(x, cst.Import | cst.ImportFrom) or isinstance(x.names, cst.ImportStar):
                 small.append(x)
                 continue
             if isinstance(x, cst.ImportFrom) and _from_module(x) == "__future__":
                 small.append(x)
                 continue
-            aliases = list(x.names)  # type: ignore[union-attr]
+            aliases = list(x.names)
             keep = [a for a in aliases if _bound(a) not in names]
             if len(keep) == len(aliases):
                 small.append(x)
             elif keep:
                 keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
                 small.append(x.with_changes(names=keep))
-        if len(small) == len(s.body):  # type: ignore[attr-defined]
+        if len(small) == len(s.body):
             out.append(s)
         elif small:
             small[-1] = small[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
-            out.append(s.with_changes(body=small))  # type: ignore[arg-type]
+            out.append(s.with_changes(body=small))
         else:
-            detached, _attached = split_leading(s.leading_lines)
+            detached, _attached = split_leading(leading_lines(s))
             if any(ln.comment for ln in detached):
                 carry = list(detached)
     if carry and out:

@@ -70,7 +70,7 @@ def find_all(statements: Sequence[cst.BaseStatement], qualname: str) -> list[Loc
     return found
 
 
-def _with_body(node: cst.CSTNode, attr: str, new: list[cst.BaseStatement]) -> cst.CSTNode:
+def _with_body(node: cst.BaseStatement, attr: str, new: list[cst.BaseStatement]) -> cst.BaseStatement:
     if attr == "body":
         return node.with_changes(body=node.body.with_changes(body=new))  # type: ignore[attr-defined]
     if attr == "orelse":
@@ -102,7 +102,7 @@ def edit_at(module_body: Sequence[cst.BaseStatement], path: tuple[Step, ...], ed
     parent = stmts[i]
     sub_attr = rest[0][1]
     new_sub = edit_at(_stmts_of(parent, sub_attr), rest, edit)
-    stmts[i] = _with_body(parent, sub_attr, new_sub)  # type: ignore[assignment]
+    stmts[i] = _with_body(parent, sub_attr, new_sub)
     return stmts
 
 

@@ -26,7 +26,7 @@ import libcst as cst
 from ssot.rewrite.imports import add_imports, from_import, has_from_import, import_line, remove_import_names
 from ssot.rewrite.locate import ast_ordinal, edit_at, find_all, qual_parts
 from ssot.rewrite.names import DEF_TYPES, find_def, free_names, module_bindings, names_used_outside
-from ssot.rewrite.trivia import remove_statement, split_leading
+from ssot.rewrite.trivia import leading_lines, remove_statement, split_leading
 
 Action = Literal["import", "local-import", "remove"]
 
@@ -198,7 +198,7 @@ def rewrite_file(data: bytes, edits: list[CopyEdit], rel_path: str, *,
         located.append((e, line))
     removed_lines = sum(b - a + 1 for a, b in removed_spans)
 
-    body = list(module.body)
+    body: list[cst.BaseStatement] = list(module.body)
     footer = list(module.footer)
     top_imports: list[str] = []
     in_place = keeps_imports_local(tree, anchor_module)
@@ -215,7 +215,7 @@ def rewrite_file(data: bytes, edits: list[CopyEdit], rel_path: str, *,
 
             def replace(stmts: list[cst.BaseStatement], i: int, stmt: cst.SimpleStatementLine = stmt) \
                     -> list[cst.BaseStatement]:
-                detached, _ = split_leading(stmts[i].leading_lines)
+                detached, _ = split_leading(leading_lines(stmts[i]))
                 stmts[i] = stmt.with_changes(leading_lines=detached)
                 return stmts
 
@@ -227,7 +227,7 @@ def rewrite_file(data: bytes, edits: list[CopyEdit], rel_path: str, *,
             nonlocal footer
             out = remove_statement(stmts, i)
             if i == len(out) and top_level:
-                detached, _ = split_leading(stmts[i].leading_lines)
+                detached, _ = split_leading(leading_lines(stmts[i]))
                 if any(ln.comment for ln in detached):
                     footer = [*detached, *footer]
             if not out:

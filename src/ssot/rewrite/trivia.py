@@ -7,6 +7,12 @@ from collections.abc import Sequence
 import libcst as cst
 
 
+def leading_lines(stmt: cst.BaseStatement) -> Sequence[cst.EmptyLine]:
+    """The blank lines and comments above a statement (every statement line has them)."""
+    assert isinstance(stmt, cst.SimpleStatementLine | cst.BaseCompoundStatement), type(stmt).__name__
+    return stmt.leading_lines
+
+
 def split_leading(lines: Sequence[cst.EmptyLine]) -> tuple[list[cst.EmptyLine], list[cst.EmptyLine]]:
     """Split ``leading_lines`` into (detached, attached).
 
@@ -23,9 +29,9 @@ def split_leading(lines: Sequence[cst.EmptyLine]) -> tuple[list[cst.EmptyLine], 
 def remove_statement(stmts: list[cst.BaseStatement], i: int) -> list[cst.BaseStatement]:
     """Remove ``stmts[i]``; its detached comments move to the statement that follows."""
     gone = stmts[i]
-    detached, _ = split_leading(gone.leading_lines)
+    detached, _ = split_leading(leading_lines(gone))
     rest = stmts[:i] + stmts[i + 1:]
     if any(ln.comment is not None for ln in detached) and i < len(rest):
         nxt = rest[i]
-        rest[i] = nxt.with_changes(leading_lines=[*detached, *nxt.leading_lines])
+        rest[i] = nxt.with_changes(leading_lines=[*detached, *leading_lines(nxt)])
     return rest
