@@ -163,31 +163,40 @@ class Recorder:
         cause = _root_cause(exc)
         path = getattr(exc, "path", None)
         exc_type, message = _exc_summary(cause)
+        line, raised_at = self._error_line(cause, path)
         self.errors.append(
             {
                 "path": self.rel(str(path)) if path else None,
                 "nodeid": None,
                 "stage": "conftest",
                 "exc_type": exc_type,
-                "message": message,
-                "line": self._error_line(cause, path),
+                "message": f"{message} (raised at {raised_at})" if raised_at else message,
+                "line": line,
             }
         )
         self.mark("failed")
         self.write(complete=False)
 
-    def _error_line(self, exc: BaseException, path: Any = None) -> int | None:
+    def _error_line(self, exc: BaseException, path: Any = None) -> tuple[int | None, str | None]:
+        """The line of ``path`` the error came through, and where it was raised when that is another
+        file of the project: a conftest or test module inside a package whose ``__init__`` raises never
+        runs a line of its own (sympy/conftest.py, while sympy/__init__.py:24 raises)."""
         if isinstance(exc, SyntaxError) and exc.lineno:
-            return int(exc.lineno)
+            return int(exc.lineno), None
         want = str(path) if path else None
-        in_file = in_root = None
+        in_file: int | None = None
+        in_root: tuple[str, int] | None = None
         for frame, lineno in traceback.walk_tb(exc.__traceback__):
             fname = frame.f_code.co_filename
             if want and fname == want:
                 in_file = lineno
             if fname.startswith(self._root_prefix):
-                in_root = lineno
-        return in_file if in_file is not None else in_root
+                in_root = (fname, lineno)
+        if in_file is not None or in_root is None:
+            return in_file, None
+        if want is None:
+            return in_root[1], None
+        return None, f"{self.rel(in_root[0])}:{in_root[1]}"
 
     # -- hooks ---------------------------------------------------------------------
     def pytest_configure(self, config: Any) -> None:
@@ -220,7 +229,9 @@ class Recorder:
         if type(value).__name__ == "ConftestImportFailure" and getattr(value, "path", None):
             path = value.path  # a folder's conftest: name the file, not the folder
             info["path"] = self.rel(str(path))
-        info["line"] = self._error_line(cause, path)
+        info["line"], raised_at = self._error_line(cause, path)
+        if raised_at:
+            info["message"] = f"{message} (raised at {raised_at})"
         self._exceptions[node.nodeid] = info
 
     def pytest_collectreport(self, report: Any) -> None:

@@ -32,6 +32,6 @@ class CollectionError:
                 ),
                 fix=fix,
                 paths=[where],
-                key=f"{e.nodeid}:{e.exc_type}",
+                key=f"{e.stage}:{e.exc_type}",  # the path is in the fingerprint already
             ))
         return out
