@@ -230,6 +230,11 @@ def distinct_files(root: Path, files: list[str]) -> tuple[list[str], list[tuple[
 
 def read_source(path: Path, max_bytes: int) -> Source:
     """Read and decode a Python file the way the interpreter would, or raise UnreadableFile."""
+    return read_bytes_and_source(path, max_bytes)[1]
+
+
+def read_bytes_and_source(path: Path, max_bytes: int) -> tuple[bytes, Source]:
+    """The file's bytes, and its text decoded the way the interpreter would (or UnreadableFile)."""
     import hashlib
 
     try:
@@ -253,7 +258,7 @@ def read_source(path: Path, max_bytes: int) -> Source:
     except OSError as exc:
         raise UnreadableFile(_os_reason(exc)) from None
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-    return Source(decode(data), digest)
+    return data, Source(decode(data), digest)
 
 
 def decode(data: bytes) -> str:

@@ -25,7 +25,7 @@ from ssot import __version__
 from ssot.model import Fingerprint, ScanResult
 from ssot.scanner.extract import FileExtract
 
-CACHE_VERSION = f"scan-10-{__version__}"  # bump when what extraction finds changes
+CACHE_VERSION = f"scan-11-{__version__}"  # bump when what extraction finds changes
 
 
 class _SafeUnpickler(pickle.Unpickler):
@@ -35,6 +35,10 @@ class _SafeUnpickler(pickle.Unpickler):
         ("ssot.scanner.cache", "Entry"),
         ("ssot.scanner.extract", "FileExtract"),
         ("ssot.scanner.units", "Unit"),
+        ("ssot.scanner.textual", "TextIndex"),
+        ("ssot.scanner.textual", "TextUnit"),
+        ("array", "array"),
+        ("array", "_array_reconstructor"),
         ("ssot.model", "Fingerprint"),
         ("builtins", "frozenset"),
         ("builtins", "set"),
