@@ -47,6 +47,10 @@ def test_warm_rescan_parses_nothing_and_reports_the_same(suite: Path) -> None:
     assert (cold["stats"]["parsed"], cold["stats"]["cached"]) == (files, 0)
     assert (warm["stats"]["parsed"], warm["stats"]["cached"]) == (0, files)
     assert without_stats(warm) == without_stats(cold)
+    # the warm path proper: the last result is read back whole (every class it holds is allowed)
+    from ssot.scanner.cache import ScanCache
+
+    assert ScanCache.load_result(suite / ".ssot_cache") is not None
     # the cache never shows up in a scan and is ignored by git
     assert (suite / ".ssot_cache" / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
 

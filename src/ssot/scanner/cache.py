@@ -44,7 +44,7 @@ class _SafeUnpickler(pickle.Unpickler):
         ("builtins", "set"),
         *(("ssot.model", name) for name in (
             "ScanResult", "Family", "EquivalenceClass", "Definition", "CommentedCopy", "Block", "BlockCopy",
-            "SkippedFile", "Finding", "ScanStats")),
+            "SkippedFile", "Finding", "Location", "ScanStats")),
     })
 
     def find_class(self, module: str, name: str) -> type:
