@@ -182,12 +182,14 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
                 if progress:
                     progress(done, len(files))
         _known = {}
+        _phase("survey", started)
         # helper modules only tests import are test code: known once every file's imports are
         scope = TestScope(pytest=pytest_cfg, helpers=helpers_from_imports(
             base, {rel: _imports(rel, e.extract) for rel, e in fresh.items()}))
         # 2. the candidates: definitions in scope with a textual near-copy
         scoped = sorted(rel for rel in fresh if whole or scope.is_test_code(rel))
         wanted_lines = candidates([fresh[rel].extract.index for rel in scoped], 2 * config.min_tokens)
+        _phase("candidates", started)
         parse: list[tuple[str, FileExtract, set[int]]] = []
         for rel, lines in zip(scoped, wanted_lines, strict=True):
             ex = fresh[rel].extract
@@ -206,6 +208,7 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
                     e = fresh[rel]
                     fresh[rel] = Entry(e.size, e.mtime_ns, e.digest, ex)
     in_scope = set(scoped)
+    _phase("parse", started)
 
     key = _result_key(config, whole, fresh, skipped)
     if use_cache and cache.result is not None and cache.result_key == key:
@@ -223,8 +226,17 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
             cache.keep(fingerprints)
             cache.result_key, cache.result = key, result
             cache.save(config.cache_path)
+    _phase("assemble and save", started)
     result.stats.seconds = time.perf_counter() - started
     return result
+
+
+def _phase(name: str, started: float) -> None:
+    """With ``SSOT_TIMINGS`` set, where a scan's time goes (seconds since the start, on stderr)."""
+    if os.environ.get("SSOT_TIMINGS"):
+        import sys
+
+        print(f"ssot timings: {name} done at {time.perf_counter() - started:.2f} s", file=sys.stderr, flush=True)
 
 
 def _result_key(config: Config, whole: bool, entries: dict[str, Entry], skipped: list[SkippedFile]) -> str:
