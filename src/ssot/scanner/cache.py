@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,8 @@ from ssot import __version__
 from ssot.model import Fingerprint, ScanResult
 from ssot.scanner.extract import FileExtract
 
-CACHE_VERSION = f"scan-11-{__version__}"  # bump when what extraction finds changes
+# bump when what extraction finds changes; the Python version too (the text index keys on tuple hashes)
+CACHE_VERSION = f"scan-11-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 class _SafeUnpickler(pickle.Unpickler):

@@ -191,7 +191,8 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
         wanted_lines = candidates([fresh[rel].extract.index for rel in scoped], 2 * config.min_tokens)
         _phase("candidates", started)
         parse: list[tuple[str, FileExtract, set[int]]] = []
-        for rel, lines in zip(scoped, wanted_lines, strict=True):
+        current = dict(zip(scoped, wanted_lines, strict=True))
+        for rel, lines in current.items():
             ex = fresh[rel].extract
             if lines and not lines <= ex.done:
                 parse.append((rel, ex, lines))
@@ -207,28 +208,43 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
                         continue
                     e = fresh[rel]
                     fresh[rel] = Entry(e.size, e.mtime_ns, e.digest, ex)
-    in_scope = set(scoped)
-    _phase("parse", started)
+        in_scope = set(scoped)
+        _phase("parse", started)
 
-    key = _result_key(config, whole, fresh, skipped)
-    if use_cache and cache.result is not None and cache.result_key == key:
-        result = cache.result  # nothing changed: the families, blocks and descriptions are those of last time
-        result.stats.cached, result.stats.parsed = stats.cached, stats.parsed
-        if changed:  # touched files, the same content: remember their new times
-            cache.files = fresh
-            cache.save(config.cache_path)
-    else:
-        fingerprints = {**cache.fingerprint_map(), **fingerprints}
-        result = _assemble(config, scope, {rel: e for rel, e in fresh.items() if rel in in_scope}, fingerprints,
-                           skipped, stats)
-        if use_cache:
-            cache.files = fresh
-            cache.keep(fingerprints)
-            cache.result_key, cache.result = key, result
-            cache.save(config.cache_path)
+        key = _result_key(config, whole, fresh, skipped)
+        if use_cache and cache.result is not None and cache.result_key == key:
+            result = cache.result  # nothing changed: the families, blocks and descriptions are those of last time
+            result.stats.cached, result.stats.parsed = stats.cached, stats.parsed
+            if changed:  # touched files, the same content: remember their new times
+                cache.files = fresh
+                cache.save(config.cache_path)
+        else:
+            fingerprints = {**cache.fingerprint_map(), **fingerprints}
+            result = _assemble(config, scope, {rel: _candidates_only(e, current[rel]) for rel, e in fresh.items()
+                                               if rel in in_scope}, fingerprints, skipped, stats, pool)
+            _phase("assembled", started)
+            if use_cache:
+                cache.files = fresh
+                cache.keep(fingerprints)
+                cache.result_key, cache.result = key, result
+                cache.save(config.cache_path)
     _phase("assemble and save", started)
     result.stats.seconds = time.perf_counter() - started
     return result
+
+
+def _candidates_only(entry: Entry, lines: set[int]) -> Entry:
+    """The entry with only the units of this scan's candidates (a cached file may hold units parsed
+    for an earlier scan's candidates: the result must not depend on what was scanned before)."""
+    ex = entry.extract
+    index = ex.index
+    if index is None or not ex.units:
+        return entry
+    spans = [(u.line, u.end) for u in index.units if u.line in lines]
+    units = [u for u in ex.units if any(a <= u.line <= b for a, b in spans)]
+    if len(units) == len(ex.units):
+        return entry
+    return Entry(entry.size, entry.mtime_ns, entry.digest, dataclasses.replace(ex, units=units))
 
 
 def _phase(name: str, started: float) -> None:
@@ -295,22 +311,31 @@ class _Workers:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
 
-    def run(self, fn: Callable[..., Any], root: str, todo: Sequence[Any], max_bytes: int) -> Iterator[Any]:
-        """``fn(root, part, max_bytes)`` over parts of ``todo``: in this process when the work is small."""
-        if self.workers <= 1 or len(todo) < _PARALLEL_MIN_FILES:
+    def run(self, fn: Callable[..., Any], root: str, todo: Sequence[Any], max_bytes: int,
+            spread: bool = False) -> Iterator[Any]:
+        """``fn(root, part, max_bytes)`` over parts of ``todo``: in this process when the work is small.
+
+        ``spread``: the parts are dealt round-robin (``todo`` sorted largest first), not cut in runs.
+        """
+        if self.workers <= 1 or (len(todo) < _PARALLEL_MIN_FILES and not spread):
             yield fn(root, todo, max_bytes)
             return
         if self.pool is None:
             method = "fork" if "fork" in get_all_start_methods() else None
             self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context(method))
         step = max(20, min(_TASK_FILES, len(todo) // (self.workers * 4) or 1))
-        futures = [self.pool.submit(fn, root, todo[i:i + step], max_bytes) for i in range(0, len(todo), step)]
+        if spread:
+            n = max(1, len(todo) // step)
+            parts = [todo[i::n] for i in range(n)]
+        else:
+            parts = [todo[i:i + step] for i in range(0, len(todo), step)]
+        futures = [self.pool.submit(fn, root, part, max_bytes) for part in parts]
         for fut in as_completed(futures):
             yield fut.result()
 
 
 def _assemble(config: Config, scope: TestScope, entries: dict[str, Entry], fingerprints: dict[str, Fingerprint],
-              skipped: list[SkippedFile], stats: ScanStats) -> ScanResult:
+              skipped: list[SkippedFile], stats: ScanStats, pool: _Workers | None = None) -> ScanResult:
     backups = gitignore_spec(config.backup_globs)
     defs: list[Definition] = []
     commented: list[CommentedCopy] = []
@@ -344,7 +369,9 @@ def _assemble(config: Config, scope: TestScope, entries: dict[str, Entry], finge
         for line, end, name, kind, digest in ex.commented:
             commented.append(CommentedCopy(rel, line, end, name, kind, digest, in_backup=in_backup))  # type: ignore[arg-type]
     stats.definitions = len(defs)
+    mark = time.perf_counter()
     families = build_families(defs, fingerprints, bindings)
+    _phase("  families", mark)
     same_files: dict[str, list[tuple[str, int]]] = {}
     for rel in sorted(entries):
         ex = entries[rel].extract
@@ -352,11 +379,15 @@ def _assemble(config: Config, scope: TestScope, entries: dict[str, Entry], finge
             same_files.setdefault(entries[rel].digest, []).append((rel, ex.lines))
     blocks, families = find_blocks(families, defs, [g for g in same_files.values() if len(g) > 1],
                                    _gaps(entries, config.min_tokens))
+    _phase("  blocks", mark)
     shown = _with_sources(config.root, families, fingerprints)
-    for fam in families:
-        describe(fam, shown)
+    _phase("  sources", mark)
+    _describe_all(families, shown, pool)
+    _phase("  described", mark)
     link_commented(families, commented, fingerprints)
+    _phase("  commented linked", mark)
     link_look_alikes(families, defs)
+    _phase("  look-alikes", mark)
     skipped.sort(key=lambda s: s.path)
     used = {c.fingerprint for f in families for c in f.classes} | {c.fingerprint for c in commented}
     return ScanResult(
@@ -370,6 +401,38 @@ def _assemble(config: Config, scope: TestScope, entries: dict[str, Entry], finge
         definitions=len(defs),
         blocks=blocks,
     )
+
+
+_DESCRIBE_PARALLEL_MIN = 200  # families of several classes: fewer are described in this process
+
+
+def _describe_part(root: str, part: Sequence[tuple[int, Family, dict[str, Fingerprint]]], _: int) \
+        -> list[tuple[int, list[tuple[list[str], list[str], list[str]]]]]:
+    """In a worker: how the classes of each family differ (the parse-heavy part of describing)."""
+    out = []
+    for k, fam, shown in part:
+        describe(fam, shown)
+        out.append((k, [(c.differences, c.cosmetic, c.superset_of) for c in fam.classes]))
+    return out
+
+
+def _describe_all(families: list[Family], shown: dict[str, Fingerprint], pool: _Workers | None) -> None:
+    """Describe every family; those of several classes on the worker pool when there are many."""
+    several = [k for k, f in enumerate(families) if len(f.classes) > 1]
+    if pool is None or pool.workers <= 1 or len(several) < _DESCRIBE_PARALLEL_MIN:
+        for fam in families:
+            describe(fam, shown)
+        return
+    for fam in families:
+        if len(fam.classes) == 1:
+            describe(fam, shown)
+    # the largest first, so that the last task to finish is a small one
+    several.sort(key=lambda k: -sum(len(shown[c.fingerprint].source) for c in families[k].classes))
+    todo = [(k, families[k], {c.fingerprint: shown[c.fingerprint] for c in families[k].classes}) for k in several]
+    for got in pool.run(_describe_part, "", todo, 0, spread=True):
+        for k, described in got:
+            for cls, (differences, cosmetic, superset_of) in zip(families[k].classes, described, strict=True):
+                cls.differences, cls.cosmetic, cls.superset_of = differences, cosmetic, superset_of
 
 
 def _imports(rel: str, ex: FileExtract) -> set[str]:

@@ -30,6 +30,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 MIN_LINE_BYTES = 6  # shorter lines ("pass", "else:", ")") carry no evidence
 _HEADS = (b"def ", b"class ", b"async def ", b"async  def ")
@@ -39,9 +40,11 @@ _NAME = re.compile(rb"(?:async\s+)?(def|class)\s+(\w+)")
 _EMPTY: array[int] = array("I")
 
 
-@dataclass(slots=True)
-class TextUnit:
-    """One definition as the text shows it (lines are 1-based, ``end`` inclusive)."""
+class TextUnit(NamedTuple):
+    """One definition as the text shows it (lines are 1-based, ``end`` inclusive).
+
+    A named tuple: the cache holds one per definition of the tree, and tuples pickle fast.
+    """
 
     line: int
     end: int
@@ -64,7 +67,7 @@ class TextIndex:
 
 def index_text(data: bytes) -> TextIndex:
     """Units and line hashes of one file's bytes (no decoding, no parsing)."""
-    units: list[TextUnit] = []
+    units: list[list[Any]] = []  # TextUnit fields, filled in as the unit closes
     opened: list[tuple[int, int, int, list[int]]] = []  # (unit index, seq start, bytes start, own hashes)
     seq: list[int] = []  # every significant line's hash, in order
     total = 0
@@ -94,18 +97,18 @@ def index_text(data: bytes) -> TextIndex:
                 in_string = q
             if s.startswith(q) or s[1:4] == q:  # a docstring or a bare string (r"""...): not code
                 if c not in b")]}":
-                    while opened and indent <= units[opened[-1][0]].indent:
+                    while opened and indent <= units[opened[-1][0]][2]:
                         _close(units, opened.pop(), seq, total, last)
                 last = lineno
                 continue
-        if opened and indent <= units[opened[-1][0]].indent and c not in b")]}":
-            while opened and indent <= units[opened[-1][0]].indent:
+        if opened and indent <= units[opened[-1][0]][2] and c not in b")]}":
+            while opened and indent <= units[opened[-1][0]][2]:
                 _close(units, opened.pop(), seq, total, last)
         if (c == 100 or c == 99 or c == 97) and s.startswith(_HEADS):  # d, c, a
             m = _NAME.match(s)
             name = m.group(2).decode("ascii", "replace") if m else "?"
-            units.append(TextUnit(lineno, lineno, indent, opened[-1][0] if opened else -1, name,
-                                  bool(m) and m.group(1) == b"class", _EMPTY, 0, 0))
+            units.append([lineno, lineno, indent, opened[-1][0] if opened else -1, name,
+                          m is not None and m.group(1) == b"class", _EMPTY, 0, 0])
             opened.append((len(units) - 1, len(seq), total, []))
         if len(s) >= MIN_LINE_BYTES:
             h = crc(s)
@@ -116,17 +119,17 @@ def index_text(data: bytes) -> TextIndex:
         last = lineno
     while opened:
         _close(units, opened.pop(), seq, total, last)
-    return TextIndex(units, lineno)
+    return TextIndex([TextUnit(*u) for u in units], lineno)
 
 
-def _close(units: list[TextUnit], top: tuple[int, int, int, list[int]], seq: list[int], total: int,
+def _close(units: list[list[Any]], top: tuple[int, int, int, list[int]], seq: list[int], total: int,
            last: int) -> None:
     k, a, b, own = top
     u = units[k]
-    u.end = last
-    u.own = array("I", own)
-    u.size = total - b
-    u.exact = hash(tuple(seq[a:]))
+    u[1] = last  # end
+    u[6] = array("I", own)
+    u[7] = total - b  # size
+    u[8] = hash(tuple(seq[a:]))  # exact
 
 
 UnitRef = tuple[int, int]  # (file number, unit number in that file)
