@@ -133,7 +133,7 @@ def _close(units: list[list[Any]], top: tuple[int, int, int, list[int]], seq: li
 
 
 UnitRef = tuple[int, int]  # (file number, unit number in that file)
-SHARE = 0.5  # share of a definition's two-line windows found in another definition
+SHARE = 0.6  # share of a definition's two-line windows found in another definition
 SAME_NAME_MAX = 30  # a name given to more classes or functions than this is not followed
 
 
