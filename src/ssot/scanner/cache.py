@@ -69,6 +69,8 @@ class ScanCache:
     # digest -> (kind, statements, shape, tokens): plain tuples unpickle several times faster than
     # slotted dataclasses, and a rescan with nothing changed never needs them (see fingerprint_map)
     fingerprints: dict[str, tuple] = field(default_factory=dict)  # type: ignore[type-arg]
+    # how the families of several classes differ, by what they hold: a rescan describes only new ones
+    described: dict[tuple[object, ...], list[tuple[list[str], list[str], list[int]]]] = field(default_factory=dict)
     # the last result and what it was computed from: a rescan with nothing changed returns it as is
     result_key: str = ""
     result: ScanResult | None = None
@@ -78,10 +80,13 @@ class ScanCache:
         data = _load(directory / "scan.pickle")
         if data is None:
             return cls()
-        files, fingerprints = data
+        try:
+            files, fingerprints, described = data
+        except (TypeError, ValueError):  # not a cache of this shape: start afresh
+            return cls()
         index = ScanCache.load_result(directory)
         result_key, result = (index[1], index[2]) if index is not None else ("", None)
-        return cls(files, fingerprints, result_key, result)
+        return cls(files, fingerprints, described, result_key, result)
 
     @staticmethod
     def load_result(directory: Path) -> tuple[dict[str, tuple[int, int, str, bool]], str, ScanResult] | None:
@@ -120,7 +125,7 @@ class ScanCache:
             used = {u.digest for e in self.files.values() for u in e.extract.units}
             used |= {c[4] for e in self.files.values() for c in e.extract.commented}
             fingerprints = {d: fp for d, fp in self.fingerprints.items() if d in used}
-            _dump(directory / "scan.pickle", (self.files, fingerprints))
+            _dump(directory / "scan.pickle", (self.files, fingerprints, self.described))
             st = os.stat(directory / "scan.pickle")
             meta = {rel: (e.size, e.mtime_ns, e.digest, e.extract.parsed) for rel, e in self.files.items()}
             # the large half's size and time: a large half rewritten since (or corrupted) voids the result

@@ -221,7 +221,8 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
         else:
             fingerprints = {**cache.fingerprint_map(), **fingerprints}
             result = _assemble(config, scope, {rel: _candidates_only(e, current[rel]) for rel, e in fresh.items()
-                                               if rel in in_scope}, fingerprints, skipped, stats, pool)
+                                               if rel in in_scope}, fingerprints, skipped, stats, pool,
+                               cache.described)
             _phase("assembled", started)
             if use_cache:
                 cache.files = fresh
@@ -335,7 +336,8 @@ class _Workers:
 
 
 def _assemble(config: Config, scope: TestScope, entries: dict[str, Entry], fingerprints: dict[str, Fingerprint],
-              skipped: list[SkippedFile], stats: ScanStats, pool: _Workers | None = None) -> ScanResult:
+              skipped: list[SkippedFile], stats: ScanStats, pool: _Workers | None = None,
+              memo: dict[tuple[object, ...], Described] | None = None) -> ScanResult:
     backups = gitignore_spec(config.backup_globs)
     defs: list[Definition] = []
     commented: list[CommentedCopy] = []
@@ -382,7 +384,10 @@ def _assemble(config: Config, scope: TestScope, entries: dict[str, Entry], finge
     _phase("  blocks", mark)
     shown = _with_sources(config.root, families, fingerprints)
     _phase("  sources", mark)
-    _describe_all(families, shown, pool)
+    described = _describe_all(families, shown, pool, memo if memo is not None else {})
+    if memo is not None:
+        memo.clear()
+        memo.update(described)
     _phase("  described", mark)
     link_commented(families, commented, fingerprints)
     _phase("  commented linked", mark)
@@ -406,33 +411,68 @@ def _assemble(config: Config, scope: TestScope, entries: dict[str, Entry], finge
 _DESCRIBE_PARALLEL_MIN = 200  # families of several classes: fewer are described in this process
 
 
+Described = list[tuple[list[str], list[str], list[int]]]  # per class: differences, cosmetic, superset_of (indexes)
+
+
+def _family_key(fam: Family) -> tuple[object, ...]:
+    """What a family's description depends on: each class's code, bindings and copies' cosmetic parts."""
+    return tuple((c.fingerprint, tuple(sorted(c.bindings.items())), tuple(sorted({m.cosmetic for m in c.members})))
+                 for c in fam.classes)
+
+
+def _described(fam: Family) -> Described:
+    index = {c.id: k for k, c in enumerate(fam.classes)}
+    return [(c.differences, c.cosmetic, [index[i] for i in c.superset_of]) for c in fam.classes]
+
+
+def _apply(fam: Family, described: Described) -> None:
+    for cls, (differences, cosmetic, superset_of) in zip(fam.classes, described, strict=True):
+        cls.differences, cls.cosmetic = list(differences), list(cosmetic)
+        cls.superset_of = [fam.classes[k].id for k in superset_of]
+
+
 def _describe_part(root: str, part: Sequence[tuple[int, Family, dict[str, Fingerprint]]], _: int) \
-        -> list[tuple[int, list[tuple[list[str], list[str], list[str]]]]]:
+        -> list[tuple[int, Described]]:
     """In a worker: how the classes of each family differ (the parse-heavy part of describing)."""
     out = []
     for k, fam, shown in part:
         describe(fam, shown)
-        out.append((k, [(c.differences, c.cosmetic, c.superset_of) for c in fam.classes]))
+        out.append((k, _described(fam)))
     return out
 
 
-def _describe_all(families: list[Family], shown: dict[str, Fingerprint], pool: _Workers | None) -> None:
-    """Describe every family; those of several classes on the worker pool when there are many."""
-    several = [k for k, f in enumerate(families) if len(f.classes) > 1]
-    if pool is None or pool.workers <= 1 or len(several) < _DESCRIBE_PARALLEL_MIN:
-        for fam in families:
-            describe(fam, shown)
-        return
-    for fam in families:
+def _describe_all(families: list[Family], shown: dict[str, Fingerprint], pool: _Workers | None,
+                  memo: dict[tuple[object, ...], Described]) -> dict[tuple[object, ...], Described]:
+    """Describe every family; those of several classes on the worker pool when there are many.
+
+    ``memo`` holds the descriptions of an earlier scan (the cache's): a family whose classes are
+    unchanged is not described again.  Returns the descriptions of this scan's families.
+    """
+    out: dict[tuple[object, ...], Described] = {}
+    todo: list[int] = []
+    for k, fam in enumerate(families):
+        key = _family_key(fam)
         if len(fam.classes) == 1:
             describe(fam, shown)
+        elif key in memo:
+            _apply(fam, memo[key])
+        else:
+            todo.append(k)
+            continue
+        out[key] = _described(fam)
+    if pool is None or pool.workers <= 1 or len(todo) < _DESCRIBE_PARALLEL_MIN:
+        for k in todo:
+            describe(families[k], shown)
+            out[_family_key(families[k])] = _described(families[k])
+        return out
     # the largest first, so that the last task to finish is a small one
-    several.sort(key=lambda k: -sum(len(shown[c.fingerprint].source) for c in families[k].classes))
-    todo = [(k, families[k], {c.fingerprint: shown[c.fingerprint] for c in families[k].classes}) for k in several]
-    for got in pool.run(_describe_part, "", todo, 0, spread=True):
+    todo.sort(key=lambda k: -sum(len(shown[c.fingerprint].source) for c in families[k].classes))
+    parts = [(k, families[k], {c.fingerprint: shown[c.fingerprint] for c in families[k].classes}) for k in todo]
+    for got in pool.run(_describe_part, "", parts, 0, spread=True):
         for k, described in got:
-            for cls, (differences, cosmetic, superset_of) in zip(families[k].classes, described, strict=True):
-                cls.differences, cls.cosmetic, cls.superset_of = differences, cosmetic, superset_of
+            _apply(families[k], described)
+            out[_family_key(families[k])] = described
+    return out
 
 
 def _imports(rel: str, ex: FileExtract) -> set[str]:
