@@ -74,9 +74,9 @@ def find_blocks(families: list[Family], defs: list[Definition],
             continue
         s = len(seqs)
         seqs.append((path, parent, ds, keys))
-        for i, k in enumerate(keys):
-            if k is not None:
-                where[k].append((s, i))
+        for i, fid in enumerate(keys):
+            if fid is not None:
+                where[fid].append((s, i))
 
     runs: dict[tuple[str, ...], set[BlockCopy]] = defaultdict(set)
     whole: dict[tuple[str, ...], bool] = {}
@@ -98,7 +98,7 @@ def find_blocks(families: list[Family], defs: list[Definition],
                     n += 1
                 if n < MIN_UNITS:
                     continue
-                key = tuple(ka[i:i + n])  # type: ignore[arg-type]
+                key = tuple(k for k in ka[i:i + n] if k is not None)  # none is None: the run stops at one
                 for s, start in ((sa, i), (sb, j)):
                     path, parent, ds, keys = seqs[s]
                     runs[key].add(BlockCopy(path, ds[start].start_line, ds[start + n - 1].end_line))
@@ -116,9 +116,9 @@ def find_blocks(families: list[Family], defs: list[Definition],
     # duplicated test functions and methods inside whole copied files are the blocks' business; other
     # test families stay (each test is a finding: delete one copy), as do classes and helpers
     spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for b in blocks:
-        if b.whole_file:
-            for c in b.copies:
+    for blk in blocks:
+        if blk.whole_file:
+            for c in blk.copies:
                 spans[c.path].append((c.start_line, c.end_line))
 
     def inside(m: Definition) -> bool:

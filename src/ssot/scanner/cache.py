@@ -52,7 +52,8 @@ class _SafeUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> type:
         if (module, name) not in self.ALLOWED:
             raise pickle.UnpicklingError(f"{module}.{name} is not part of a scan cache")
-        return super().find_class(module, name)  # type: ignore[no-any-return]
+        found: type = super().find_class(module, name)
+        return found
 
 
 @dataclass(slots=True)
@@ -68,7 +69,7 @@ class ScanCache:
     files: dict[str, Entry] = field(default_factory=dict)  # relative path -> entry
     # digest -> (kind, statements, shape, tokens): plain tuples unpickle several times faster than
     # slotted dataclasses, and a rescan with nothing changed never needs them (see fingerprint_map)
-    fingerprints: dict[str, tuple] = field(default_factory=dict)  # type: ignore[type-arg]
+    fingerprints: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     # how the families of several classes differ, by what they hold: a rescan describes only new ones
     described: dict[tuple[object, ...], list[tuple[list[str], list[str], list[int]]]] = field(default_factory=dict)
     # the last result and what it was computed from: a rescan with nothing changed returns it as is

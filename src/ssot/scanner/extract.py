@@ -222,13 +222,14 @@ class Extractor:
         if cached is None:
             indented = u.indent > 0
             code = "if 1:\n" + segment if indented else segment
+            tree: ast.Module | None
             try:
                 tree = ast.parse(code)
             except SyntaxError:
                 tree = _newer_grammar(code)
-                if tree is None:
-                    raise _SlowPath from None
             except (ValueError, MemoryError):
+                raise _SlowPath from None
+            if tree is None:
                 raise _SlowPath from None
             body = tree.body[0].body if indented and isinstance(tree.body[0], ast.If) else tree.body
             cached = walk_units(body, self.fingerprints, prefix, parent, in_class, enclosing)
@@ -253,6 +254,7 @@ class Extractor:
         except _SlowPath:
             units = None
         if units is None:
+            tree: ast.Module | None
             try:
                 tree = ast.parse(text)
             except SyntaxError as exc:
@@ -270,8 +272,9 @@ class Extractor:
 
     def _by_chunks(self, text: str) -> list[Unit] | None:
         starts = _starts(text)
-        norm: str | None = _fast_normalise(text)
-        nstarts = _starts(norm)
+        fast_norm = _fast_normalise(text)
+        nstarts = _starts(fast_norm)
+        norm: str | None = fast_norm
         if len(nstarts) != len(starts):
             norm = None
         # where the fast normalisation cannot be trusted: such chunks are normalised carefully

@@ -100,14 +100,14 @@ def build_families(defs: Iterable[Definition], fingerprints: dict[str, Fingerpri
         names = Counter(m.name for m in members if not m.in_backup) or Counter(m.name for m in members)
         name = min(names, key=lambda n: (-names[n], n))
         classes: list[EquivalenceClass] = []
-        for d in group:
+        for digest in group:
             split: dict[BindingKey, list[Definition]] = defaultdict(list)
-            for m in by_digest[d]:
+            for m in by_digest[digest]:
                 if (m.path, m.line) in keep:
                     split[bindings.get((m.path, m.qualname), ())].append(m)
             for key, ms in sorted(split.items(), key=lambda kv: (-len(kv[1]), kv[0])):
                 ordered = sorted(ms, key=lambda m: (m.path, m.line))
-                classes.append(EquivalenceClass(id="", fingerprint=d, members=ordered, bindings=dict(key)))
+                classes.append(EquivalenceClass(id="", fingerprint=digest, members=ordered, bindings=dict(key)))
         kind = fingerprints[group[0]].kind
         category = "test" if kind == "test" or (kind == "class" and name.startswith("Test")
                                                  and any(m.test_methods for m in members)) else "helper"
