@@ -34,11 +34,11 @@ def gitignore_spec(lines: Iterable[str]) -> pathspec.PathSpec:
     return pathspec.GitIgnoreSpec.from_lines(list(lines))
 
 
-def _skip_dir(path: Path, name: str) -> bool:
+def _skip_dir_name(parent: str, name: str) -> bool:
     return (
         name in SKIP_DIRS
         or name.endswith(".egg-info")
-        or (path / "pyvenv.cfg").exists()  # any virtual environment, whatever its name
+        or os.path.exists(os.path.join(parent, name, "pyvenv.cfg"))  # any virtual environment
     )
 
 
@@ -79,11 +79,11 @@ def _git_files(root: Path) -> list[str] | None:
     return [n for n in names if n]
 
 
-def _walk(root: Path, top: Path | None = None) -> Iterator[str]:
+def _walk(root: Path, top: Path | None = None, suffix: str = "") -> Iterator[str]:
     """Walk ``top`` (default: ``root``) honouring the .gitignore files from ``root`` down (pathspec).
 
-    Yields paths relative to ``root``; the .gitignore files of the folders above ``top``
-    apply too, as they do for git.
+    Yields paths relative to ``root`` (only names ending with ``suffix``); the .gitignore files of
+    the folders above ``top`` apply too, as they do for git.
     """
     specs: list[tuple[str, pathspec.PathSpec]] = []
 
@@ -107,18 +107,19 @@ def _walk(root: Path, top: Path | None = None) -> Iterator[str]:
         load(root / rel_dir, rel_dir)
         if ignored(rel_dir + name, True):
             return
+    root_text = os.path.join(str(root), "")
     for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
-        here = Path(dirpath)
-        rel_dir = here.relative_to(root).as_posix()
-        rel_dir = "" if rel_dir == "." else rel_dir + "/"
+        # plain strings, not Path objects: this loop runs once per folder of the tree
+        rel_dir = dirpath[len(root_text):].replace(os.sep, "/") if dirpath != str(root) else ""
+        rel_dir = rel_dir + "/" if rel_dir else ""
         if ".gitignore" in filenames:
-            load(here, rel_dir)
+            load(Path(dirpath), rel_dir)
         dirnames[:] = sorted(
             d for d in dirnames
-            if not _skip_dir(here / d, d) and not ignored(rel_dir + d, True)
+            if not _skip_dir_name(dirpath, d) and not ignored(rel_dir + d, True)
         )
         for f in sorted(filenames):
-            if not ignored(rel_dir + f, False):
+            if f.endswith(suffix) and not ignored(rel_dir + f, False):
                 yield rel_dir + f
 
 
@@ -170,7 +171,7 @@ def discover(root: Path, paths: Iterable[str | Path], exclude: Iterable[str] = (
         if git is not None:  # tracked files deleted from the work tree are not "found"
             names = (n for n in git if n.startswith(prefix) and os.path.lexists(root / n))
         else:
-            names = _walk(root, root / rel)
+            names = _walk(root, root / rel, suffix)
         for n in names:
             if n.endswith(suffix) and not any(
                 part in SKIP_DIRS or part.endswith(".egg-info") for part in n.split("/")[:-1]
@@ -230,6 +231,11 @@ def distinct_files(root: Path, files: list[str]) -> tuple[list[str], list[tuple[
 
 def read_source(path: Path, max_bytes: int) -> Source:
     """Read and decode a Python file the way the interpreter would, or raise UnreadableFile."""
+    return read_bytes_and_source(path, max_bytes)[1]
+
+
+def read_bytes_and_source(path: Path, max_bytes: int) -> tuple[bytes, Source]:
+    """The file's bytes, and its text decoded the way the interpreter would (or UnreadableFile)."""
     import hashlib
 
     try:
@@ -253,7 +259,7 @@ def read_source(path: Path, max_bytes: int) -> Source:
     except OSError as exc:
         raise UnreadableFile(_os_reason(exc)) from None
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-    return Source(decode(data), digest)
+    return data, Source(decode(data), digest)
 
 
 def decode(data: bytes) -> str:

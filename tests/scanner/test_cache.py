@@ -47,6 +47,10 @@ def test_warm_rescan_parses_nothing_and_reports_the_same(suite: Path) -> None:
     assert (cold["stats"]["parsed"], cold["stats"]["cached"]) == (files, 0)
     assert (warm["stats"]["parsed"], warm["stats"]["cached"]) == (0, files)
     assert without_stats(warm) == without_stats(cold)
+    # the warm path proper: the last result is read back whole (every class it holds is allowed)
+    from ssot.scanner.cache import ScanCache
+
+    assert ScanCache.load_result(suite / ".ssot_cache") is not None
     # the cache never shows up in a scan and is ignored by git
     assert (suite / ".ssot_cache" / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
 
@@ -139,15 +143,18 @@ def test_two_projects_scanned_in_one_process(tmp_path: Path) -> None:
 
 def test_files_with_syntax_errors_stay_reported_on_a_warm_scan(tmp_path: Path) -> None:
     files = {f"tests/test_{i}.py": "import asyncio\n\n\n" + HELPER for i in range(2)}
-    files["tests/test_broken.py"] = "def test_x():\n    assert f'{}'\n"
+    # a third copy of the helper with an error inside: it has copies, so the scan parses it, and cannot
+    broken = HELPER.replace("        return self.messages_sent.copy()", "        return f'{}'")
+    files["tests/test_broken.py"] = "import asyncio\n\n\n" + broken
+    line = 4 + broken.splitlines().index("        return f'{}'")
     cold = scan_tree(tmp_path, files, use_cache=True)
     warm = scan(root=tmp_path, jobs=1)
     assert warm.stats.parsed == 0
     for result in (cold, warm):
-        assert [(s.path, s.line) for s in result.skipped] == [("tests/test_broken.py", 2)]
+        assert [(s.path, s.line) for s in result.skipped] == [("tests/test_broken.py", line)]
         assert "f-string" in result.skipped[0].reason
     run = run_cli("scan", ".", "--no-progress", cwd=tmp_path)
-    assert run.code == 3 and "tests/test_broken.py:2" in run.stdout
+    assert run.code == 3 and f"tests/test_broken.py:{line}" in run.stdout
 
 
 class _Payload:

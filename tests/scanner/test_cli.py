@@ -41,13 +41,17 @@ def test_exit_1_when_duplicates_are_found(project: Path) -> None:
 
 
 def test_exit_3_when_partial_even_with_duplicates(project: Path) -> None:
-    write_tree(project, {"tests/test_broken.py": "def test_x(:\n    pass\n"})
+    # a third copy of the helper, broken inside: the scan parses it (it has copies) and cannot
+    broken = HELPER.replace("        self._closed = True\n", "        self._closed = (True\n")
+    write_tree(project, {"tests/test_broken.py": "import asyncio\n\n\n" + broken})
     run = run_cli("scan", ".", "--format", "json", "--no-progress", cwd=project)
     assert_no_traceback(run)
     assert run.code == 3
     report = run.json()
     assert report["partial"] is True and len(report["families"]) == 1
-    assert [(s["path"], s["line"]) for s in report["skipped"]] == [("tests/test_broken.py", 1)]
+    line = 4 + broken.splitlines().index("        self._closed = (True")
+    assert [(s["path"], s["line"] is not None) for s in report["skipped"]] == [("tests/test_broken.py", True)]
+    assert report["skipped"][0]["line"] >= line
     # --exit-zero silences duplicates, never a partial scan
     assert run_cli("scan", ".", "--exit-zero", "--no-progress", cwd=project).code == 3
 

@@ -189,7 +189,11 @@ def test_unrelated_definitions_sharing_a_name_are_not_a_family(tmp_path: Path) -
         "tests/test_d.py": REAL_TEST_CLASS,
     })
     assert result.families == []
-    assert result.definitions == 6  # the four, and the methods of the two classes long enough to count
+    # with a copy of make_message, the trap of the same name is read too, and kept out
+    result = scan_tree(tmp_path, {"tests/test_e.py": MAKE_MESSAGE})
+    [family] = result.families
+    assert sorted(m.path for m in family.members) == ["tests/test_a.py", "tests/test_e.py"]
+    assert [d.path for d in family.look_alikes] == ["tests/test_b.py"]
 
 
 def test_function_and_fixture_families(tmp_path: Path) -> None:

@@ -131,8 +131,27 @@ def _fingerprints(result: ScanResult) -> JSON:
     return out
 
 
+_last: tuple[ScanResult, tuple[object, ...], JSON] | None = None
+
+
 def to_dict(result: ScanResult) -> JSON:
-    """The scan result as plain JSON data (schema version ``SCHEMA_VERSION``)."""
+    """The scan result as plain JSON data (schema version ``SCHEMA_VERSION``).
+
+    The last one is remembered: a command renders its report and then records it in the history,
+    and on a large tree building it twice costs seconds.  (Results are not changed once built; the
+    stats, which are, are part of the check.)
+    """
+    global _last
+    s = result.stats
+    stamp = (s.files, s.parsed, s.cached, s.definitions, s.seconds, len(result.families), len(result.skipped))
+    if _last is not None and _last[0] is result and _last[1] == stamp:
+        return _last[2]
+    out = _to_dict(result)
+    _last = (result, stamp, out)
+    return out
+
+
+def _to_dict(result: ScanResult) -> JSON:
     t = totals(result)
     s = result.stats
     return {

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from ssot.model import Block, BlockCopy, Definition, Family
 from ssot.scanner.fingerprint import hex_digest
@@ -24,12 +25,23 @@ _MAX_SEED = 50  # a class copied more often than this does not start runs (pairs
 Run = tuple[tuple[str, ...], tuple[BlockCopy, ...]]
 
 
+class Gap(NamedTuple):
+    """A definition the scan did not fingerprint (no textual near-copy): it still breaks a run."""
+
+    path: str
+    parent: str
+    line: int
+    start_line: int
+    end_line: int
+
+
 def find_blocks(families: list[Family], defs: list[Definition],
-                identical: Sequence[list[tuple[str, int]]] = ()) -> tuple[list[Block], list[Family]]:
+                identical: Sequence[list[tuple[str, int]]] = (),
+                gaps: Sequence[Gap] = ()) -> tuple[list[Block], list[Family]]:
     """The blocks, and the families left once those wholly inside blocks are taken out.
 
     ``identical``: groups of files with the same bytes, as ``(path, lines)``: each is one
-    whole-file block, whatever it holds.
+    whole-file block, whatever it holds.  ``gaps``: definitions known only from the text.
     """
     twin: dict[str, int] = {}
     blocks: list[Block] = []
@@ -47,10 +59,13 @@ def find_blocks(families: list[Family], defs: list[Definition],
     for f in families:  # by family: a near-miss copy in the middle does not break the run
         for m in f.members:
             cls_of[(m.path, m.line)] = f.id
-    siblings: dict[tuple[str, str], list[Definition]] = defaultdict(list)
+    siblings: dict[tuple[str, str], list[Definition | Gap]] = defaultdict(list)
     for d in defs:
         siblings[(d.path, d.parent)].append(d)
-    seqs: list[tuple[str, str, list[Definition], list[str | None]]] = []
+    for g in gaps:
+        if (g.path, g.parent) in siblings:
+            siblings[(g.path, g.parent)].append(g)
+    seqs: list[tuple[str, str, list[Definition | Gap], list[str | None]]] = []
     where: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for (path, parent), ds in siblings.items():
         ds.sort(key=lambda d: d.line)
@@ -59,9 +74,9 @@ def find_blocks(families: list[Family], defs: list[Definition],
             continue
         s = len(seqs)
         seqs.append((path, parent, ds, keys))
-        for i, k in enumerate(keys):
-            if k is not None:
-                where[k].append((s, i))
+        for i, fid in enumerate(keys):
+            if fid is not None:
+                where[fid].append((s, i))
 
     runs: dict[tuple[str, ...], set[BlockCopy]] = defaultdict(set)
     whole: dict[tuple[str, ...], bool] = {}
@@ -83,7 +98,7 @@ def find_blocks(families: list[Family], defs: list[Definition],
                     n += 1
                 if n < MIN_UNITS:
                     continue
-                key = tuple(ka[i:i + n])  # type: ignore[arg-type]
+                key = tuple(k for k in ka[i:i + n] if k is not None)  # none is None: the run stops at one
                 for s, start in ((sa, i), (sb, j)):
                     path, parent, ds, keys = seqs[s]
                     runs[key].add(BlockCopy(path, ds[start].start_line, ds[start + n - 1].end_line))
@@ -101,9 +116,9 @@ def find_blocks(families: list[Family], defs: list[Definition],
     # duplicated test functions and methods inside whole copied files are the blocks' business; other
     # test families stay (each test is a finding: delete one copy), as do classes and helpers
     spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for b in blocks:
-        if b.whole_file:
-            for c in b.copies:
+    for blk in blocks:
+        if blk.whole_file:
+            for c in blk.copies:
                 spans[c.path].append((c.start_line, c.end_line))
 
     def inside(m: Definition) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,8 @@ from ssot.fsio import atomic_open
 from ssot.model import Fingerprint, ScanResult
 from ssot.scanner.extract import FileExtract
 
-CACHE_VERSION = f"scan-10-{__version__}"  # bump when what extraction finds changes
+# bump when what extraction finds changes; the Python version too (the text index keys on tuple hashes)
+CACHE_VERSION = f"scan-11-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 class _SafeUnpickler(pickle.Unpickler):
@@ -35,18 +37,23 @@ class _SafeUnpickler(pickle.Unpickler):
         ("ssot.scanner.cache", "Entry"),
         ("ssot.scanner.extract", "FileExtract"),
         ("ssot.scanner.units", "Unit"),
+        ("ssot.scanner.textual", "TextIndex"),
+        ("ssot.scanner.textual", "TextUnit"),
+        ("array", "array"),
+        ("array", "_array_reconstructor"),
         ("ssot.model", "Fingerprint"),
         ("builtins", "frozenset"),
         ("builtins", "set"),
         *(("ssot.model", name) for name in (
             "ScanResult", "Family", "EquivalenceClass", "Definition", "CommentedCopy", "Block", "BlockCopy",
-            "SkippedFile", "Finding", "ScanStats")),
+            "SkippedFile", "Finding", "Location", "ScanStats")),
     })
 
     def find_class(self, module: str, name: str) -> type:
         if (module, name) not in self.ALLOWED:
             raise pickle.UnpicklingError(f"{module}.{name} is not part of a scan cache")
-        return super().find_class(module, name)  # type: ignore[no-any-return]
+        found: type = super().find_class(module, name)
+        return found
 
 
 @dataclass(slots=True)
@@ -62,7 +69,9 @@ class ScanCache:
     files: dict[str, Entry] = field(default_factory=dict)  # relative path -> entry
     # digest -> (kind, statements, shape, tokens): plain tuples unpickle several times faster than
     # slotted dataclasses, and a rescan with nothing changed never needs them (see fingerprint_map)
-    fingerprints: dict[str, tuple] = field(default_factory=dict)  # type: ignore[type-arg]
+    fingerprints: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    # how the families of several classes differ, by what they hold: a rescan describes only new ones
+    described: dict[tuple[object, ...], list[tuple[list[str], list[str], list[int]]]] = field(default_factory=dict)
     # the last result and what it was computed from: a rescan with nothing changed returns it as is
     result_key: str = ""
     result: ScanResult | None = None
@@ -72,10 +81,13 @@ class ScanCache:
         data = _load(directory / "scan.pickle")
         if data is None:
             return cls()
-        files, fingerprints = data
+        try:
+            files, fingerprints, described = data
+        except (TypeError, ValueError):  # not a cache of this shape: start afresh
+            return cls()
         index = ScanCache.load_result(directory)
         result_key, result = (index[1], index[2]) if index is not None else ("", None)
-        return cls(files, fingerprints, result_key, result)
+        return cls(files, fingerprints, described, result_key, result)
 
     @staticmethod
     def load_result(directory: Path) -> tuple[dict[str, tuple[int, int, str, bool]], str, ScanResult] | None:
@@ -114,7 +126,7 @@ class ScanCache:
             used = {u.digest for e in self.files.values() for u in e.extract.units}
             used |= {c[4] for e in self.files.values() for c in e.extract.commented}
             fingerprints = {d: fp for d, fp in self.fingerprints.items() if d in used}
-            _dump(directory / "scan.pickle", (self.files, fingerprints))
+            _dump(directory / "scan.pickle", (self.files, fingerprints, self.described))
             st = os.stat(directory / "scan.pickle")
             meta = {rel: (e.size, e.mtime_ns, e.digest, e.extract.parsed) for rel, e in self.files.items()}
             # the large half's size and time: a large half rewritten since (or corrupted) voids the result

@@ -11,22 +11,32 @@ import dataclasses
 import os
 import textwrap
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
+from typing import Any
 
 from ssot import config as config_mod
 from ssot.config import Config
-from ssot.files import UnreadableFile, discover, distinct_files, gitignore_spec, in_vendored, read_source
+from ssot.files import (
+    UnreadableFile,
+    discover,
+    distinct_files,
+    gitignore_spec,
+    in_vendored,
+    read_bytes_and_source,
+    read_source,
+)
 from ssot.model import CommentedCopy, Definition, Family, Fingerprint, ScanResult, ScanStats, SkippedFile
 from ssot.pytest_config import load_pytest_config
 from ssot.scanner.bindings import resolve
-from ssot.scanner.blocks import find_blocks
+from ssot.scanner.blocks import Gap, find_blocks
 from ssot.scanner.cache import Entry, ScanCache
 from ssot.scanner.extract import Extractor, FileExtract
 from ssot.scanner.families import build_families, describe, link_commented, link_look_alikes
 from ssot.scanner.findings import findings_for
+from ssot.scanner.textual import candidates
 from ssot.scope import TestScope, helpers_from_imports
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -39,17 +49,30 @@ _sent: set[str] = set()
 _known: dict[str, FileExtract] = {}
 
 
-def _extract_files(root: str, rels: Sequence[tuple[str, bool]], max_bytes: int) \
-        -> tuple[list[tuple[str, int, int, str, FileExtract | None, str | None]], dict[str, Fingerprint]]:
-    """Read and extract ``(rel, parse)`` files (``parse`` False: only their imports).
+Row = tuple[str, int, int, str, "FileExtract | None", "str | None"]  # rel, size, mtime_ns, digest, extract, reason
 
-    Returns ``(rel, size, mtime_ns, digest, extract, skip_reason)`` rows and the new fingerprints.
-    """
+
+def _extractor_here() -> Extractor:
     global _extractor
     if _extractor is None:
         _extractor = Extractor()
-    rows: list[tuple[str, int, int, str, FileExtract | None, str | None]] = []
-    for rel, parse in rels:
+    return _extractor
+
+
+def _new_fingerprints(extractor: Extractor) -> dict[str, Fingerprint]:
+    new = {d: fp for d, fp in extractor.fingerprints.items() if d not in _sent}
+    _sent.update(new)
+    return new
+
+
+def _survey_files(root: str, rels: Sequence[str], max_bytes: int) -> tuple[list[Row], dict[str, Fingerprint]]:
+    """Read and survey files (the candidate pass's view, imports, commented-out copies).
+
+    Returns ``(rel, size, mtime_ns, digest, extract, skip_reason)`` rows and the new fingerprints.
+    """
+    extractor = _extractor_here()
+    rows: list[Row] = []
+    for rel in rels:
         path = os.path.join(root, rel)
         try:
             st = os.stat(path)
@@ -57,17 +80,30 @@ def _extract_files(root: str, rels: Sequence[tuple[str, bool]], max_bytes: int) 
         except OSError:
             size, mtime = -1, -1
         try:
-            source = read_source(Path(path), max_bytes)
+            data, source = read_bytes_and_source(Path(path), max_bytes)
         except UnreadableFile as exc:
             rows.append((rel, size, mtime, "", None, str(exc)))
             continue
         known = _known.get(source.digest)
-        if known is None or (parse and not known.parsed):
-            known = _extractor.extract(source.text) if parse else _extractor.imports_only(source.text)
+        if known is None:
+            known = extractor.survey(data, source.text)
         rows.append((rel, size, mtime, source.digest, known, None))
-    new = {d: fp for d, fp in _extractor.fingerprints.items() if d not in _sent}
-    _sent.update(new)
-    return rows, new
+    return rows, _new_fingerprints(extractor)
+
+
+def _parse_files(root: str, todo: Sequence[tuple[str, FileExtract, set[int]]], max_bytes: int) \
+        -> tuple[list[tuple[str, FileExtract | None]], dict[str, Fingerprint]]:
+    """The units of the candidates of each ``(rel, extract, header lines)`` (None: the file changed since)."""
+    extractor = _extractor_here()
+    out: list[tuple[str, FileExtract | None]] = []
+    for rel, ex, lines in todo:
+        try:
+            source = read_source(Path(os.path.join(root, rel)), max_bytes)
+        except UnreadableFile:
+            out.append((rel, None))
+            continue
+        out.append((rel, extractor.parse_candidates(source.text, ex, lines)))
+    return out, _new_fingerprints(extractor)
 
 
 def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None = None,
@@ -106,7 +142,6 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
     cache = ScanCache.load(config.cache_path) if use_cache else ScanCache()
 
     fresh: dict[str, Entry] = {}
-    done = 0
     workers = jobs if jobs is not None else (config.jobs or os.cpu_count() or 1)
     fingerprints: dict[str, Fingerprint] = {}  # new ones; the cache's are built only if needed
     _known = cache.by_digest()
@@ -115,27 +150,11 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
     # scan in one process, or workers forked after it, miss fingerprints: KeyError)
     _sent.clear()
     changed = False
-
-    def extract(todo: list[tuple[str, bool]]) -> None:
-        nonlocal done, changed
-        changed = changed or bool(todo)
-        for rows, new in _run(str(rootp), todo, config.max_file_bytes, workers):
-            fingerprints.update(new)
-            for rel, size, mtime, digest, ex, reason in rows:
-                if ex is None:
-                    skipped.append(SkippedFile(rel, reason or "unreadable"))
-                    continue
-                stats.parsed += ex.parsed
-                fresh[rel] = Entry(size, mtime, digest, ex)
-            done += len(rows)
-            if progress:
-                progress(done, len(files))
-
-    todo: list[tuple[str, bool]] = []
     root_text = str(rootp)
+    todo: list[str] = []
     for rel in files:
         entry = cache.files.get(rel)
-        if entry is not None and (entry.extract.parsed or not wanted(rel)):
+        if entry is not None:
             try:
                 st = os.stat(os.path.join(root_text, rel))
             except OSError:
@@ -143,37 +162,98 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
             if st is not None and st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns:
                 fresh[rel] = entry
                 continue
-        todo.append((rel, wanted(rel)))
+        todo.append(rel)
     stats.cached = done = len(fresh)
     if progress:
         progress(done, len(files))
-    extract(todo)
-    # helper modules only tests import are test code: known once every file's imports are
-    scope = TestScope(pytest=pytest_cfg, helpers=helpers_from_imports(
-        base, {rel: _imports(rel, e.extract) for rel, e in fresh.items()}))
-    late = [(rel, True) for rel in sorted(scope.helpers) if rel in fresh and not fresh[rel].extract.parsed]
-    if late:
-        done -= len(late)
-        extract(late)
-    _known = {}
+    with _Workers(workers) as pool:
+        # 1. the candidate pass over every new or changed file: text index, imports, commented-out copies
+        if todo:
+            changed = True
+            stats.parsed = len(todo)  # read afresh (the rest comes from the cache)
+            for rows, new in pool.run(_survey_files, root_text, todo, config.max_file_bytes):
+                fingerprints.update(new)
+                for rel, size, mtime, digest, ex, reason in rows:
+                    if ex is None:
+                        skipped.append(SkippedFile(rel, reason or "unreadable"))
+                        continue
+                    fresh[rel] = Entry(size, mtime, digest, ex)
+                done += len(rows)
+                if progress:
+                    progress(done, len(files))
+        _known = {}
+        _phase("survey", started)
+        # helper modules only tests import are test code: known once every file's imports are
+        scope = TestScope(pytest=pytest_cfg, helpers=helpers_from_imports(
+            base, {rel: _imports(rel, e.extract) for rel, e in fresh.items()}))
+        # 2. the candidates: definitions in scope with a textual near-copy
+        scoped = sorted(rel for rel in fresh if whole or scope.is_test_code(rel))
+        wanted_lines = candidates([fresh[rel].extract.index for rel in scoped], 2 * config.min_tokens)
+        _phase("candidates", started)
+        parse: list[tuple[str, FileExtract, set[int]]] = []
+        current = dict(zip(scoped, wanted_lines, strict=True))
+        for rel, lines in current.items():
+            ex = fresh[rel].extract
+            if lines and not lines <= ex.done:
+                parse.append((rel, ex, lines))
+        # 3. parse and fingerprint them
+        if parse:
+            changed = True
+            for got, new in pool.run(_parse_files, root_text, parse, config.max_file_bytes):
+                fingerprints.update(new)
+                for rel, ex in got:
+                    if ex is None:
+                        skipped.append(SkippedFile(rel, "changed or vanished during the scan; scan again"))
+                        del fresh[rel]
+                        continue
+                    e = fresh[rel]
+                    fresh[rel] = Entry(e.size, e.mtime_ns, e.digest, ex)
+        in_scope = set(scoped)
+        _phase("parse", started)
 
-    key = _result_key(config, whole, fresh, skipped)
-    if use_cache and cache.result is not None and cache.result_key == key:
-        result = cache.result  # nothing changed: the families, blocks and descriptions are those of last time
-        result.stats.cached, result.stats.parsed = stats.cached, stats.parsed
-        if changed:  # touched files, the same content: remember their new times
-            cache.files = fresh
-            cache.save(config.cache_path)
-    else:
-        fingerprints = {**cache.fingerprint_map(), **fingerprints}
-        result = _assemble(config, scope, fresh, fingerprints, skipped, stats)
-        if use_cache:
-            cache.files = fresh
-            cache.keep(fingerprints)
-            cache.result_key, cache.result = key, result
-            cache.save(config.cache_path)
+        key = _result_key(config, whole, fresh, skipped)
+        if use_cache and cache.result is not None and cache.result_key == key:
+            result = cache.result  # nothing changed: the families, blocks and descriptions are those of last time
+            result.stats.cached, result.stats.parsed = stats.cached, stats.parsed
+            if changed:  # touched files, the same content: remember their new times
+                cache.files = fresh
+                cache.save(config.cache_path)
+        else:
+            fingerprints = {**cache.fingerprint_map(), **fingerprints}
+            result = _assemble(config, scope, {rel: _candidates_only(e, current[rel]) for rel, e in fresh.items()
+                                               if rel in in_scope}, fingerprints, skipped, stats, pool,
+                               cache.described)
+            _phase("assembled", started)
+            if use_cache:
+                cache.files = fresh
+                cache.keep(fingerprints)
+                cache.result_key, cache.result = key, result
+                cache.save(config.cache_path)
+    _phase("assemble and save", started)
     result.stats.seconds = time.perf_counter() - started
     return result
+
+
+def _candidates_only(entry: Entry, lines: set[int]) -> Entry:
+    """The entry with only the units of this scan's candidates (a cached file may hold units parsed
+    for an earlier scan's candidates: the result must not depend on what was scanned before)."""
+    ex = entry.extract
+    index = ex.index
+    if index is None or not ex.units:
+        return entry
+    spans = [(u.line, u.end) for u in index.units if u.line in lines]
+    units = [u for u in ex.units if any(a <= u.line <= b for a, b in spans)]
+    if len(units) == len(ex.units):
+        return entry
+    return Entry(entry.size, entry.mtime_ns, entry.digest, dataclasses.replace(ex, units=units))
+
+
+def _phase(name: str, started: float) -> None:
+    """With ``SSOT_TIMINGS`` set, where a scan's time goes (seconds since the start, on stderr)."""
+    if os.environ.get("SSOT_TIMINGS"):
+        import sys
+
+        print(f"ssot timings: {name} done at {time.perf_counter() - started:.2f} s", file=sys.stderr, flush=True)
 
 
 def _result_key(config: Config, whole: bool, entries: dict[str, Entry], skipped: list[SkippedFile]) -> str:
@@ -218,21 +298,46 @@ def _unchanged(config: Config, whole: bool, files: list[str], skipped: list[Skip
     return result if _key(config, whole, seen, skipped) == key else None
 
 
-def _run(root: str, todo: list[tuple[str, bool]], max_bytes: int, workers: int):
-    if workers <= 1 or len(todo) < _PARALLEL_MIN_FILES:
-        yield _extract_files(root, todo, max_bytes)
-        return
-    method = "fork" if "fork" in get_all_start_methods() else None
-    step = max(20, min(_TASK_FILES, len(todo) // (workers * 4) or 1))
-    tasks = [todo[i:i + step] for i in range(0, len(todo), step)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
-        futures = [pool.submit(_extract_files, root, t, max_bytes) for t in tasks]
+class _Workers:
+    """One pool of worker processes for every phase of a scan (forked once, while the parent is small)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    def run(self, fn: Callable[..., Any], root: str, todo: Sequence[Any], max_bytes: int,
+            spread: bool = False) -> Iterator[Any]:
+        """``fn(root, part, max_bytes)`` over parts of ``todo``: in this process when the work is small.
+
+        ``spread``: the parts are dealt round-robin (``todo`` sorted largest first), not cut in runs.
+        """
+        if self.workers <= 1 or (len(todo) < _PARALLEL_MIN_FILES and not spread):
+            yield fn(root, todo, max_bytes)
+            return
+        if self.pool is None:
+            method = "fork" if "fork" in get_all_start_methods() else None
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context(method))
+        step = max(20, min(_TASK_FILES, len(todo) // (self.workers * 4) or 1))
+        if spread:
+            n = max(1, len(todo) // step)
+            parts = [todo[i::n] for i in range(n)]
+        else:
+            parts = [todo[i:i + step] for i in range(0, len(todo), step)]
+        futures = [self.pool.submit(fn, root, part, max_bytes) for part in parts]
         for fut in as_completed(futures):
             yield fut.result()
 
 
 def _assemble(config: Config, scope: TestScope, entries: dict[str, Entry], fingerprints: dict[str, Fingerprint],
-              skipped: list[SkippedFile], stats: ScanStats) -> ScanResult:
+              skipped: list[SkippedFile], stats: ScanStats, pool: _Workers | None = None,
+              memo: dict[tuple[object, ...], Described] | None = None) -> ScanResult:
     backups = gitignore_spec(config.backup_globs)
     defs: list[Definition] = []
     commented: list[CommentedCopy] = []
@@ -266,18 +371,28 @@ def _assemble(config: Config, scope: TestScope, entries: dict[str, Entry], finge
         for line, end, name, kind, digest in ex.commented:
             commented.append(CommentedCopy(rel, line, end, name, kind, digest, in_backup=in_backup))  # type: ignore[arg-type]
     stats.definitions = len(defs)
+    mark = time.perf_counter()
     families = build_families(defs, fingerprints, bindings)
+    _phase("  families", mark)
     same_files: dict[str, list[tuple[str, int]]] = {}
     for rel in sorted(entries):
         ex = entries[rel].extract
         if ex.parsed and not ex.generated and not ex.error and ex.units:
             same_files.setdefault(entries[rel].digest, []).append((rel, ex.lines))
-    blocks, families = find_blocks(families, defs, [g for g in same_files.values() if len(g) > 1])
+    blocks, families = find_blocks(families, defs, [g for g in same_files.values() if len(g) > 1],
+                                   _gaps(entries, config.min_tokens))
+    _phase("  blocks", mark)
     shown = _with_sources(config.root, families, fingerprints)
-    for fam in families:
-        describe(fam, shown)
+    _phase("  sources", mark)
+    described = _describe_all(families, shown, pool, memo if memo is not None else {})
+    if memo is not None:
+        memo.clear()
+        memo.update(described)
+    _phase("  described", mark)
     link_commented(families, commented, fingerprints)
+    _phase("  commented linked", mark)
     link_look_alikes(families, defs)
+    _phase("  look-alikes", mark)
     skipped.sort(key=lambda s: s.path)
     used = {c.fingerprint for f in families for c in f.classes} | {c.fingerprint for c in commented}
     return ScanResult(
@@ -293,6 +408,73 @@ def _assemble(config: Config, scope: TestScope, entries: dict[str, Entry], finge
     )
 
 
+_DESCRIBE_PARALLEL_MIN = 200  # families of several classes: fewer are described in this process
+
+
+Described = list[tuple[list[str], list[str], list[int]]]  # per class: differences, cosmetic, superset_of (indexes)
+
+
+def _family_key(fam: Family) -> tuple[object, ...]:
+    """What a family's description depends on: each class's code, bindings and copies' cosmetic parts."""
+    return tuple((c.fingerprint, tuple(sorted(c.bindings.items())), tuple(sorted({m.cosmetic for m in c.members})))
+                 for c in fam.classes)
+
+
+def _described(fam: Family) -> Described:
+    index = {c.id: k for k, c in enumerate(fam.classes)}
+    return [(c.differences, c.cosmetic, [index[i] for i in c.superset_of]) for c in fam.classes]
+
+
+def _apply(fam: Family, described: Described) -> None:
+    for cls, (differences, cosmetic, superset_of) in zip(fam.classes, described, strict=True):
+        cls.differences, cls.cosmetic = list(differences), list(cosmetic)
+        cls.superset_of = [fam.classes[k].id for k in superset_of]
+
+
+def _describe_part(root: str, part: Sequence[tuple[int, Family, dict[str, Fingerprint]]], _: int) \
+        -> list[tuple[int, Described]]:
+    """In a worker: how the classes of each family differ (the parse-heavy part of describing)."""
+    out = []
+    for k, fam, shown in part:
+        describe(fam, shown)
+        out.append((k, _described(fam)))
+    return out
+
+
+def _describe_all(families: list[Family], shown: dict[str, Fingerprint], pool: _Workers | None,
+                  memo: dict[tuple[object, ...], Described]) -> dict[tuple[object, ...], Described]:
+    """Describe every family; those of several classes on the worker pool when there are many.
+
+    ``memo`` holds the descriptions of an earlier scan (the cache's): a family whose classes are
+    unchanged is not described again.  Returns the descriptions of this scan's families.
+    """
+    out: dict[tuple[object, ...], Described] = {}
+    todo: list[int] = []
+    for k, fam in enumerate(families):
+        key = _family_key(fam)
+        if len(fam.classes) == 1:
+            describe(fam, shown)
+        elif key in memo:
+            _apply(fam, memo[key])
+        else:
+            todo.append(k)
+            continue
+        out[key] = _described(fam)
+    if pool is None or pool.workers <= 1 or len(todo) < _DESCRIBE_PARALLEL_MIN:
+        for k in todo:
+            describe(families[k], shown)
+            out[_family_key(families[k])] = _described(families[k])
+        return out
+    # the largest first, so that the last task to finish is a small one
+    todo.sort(key=lambda k: -sum(len(shown[c.fingerprint].source) for c in families[k].classes))
+    parts = [(k, families[k], {c.fingerprint: shown[c.fingerprint] for c in families[k].classes}) for k in todo]
+    for got in pool.run(_describe_part, "", parts, 0, spread=True):
+        for k, described in got:
+            _apply(families[k], described)
+            out[_family_key(families[k])] = described
+    return out
+
+
 def _imports(rel: str, ex: FileExtract) -> set[str]:
     """Modules a file imports, its relative imports made absolute (a library module imported only
     relatively by its own package is still imported by the library)."""
@@ -305,9 +487,36 @@ def _imports(rel: str, ex: FileExtract) -> set[str]:
     return out
 
 
+def _gaps(entries: dict[str, Entry], min_tokens: int) -> list[Gap]:
+    """The definitions of a size to count that were not parsed (no textual near-copy)."""
+    out: list[Gap] = []
+    for rel, e in entries.items():
+        index = e.extract.index
+        if index is None:
+            continue
+        done = e.extract.done
+        units = index.units
+        for u in units:
+            if u.line in done or u.size < 2 * min_tokens:
+                continue
+            names = []
+            p = u.parent
+            while p != -1:
+                names.append(units[p].name if units[p].is_class else units[p].name + ".<locals>")
+                p = units[p].parent
+            parent = ".".join(reversed(names)).removesuffix(".<locals>")
+            out.append(Gap(rel, parent, u.line, u.line, u.end))
+    return out
+
+
 def _module_names(rel: str, ex: FileExtract) -> dict[str, str]:
-    """What each module-level name of the file is bound to (module-level definitions: their digest)."""
+    """What each module-level name of the file is bound to (module-level definitions: their digest;
+    those not parsed, the hash of their text)."""
     bound = {name: resolve(rel, what) for name, what in ex.bindings}
+    if ex.index is not None:
+        for t in ex.index.units:
+            if t.parent == -1:
+                bound[t.name] = f"text:{t.exact & 0xFFFFFFFFFFFF:012x}"
     for u in ex.units:
         if not u.parent:
             bound[u.name] = "def:" + u.digest

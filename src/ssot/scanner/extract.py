@@ -31,6 +31,7 @@ from ssot.model import Fingerprint
 from ssot.scanner.bindings import is_generated, module_bindings
 from ssot.scanner.commented import find_commented
 from ssot.scanner.newer import downgrade
+from ssot.scanner.textual import TextIndex, TextUnit, index_text
 from ssot.scanner.units import Unit, walk_units
 from ssot.scope import imported_modules
 
@@ -129,6 +130,8 @@ class FileExtract:
     generated: bool = False  # its header says it is generated: no copy of anything
     parsed: bool = True  # False: only read for its imports (library code outside the scan's scope)
     lines: int = 0  # lines in the file
+    index: TextIndex | None = None  # the candidate pass's view (None: extracted whole, every unit parsed)
+    done: frozenset[int] = frozenset()  # header lines of the text units whose units are in ``units``
 
 
 class Extractor:
@@ -137,6 +140,7 @@ class Extractor:
     def __init__(self) -> None:
         self.fingerprints: dict[str, Fingerprint] = {}
         self._parsed: dict[str, list[Unit]] = {}
+        self._alone: dict[tuple[str, str, bool], list[Unit]] = {}
         self._compiles: set[str] = set()
 
     def extract(self, text: str) -> FileExtract:
@@ -145,6 +149,95 @@ class Extractor:
         except RecursionError:  # ast.parse copes, fingerprinting (recursive) does not: skip, never crash
             return FileExtract(error=("cannot scan: code nested too deeply (a very long chain such as "
                                       "a + b + ... ?); split the expression", None))
+
+    def survey(self, data: bytes, text: str) -> FileExtract:
+        """The cheap part, for every file: imports, bindings, commented-out copies and the text index.
+
+        Units come later, from :meth:`parse_candidates`, for the definitions with a textual near-copy.
+        """
+        result = FileExtract(imports=frozenset(imported_modules(text)), lines=text.count("\n") + 1)
+        if is_generated(text):
+            result.generated = True
+            return result
+        if "from ." in text:  # relative imports: what decides which helpers only tests import
+            result.bindings = module_bindings(text)
+        result.index = index_text(data)
+        try:
+            result.commented = find_commented(text, self.fingerprints)
+        except RecursionError:
+            result.commented = []
+        return result
+
+    def parse_candidates(self, text: str, ex: FileExtract, lines: set[int]) -> FileExtract:
+        """``ex`` with the units of the candidates at header ``lines`` (the outermost of them) added.
+
+        Each outermost candidate is parsed alone (inside ``if 1:`` when indented, so that its text is
+        parsed as it is); one that does not parse alone sends the file down the whole-file path.
+        """
+        index = ex.index
+        if index is None or ex.error:
+            return ex
+        todo = _outermost(index.units, lines | ex.done, ex.done)
+        if not todo:
+            return ex
+        source = text.split("\n")
+        bindings = ex.bindings or module_bindings(text)
+        units = list(ex.units)
+        done = set(ex.done)
+        try:
+            for k in todo:
+                units.extend(self._parse_unit(source, index.units, k))
+                u = index.units[k]
+                done.update(v.line for v in index.units if u.line <= v.line <= u.end)
+        except (_SlowPath, RecursionError):
+            whole = self.extract(text)
+            whole.index, whole.imports, whole.commented = index, ex.imports, ex.commented
+            whole.done = frozenset(v.line for v in index.units)
+            return whole
+        seen: set[tuple[int, str]] = set()
+        unique = []
+        for unit in sorted(units, key=lambda x: (x.line, x.nested)):
+            if (unit.line, unit.qualname) not in seen:
+                seen.add((unit.line, unit.qualname))
+                unique.append(unit)
+        return FileExtract(units=unique, commented=ex.commented, bindings=bindings, imports=ex.imports,
+                           lines=ex.lines, index=index, done=frozenset(done))
+
+    def _parse_unit(self, source: list[str], units: list[TextUnit], k: int) -> list[Unit]:
+        u = units[k]
+        start = _decorated_start(source, u)
+        segment = "\n".join(source[start - 1:u.end])
+        ancestors: list[TextUnit] = []
+        p = u.parent
+        while p != -1:
+            ancestors.append(units[p])
+            p = units[p].parent
+        ancestors.reverse()
+        prefix = "".join(a.name + ("." if a.is_class else ".<locals>.") for a in ancestors)
+        parent = prefix[:-1].removesuffix(".<locals>") if ancestors else ""
+        in_class = bool(ancestors) and ancestors[-1].is_class
+        enclosing = frozenset(a.name for a in ancestors)
+        key = (segment, prefix, in_class)
+        cached = self._alone.get(key)
+        if cached is None:
+            indented = u.indent > 0
+            code = "if 1:\n" + segment if indented else segment
+            tree: ast.Module | None
+            try:
+                tree = ast.parse(code)
+            except SyntaxError:
+                tree = _newer_grammar(code)
+            except (ValueError, MemoryError):
+                raise _SlowPath from None
+            if tree is None:
+                raise _SlowPath from None
+            body = tree.body[0].body if indented and isinstance(tree.body[0], ast.If) else tree.body
+            cached = walk_units(body, self.fingerprints, prefix, parent, in_class, enclosing)
+            cached = [x.moved(-1) for x in cached] if indented else cached
+            if not any(x.line == u.line - start + 1 and x.qualname == prefix + u.name for x in cached):
+                raise _SlowPath  # the text misread where the definition starts or ends
+            self._alone[key] = cached
+        return [x.moved(start - 1) for x in cached]
 
     def imports_only(self, text: str) -> FileExtract:
         """What a file outside the scope contributes: the modules it imports."""
@@ -161,6 +254,7 @@ class Extractor:
         except _SlowPath:
             units = None
         if units is None:
+            tree: ast.Module | None
             try:
                 tree = ast.parse(text)
             except SyntaxError as exc:
@@ -178,8 +272,9 @@ class Extractor:
 
     def _by_chunks(self, text: str) -> list[Unit] | None:
         starts = _starts(text)
-        norm: str | None = _fast_normalise(text)
-        nstarts = _starts(norm)
+        fast_norm = _fast_normalise(text)
+        nstarts = _starts(fast_norm)
+        norm: str | None = fast_norm
         if len(nstarts) != len(starts):
             norm = None
         # where the fast normalisation cannot be trusted: such chunks are normalised carefully
@@ -235,6 +330,36 @@ class Extractor:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             raise _SlowPath from None
         self._compiles.add(norm)
+
+
+def _outermost(units: list[TextUnit], wanted: set[int], done: frozenset[int]) -> list[int]:
+    """Indexes of the wanted units not done and not inside another wanted unit."""
+    out = []
+    for k, u in enumerate(units):
+        if u.line not in wanted or u.line in done:
+            continue
+        p = u.parent
+        while p != -1 and units[p].line not in wanted:
+            p = units[p].parent
+        if p == -1:
+            out.append(k)
+    return out
+
+
+def _decorated_start(source: list[str], u: TextUnit) -> int:
+    """The first line of the unit's decorators (its header line when it has none)."""
+    start = u.line
+    i = u.line - 1  # 1-based number of the line above the header
+    while i >= 1:
+        line = source[i - 1]
+        s = line.strip()
+        indent = len(line) - len(line.lstrip())
+        if s.startswith("@") and indent == u.indent:
+            start = i
+        elif not s or s.startswith("#") or indent < u.indent or (indent == u.indent and s[0] not in ")]}"):
+            break
+        i -= 1
+    return start
 
 
 def _newer_grammar(text: str) -> ast.Module | None:

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from ssot.model import CommentedCopy, Definition, EquivalenceClass, Family, Fingerprint
 from ssot.scanner.describe import differences, is_superset
-from ssot.scanner.similarity import alike, contained, similar_pairs
+from ssot.scanner.similarity import TOKENS_MIN, alike, contained, set_jaccard, similar_pairs
 
 _MAX_SUPERSET_CLASSES = 30  # superset checks are pairwise: only for families of few classes
 _MAX_LOOK_ALIKES = 20
@@ -100,14 +100,14 @@ def build_families(defs: Iterable[Definition], fingerprints: dict[str, Fingerpri
         names = Counter(m.name for m in members if not m.in_backup) or Counter(m.name for m in members)
         name = min(names, key=lambda n: (-names[n], n))
         classes: list[EquivalenceClass] = []
-        for d in group:
+        for digest in group:
             split: dict[BindingKey, list[Definition]] = defaultdict(list)
-            for m in by_digest[d]:
+            for m in by_digest[digest]:
                 if (m.path, m.line) in keep:
                     split[bindings.get((m.path, m.qualname), ())].append(m)
             for key, ms in sorted(split.items(), key=lambda kv: (-len(kv[1]), kv[0])):
                 ordered = sorted(ms, key=lambda m: (m.path, m.line))
-                classes.append(EquivalenceClass(id="", fingerprint=d, members=ordered, bindings=dict(key)))
+                classes.append(EquivalenceClass(id="", fingerprint=digest, members=ordered, bindings=dict(key)))
         kind = fingerprints[group[0]].kind
         category = "test" if kind == "test" or (kind == "class" and name.startswith("Test")
                                                  and any(m.test_methods for m in members)) else "helper"
@@ -244,21 +244,43 @@ def link_commented(families: list[Family], commented: list[CommentedCopy],
     Exact copies first, then variants, then partial copies (commenting out often keeps only a part).
     """
     exact = {c.fingerprint: f for f in families for c in f.classes}
+    by_kind: dict[str, list[tuple[Family, Fingerprint]]] = defaultdict(list)
+    for f in families:
+        for c in f.classes:
+            fp = fingerprints[c.fingerprint]
+            by_kind[fp.kind].append((f, fp))
     memo: dict[str, Family | None] = {}
     for copy in commented:
         fam = exact.get(copy.fingerprint)
         if fam is None:
             if copy.fingerprint not in memo:
-                fp = fingerprints[copy.fingerprint]
-                memo[copy.fingerprint] = next(
-                    (f for f in families for c in f.classes if alike(fingerprints[c.fingerprint], fp)), None
-                ) or next(
-                    (f for f in families for c in f.classes if contained(fp, fingerprints[c.fingerprint])), None
-                )
+                memo[copy.fingerprint] = _commented_home(fingerprints[copy.fingerprint], copy.name,
+                                                         by_kind.get(fingerprints[copy.fingerprint].kind, []))
             fam = memo[copy.fingerprint]
         if fam is not None:
             copy.family = fam.id
             fam.commented.append(copy)
+
+
+def _commented_home(fp: Fingerprint, name: str, pool: list[tuple[Family, Fingerprint]]) -> Family | None:
+    """The family a commented-out copy is a variant of, else one it is a part of (same name first).
+
+    Cheap tests first: the identifiers and literals (a set intersection), and the sizes, rule out
+    most families before the statement shapes are compared.
+    """
+    ordered = sorted(pool, key=lambda x: x[0].name != name)  # stable: same-named families first
+    n = len(fp.shape)
+    for f, other in ordered:
+        m = len(other.shape)
+        if m and 0.5 * m <= n <= 2 * m and set_jaccard(fp.tokens, other.tokens) >= TOKENS_MIN \
+                and alike(other, fp):
+            return f
+    own = max(1, len(fp.tokens))
+    for f, other in ordered:
+        if 0.8 * len(fp.shape) <= len(other.shape) and len(fp.tokens & other.tokens) >= 0.6 * own \
+                and contained(fp, other):
+            return f
+    return None
 
 
 def link_look_alikes(families: list[Family], defs: Iterable[Definition]) -> None:

@@ -168,7 +168,7 @@ def walk_definition(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
     kind = kind_of(node, in_class)
     is_class = isinstance(node, ast.ClassDef)
     parts: list[str] = [type(node).__name__]
-    if is_class and is_exception_class(node):
+    if isinstance(node, ast.ClassDef) and is_exception_class(node):
         parts.append(node.name)  # distinct exception types are never interchangeable
     # decorators: a mark on a class pytest does not collect changes nothing
     for d in node.decorator_list:
@@ -176,20 +176,21 @@ def walk_definition(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
             acc.cosmetic.append(_cosmetic(d, acc))
         else:
             parts.append("@" + _expr(d, acc)[0])
-    if is_class:
+    if isinstance(node, ast.ClassDef):
         acc.shapes.append(stable_hash(f"ClassDef {len(node.decorator_list)} {len(node.bases)}"))
         parts.append("(" + ",".join(_expr(b, acc)[0] for b in node.bases) + ";"
                      + ",".join(f"{k.arg}={_expr(k.value, acc)[0]}" for k in node.keywords) + ")")
     else:
-        args = node.args  # type: ignore[union-attr]
+        args = node.args
         canon, shape = _expr(args, acc)
         parts.append(canon)
         acc.shapes.append(stable_hash(f"{type(node).__name__} {len(node.decorator_list)} {shape}"))
-        if node.returns is not None:  # type: ignore[union-attr]
-            acc.cosmetic.append("->" + _cosmetic(node.returns, acc))  # type: ignore[union-attr]
+        if node.returns is not None:
+            acc.cosmetic.append("->" + _cosmetic(node.returns, acc))
     body = node.body[1:] if _has_docstring(node.body) else node.body
     parts.append(_stmts(body, acc, is_class, own, found))
-    acc.size += _TOKENS[type(node).__name__] + 2 * bool(is_class and (node.bases or node.keywords))  # type: ignore[union-attr]
+    with_bases = isinstance(node, ast.ClassDef) and bool(node.bases or node.keywords)
+    acc.size += _TOKENS[type(node).__name__] + 2 * with_bases
     digest = hex_digest(f"{kind}:{'|'.join(parts)}", 12)
     cosmetic = hex_digest("|".join(acc.cosmetic), 6) if acc.cosmetic else ""
     info = DefInfo(node=node, kind=kind, digest=digest, cosmetic=cosmetic, shapes=acc.shapes, tokens=acc.tokens,

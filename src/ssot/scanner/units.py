@@ -88,20 +88,26 @@ def _defs_in(stmts: list[ast.stmt]) -> list[Defn]:
     return out
 
 
-def walk_units(body: list[ast.stmt], fingerprints: dict[str, Fingerprint]) -> list[Unit]:
-    """Every definition in ``body`` (a module or chunk), at every level, fingerprinting new ones."""
+def walk_units(body: list[ast.stmt], fingerprints: dict[str, Fingerprint], prefix: str = "", parent: str = "",
+               in_class: bool = False, enclosing: frozenset[str] = frozenset()) -> list[Unit]:
+    """Every definition in ``body`` (a module or chunk), at every level, fingerprinting new ones.
+
+    ``prefix``, ``parent``, ``in_class`` and ``enclosing`` place a body cut out of its file (a method
+    parsed alone): the qualname prefix (``A.``), the enclosing definition's qualname, whether that is a
+    class, and the names of every enclosing definition.
+    """
     out: list[Unit] = []
     for top in _defs_in(body):
         found: list[DefInfo] = []
-        walk_definition(top, False, frozenset(), found)
+        walk_definition(top, in_class, enclosing, found)
         info = {id(i.node): i for i in found}
-        todo: list[tuple[Defn, str, str, int]] = [(top, "", "", 0)]
+        todo: list[tuple[Defn, str, str, int]] = [(top, prefix, parent, int(bool(parent)))]
         while todo:
-            node, prefix, parent, depth = todo.pop()
+            node, pre, par, depth = todo.pop()
             i = info[id(node)]
             if i.digest not in fingerprints:
                 fingerprints[i.digest] = i.fingerprint()
-            qualname = prefix + node.name
+            qualname = pre + node.name
             is_class = isinstance(node, ast.ClassDef)
             methods = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))] \
                 if is_class else []
@@ -111,8 +117,8 @@ def walk_units(body: list[ast.stmt], fingerprints: dict[str, Fingerprint]) -> li
                 is_async=isinstance(node, ast.AsyncFunctionDef),
                 has_init=any(m.name == "__init__" for m in methods),
                 test_methods=sum(m.name.startswith(TEST_PREFIX) for m in methods),
-                own_lines=_code_lines(node), tokens=i.size, trivial=i.trivial, parent=parent,
-                free=tuple(n for n in i.free if n not in qualname.split(".")),
+                own_lines=_code_lines(node), tokens=i.size, trivial=i.trivial, parent=par,
+                free=tuple(n for n in i.free if n not in qualname.replace(".<locals>", "").split(".")),
                 cosmetic=i.cosmetic,
             ))
             inner = f"{qualname}." if is_class else f"{qualname}.<locals>."
