@@ -44,12 +44,18 @@ class _SafeUnpickler(pickle.Unpickler):
         ("ssot.model", "Fingerprint"),
         ("builtins", "frozenset"),
         ("builtins", "set"),
-        *(("ssot.model", name) for name in (
-            "ScanResult", "Family", "EquivalenceClass", "Definition", "CommentedCopy", "Block", "BlockCopy",
-            "SkippedFile", "Finding", "Location", "ScanStats")),
     })
 
     def find_class(self, module: str, name: str) -> type:
+        if module == "ssot.model":  # the result: any data class of the model (and only those)
+            import dataclasses
+
+            from ssot import model
+
+            cls = getattr(model, name, None)
+            if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == module:
+                return cls
+            raise pickle.UnpicklingError(f"{module}.{name} is not part of a scan cache")
         if (module, name) not in self.ALLOWED:
             raise pickle.UnpicklingError(f"{module}.{name} is not part of a scan cache")
         found: type = super().find_class(module, name)

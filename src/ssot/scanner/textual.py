@@ -134,7 +134,7 @@ def _close(units: list[list[Any]], top: tuple[int, int, int, list[int]], seq: li
 
 UnitRef = tuple[int, int]  # (file number, unit number in that file)
 SHARE = 0.6  # share of a definition's two-line windows found in another definition
-SAME_NAME_MAX = 30  # a name given to more classes or functions than this is not followed
+SAME_NAME_MAX = 30  # a name given to more classes or functions (not candidates) than this is not followed
 
 
 def candidates(files: Sequence[TextIndex | None], min_bytes: int, share: float = SHARE) -> list[set[int]]:
@@ -199,11 +199,12 @@ def _same_names(files: Sequence[TextIndex | None], min_bytes: int, out: list[set
             if u.size >= min_bytes and (u.parent == -1 or not units[u.parent].is_class):
                 named[(u.name, u.is_class)].append((f, k))
     for refs in named.values():
-        if not 2 <= len(refs) <= SAME_NAME_MAX:
+        if len(refs) < 2:
             continue
         lines = [(f, files[f].units[k].line) for f, k in refs]  # type: ignore[union-attr]
-        if any(line in out[f] for f, line in lines):
-            for f, line in lines:
+        others = [(f, line) for f, line in lines if line not in out[f]]
+        if others and len(others) < len(lines) and len(others) <= SAME_NAME_MAX:
+            for f, line in others:
                 out[f].add(line)
 
 
