@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ssot.commands.plan import add_plan_arguments, make_plan
+from ssot.commands.plan import add_plan_arguments, planned
 from ssot.exitcodes import FOUND, OK
 
 STYLES = {"ok": "green", "dry_run": "cyan", "rolled_back": "red", "skipped": "yellow"}
@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     def log(text: str) -> None:  # a line per phase and batch, as it happens (CI logs, pipes)
         print(f"ssot migrate: {text}", file=sys.stderr, flush=True)
 
-    cfg, _scan, plan = make_plan(args, log)
+    cfg, made = planned(args, log)
+    plan = made.plan
     for fam in plan.families:
         for b in fam.blocked:
             if b.reason != "backup" and (args.families or fam.steps):
