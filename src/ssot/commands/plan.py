@@ -1,13 +1,13 @@
-"""``ssot plan [--family ID ...] [--format markdown|json]``: write a remediation plan."""
+"""``ssot plan [--family ID ...] [--format markdown|json|text] [-o FILE]``: write a remediation plan."""
 
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ssot.commands.common import add_project_arguments, progress_bar, project_config, write_output
+from ssot.commands.common import add_project_arguments, progress_bar, project_config
+from ssot.commands.options import add_output_arguments, style_of
 from ssot.exitcodes import OK
 
 if TYPE_CHECKING:
@@ -42,9 +42,7 @@ def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_plan_arguments(parser)
-    parser.add_argument("--format", choices=("markdown", "json"), default="markdown",
-                        help="plan format (default: markdown)")
-    parser.add_argument("-o", "--output", metavar="FILE", help="write the plan to FILE instead of stdout")
+    add_output_arguments(parser, ("markdown", "json", "text"), default="markdown")
 
 
 def parse_maps(values: list[str] | None) -> dict[str, str]:
@@ -82,9 +80,10 @@ def planned(args: argparse.Namespace, log: Callable[[str], None] | None = None) 
 
 
 def run(args: argparse.Namespace) -> int:
-    from ssot.migrate.render import plan_to_dict, plan_to_markdown
+    from ssot.migrate.render import PLAN
+    from ssot.report.registry import render_report
 
-    plan = planned(args)[1].plan
-    text = json.dumps(plan_to_dict(plan), indent=2) + "\n" if args.format == "json" else plan_to_markdown(plan)
-    write_output(args.output or "-", text)
+    style = style_of(args)
+    args.no_progress = style.verbosity < 0
+    render_report(planned(args)[1].plan, PLAN.get(args.format), args.output, style)
     return OK
