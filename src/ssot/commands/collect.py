@@ -74,14 +74,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--compare",
         metavar="BASELINE",
         type=Path,
-        help="compare with a profile saved by --json; exit 1 if collection got slower than "
+        help="compare with a profile saved by --format json -o FILE; exit 1 if collection got slower than "
         "collect_slowdown or lost tests",
     )
     parser.add_argument(
         "--load",
         metavar="PROFILE",
         type=Path,
-        help="explain a profile recorded earlier (--json, or pytest --ssot-profile=FILE) instead of running pytest",
+        help="explain a profile recorded earlier (--format json -o FILE, or pytest --ssot-profile=FILE) "
+        "instead of running pytest",
     )
     parser.add_argument(
         "--python",

@@ -16,17 +16,58 @@ from rich.cells import cell_len
 from rich.console import Console, RenderableType
 from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from ssot.report.registry import Style
 
 _UNBOUNDED = 100_000
 
 
+class WordWrapConsole(Console):
+    """A console whose lines of text wrap between words only: a word wider than the line (a path, a
+    qualified name) stands whole on a line of its own, longer than the width, never cut in two."""
+
+    def print(self, *objects: Any, **options: Any) -> None:  # type: ignore[override]
+        if len(objects) != 1 or not isinstance(objects[0], str | Text) or options.get("soft_wrap") is not None:
+            super().print(*objects, **options)
+            return
+        obj = objects[0]
+        text = (self.render_str(obj, markup=options.pop("markup", None), highlight=False)
+                if isinstance(obj, str) else obj.copy())
+        if options.get("style"):
+            text.stylize(options.pop("style"))
+        for line in text.split("\n", allow_blank=True):
+            for part in wrap_words(line, self.width):
+                super().print(part, soft_wrap=True, **options)
+
+
+def wrap_words(line: Text, width: int) -> list[Text]:
+    """``line`` cut between words to ``width`` cells; continuation lines keep its indent."""
+    plain = line.plain
+    indent = len(plain) - len(plain.lstrip(" "))
+    breaks: list[int] = []
+    start = 0  # where the current output line starts in ``plain``
+    for word in re.finditer(r"\S+", plain):
+        if word.start() == start or word.start() <= indent:
+            continue
+        if (indent if breaks else 0) + cell_len(plain[start:word.end()]) > width:
+            breaks.append(word.start())
+            start = word.start()
+    if not breaks:
+        return [line]
+    parts = list(line.divide(breaks))
+    out = [parts[0]]
+    for part in parts[1:]:
+        out[-1].rstrip()
+        out.append(Text(" " * indent) + part)
+    return out
+
+
 def make_console(out: TextIO, style: Style) -> Console:
     """A console writing to ``out`` in ``style``: long lines wrap between words at the style's width."""
-    return Console(file=out, width=style.width, color_system="standard" if style.color else None,
-                   force_terminal=style.color, force_interactive=False, no_color=not style.color,
-                   highlight=False, emoji=False, legacy_windows=False)
+    return WordWrapConsole(file=out, width=style.width, color_system="standard" if style.color else None,
+                           force_terminal=style.color, force_interactive=False, no_color=not style.color,
+                           highlight=False, emoji=False, legacy_windows=False)
 
 
 _TRAILING = re.compile(r"[ ]+((?:\x1b\[[0-9;]*m)*)$", re.MULTILINE)

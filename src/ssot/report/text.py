@@ -10,7 +10,6 @@ from __future__ import annotations
 from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.padding import Padding
 from rich.table import Table
 
 from ssot.model import Family, ScanResult
@@ -82,7 +81,7 @@ def _family(console: Console, f: Family) -> None:
                      f"{'is not a copy' if len(f.look_alikes) == 1 else 'are not copies'} (left alone)")
     summary = "; ".join([*parts, f"[bold]{f.duplicated_lines:,}[/bold] duplicated lines"])
     for indent, line in [(2, summary), *_class_lines(f)]:
-        console.print(Padding(line, (0, 0, 0, indent)))
+        console.print(" " * indent + line)
     console.print()
 
 
@@ -99,7 +98,7 @@ def _totals(console: Console, result: ScanResult) -> None:
     console.print(
         f"[bold]Total[/bold]: {plural(t.families, 'family', 'families')}, "
         f"{plural(t.copies, 'copy', 'copies')} ({t.live_copies} live, {t.backup_copies} in backups, "
-        f"{t.nested_copies} nested), {t.redundant_copies} redundant live copies, "
+        f"{t.nested_copies} nested), {plural(t.redundant_copies, 'redundant live copy', 'redundant live copies')}, "
         f"{plural(t.look_alikes, 'same-named definition')} left alone, "
         f"[bold]{t.duplicated_lines:,}[/bold] duplicated lines, "
         f"{plural(t.pytest_warnings, 'pytest warning')}, "
@@ -132,8 +131,8 @@ def _blocks(console: Console, result: ScanResult, verbosity: int = 0) -> None:
         what = "whole file" if b.whole_file else plural(b.units, "definition")
         where = ", ".join(f"{_shown(c.path)}:{c.start_line}-{c.end_line}" for c in b.copies[:3])
         more = f" and {len(b.copies) - 3} more" if len(b.copies) > 3 else ""
-        console.print(Padding(f"[bold]{escape(b.id)}[/bold]  {what}, {plural(len(b.copies), 'copy', 'copies')}: "
-                              f"{escape(where)}{more}", (0, 0, 0, 2)))
+        console.print(f"  [bold]{escape(b.id)}[/bold]  {what}, {plural(len(b.copies), 'copy', 'copies')}: "
+                      f"{escape(where)}{more}")
     console.print()
 
 
