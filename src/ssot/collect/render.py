@@ -127,13 +127,8 @@ def render(profile: Profile, console: Console, *, top: int = 10) -> None:
         t = Table(show_edge=False, box=None, pad_edge=False)
         slowest = sorted(m.files, key=lambda f: -f.seconds)[:top]
         name_column(t, "file", [f.path for f in slowest])
-        for col, just in (
-            ("total", "right"),
-            ("import", "right"),
-            ("rest", "right"),
-            ("tests", "right"),
-        ):
-            t.add_column(col, justify=just)  # type: ignore[arg-type]
+        for col in ("total", "import", "rest", "tests"):
+            t.add_column(col, justify="right")
         for f in slowest:
             t.add_row(f.path, _s(f.seconds), _s(f.import_seconds), _s(f.other_seconds), str(f.tests))
         print_fitted(console, t)
@@ -143,12 +138,8 @@ def render(profile: Profile, console: Console, *, top: int = 10) -> None:
         console.rule("Costliest imports (test modules apart; nested imports are inside their importer)")
         t = Table(show_edge=False, box=None, pad_edge=False)
         name_column(t, "module", [c.module for c in direct[:top]])
-        for col, just in (
-            ("cumulative", "right"),
-            ("self", "right"),
-            ("share", "right"),
-        ):
-            t.add_column(col, justify=just)  # type: ignore[arg-type]
+        for col in ("cumulative", "self", "share"):
+            t.add_column(col, justify="right")
         name_column(t, "first imported by", [c.first_imported_by or "start-up" for c in direct[:top]])
         t.add_column("importers", justify="right")
         for c in direct[:top]:
@@ -164,23 +155,23 @@ def render(profile: Profile, console: Console, *, top: int = 10) -> None:
 
     if a.warning_causes:
         console.rule(f"Warnings by cause ({len(m.warnings)})")
-        for c in a.warning_causes:
+        for cause in a.warning_causes:
             console.print(
                 Text.assemble(
-                    (f"{c.count:>5} ", "bold"),
-                    (f"{_pct(c.share):>6}  ", "dim"),
-                    (c.category, "yellow"),
+                    (f"{cause.count:>5} ", "bold"),
+                    (f"{_pct(cause.share):>6}  ", "dim"),
+                    (cause.category, "yellow"),
                     ": ",
-                    c.template,
+                    cause.template,
                 )
             )
-            console.print(f"        kind: {c.kind}; emitted by {escape(c.emitter)}")
-            for name, files in list(c.classes.items())[:5]:
+            console.print(f"        kind: {cause.kind}; emitted by {escape(cause.emitter)}")
+            for name, files in list(cause.classes.items())[:5]:
                 shown = ", ".join(files[:4]) + (f", … {len(files) - 4} more" if len(files) > 4 else "")
                 console.print(f"        {name}: {escape(shown)}")
-            if not c.classes and c.examples:
-                console.print(f"        e.g. {', '.join(c.examples)}")
-            console.print(f"        [green]fix:[/] {escape(c.fix)}")
+            if not cause.classes and cause.examples:
+                console.print(f"        e.g. {', '.join(cause.examples)}")
+            console.print(f"        [green]fix:[/] {escape(cause.fix)}")
 
     if a.never_run:
         console.rule(f"Tests that never run ({len(a.never_run)})")
@@ -192,8 +183,8 @@ def render(profile: Profile, console: Console, *, top: int = 10) -> None:
             console.print(Text.assemble(("  " + f"{tr.path}:{tr.line}", "bold"), f"  {tr.name}"))
     if a.empty_modules:
         console.rule(f"Test modules that collect nothing although they define tests ({len(a.empty_modules)})")
-        for e in a.empty_modules:
-            console.print(f"{e.path}: {e.defined_tests} tests defined; {escape(e.reason)}")
+        for empty in a.empty_modules:
+            console.print(f"{empty.path}: {empty.defined_tests} tests defined; {escape(empty.reason)}")
     if m.errors:
         console.rule(f"Collection errors ({len(m.errors)})")
         for err in m.errors:
@@ -220,14 +211,9 @@ def render(profile: Profile, console: Console, *, top: int = 10) -> None:
 def render_comparison(cmp: Comparison, console: Console) -> None:
     console.rule("Compared with the baseline")
     t = Table(show_edge=False, box=None, pad_edge=False)
-    for col, just in (
-        ("figure", "left"),
-        ("before", "right"),
-        ("after", "right"),
-        ("change", "right"),
-        ("ratio", "right"),
-    ):
-        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    t.add_column("figure")
+    for col in ("before", "after", "change", "ratio"):
+        t.add_column(col, justify="right")
     for row in cmp.rows:
         t.add_row(row.label, row.fmt(row.before), row.fmt(row.after), row.fmt_delta(), row.fmt_ratio())
     print_fitted(console, t)

@@ -54,7 +54,7 @@ def _split_pytest_args(parser: argparse.ArgumentParser) -> None:
         ns.pytest_args = extra
         return ns, rest
 
-    parser.parse_known_args = parse_known_args  # type: ignore[method-assign]
+    parser.parse_known_args = parse_known_args  # type: ignore[method-assign,assignment]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

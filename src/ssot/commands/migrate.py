@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ssot.commands.options import add_json_alias, add_output_arguments, apply_json_alias, style_of
 from ssot.commands.plan import add_plan_arguments, planned
 from ssot.exitcodes import FOUND, OK
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from ssot.migrate.plan import Batch
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,6 +42,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_output_arguments(parser, ("text", "json"))
     add_json_alias(parser)
+
+
+def _batch_bar(console: Console) -> tuple[Progress, Callable[[Batch, int, int], None]]:
+    """A progress bar per batch on ``console`` (a terminal), and the callback that moves it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
+                   transient=True)
+    tasks: dict[int, TaskID] = {}
+
+    def update(batch: Batch, done: int, total: int) -> None:
+        if batch.number not in tasks:
+            tasks[batch.number] = bar.add_task(f"batch {batch.label}", total=total)
+        bar.update(tasks[batch.number], completed=done, total=total)
+
+    return bar, update
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,26 +102,12 @@ def run(args: argparse.Namespace) -> int:
         validate=args.validate, keep_going=args.keep_going, allow_dirty=args.allow_dirty,
         commit=args.commit, timeout=cfg.collect_timeout, accept_broken_baseline=args.accept_broken_baseline,
     )
-    show_bar = not args.no_progress and sys.stderr.isatty() and args.format == "text"
-    progress_cb = None
-    bar = None
-    if show_bar:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err,
-                       transient=True)
-        tasks: dict[int, int] = {}
-
-        def progress_cb(batch, done, total):  # type: ignore[no-untyped-def]
-            if batch.number not in tasks:
-                tasks[batch.number] = bar.add_task(f"batch {batch.label}", total=total)
-            bar.update(tasks[batch.number], completed=done, total=total)
-
-    meta = {"families": [f.id for f in plan.families if f.steps], "validate": args.validate,
-            "batches": len(plan.batches)}
-    if bar is not None:
+    meta: dict[str, object] = {"families": [f.id for f in plan.families if f.steps], "validate": args.validate,
+                               "batches": len(plan.batches)}
+    if not args.no_progress and sys.stderr.isatty() and args.format == "text":
+        bar, update = _batch_bar(err)
         with bar:
-            result = execute(plan, options, progress_cb, meta, log)
+            result = execute(plan, options, update, meta, log)
     else:
         result = execute(plan, options, None, meta, log)
 

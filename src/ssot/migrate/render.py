@@ -132,8 +132,9 @@ def plan_to_markdown(plan: Plan) -> str:
         out.append("")
         out.append("| batch | phase | files written | copies | commented-out |")
         out.append("|---:|---|---:|---:|---:|")
-        for b in plan.batches:
-            out.append(f"| {b.number} | {b.phase} | {len(b.writes)} | {len(b.steps)} | {len(b.commented)} |")
+        for batch in plan.batches:
+            out.append(f"| {batch.number} | {batch.phase} | {len(batch.writes)} | {len(batch.steps)} "
+                       f"| {len(batch.commented)} |")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 

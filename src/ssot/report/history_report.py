@@ -76,11 +76,11 @@ class TextReporter:
         for t in data.trends:
             if t.scope and not verbose:
                 continue
-            cells = [escape(LABELS.get(t.name, t.name))]
+            row = [escape(LABELS.get(t.name, t.name))]
             if verbose:
-                cells.append(escape(t.scope or "project"))
-            cells += [number(t.first), number(t.previous), number(t.now), change(t)]
-            table.add_row(*cells)
+                row.append(escape(t.scope or "project"))
+            row += [number(t.first), number(t.previous), number(t.now), change(t)]
+            table.add_row(*row)
         console.print(table)
 
 

@@ -67,8 +67,8 @@ class TextReporter:
                   + ", ".join(f"{f.id} ({f.share.copies} copies)" for f in pending[:20])
                   + (" ..." if len(pending) > 20 else "") + "\n")
         w(f"\ncanonical imports: {len(data.imports)} non-canonical\n" if style.verbosity >= 0 else "")
-        for f in data.imports:
-            w("\n".join(finding_lines(f, style)) + "\n")
+        for finding in data.imports:
+            w("\n".join(finding_lines(finding, style)) + "\n")
         if style.verbosity >= 0:
             if data.figures:
                 w("\ncollection:\n")
@@ -118,8 +118,8 @@ class MarkdownReporter:
             w(f"| `{md_cell(f.id)}` | {md_cell(', '.join(f.canonical) or '-')} | {f.share.consolidated} "
               f"| {f.share.copies} | {pct(f.share)} |\n")
         w(f"\n{len(data.imports)} non-canonical import(s)\n\n")
-        for f in data.imports:
-            w(f"- `{md_cell(f'{f.path}:{f.line}')}` {md_cell(f.message)}\n")
+        for finding in data.imports:
+            w(f"- `{md_cell(f'{finding.path}:{finding.line}')}` {md_cell(finding.message)}\n")
         if data.figures:
             w("\n| collection | baseline | now |\n|---|---:|---:|\n")
             for fig in data.figures:
