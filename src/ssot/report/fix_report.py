@@ -47,7 +47,7 @@ class TextReporter:
         if style.verbosity < 0:
             return
         verb = "changed" if data.applied else "would change"
-        w(f"{len(r.changed)} of {plural(r.scanned, 'test file')} {verb}"
+        w(f"{len(r.changed)} of {r.scanned} test files {verb}"
           + ("" if data.applied or not r.changed else "; run with --apply to write them") + "\n")
         revived = r.of("revive")
         if revived and data.applied:
