@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from ssot.app.validate_rules import RULES
     from ssot.errors import SsotError
     from ssot.files import discover
+    from ssot.report.common import plural
     from ssot.report.registry import render_report
     from ssot.report.validate_report import VALIDATE
     from ssot.scanner.engine import scan
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         baseline_profile, profile = recorded_profiles(cfg)
     validation.figures, validation.notes = collection_figures(baseline_profile, profile)
     if result.partial:
-        validation.notes.append(f"{len(result.skipped)} file(s) could not be read or parsed: "
+        validation.notes.append(f"{plural(len(result.skipped), 'file')} could not be read or parsed: "
                                 "`ssot scan` lists them")
     render_report(validation, VALIDATE.get(args.format), args.output, style)
     code = FOUND if validation.failed and not args.exit_zero else PARTIAL if result.partial else OK

@@ -167,7 +167,7 @@ class PlanText:
                 w(f"{head}: {plural(len(f.steps), 'copy', 'copies')} to {where}"
                   + (f"; {plural(len(f.blocked), 'copy', 'copies')} cannot migrate" if f.blocked else "") + "\n")
             else:
-                w(f"{head}: nothing migrates" + (f" ({f.note})" if f.note else "") + "\n")
+                w(f"{head}: {f.note or 'nothing migrates'}\n")
             if style.verbosity > 0:
                 for st in f.steps:
                     w(f"  {st.definition.location} {st.definition.qualname} -> {st.statement} "
@@ -177,10 +177,15 @@ class PlanText:
                     w(f"  {paint('left alone', 'yellow', style)} {b.definition.location}: {b.reason}: {b.detail}\n")
         if style.verbosity >= 0:
             e = data.effect
-            w(f"plan: {plural(sum(1 for f in data.families if f.steps), 'family', 'families')} to migrate in "
+            migrating = sum(1 for f in data.families if f.steps)
+            if not migrating:
+                w("plan: nothing to migrate\n")
+                return
+            fewer = f", {plural(e.warnings_removed, 'collection warning')} fewer" if e.warnings_removed else ""
+            w(f"plan: {plural(migrating, 'family', 'families')} to migrate in "
               f"{plural(len(data.batches), 'batch', 'batches')} into {data.canonical_package}: "
-              f"{plural(e.files_touched, 'file')} touched, {e.lines_removed} lines removed, {e.lines_added} added, "
-              f"{plural(e.warnings_removed, 'collection warning')} fewer; `ssot migrate` does it\n")
+              f"{plural(e.files_touched, 'file')} touched, {e.lines_removed} lines removed, {e.lines_added} added"
+              f"{fewer}; `ssot migrate` does it\n")
 
 
 PLAN = Registry[Plan]("plan", {r.format: r for r in (PlanMarkdown(), PlanJson(), PlanText())})
@@ -264,10 +269,10 @@ class MigrateText:
               + "; ".join(r.unchecked[:10]) + "\n")
         verb = "would change" if data.dry_run else "changed"
         undo = f"; run {r.run_id} (`ssot rollback {r.run_id}` undoes it)" if r.run_id else ""
-        w(f"{verb} {plural(len(r.files_changed), 'file')}, {r.lines_removed} lines removed, "
-          f"{plural(r.warnings_removed, 'collection warning')} removed; "
-          f"rewrite {r.rewrite_seconds:.2f}s ({plural(r.rewritten_files, 'file')}), "
-          f"validation {r.pytest_seconds:.2f}s{undo}\n")
+        warnings = f", {plural(r.warnings_removed, 'collection warning')} removed" if r.warnings_removed else ""
+        validation = f", validation {r.pytest_seconds:.2f}s" if r.pytest_seconds else ""
+        w(f"{verb} {plural(len(r.files_changed), 'file')}, {r.lines_removed} lines removed{warnings}; "
+          f"rewrite {r.rewrite_seconds:.2f}s ({plural(r.rewritten_files, 'file')}){validation}{undo}\n")
         if data.diff_dir:
             w(f"diffs written to {data.diff_dir}\n")
 

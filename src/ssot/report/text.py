@@ -38,13 +38,15 @@ def _overview(families: list[Family]) -> Table:
                   caption_justify="left", padding=(0, 1))
     name_column(table, "Family", [f.id for f in families], style="bold")
     table.add_column("Kind", no_wrap=True, min_width=8)
-    for short, _ in _OVERVIEW_NUMBERS:
-        table.add_column(short, justify="right", no_wrap=True, min_width=len(short))
+    rows = []
     for f in families:
         c = member_counts(f)
-        table.add_row(escape(f.id), f.kind, str(c.live), str(c.in_backup),
-                      str(len(f.classes)), str(len(f.commented)), str(f.pytest_warnings),
-                      str(len(f.look_alikes)), f"{f.duplicated_lines:,}")
+        rows.append([str(c.live), str(c.in_backup), str(len(f.classes)), str(len(f.commented)),
+                     str(f.pytest_warnings), str(len(f.look_alikes)), f"{f.duplicated_lines:,}"])
+    for i, (short, _) in enumerate(_OVERVIEW_NUMBERS):
+        name_column(table, short, [row[i] for row in rows], justify="right")
+    for f, row in zip(families, rows, strict=True):
+        table.add_row(escape(f.id), f.kind, *row)
     return table
 
 
