@@ -41,14 +41,17 @@ class WordWrapConsole(Console):
                 super().print(part, soft_wrap=True, **options)
 
 
+HANG = 2  # continuation lines start this much further in than the line they continue
+
+
 def wrap_words(line: Text, width: int) -> list[Text]:
-    """``line`` cut between words to ``width`` cells; continuation lines keep its indent."""
+    """``line`` cut between words to ``width`` cells; continuation lines hang under its indent."""
     plain = line.plain
-    indent = len(plain) - len(plain.lstrip(" "))
+    indent = len(plain) - len(plain.lstrip(" ")) + HANG
     breaks: list[int] = []
     start = 0  # where the current output line starts in ``plain``
     for word in re.finditer(r"\S+", plain):
-        if word.start() == start or word.start() <= indent:
+        if word.start() == start or word.start() <= indent - HANG:
             continue
         if (indent if breaks else 0) + cell_len(plain[start:word.end()]) > width:
             breaks.append(word.start())
