@@ -6,7 +6,6 @@ Displays the analysis; computes nothing new.  The JSON is the profile itself (sc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TextIO
 
 from rich.console import Console
@@ -14,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from ssot.app.collect import Collection
 from ssot.collect.compare import Comparison
 from ssot.collect.profile import Profile
 from ssot.report.console import name_column, print_fitted, write_rich
@@ -224,19 +224,10 @@ def render_comparison(cmp: Comparison, console: Console) -> None:
         console.print(Text(f"no regression (threshold: {cmp.threshold:.2f}x slower, no test lost)", style="green"))
 
 
-@dataclass(frozen=True, slots=True)
-class CollectReport:
-    """What ``ssot collect`` shows: the profile, and its comparison with a baseline (``--compare``)."""
-
-    profile: Profile
-    comparison: Comparison | None = None
-    top: int = 10
-
-
 class TextReporter:
     format = "text"
 
-    def report(self, data: CollectReport, out: TextIO, style: Style) -> None:
+    def report(self, data: Collection, out: TextIO, style: Style) -> None:
         def draw(console: Console) -> None:
             render(data.profile, console, top=data.top)
             if data.comparison is not None:
@@ -248,8 +239,8 @@ class TextReporter:
 class JsonReporter:
     format = "json"
 
-    def report(self, data: CollectReport, out: TextIO, style: Style) -> None:
+    def report(self, data: Collection, out: TextIO, style: Style) -> None:
         out.write(data.profile.to_json() + "\n")
 
 
-COLLECT = Registry[CollectReport]("collect", {r.format: r for r in (TextReporter(), JsonReporter())})
+COLLECT = Registry[Collection]("collect", {r.format: r for r in (TextReporter(), JsonReporter())})

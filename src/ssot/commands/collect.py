@@ -21,9 +21,6 @@ from ssot.commands.common import add_project_arguments
 from ssot.commands.options import add_output_arguments, deprecated, style_of
 from ssot.exitcodes import FOUND, OK, PARTIAL, USAGE
 
-# with --compare, collect twice and keep the faster run: the first run after an edit rewrites the
-# bytecode caches of the changed files, and one noisy run should not read as a regression
-COMPARE_REPEAT = 2
 INCOMPLETE = frozenset({"collection-errors", "stopped", "conftest-error", "timeout", "interrupted"})
 
 
@@ -139,60 +136,41 @@ def _import_report_modules() -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ssot.collect.run import analyse_recorded, collect
+    from ssot.app.collect import CollectRequest, profile_collection
+    from ssot.collect.render import COLLECT
     from ssot.commands.common import project_config
+    from ssot.report.registry import make_style, render_report
 
     config = project_config(args, [p.partition("::")[0] for p in args.paths]).with_overrides(
         collect_timeout=args.timeout, collect_slowdown=args.slowdown
     )
     save_to = _old_json_flag(args)
     style = style_of(args)
-    if args.load is not None:
-        if args.paths or args.pytest_args:
-            from ssot.errors import SsotError
+    request = CollectRequest(paths=args.paths, pytest_args=args.pytest_args, python=args.python,
+                             repeat=args.repeat, load=args.load, compare=args.compare, top=args.top)
+    status: Any = nullcontext()
+    if args.load is None and sys.stderr.isatty() and style.verbosity >= 0:  # a spinner on a terminal only
+        from rich.console import Console
 
-            raise SsotError("--load explains a recorded profile: it takes no PATH and no pytest arguments")
-        profile = analyse_recorded(args.load, config)
-    else:
-        status: Any = nullcontext()
-        if sys.stderr.isatty() and style.verbosity >= 0:  # a spinner on a terminal only: no progress spam in logs
-            from rich.console import Console
-
-            status = Console(stderr=True).status("collecting…")
-        with status:
-            profile = collect(
-                args.paths,
-                args.pytest_args,
-                root=config.root,
-                config=config,
-                python=args.python,
-                repeat=args.repeat or (COMPARE_REPEAT if args.compare is not None else 1),
-                while_running=_import_report_modules,
-            )
-    from ssot.collect.compare import compare
-    from ssot.collect.render import COLLECT, CollectReport
-    from ssot.report.registry import make_style, render_report
-
-    baseline = analyse_recorded(args.compare, config) if args.compare is not None else None
-    cmp = compare(baseline, profile, config.collect_slowdown, top=args.top) if baseline is not None else None
-    report = CollectReport(profile, cmp, args.top)
+        status = Console(stderr=True).status("collecting…")
+    with status:
+        collection = profile_collection(config, request, while_running=_import_report_modules)
     if save_to == "-":  # the old `--json -`: the profile on stdout, the text report on stderr
-        err_style = make_style(args.color, style.verbosity, stream=sys.stderr)
         text = io.StringIO()
-        COLLECT.get("text").report(report, text, err_style)
+        COLLECT.get("text").report(collection, text, make_style(args.color, style.verbosity, stream=sys.stderr))
         sys.stderr.write(text.getvalue())
-        render_report(report, COLLECT.get("json"), None, style)
+        render_report(collection, COLLECT.get("json"), None, style)
     else:
         if save_to:
-            profile.save(Path(save_to))
-        render_report(report, COLLECT.get(args.format), args.output, style)
+            collection.profile.save(Path(save_to))
+        render_report(collection, COLLECT.get(args.format), args.output, style)
         if save_to and style.verbosity >= 0:
             print(f"profile written to {save_to}")
-    code = exit_code(profile.measurement.status, bool(cmp and cmp.regressed), args.exit_zero)
+    code = exit_code(collection.profile.measurement.status, collection.regressed, args.exit_zero)
     if args.load is None:
         from ssot.history.record import record_collect
 
-        record_collect(config, profile, code)
+        record_collect(config, collection.profile, code)
     return code
 
 
