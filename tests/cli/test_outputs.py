@@ -205,3 +205,14 @@ def test_select_ignore_and_exit_zero_on_scan(suite: Path) -> None:
 def test_exit_zero_on_fix(suite: Path) -> None:
     assert ssot("fix", "collection-warnings", cwd=suite).code == 1
     assert ssot("fix", "collection-warnings", "--exit-zero", cwd=suite).code == 0
+
+
+def test_plan_text_says_each_reason_once(suite: Path) -> None:
+    run = ssot("plan", "--no-cache", "--format", "text", cwd=suite)
+    assert run.code == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith("TestWebSocketConnection (class): 4 copies to tests/ssot_canonical/")
+    assert "  left alone: 1 copy, backup: under a backup folder; --include-backups to migrate" in lines
+    assert lines[-1].startswith("plan: 3 families to migrate in 2 batches into tests/ssot_canonical: 8 files")
+    verbose = ssot("plan", "--no-cache", "--format", "text", "-v", cwd=suite).stdout
+    assert "-> from tests.ssot_canonical" in verbose  # each copy and the import that replaces it

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ssot.migrate.plan import Plan
+from ssot.migrate.plan import Blocked, Plan
 from ssot.report.common import plural
 from ssot.report.registry import Registry, Style, paint
 
@@ -173,8 +174,7 @@ class PlanText:
                     w(f"  {st.definition.location} {st.definition.qualname} -> {st.statement} "
                       f"(phase {st.phase}, batch {st.batch})\n")
             if style.verbosity >= 0:
-                for b in f.blocked:
-                    w(f"  {paint('left alone', 'yellow', style)} {b.definition.location}: {b.reason}: {b.detail}\n")
+                _blocked_lines(f.blocked, w, style)
         if style.verbosity >= 0:
             e = data.effect
             migrating = sum(1 for f in data.families if f.steps)
@@ -186,6 +186,21 @@ class PlanText:
               f"{plural(len(data.batches), 'batch', 'batches')} into {data.canonical_package}: "
               f"{plural(e.files_touched, 'file')} touched, {e.lines_removed} lines removed, {e.lines_added} added"
               f"{fewer}; `ssot migrate` does it\n")
+
+
+def _blocked_lines(blocked: list[Blocked], w: Callable[[str], object], style: Style) -> None:
+    """The copies left alone, one line per reason (the places under it: three, or all with ``-v``)."""
+    groups: dict[str, list[Blocked]] = {}
+    for b in blocked:
+        groups.setdefault(b.reason, []).append(b)
+    for reason, copies in groups.items():
+        details = list(dict.fromkeys(b.detail for b in copies))
+        why = f"{reason}: {details[0]}" if len(details) == 1 else f"{reason}, e.g. {details[0]}"
+        where = [b.definition.location for b in copies]
+        shown = where if style.verbosity > 0 else where[:3]
+        more = f" and {len(where) - len(shown)} more" if len(where) > len(shown) else ""
+        w(f"  {paint('left alone', 'yellow', style)}: {plural(len(where), 'copy', 'copies')}, {why}\n"
+          f"    at {', '.join(shown)}{more}\n")
 
 
 PLAN = Registry[Plan]("plan", {r.format: r for r in (PlanMarkdown(), PlanJson(), PlanText())})
