@@ -4,6 +4,7 @@ old spelling of it (and still prints the text report), --exit-zero keeps a faili
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from .conftest import no_traceback, ssot
@@ -28,6 +29,9 @@ def test_format_json_writes_the_profile_and_load_reads_it_back(suite: Path) -> N
     assert f"ssot collect: warning: --json {old} is deprecated; use --format json -o {old}" in legacy.stderr
     assert "7 tests collected" in legacy.stdout and f"profile written to {old}" in legacy.stdout
     assert json.loads(old.read_text(encoding="utf-8"))["schema"] == "ssot-collect-profile"
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert old.stat().st_mode & 0o777 == 0o666 & ~mask == profile.stat().st_mode & 0o777  # not 0600
 
 
 def test_exit_zero_when_no_test_is_collected(suite: Path) -> None:

@@ -138,7 +138,7 @@ def _import_report_modules() -> None:
 def run(args: argparse.Namespace) -> int:
     from ssot.app.collect import CollectRequest, profile_collection
     from ssot.collect.render import COLLECT
-    from ssot.commands.common import project_config
+    from ssot.commands.common import project_config, write_output
     from ssot.report.registry import make_style, render_report
 
     config = project_config(args, [p.partition("::")[0] for p in args.paths]).with_overrides(
@@ -161,8 +161,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(text.getvalue())
         render_report(collection, COLLECT.get("json"), None, style)
     else:
-        if save_to:
-            collection.profile.save(Path(save_to))
+        if save_to:  # through the one writer of reports: atomic, with the umask's mode
+            write_output(save_to, collection.profile.to_json() + "\n")
         render_report(collection, COLLECT.get(args.format), args.output, style)
         if save_to and style.verbosity >= 0:
             print(f"profile written to {save_to}")
