@@ -197,6 +197,7 @@ def test_select_ignore_and_exit_zero_on_scan(suite: Path) -> None:
     assert _rules(rest) == {"duplicate-copy", "commented-out-copy"}
     text = ssot("scan", "--no-cache", "--select", "pytest-uncollectable-class", cwd=suite).stdout
     assert "No duplicated definitions found" in text and "pytest-uncollectable-class 4" in text
+    assert "Other findings (4)" in text and "tests/unit/test_messages.py:15: pytest-uncollectable-class" in text
     assert ssot("scan", "--no-cache", "--exit-zero", cwd=suite).code == 0
     typo = ssot("scan", "--no-cache", "--select", "duplicat-copy", cwd=suite)
     assert typo.code == 2 and "--select duplicat-copy: no such rule" in typo.stderr

@@ -119,6 +119,7 @@ def _totals(console: Console, result: ScanResult) -> None:
 TOP_FAMILIES = 30  # rows of the overview table
 TOP_DETAILS = 10  # families described class by class
 TOP_BLOCKS = 10
+TOP_OTHERS = 10  # findings about no family (Test* classes pytest cannot collect)
 
 
 def _shown(path: str) -> str:
@@ -135,6 +136,20 @@ def _blocks(console: Console, result: ScanResult, verbosity: int = 0) -> None:
         more = f" and {len(b.copies) - 3} more" if len(b.copies) > 3 else ""
         console.print(f"  [bold]{escape(b.id)}[/bold]  {what}, {plural(len(b.copies), 'copy', 'copies')}: "
                       f"{escape(where)}{more}")
+    console.print()
+
+
+def _other_findings(console: Console, result: ScanResult, verbosity: int) -> None:
+    """The findings no family accounts for, one line each: ``path:line: rule message``."""
+    others = [f for f in result.findings if not f.family]
+    if not others:
+        return
+    console.print(f"[bold]Other findings[/bold] ({len(others)})")
+    shown = others if verbosity > 0 else others[:TOP_OTHERS]
+    for f in shown:
+        console.print(f"  {escape(_shown(f.path))}:{f.line}: {escape(f.rule)} {escape(f.message)}")
+    if len(others) > len(shown):
+        console.print(f"  [dim]and {len(others) - len(shown)} more: -v lists them all[/dim]")
     console.print()
 
 
@@ -168,6 +183,7 @@ def print_text(result: ScanResult, console: Console, verbosity: int = 0) -> None
         return
     if result.blocks:
         _blocks(console, result, verbosity)
+    _other_findings(console, result, verbosity)
     if result.skipped:
         _skipped(console, result)
     _totals(console, result)
