@@ -15,7 +15,7 @@ from types import ModuleType
 
 from ssot import __version__
 from ssot.errors import SsotError
-from ssot.exitcodes import INTERNAL_ERROR, INTERRUPTED
+from ssot.exitcodes import INTERNAL_ERROR, INTERRUPTED, OK
 
 # name -> one-line help; the module ssot.commands.<name> implements it
 COMMANDS: dict[str, str] = {
@@ -78,8 +78,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"ssot {args.command}: interrupted", file=sys.stderr)
         return INTERRUPTED
-    except BrokenPipeError:
-        return 0
+    except BrokenPipeError:  # output the reports do not write (they survive a closed pipe themselves)
+        from ssot.report.registry import silence_stdout
+
+        silence_stdout()
+        return OK
     except Exception as exc:  # a bug of ours: say so plainly, keep the details for a report
         import traceback
 

@@ -35,6 +35,8 @@ def test_color_auto_follows_the_terminal_and_no_color(monkeypatch: pytest.Monkey
 def test_width_is_the_terminal_or_120(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")
     assert make_style(stream=Tty()).width == 200
+    assert make_style(stream=io.StringIO()).width == 200  # said explicitly, as pytest reads it
+    monkeypatch.delenv("COLUMNS")
     assert make_style(stream=io.StringIO()).width == 120
 
 

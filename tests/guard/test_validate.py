@@ -130,4 +130,4 @@ def test_collection_figures_come_from_recorded_profiles(consolidated: Path, tmp_
     text = ssot("validate", "--baseline-profile", str(before), "--profile", str(after), cwd=consolidated).stdout
     assert "collection warnings: 1 -> 0 (better)" in text
     missing = ssot("validate", "--profile", str(tmp_path / "nope.json"), cwd=consolidated)
-    assert missing.code == 2 and "ssot collect --json" in missing.stderr
+    assert missing.code == 2 and "ssot collect --format json -o" in missing.stderr

@@ -88,7 +88,7 @@ def test_migrate_consolidates_keeps_every_test_and_is_idempotent(tree: Path) -> 
     passed_before, warnings_before = outcomes(tree)
     before = snapshot(tree)
     proc = ssot(tree, "migrate", "--family", WS, "--validate", "tests", "--commit")
-    assert "changed" in proc.stderr
+    assert "changed" in proc.stdout  # the report
     assert git(tree, "status", "--porcelain") == ""  # --commit: one commit per batch
     assert "ssot migrate: batch 1" in git(tree, "log", "-1", "--format=%s")
     passed_after, warnings_after = outcomes(tree)
@@ -160,7 +160,7 @@ def test_incompatible_map_is_refused_then_forced_and_caught_by_validation(tree: 
     proc = ssot(tree, "migrate", "--family", WS, "--map", f"{sync}={base}", "--force-map",
                 "--validate", "tests", check=False)
     assert proc.returncode == 1
-    assert "rolled_back" in proc.stderr and "passed before, failed now" in proc.stderr
+    assert "rolled_back" in proc.stdout and "passed before, failed now" in proc.stdout  # the report
     assert snapshot(tree) == before
     assert git(tree, "status", "--porcelain") == ""
 

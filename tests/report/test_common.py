@@ -22,7 +22,7 @@ def test_ties_break_on_variants_then_id(result: ScanResult) -> None:
     user.classes[0].members = user.classes[0].members[:1]  # 0 lines, 1 variant
     assert [f.id for f in ranked(result.families)] == [
         "websocket_connection", "make_message", "duplicated_test_class", "user_context"]
-    # then the family with more look-alikes kept out (traps avoided) comes first
+    # then the family with more same-named definitions that are not copies comes first
     user.look_alikes = [*dup.look_alikes, *msg.look_alikes]
     assert [f.id for f in ranked([dup, user])] == ["user_context", "duplicated_test_class"]
     dup.look_alikes = list(user.look_alikes)

@@ -28,13 +28,13 @@ def test_families_ranked_by_duplicated_lines(result: ScanResult) -> None:
     # name, kind, live, in backups, nested, variants, commented, pytest warnings
     assert ws[1:9] == ["`TestWebSocketConnection`", "class", "7", "1", "1", "3", "1", "3"]
     assert ws[0] == "[websocket_connection](#websocket_connection-testwebsocketconnection)"
-    assert [r[9] for r in overview] == ["1", "1", "1", "0"]  # traps avoided (look-alikes kept out)
+    assert [r[9] for r in overview] == ["1", "1", "1", "0"]  # same name, not a copy (left alone)
 
 
 def test_look_alikes_listed(result: ScanResult) -> None:
     ws = _section(render(result, "markdown"), "### websocket_connection")
-    assert "1 look-alike kept out (traps avoided)." in ws
-    block = ws.split("1 look-alike kept out: same name, not a copy</summary>")[1]
+    assert "1 same-named definition that is not a copy (left alone)." in ws
+    block = ws.split("1 same-named definition left alone: same name, not a copy</summary>")[1]
     assert _rows(block) == [["tests/unit/test_trap.py:5", "`TestWebSocketConnection`", "class"]]
 
 

@@ -2,16 +2,15 @@ from __future__ import annotations
 
 import io
 
-from rich.console import Console
-
 from ssot.model import ScanResult
-from ssot.report import print_text
+from ssot.report.registry import Style
+from ssot.report.scan_report import SCAN
 
 
-def _text(result: ScanResult, width: int = 200) -> str:
-    console = Console(file=io.StringIO(), width=width, record=True, color_system=None)
-    print_text(result, console)
-    return console.export_text()
+def _text(result: ScanResult, width: int = 200, verbosity: int = 0) -> str:
+    out = io.StringIO()
+    SCAN.get("text").report(result, out, Style(width=width, verbosity=verbosity))
+    return out.getvalue()
 
 
 def test_families_in_order_with_their_figures(result: ScanResult) -> None:
@@ -20,9 +19,11 @@ def test_families_in_order_with_their_figures(result: ScanResult) -> None:
              ("websocket_connection", "duplicated_test_class", "make_message", "user_context")]
     assert order == sorted(order)
     assert "websocket_connection  TestWebSocketConnection  (class)" in out
-    assert ("8 copies: 7 live, 1 in backups, 1 nested; 1 commented-out copy; 3 pytest warnings; "
-            "1 look-alike kept out (traps avoided); 126 duplicated lines") in out
-    assert "0 look-alikes kept out" in out  # user_context
+    assert ("8 copies (7 live, 1 in backups, 1 nested); 1 commented-out copy; 3 pytest warnings; "
+            "1 same-named definition that is not a copy (left alone); 126 duplicated lines") in out
+    # what is zero is not said (user_context has no look-alike, no backup copy)
+    user = out.split("\nuser_context  ")[1].split("\n")[1]
+    assert "same-named" not in user and "backups" not in user and "0 " not in user.replace("duplicated", "")
 
 
 def test_equivalence_classes_in_words(result: ScanResult) -> None:
@@ -38,7 +39,7 @@ def test_equivalence_classes_in_words(result: ScanResult) -> None:
 def test_overview_table_rows(result: ScanResult) -> None:
     out = _text(result)
     row = next(ln for ln in out.splitlines() if ln.strip().startswith("make_message ") and "function" in ln)
-    # live, backup, variants, commented, pytest warnings, traps, duplicated lines
+    # live, backup, variants, commented, pytest warnings, same-named look-alikes, duplicated lines
     assert row.split()[-7:] == ["4", "0", "2", "0", "0", "1", "12"]
 
 
@@ -48,8 +49,8 @@ def test_skipped_totals_and_stats(result: ScanResult) -> None:
     assert "tests/broken/test_bad.py:3: SyntaxError: invalid syntax" in out
     assert "tests/broken/test_latin1.py: not valid UTF-8; re-encode it as UTF-8" in out
     assert ("Total: 4 families, 17 copies (16 live, 1 in backups, 1 nested), 9 redundant live copies, "
-            "2 look-alikes kept out, 167 duplicated lines, 3 pytest warnings, 2 commented-out copies, "
-            "2 skipped files") in out
+            "2 same-named definitions left alone, 167 duplicated lines, 3 pytest warnings, 2 commented-out copies, "
+            "2 skipped files") in " ".join(out.split())
     assert ("Findings: backup-copy 1, commented-out-copy 1, duplicate-copy 1, "
             "pytest-uncollectable-class 2") in out
     assert "Scanned 48 files (40 parsed, 6 from cache), 97 definitions in 0.43 s" in out

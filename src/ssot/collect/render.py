@@ -1,17 +1,23 @@
-"""Terminal report of a collection profile (rich).  Displays the analysis; computes nothing new."""
+"""Reports of a collection profile, registered by format (``COLLECT``): text (rich) and JSON.
+
+Displays the analysis; computes nothing new.  The JSON is the profile itself (schema
+``ssot-collect-profile``), which ``--compare``, ``--load`` and ``ssot validate --profile`` read back.
+"""
 
 from __future__ import annotations
 
-import os
-from typing import IO
+from typing import TextIO
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from ssot.app.collect import Collection
 from ssot.collect.compare import Comparison
 from ssot.collect.profile import Profile
+from ssot.report.console import name_column, print_fitted, write_rich
+from ssot.report.registry import Registry, Style
 
 STATUS_TEXT = {
     "ok": "collection finished",
@@ -23,14 +29,6 @@ STATUS_TEXT = {
     "interrupted": "collection was interrupted",
     "usage-error": "pytest reported a usage error",
 }
-
-
-def make_console(stream: IO[str] | None = None) -> Console:
-    console = Console(file=stream, highlight=False, soft_wrap=False)
-    if not console.is_terminal:  # logs and pipes: no colour, a fixed width ($COLUMNS, else 120)
-        width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 120
-        console = Console(file=stream, highlight=False, soft_wrap=False, width=width, no_color=True)
-    return console
 
 
 def _s(seconds: float | None) -> str:
@@ -122,36 +120,28 @@ def render(profile: Profile, console: Console, *, top: int = 10) -> None:
         "100.0%",
         "",
     )
-    console.print(t)
+    print_fitted(console, t)
 
     if m.files:
         console.rule(f"Slowest files (top {min(top, len(m.files))} of {len(m.files)})")
         t = Table(show_edge=False, box=None, pad_edge=False)
-        for col, just in (
-            ("file", "left"),
-            ("total", "right"),
-            ("import", "right"),
-            ("rest", "right"),
-            ("tests", "right"),
-        ):
-            t.add_column(col, justify=just)  # type: ignore[arg-type]
-        for f in sorted(m.files, key=lambda f: -f.seconds)[:top]:
+        slowest = sorted(m.files, key=lambda f: -f.seconds)[:top]
+        name_column(t, "file", [f.path for f in slowest])
+        for col in ("total", "import", "rest", "tests"):
+            t.add_column(col, justify="right")
+        for f in slowest:
             t.add_row(f.path, _s(f.seconds), _s(f.import_seconds), _s(f.other_seconds), str(f.tests))
-        console.print(t)
+        print_fitted(console, t)
 
     direct = [c for c in a.imports if not c.nested]
     if direct:
         console.rule("Costliest imports (test modules apart; nested imports are inside their importer)")
         t = Table(show_edge=False, box=None, pad_edge=False)
-        for col, just in (
-            ("module", "left"),
-            ("cumulative", "right"),
-            ("self", "right"),
-            ("share", "right"),
-            ("first imported by", "left"),
-            ("importers", "right"),
-        ):
-            t.add_column(col, justify=just)  # type: ignore[arg-type]
+        name_column(t, "module", [c.module for c in direct[:top]])
+        for col in ("cumulative", "self", "share"):
+            t.add_column(col, justify="right")
+        name_column(t, "first imported by", [c.first_imported_by or "start-up" for c in direct[:top]])
+        t.add_column("importers", justify="right")
         for c in direct[:top]:
             t.add_row(
                 c.module,
@@ -161,27 +151,27 @@ def render(profile: Profile, console: Console, *, top: int = 10) -> None:
                 c.first_imported_by or "start-up",
                 str(c.importers) if c.importers else "",
             )
-        console.print(t)
+        print_fitted(console, t)
 
     if a.warning_causes:
         console.rule(f"Warnings by cause ({len(m.warnings)})")
-        for c in a.warning_causes:
+        for cause in a.warning_causes:
             console.print(
                 Text.assemble(
-                    (f"{c.count:>5} ", "bold"),
-                    (f"{_pct(c.share):>6}  ", "dim"),
-                    (c.category, "yellow"),
+                    (f"{cause.count:>5} ", "bold"),
+                    (f"{_pct(cause.share):>6}  ", "dim"),
+                    (cause.category, "yellow"),
                     ": ",
-                    c.template,
+                    cause.template,
                 )
             )
-            console.print(f"        kind: {c.kind}; emitted by {escape(c.emitter)}")
-            for name, files in list(c.classes.items())[:5]:
+            console.print(f"        kind: {cause.kind}; emitted by {escape(cause.emitter)}")
+            for name, files in list(cause.classes.items())[:5]:
                 shown = ", ".join(files[:4]) + (f", … {len(files) - 4} more" if len(files) > 4 else "")
                 console.print(f"        {name}: {escape(shown)}")
-            if not c.classes and c.examples:
-                console.print(f"        e.g. {', '.join(c.examples)}")
-            console.print(f"        [green]fix:[/] {escape(c.fix)}")
+            if not cause.classes and cause.examples:
+                console.print(f"        e.g. {', '.join(cause.examples)}")
+            console.print(f"        [green]fix:[/] {escape(cause.fix)}")
 
     if a.never_run:
         console.rule(f"Tests that never run ({len(a.never_run)})")
@@ -193,8 +183,8 @@ def render(profile: Profile, console: Console, *, top: int = 10) -> None:
             console.print(Text.assemble(("  " + f"{tr.path}:{tr.line}", "bold"), f"  {tr.name}"))
     if a.empty_modules:
         console.rule(f"Test modules that collect nothing although they define tests ({len(a.empty_modules)})")
-        for e in a.empty_modules:
-            console.print(f"{e.path}: {e.defined_tests} tests defined; {escape(e.reason)}")
+        for empty in a.empty_modules:
+            console.print(f"{empty.path}: {empty.defined_tests} tests defined; {escape(empty.reason)}")
     if m.errors:
         console.rule(f"Collection errors ({len(m.errors)})")
         for err in m.errors:
@@ -221,19 +211,36 @@ def render(profile: Profile, console: Console, *, top: int = 10) -> None:
 def render_comparison(cmp: Comparison, console: Console) -> None:
     console.rule("Compared with the baseline")
     t = Table(show_edge=False, box=None, pad_edge=False)
-    for col, just in (
-        ("figure", "left"),
-        ("before", "right"),
-        ("after", "right"),
-        ("change", "right"),
-        ("ratio", "right"),
-    ):
-        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    t.add_column("figure")
+    for col in ("before", "after", "change", "ratio"):
+        t.add_column(col, justify="right")
     for row in cmp.rows:
         t.add_row(row.label, row.fmt(row.before), row.fmt(row.after), row.fmt_delta(), row.fmt_ratio())
-    console.print(t)
+    print_fitted(console, t)
     if cmp.regressed:
         for reason in cmp.reasons:
             console.print(Text(f"regression: {reason}", style="bold red"))
     else:
         console.print(Text(f"no regression (threshold: {cmp.threshold:.2f}x slower, no test lost)", style="green"))
+
+
+class TextReporter:
+    format = "text"
+
+    def report(self, data: Collection, out: TextIO, style: Style) -> None:
+        def draw(console: Console) -> None:
+            render(data.profile, console, top=data.top)
+            if data.comparison is not None:
+                render_comparison(data.comparison, console)
+
+        write_rich(out, style, draw)
+
+
+class JsonReporter:
+    format = "json"
+
+    def report(self, data: Collection, out: TextIO, style: Style) -> None:
+        out.write(data.profile.to_json() + "\n")
+
+
+COLLECT = Registry[Collection]("collect", {r.format: r for r in (TextReporter(), JsonReporter())})

@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from ssot.app.baseline import BASELINE_FILE, baseline_text, load_baseline
     from ssot.app.guard import RULES, check_files, check_tree, diff_files, judge
     from ssot.errors import SsotError
+    from ssot.report.common import plural
     from ssot.report.findings import FINDINGS, FindingsReport
     from ssot.report.registry import render_report
 
@@ -85,11 +86,11 @@ def run(args: argparse.Namespace) -> int:
     if baseline is None:
         summary.append(f"no baseline at {baseline_path}: every finding counts as new; "
                        "`ssot check --update-baseline` accepts the current state")
-    checked = f"{len(only)} file(s)" if only is not None else "the whole tree"
-    verdict = f"{len(findings)} new finding(s)" if findings else "no new findings"
+    checked = plural(len(only), "file") if only is not None else "the whole tree"
+    verdict = plural(len(findings), "new finding") if findings else "no new findings"
     summary.append(f"ssot check: {verdict} in {checked} ({seconds:.2f}s)")
     if skipped:
-        summary.append(f"{skipped} file(s) could not be read or parsed (exit 3 when nothing is new): "
+        summary.append(f"{plural(skipped, 'file')} could not be read or parsed (exit 3 when nothing is new): "
                        "`ssot scan` lists them with the reason")
     report = FindingsReport("check", str(cfg.root), findings, RULES, summary, {
         "new_findings": len(findings), "files": None if only is None else len(only), "mode": mode,

@@ -10,6 +10,7 @@ incomplete: collection errors, a conftest that raises, a timeout.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from collections.abc import Sequence
 from contextlib import nullcontext
@@ -17,11 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from ssot.commands.common import add_project_arguments
+from ssot.commands.options import add_output_arguments, deprecated, style_of
 from ssot.exitcodes import FOUND, OK, PARTIAL, USAGE
 
-# with --compare, collect twice and keep the faster run: the first run after an edit rewrites the
-# bytecode caches of the changed files, and one noisy run should not read as a regression
-COMPARE_REPEAT = 2
 INCOMPLETE = frozenset({"collection-errors", "stopped", "conftest-error", "timeout", "interrupted"})
 
 
@@ -52,7 +51,7 @@ def _split_pytest_args(parser: argparse.ArgumentParser) -> None:
         ns.pytest_args = extra
         return ns, rest
 
-    parser.parse_known_args = parse_known_args  # type: ignore[method-assign]
+    parser.parse_known_args = parse_known_args  # type: ignore[method-assign,assignment]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,24 +62,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "Arguments after `--` go to pytest unchanged."
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="what to collect (default: pytest's testpaths)")
-    parser.add_argument(
-        "--json",
-        metavar="FILE",
-        help="write the whole profile as JSON (schema "
-        "ssot-collect-profile, docs/collect.md); '-' prints it and sends the report to stderr",
-    )
+    add_output_arguments(parser, ("text", "json"))
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when collection regressed "
+                        "(--compare) or collected no test")
+    # before --format json -o FILE: save the profile to FILE and print the text report ('-': JSON on stdout)
+    parser.add_argument("--json", metavar="FILE", help=argparse.SUPPRESS)
     parser.add_argument(
         "--compare",
         metavar="BASELINE",
         type=Path,
-        help="compare with a profile saved by --json; exit 1 if collection got slower than "
+        help="compare with a profile saved by --format json -o FILE; exit 1 if collection got slower than "
         "collect_slowdown or lost tests",
     )
     parser.add_argument(
         "--load",
         metavar="PROFILE",
         type=Path,
-        help="explain a profile recorded earlier (--json, or pytest --ssot-profile=FILE) instead of running pytest",
+        help="explain a profile recorded earlier (--format json -o FILE, or pytest --ssot-profile=FILE) "
+        "instead of running pytest",
     )
     parser.add_argument(
         "--python",
@@ -120,12 +119,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     _split_pytest_args(parser)
 
 
-def exit_code(status: str, regressed: bool) -> int:
+def exit_code(status: str, regressed: bool, exit_zero: bool = False) -> int:
     if status == "usage-error":
         return USAGE
     if status in INCOMPLETE:
         return PARTIAL
-    if regressed or status == "no-tests":
+    if (regressed or status == "no-tests") and not exit_zero:
         return FOUND
     return OK
 
@@ -137,54 +136,50 @@ def _import_report_modules() -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ssot.collect.run import analyse_recorded, collect
-    from ssot.commands.common import project_config
+    from ssot.app.collect import CollectRequest, profile_collection
+    from ssot.collect.render import COLLECT
+    from ssot.commands.common import project_config, write_output
+    from ssot.report.registry import make_style, render_report
 
     config = project_config(args, [p.partition("::")[0] for p in args.paths]).with_overrides(
         collect_timeout=args.timeout, collect_slowdown=args.slowdown
     )
-    json_to_stdout = args.json == "-"
-    if args.load is not None:
-        if args.paths or args.pytest_args:
-            from ssot.errors import SsotError
+    save_to = _old_json_flag(args)
+    style = style_of(args)
+    request = CollectRequest(paths=args.paths, pytest_args=args.pytest_args, python=args.python,
+                             repeat=args.repeat, load=args.load, compare=args.compare, top=args.top)
+    status: Any = nullcontext()
+    if args.load is None and sys.stderr.isatty() and style.verbosity >= 0:  # a spinner on a terminal only
+        from rich.console import Console
 
-            raise SsotError("--load explains a recorded profile: it takes no PATH and no pytest arguments")
-        profile = analyse_recorded(args.load, config)
+        status = Console(stderr=True).status("collecting…")
+    with status:
+        collection = profile_collection(config, request, while_running=_import_report_modules)
+    if save_to == "-":  # the old `--json -`: the profile on stdout, the text report on stderr
+        text = io.StringIO()
+        COLLECT.get("text").report(collection, text, make_style(args.color, style.verbosity, stream=sys.stderr))
+        sys.stderr.write(text.getvalue())
+        render_report(collection, COLLECT.get("json"), None, style)
     else:
-        status: Any = nullcontext()
-        if sys.stderr.isatty():  # a spinner on a terminal only: no progress spam in logs
-            from rich.console import Console
-
-            status = Console(stderr=True).status("collecting…")
-        with status:
-            profile = collect(
-                args.paths,
-                args.pytest_args,
-                root=config.root,
-                config=config,
-                python=args.python,
-                repeat=args.repeat or (COMPARE_REPEAT if args.compare is not None else 1),
-                while_running=_import_report_modules,
-            )
-    from ssot.collect.compare import compare
-    from ssot.collect.render import make_console, render, render_comparison
-
-    console = make_console(sys.stderr if json_to_stdout else sys.stdout)
-    baseline = analyse_recorded(args.compare, config) if args.compare is not None else None
-    if args.json and not json_to_stdout:
-        profile.save(Path(args.json))
-    render(profile, console, top=args.top)
-    cmp = None
-    if baseline is not None:
-        cmp = compare(baseline, profile, config.collect_slowdown, top=args.top)
-        render_comparison(cmp, console)
-    if json_to_stdout:
-        sys.stdout.write(profile.to_json() + "\n")
-    elif args.json:
-        console.print(f"profile written to {args.json}")
-    code = exit_code(profile.measurement.status, bool(cmp and cmp.regressed))
+        if save_to:  # through the one writer of reports: atomic, with the umask's mode
+            write_output(save_to, collection.profile.to_json() + "\n")
+        render_report(collection, COLLECT.get(args.format), args.output, style)
+        if save_to and style.verbosity >= 0:
+            print(f"profile written to {save_to}")
+    code = exit_code(collection.profile.measurement.status, collection.regressed, args.exit_zero)
     if args.load is None:
         from ssot.history.record import record_collect
 
-        record_collect(config, profile, code)
+        record_collect(config, collection.profile, code)
     return code
+
+
+def _old_json_flag(args: argparse.Namespace) -> str | None:
+    """``--json FILE`` as it was: where to save the profile (``-``: stdout), with a deprecation warning."""
+    if args.json is None:
+        return None
+    if args.json == "-":
+        deprecated("collect", "--json -", "--format json")
+    else:
+        deprecated("collect", f"--json {args.json}", f"--format json -o {args.json}")
+    return str(args.json)

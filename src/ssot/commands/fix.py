@@ -1,19 +1,18 @@
 """``ssot fix collection-warnings [PATH ...] [--apply]``: fix what ``ssot collect`` found.
 
 Dry run by default: prints the diff and what it would do.  Exit codes
-(docs/collect.md): 0 nothing left to do (or everything applied); 1 (FOUND)
-changes pending in a dry run, or classes that need a human (tests hidden in a
-helper, test classes it cannot revive); 3 (PARTIAL) files it could not read
+(docs/collect.md): 0 nothing left to do (or everything applied, or ``--exit-zero``);
+1 (FOUND) changes pending in a dry run, or classes that need a human (tests hidden
+in a helper, test classes it cannot revive); 3 (PARTIAL) files it could not read
 or parse.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
 from ssot.commands.common import add_project_arguments, project_config, relative_paths
+from ssot.commands.options import add_json_alias, add_report_arguments, apply_json_alias, style_of
 from ssot.exitcodes import FOUND, OK, PARTIAL
 
 FIXES = {"collection-warnings": "PytestCollectionWarning about Test* classes with __init__"}
@@ -34,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--apply", action="store_true", help="write the changes (default: show the diff only)")
     parser.add_argument("--no-diff", action="store_true", help="do not print the diff, only what changes")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_report_arguments(parser, ("text", "json"), rules=False)
+    add_json_alias(parser)
     parser.add_argument(
         "-j",
         "--jobs",
@@ -47,11 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.markup import escape
-
+    from ssot.report.fix_report import FIX, FixReport
+    from ssot.report.registry import render_report
     from ssot.rewrite.collection_warnings import fix_collection_warnings
 
+    apply_json_alias(args, "fix")
     cfg = project_config(args, args.paths)
     paths = relative_paths(cfg, args.paths) if args.paths else []
     jobs = args.jobs if args.jobs is not None else cfg.jobs
@@ -60,52 +60,9 @@ def run(args: argparse.Namespace) -> int:
 
         raise SsotError(f"--jobs {jobs}: must be 0 (one per core) or more")
     result = fix_collection_warnings(cfg.root, paths, apply=args.apply, jobs=jobs)
-    silenced, revived, reported = result.of("silence"), result.of("revive"), result.of("report")
     pending = bool(result.changed) and not args.apply
-    code = PARTIAL if result.skipped else FOUND if (pending or reported) else OK
-    if args.json:
-        sys.stdout.write(
-            json.dumps(
-                {
-                    "applied": args.apply,
-                    "scanned": result.scanned,
-                    "changed": [f.path for f in result.changed],
-                    "written": result.written,
-                    "run": result.run_id,
-                    "actions": [a.to_dict() for a in result.actions],
-                    "skipped": [{"path": p, "reason": r} for p, r in result.skipped],
-                    "exit_code": code,
-                },
-                indent=1,
-            )
-            + "\n"
-        )
-        return code
-    out = Console(highlight=False, soft_wrap=True, no_color=not sys.stdout.isatty())
-    if not args.no_diff and not args.apply:
-        for f in result.changed:
-            sys.stdout.write(f.diff())
-    for a in revived:
-        out.print(f"[green]revived[/] {a.path}:{a.line} {a.qualname}: {escape(a.message)}")
-    for a in reported:
-        out.print(f"[yellow]left alone[/] {a.path}:{a.line} {a.qualname}: {escape(a.message)}")
-    if silenced:
-        files = len({a.path for a in silenced})
-        names = sorted({a.qualname for a in silenced})
-        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        out.print(
-            f"[green]silenced[/] {len(silenced)} helper classes ({shown}) in {files} files with `__test__ = False`"
-        )
-    for path, reason in result.skipped:
-        out.print(f"[red]skipped[/] {path}: {escape(reason)}")
-    verb = "changed" if args.apply else "would change"
-    out.print(
-        f"{len(result.changed)} of {result.scanned} test files {verb}"
-        + ("" if args.apply or not result.changed else "; run with --apply to write them")
-    )
-    if revived and args.apply:
-        n = sum(len(a.tests) for a in revived)
-        out.print(f"{n} tests that never ran before will run from now on")
-    if result.run_id:
-        out.print(f"run {result.run_id} (`ssot runs` lists it; `ssot rollback {result.run_id}` undoes it)")
+    found = pending or bool(result.of("report"))
+    code = PARTIAL if result.skipped else FOUND if found and not args.exit_zero else OK
+    render_report(FixReport(result, args.apply, not args.no_diff, code), FIX.get(args.format), args.output,
+                  style_of(args))
     return code

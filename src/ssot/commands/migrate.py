@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ssot.commands.plan import add_plan_arguments, make_plan
+from ssot.commands.options import add_json_alias, add_output_arguments, apply_json_alias, style_of
+from ssot.commands.plan import add_plan_arguments, planned
 from ssot.exitcodes import FOUND, OK
 
-STYLES = {"ok": "green", "dry_run": "cyan", "rolled_back": "red", "skipped": "yellow"}
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from ssot.migrate.plan import Batch
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,118 +40,81 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="migrate although tests error or fail to collect before any change (those are "
                              "then not checked; the report lists them)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add_output_arguments(parser, ("text", "json"))
+    add_json_alias(parser)
+
+
+def _batch_bar(console: Console) -> tuple[Progress, Callable[[Batch, int, int], None]]:
+    """A progress bar per batch on ``console`` (a terminal), and the callback that moves it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
+                   transient=True)
+    tasks: dict[int, TaskID] = {}
+
+    def update(batch: Batch, done: int, total: int) -> None:
+        if batch.number not in tasks:
+            tasks[batch.number] = bar.add_task(f"batch {batch.label}", total=total)
+        bar.update(tasks[batch.number], completed=done, total=total)
+
+    return bar, update
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
     from rich.console import Console
 
-    from ssot.migrate.execute import ExecOptions, execute
-    from ssot.migrate.render import plan_to_dict
+    from ssot.migrate.execute import ExecOptions, RunResult, execute
+    from ssot.migrate.render import MIGRATE, MigrateReport
+    from ssot.report.registry import render_report, write_stdout
 
+    apply_json_alias(args, "migrate")
     if args.diff_dir and not args.dry_run:
         from ssot.errors import SsotError
 
         raise SsotError("--diff-dir needs --dry-run")
+    style = style_of(args)
+    reporter = MIGRATE.get(args.format)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
 
     def log(text: str) -> None:  # a line per phase and batch, as it happens (CI logs, pipes)
-        print(f"ssot migrate: {text}", file=sys.stderr, flush=True)
+        if style.verbosity >= 0:
+            print(f"ssot migrate: {text}", file=sys.stderr, flush=True)
 
-    cfg, _scan, plan = make_plan(args, log)
+    args.no_progress = args.no_progress or style.verbosity < 0
+    cfg, made = planned(args, log)
+    plan = made.plan
     for fam in plan.families:
         for b in fam.blocked:
-            if b.reason != "backup" and (args.families or fam.steps):
+            if b.reason != "backup" and (args.families or fam.steps) and style.verbosity >= 0:
                 err.print(f"[yellow]left alone[/] {b.definition.location} ({fam.id}): {b.reason}: {b.detail}",
                           markup=True)
         backups = sum(1 for b in fam.blocked if b.reason == "backup")
-        if backups and fam.steps:
-            err.print(f"{fam.id}: {backups} copies under backup folders left alone (--include-backups)")
+        if backups and fam.steps and style.verbosity >= 0:
+            err.print(f"{fam.id}: {backups} {'copy' if backups == 1 else 'copies'} under backup folders left "
+                      "alone (--include-backups)")
     if not plan.batches:
         notes = "; ".join(f"{f.id}: {f.note}" for f in plan.families if f.note) or "no families"
-        print(f"nothing to migrate ({notes})")
+        render_report(MigrateReport(plan, RunResult(None), args.dry_run, args.validate, nothing=notes),
+                      reporter, args.output, style)
         return OK
     options = ExecOptions(
         dry_run=args.dry_run, diff_dir=Path(args.diff_dir) if args.diff_dir else None,
         validate=args.validate, keep_going=args.keep_going, allow_dirty=args.allow_dirty,
         commit=args.commit, timeout=cfg.collect_timeout, accept_broken_baseline=args.accept_broken_baseline,
     )
-    show_bar = not args.no_progress and sys.stderr.isatty() and not args.json
-    progress_cb = None
-    bar = None
-    if show_bar:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err,
-                       transient=True)
-        tasks: dict[int, int] = {}
-
-        def progress_cb(batch, done, total):  # type: ignore[no-untyped-def]
-            if batch.number not in tasks:
-                tasks[batch.number] = bar.add_task(f"batch {batch.label}", total=total)
-            bar.update(tasks[batch.number], completed=done, total=total)
-
-    meta = {"families": [f.id for f in plan.families if f.steps], "validate": args.validate,
-            "batches": len(plan.batches)}
-    if bar is not None:
+    meta: dict[str, object] = {"families": [f.id for f in plan.families if f.steps], "validate": args.validate,
+                               "batches": len(plan.batches)}
+    if not args.no_progress and sys.stderr.isatty() and args.format == "text":
+        bar, update = _batch_bar(err)
         with bar:
-            result = execute(plan, options, progress_cb, meta, log)
+            result = execute(plan, options, update, meta, log)
     else:
         result = execute(plan, options, None, meta, log)
 
-    if args.dry_run and not args.diff_dir and not args.json:
-        for rel in sorted(result.diffs):
-            sys.stdout.write(result.diffs[rel])
-    if args.json:
-        summary = {
-            "schema": "ssot-migrate", "schema_version": 1, "run_id": result.run_id, "dry_run": args.dry_run,
-            "ok": result.ok, "files_changed": result.files_changed, "lines_removed": result.lines_removed,
-            "collection_warnings_removed": result.warnings_removed,
-            "rewrite_seconds": round(result.rewrite_seconds, 3), "rewritten_files": result.rewritten_files,
-            "validation_seconds": round(result.pytest_seconds, 3),
-            "batches": [{"number": b.number, "label": b.label, "status": b.status, "files": b.files,
-                         "lines_removed": b.lines_removed, "failing": b.failing, "skipped": b.skipped,
-                         "commit": b.commit, "excluded_families": b.excluded,
-                         "retried": [{"label": r.label, "status": r.status, "files": r.files,
-                                      "failing": r.failing} for r in b.retried]}
-                        for b in result.batches],
-            "failed_families": sorted(result.failed_families),
-            "not_checked": result.unchecked,
-            "plan": plan_to_dict(plan),
-        }
-        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
-    else:
-        for b in result.batches:
-            style = STYLES.get(b.status, "default")
-            err.print(f"[{style}]batch {b.label}: {b.status}[/] ({len(b.files)} files, "
-                      f"{b.lines_removed} lines removed)", markup=True)
-            for f in b.failing[:20]:
-                err.print(f"    {f}", markup=False)
-            if len(b.failing) > 20:
-                err.print(f"    ... and {len(b.failing) - 20} more", markup=False)
-            for s in b.skipped:
-                err.print(f"    skipped: {s}", markup=False)
-            for r in b.retried:
-                err.print(f"  [{STYLES.get(r.status, 'default')}]retried {r.label}: {r.status}[/] "
-                          f"({len(r.files)} files)", markup=True)
-                for f in r.failing[:10]:
-                    err.print(f"    {f}", markup=False)
-        if result.failed_families:
-            err.print(f"families taken out after failing validation: {', '.join(sorted(result.failed_families))} "
-                      "(rolled back; fix them, or --exclude-family them)", markup=False)
-        if result.unchecked:
-            err.print(f"not checked (broken before the migration, --accept-broken-baseline): "
-                      f"{len(result.unchecked)}: " + "; ".join(result.unchecked[:10]), markup=False)
-        verb = "would change" if args.dry_run else "changed"
-        undo = f"; run {result.run_id} (`ssot rollback {result.run_id}` undoes it)" if result.run_id else ""
-        err.print(f"{verb} {len(result.files_changed)} files, {result.lines_removed} lines removed, "
-                  f"{result.warnings_removed} collection warnings removed; "
-                  f"rewrite {result.rewrite_seconds:.2f}s ({result.rewritten_files} files), "
-                  f"validation {result.pytest_seconds:.2f}s{undo}", markup=False)
-        if args.diff_dir:
-            err.print(f"diffs written to {args.diff_dir}", markup=False)
+    if args.dry_run and not args.diff_dir and args.format == "text" and not args.output:
+        write_stdout("".join(result.diffs[rel] for rel in sorted(result.diffs)))
+    render_report(MigrateReport(plan, result, args.dry_run, args.validate, diff_dir=args.diff_dir),
+                  reporter, args.output, style)
     code = OK if result.ok else FOUND
     if not args.dry_run:
         from ssot.history.figures import migrate_figures

@@ -1,8 +1,13 @@
-"""The reporting options the new commands share (``check``, ``validate``): format, output, rules, verbosity."""
+"""The reporting options every command shares: format, output, verbosity, colour, rules, ``--exit-zero``.
+
+The spellings commands had before (``--json``, ``collect --json FILE``) still work as hidden
+aliases that print a one-line deprecation warning on standard error.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Iterable, Sequence
 
 from ssot.errors import SsotError
@@ -10,9 +15,9 @@ from ssot.model import Finding
 from ssot.report.registry import Style, make_style
 
 
-def add_output_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+def add_output_arguments(parser: argparse.ArgumentParser, formats: Sequence[str], default: str = "text") -> None:
     """What every reporting command takes: ``--format``, ``-o``, ``-q``/``-v``, ``--color``."""
-    parser.add_argument("--format", choices=formats, default="text", help="report format (default: text)")
+    parser.add_argument("--format", choices=formats, default=default, help=f"report format (default: {default})")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (atomically) instead "
                         "of standard output")
     loud = parser.add_mutually_exclusive_group()
@@ -23,14 +28,36 @@ def add_output_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]
                         help="colour in text output (default: auto: on a terminal, unless NO_COLOR is set)")
 
 
-def add_report_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+def add_report_arguments(parser: argparse.ArgumentParser, formats: Sequence[str], rules: bool = True) -> None:
     """The output options, and those of commands whose findings fail a build: ``--exit-zero``, rules."""
     add_output_arguments(parser, formats)
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    if rules:
+        add_rule_arguments(parser)
+
+
+def add_rule_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--select", action="append", metavar="RULES", help="report only these rule ids "
                         "(comma-separated, repeatable; a prefix such as 'copy' selects every rule it starts)")
     parser.add_argument("--ignore", action="append", metavar="RULES", help="never report these rule ids "
                         "(comma-separated, repeatable)")
+
+
+def add_json_alias(parser: argparse.ArgumentParser) -> None:
+    """The old ``--json`` switch: hidden, kept working as ``--format json``."""
+    parser.add_argument("--json", action="store_true", dest="json_alias", help=argparse.SUPPRESS)
+
+
+def deprecated(command: str, old: str, new: str) -> None:
+    """Say once, on standard error, that ``old`` is spelled ``new`` now."""
+    print(f"ssot {command}: warning: {old} is deprecated; use {new}", file=sys.stderr)
+
+
+def apply_json_alias(args: argparse.Namespace, command: str) -> None:
+    """``--json`` given: warn, and report as ``--format json`` would."""
+    if getattr(args, "json_alias", False):
+        deprecated(command, "--json", "--format json")
+        args.format = "json"
 
 
 def style_of(args: argparse.Namespace) -> Style:

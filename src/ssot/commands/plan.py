@@ -1,13 +1,19 @@
-"""``ssot plan [--family ID ...] [--format markdown|json]``: write a remediation plan."""
+"""``ssot plan [--family ID ...] [--format markdown|json|text] [-o FILE]``: write a remediation plan."""
 
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ssot.commands.common import add_project_arguments, progress_bar, project_config, write_output
+from ssot.commands.common import add_project_arguments, progress_bar, project_config
+from ssot.commands.options import add_output_arguments, style_of
 from ssot.exitcodes import OK
+
+if TYPE_CHECKING:
+    from ssot.app.plan import Planned
+    from ssot.config import Config
+    from ssot.migrate.plan import PlanOptions
 
 
 def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,9 +42,7 @@ def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_plan_arguments(parser)
-    parser.add_argument("--format", choices=("markdown", "json"), default="markdown",
-                        help="plan format (default: markdown)")
-    parser.add_argument("-o", "--output", metavar="FILE", help="write the plan to FILE instead of stdout")
+    add_output_arguments(parser, ("markdown", "json", "text"), default="markdown")
 
 
 def parse_maps(values: list[str] | None) -> dict[str, str]:
@@ -53,39 +57,33 @@ def parse_maps(values: list[str] | None) -> dict[str, str]:
     return out
 
 
-def make_plan(args: argparse.Namespace, log: Callable[[str], None] | None = None):  # type: ignore[no-untyped-def]
-    """Scan the project and plan: shared by ``plan`` and ``migrate``."""
-    import time
-    from pathlib import Path
+def plan_options(args: argparse.Namespace) -> PlanOptions:
+    """The ``plan``/``migrate`` flags as the planner's typed options."""
+    from ssot.migrate.plan import DEFAULT_BATCH_SIZE, PlanOptions
 
-    from ssot.migrate.plan import DEFAULT_BATCH_SIZE, PlanOptions, build_plan
-    from ssot.scanner.engine import scan
-
-    say = log or (lambda _text: None)
-    cfg = project_config(args)
-    started = time.perf_counter()
-    say(f"scan: {cfg.root}")
-    with progress_bar("scanning", not getattr(args, "no_progress", False)) as progress:
-        result = scan(config=cfg, use_cache=not args.no_cache, progress=progress)
-    say(f"scan: {len(result.families)} families, {time.perf_counter() - started:.1f}s; planning")
-    options = PlanOptions(
+    return PlanOptions(
         families=args.families, phase=args.phase,
         batch_size=args.batch_size if args.batch_size is not None else DEFAULT_BATCH_SIZE,
         include_backups=args.include_backups, remove_commented=args.remove_commented,
         merge_supersets=args.merge_supersets, maps=parse_maps(args.maps), force_map=args.force_map,
         exclude=list(args.exclude or []),
     )
-    root = Path(cfg.root)
-    plan = build_plan(result, cfg, options, lambda rel: (root / rel).read_bytes())
-    say(f"plan: {sum(1 for f in plan.families if f.steps)} families migrate, {len(plan.steps)} copies in "
-        f"{len(plan.batches)} batch(es), {plan.effect.files_touched} files")
-    return cfg, result, plan
+
+
+def planned(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> tuple[Config, Planned]:
+    """The project's configuration and its plan, as ``plan`` and ``migrate`` were asked for."""
+    from ssot.app.plan import make_plan
+
+    cfg = project_config(args)
+    with progress_bar("scanning", not getattr(args, "no_progress", False)) as progress:
+        return cfg, make_plan(cfg, plan_options(args), use_cache=not args.no_cache, progress=progress, log=log)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ssot.migrate.render import plan_to_dict, plan_to_markdown
+    from ssot.migrate.render import PLAN
+    from ssot.report.registry import render_report
 
-    _cfg, _scan, plan = make_plan(args)
-    text = json.dumps(plan_to_dict(plan), indent=2) + "\n" if args.format == "json" else plan_to_markdown(plan)
-    write_output(args.output or "-", text)
+    style = style_of(args)
+    args.no_progress = style.verbosity < 0
+    render_report(planned(args)[1].plan, PLAN.get(args.format), args.output, style)
     return OK

@@ -10,17 +10,16 @@ run is still running); 2 usage (unknown run, batch or file).
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.markup import escape
-
+from ssot.commands.options import add_json_alias, add_output_arguments, apply_json_alias, style_of
 from ssot.exitcodes import OK
-from ssot.migrate.journal import RollbackRefused, RollbackResult, rollback, state_root
+from ssot.migrate.journal import RollbackRefused, rollback, state_root
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,8 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="say what would be restored, change nothing")
     parser.add_argument("--root", metavar="DIR",
                         help="project root (default: nearest folder holding .ssot/, else the current one)")
-    parser.add_argument("--json", action="store_true",
-                        help="print the result as JSON (schema ssot.rollback/1)")
+    add_output_arguments(parser, ("text", "json"))
+    add_json_alias(parser)
 
 
 def _progress(console: Console) -> tuple[Callable[[str], None] | None, Any]:
@@ -51,35 +50,6 @@ def _progress(console: Console) -> tuple[Callable[[str], None] | None, Any]:
     return (lambda _path: progress.advance(task)), progress
 
 
-def _report(console: Console, result: RollbackResult) -> None:
-    verb = "would " if result.dry_run else ""
-    forced = set(result.forced)
-
-    def line(action: str, path: str, note: str = "") -> None:
-        if path in forced:
-            note += "  [red](edit overwritten)[/]"
-        console.print(f"  {verb}{action:<8} {escape(path)}{note}")
-
-    for path in result.restored:
-        line("restore", path)
-    for path in result.deleted:
-        line("delete", path, "  [dim](created by the run)[/]")
-    for path in result.removed_dirs:
-        console.print(f"  removed  {escape(path)}/  [dim](empty folder created by the run)[/]")
-    counted = len(result.restored) + len(result.deleted) + len(result.unchanged)
-    what = {
-        "run": f"run {result.run_id}",
-        "batch": f"batch {result.batch} of run {result.run_id}",
-        "files": f"{counted} file(s) of run {result.run_id}",
-    }[result.scope]
-    figures = (f"{len(result.restored)} file(s) restored, {len(result.deleted)} deleted, "
-               f"{len(result.unchanged)} already as before")
-    if result.dry_run:
-        console.print(f"dry run, nothing changed; rolling back {what} would give: {figures}")
-    else:
-        console.print(f"rolled back {what}: {figures}; the run is now [bold]{escape(result.state or '?')}[/]")
-
-
 def from_cwd(root: Path, path: str) -> str:
     """A --file argument: relative to the current folder when that lands inside the root,
     else taken as relative to the root (e.g. with --root from elsewhere)."""
@@ -92,11 +62,20 @@ def from_cwd(root: Path, path: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.markup import escape
+
+    from ssot.report.journal_report import ROLLBACK, RollbackOutcome
+    from ssot.report.registry import render_report
+
+    apply_json_alias(args, "rollback")
+    style = style_of(args)
+    reporter = ROLLBACK.get(args.format)
     root = state_root(args.root)
     files = None if args.files is None else [from_cwd(root, f) for f in args.files]
-    console = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    on_file, progress = (None, None) if args.json or args.dry_run else _progress(err)
+    quiet = args.format != "text" or args.dry_run or style.verbosity < 0
+    on_file, progress = (None, None) if quiet else _progress(err)
     try:
         if progress is not None:
             progress.start()
@@ -107,18 +86,10 @@ def run(args: argparse.Namespace) -> int:
             if progress is not None:
                 progress.stop()
     except RollbackRefused as exc:
-        if args.json:
-            doc = {"schema": "ssot.rollback/1", "run": exc.run_id, "refused": True, "reason": str(exc),
-                   "conflicts": [{"path": c.path, "reason": c.reason} for c in exc.conflicts]}
-            sys.stdout.write(json.dumps(doc, indent=2) + "\n")
-        else:
+        if args.format == "text":  # an error: said on standard error
             err.print(f"ssot rollback: {escape(str(exc))}", style="red")
+        else:
+            render_report(RollbackOutcome(refused=exc), reporter, args.output, style)
         return exc.exit_code
-    if args.json:
-        sys.stdout.write(json.dumps({**result.to_dict(), "refused": False}, indent=2) + "\n")
-        return OK
-    if result.scope == "none":
-        console.print("nothing to roll back: no run has changes left (`ssot runs` lists the runs)")
-        return OK
-    _report(console, result)
+    render_report(RollbackOutcome(result=result), reporter, args.output, style)
     return OK

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import argparse
 
-from ssot.commands.common import add_project_arguments, progress_bar, project_config, relative_paths, write_output
+from ssot.commands.common import add_project_arguments, progress_bar, project_config, relative_paths
+from ssot.commands.options import add_report_arguments, rule_filter, style_of, wanted_rules
 from ssot.exitcodes import FOUND, OK, PARTIAL
 
-FORMATS = ("text", "json", "sarif", "markdown")
+FORMATS = ("text", "json", "sarif", "markdown")  # ssot.report.scan_report.SCAN (not imported: start-up)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: [tool.ssot] paths)")
-    parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
-    parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    add_report_arguments(parser, FORMATS)
     add_project_arguments(parser)
     parser.add_argument("--exclude", action="append", metavar="GLOB", help="gitignore-style glob to skip "
                         "(repeatable; adds to [tool.ssot] exclude)")
@@ -27,13 +27,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: one per core)")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the scan cache")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when duplicates are found")
 
 
 def run(args: argparse.Namespace) -> int:
+    from ssot.app.scan import SCAN_RULES, ScanRequest, has_findings, scan_config, scan_project, select_findings
     from ssot.errors import SsotError
-    from ssot.report import print_text, render
-    from ssot.scanner.engine import scan
+    from ssot.history.record import record_scan
+    from ssot.report.registry import render_report
+    from ssot.report.scan_report import SCAN
 
     cfg = project_config(args, args.paths)
     if args.min_lines is not None and args.min_lines < 1:
@@ -42,36 +43,19 @@ def run(args: argparse.Namespace) -> int:
         raise SsotError("--min-tokens must be at least 1")
     if args.jobs is not None and args.jobs < 0:
         raise SsotError("--jobs must be 0 (one per core) or more")
-    cfg = cfg.with_overrides(
-        exclude=[*cfg.exclude, *args.exclude] if args.exclude else None,
-        min_lines=args.min_lines,
-        min_tokens=args.min_tokens,
-        all=args.scan_all,
-        backup_globs=args.backup_globs,
-    )
-    paths = relative_paths(cfg, args.paths) if args.paths else None
-    with progress_bar("scanning", not args.no_progress) as progress:
-        # PATHs say where to look; what is scanned there is the test code unless --all says everything
-        result = scan(paths, config=cfg, jobs=args.jobs or None, use_cache=not args.no_cache, progress=progress,
-                      whole_tree=cfg.whole_tree)
-
-    if args.format == "text":
-        if args.output:  # written atomically like every other format; errors are usage errors
-            import io
-
-            from rich.console import Console
-
-            buffer = io.StringIO()
-            print_text(result, Console(file=buffer, width=120, no_color=True))
-            write_output(args.output, buffer.getvalue())
-        else:
-            from rich.console import Console
-
-            print_text(result, Console())
-    else:
-        write_output(args.output or "-", render(result, args.format))
-    code = PARTIAL if result.partial else FOUND if result.families and not args.exit_zero else OK
-    from ssot.history.record import record_scan
-
+    select, ignore = rule_filter(args, SCAN_RULES)
+    style = style_of(args)
+    request = ScanRequest(paths=relative_paths(cfg, args.paths) if args.paths else None, exclude=args.exclude,
+                          min_lines=args.min_lines, min_tokens=args.min_tokens,
+                          scan_all=args.scan_all, backup_globs=args.backup_globs, jobs=args.jobs,
+                          use_cache=not args.no_cache)
+    cfg = scan_config(cfg, request)
+    with progress_bar("scanning", not args.no_progress and style.verbosity >= 0) as progress:
+        result = scan_project(cfg, request, progress)
+    filtered = bool(select or ignore)
+    shown = select_findings(result, wanted_rules(select, ignore)) if filtered else result
+    render_report(shown, SCAN.get(args.format), args.output, style)
+    code = PARTIAL if result.partial else FOUND if has_findings(shown, filtered) and not args.exit_zero else OK
     record_scan(cfg, result, code)
     return code
+

@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ssot.report.validate_report import VALIDATE
 
     parser.add_argument("--profile", type=Path, metavar="FILE", help="collection profile of the tree now "
-                        "(`ssot collect --json FILE`)")
+                        "(`ssot collect --format json -o FILE`)")
     parser.add_argument("--baseline-profile", type=Path, metavar="FILE", help="collection profile recorded "
                         "before the migration, to compare with")
     parser.add_argument("--min-compliance", type=float, metavar="SHARE", help="exit 1 below this compliance "
@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from ssot.app.validate_rules import RULES
     from ssot.errors import SsotError
     from ssot.files import discover
+    from ssot.report.common import plural
     from ssot.report.registry import render_report
     from ssot.report.validate_report import VALIDATE
     from ssot.scanner.engine import scan
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         cfg = cfg.with_overrides(min_compliance=args.min_compliance)
     for flag, path in (("--profile", args.profile), ("--baseline-profile", args.baseline_profile)):
         if path is not None and not path.is_file():
-            raise SsotError(f"{flag} {path}: no such file; record one with `ssot collect --json {path}`")
+            raise SsotError(f"{flag} {path}: no such file; record one with `ssot collect --format json -o {path}`")
     select, ignore = rule_filter(args, RULES)
     style = style_of(args)
     with progress_bar("validating", style.verbosity >= 0) as progress:
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         baseline_profile, profile = recorded_profiles(cfg)
     validation.figures, validation.notes = collection_figures(baseline_profile, profile)
     if result.partial:
-        validation.notes.append(f"{len(result.skipped)} file(s) could not be read or parsed: "
+        validation.notes.append(f"{plural(len(result.skipped), 'file')} could not be read or parsed: "
                                 "`ssot scan` lists them")
     render_report(validation, VALIDATE.get(args.format), args.output, style)
     code = FOUND if validation.failed and not args.exit_zero else PARTIAL if result.partial else OK

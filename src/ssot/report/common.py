@@ -36,7 +36,7 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 def ranked(families: Iterable[Family]) -> list[Family]:
     """Families most worth consolidating first: most duplicated lines, then most variants, then most
-    look-alikes kept out (traps avoided), then id."""
+    same-named definitions that are not copies, then id."""
     return sorted(families, key=lambda f: (-f.duplicated_lines, -len(f.classes), -len(f.look_alikes),
                                            f.id))
 
@@ -126,7 +126,7 @@ class Totals:
     backup_copies: int
     nested_copies: int
     redundant_copies: int
-    look_alikes: int  # distinct same-named definitions kept out of a family (traps avoided)
+    look_alikes: int  # distinct same-named definitions that are not copies (left alone)
     duplicated_lines: int
     pytest_warnings: int
     commented_out: int

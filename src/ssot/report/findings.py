@@ -15,12 +15,11 @@ from typing import Any, TextIO
 
 from ssot import __version__
 from ssot.model import Finding
-from ssot.report.registry import Registry, Style
+from ssot.report.registry import Registry, Style, paint
 
 SCHEMA = "ssot-findings"
 VERSION = 1
-_COLORS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
-_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+_COLORS = {"error": "red", "warning": "yellow", "note": "cyan"}
 
 
 @dataclass(slots=True)
@@ -33,17 +32,13 @@ class FindingsReport:
     figures: dict[str, Any] = field(default_factory=dict)  # the same, as numbers (JSON)
 
 
-def _paint(text: str, code: str, style: Style) -> str:
-    return f"{code}{text}{_RESET}" if style.color else text
-
-
 def finding_lines(f: Finding, style: Style) -> list[str]:
-    where = _paint(f"{f.path}:{f.line}:", _BOLD, style)
-    lines = [f"{where} {_paint(f.rule, _COLORS.get(f.severity, ''), style)} {f.message}"]
+    where = paint(f"{f.path}:{f.line}:", "bold", style)
+    lines = [f"{where} {paint(f.rule, _COLORS.get(f.severity, ''), style)} {f.message}"]
     if style.verbosity > 0:
         if f.fix:
             lines.append(f"    fix: {f.fix}")
-        lines += [f"    {_paint('see', _DIM, style)} {r.path}:{r.line}" + (f" ({r.note})" if r.note else "")
+        lines += [f"    {paint('see', 'dim', style)} {r.path}:{r.line}" + (f" ({r.note})" if r.note else "")
                   for r in f.related]
     return lines
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ssot.history.figures import LABELS
 from ssot.history.store import Run
 from ssot.history.trends import Trend
 from ssot.report.registry import Registry, Style
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 SCHEMA = "ssot.report/1"
 
@@ -46,42 +49,41 @@ class TextReporter:
     format = "text"
 
     def report(self, data: HistoryView, out: TextIO, style: Style) -> None:
-        from rich.console import Console
-        from rich.markup import escape
-        from rich.table import Table
+        from ssot.report.console import write_rich
 
-        verbose = style.verbosity > 0
-        shown = [t for t in data.trends if verbose or not t.scope]
-        # never cut a name or a number: widen past the terminal rather than drop columns
-        cells = [(LABELS.get(t.name, t.name), t.scope, number(t.first), number(t.previous), number(t.now), change(t))
-                 for t in shown]
-        heads = ("FIGURE", "SCOPE", "FIRST", "PREVIOUS", "NOW", "CHANGE")
-        needed = sum(max([len(heads[i]), *(len(c[i]) for c in cells)]) + 2 for i in range(6)) + 8
-        console = Console(file=out, width=max(style.width, needed), force_terminal=style.color,
-                          no_color=not style.color, highlight=False, soft_wrap=False)
-        if not data.runs:
-            console.print(f"No runs recorded in {escape(data.history)} yet: every scan, collect, migrate, validate "
-                          "and check adds one.")
-            return
-        first, last = data.runs[0], data.runs[-1]
-        if style.verbosity >= 0:
-            console.print(f"[bold]{len(data.runs)} runs[/] from {escape(first.at[:16].replace('T', ' '))} to "
-                          f"{escape(last.at[:16].replace('T', ' '))} UTC  ({escape(data.history)})")
-        table = Table(box=None, pad_edge=False, header_style="bold")
-        table.add_column("FIGURE", no_wrap=True)
+        write_rich(out, style, lambda console: _draw(console, data, style))
+
+
+def _draw(console: Console, data: HistoryView, style: Style) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ssot.report.console import name_column, print_fitted
+
+    if not data.runs:
+        console.print(f"No runs recorded in {escape(data.history)} yet: every scan, collect, migrate, validate "
+                      "and check adds one.")
+        return
+    verbose = style.verbosity > 0
+    shown = [t for t in data.trends if verbose or not t.scope]
+    first, last = data.runs[0], data.runs[-1]
+    if style.verbosity >= 0:
+        console.print(f"[bold]{len(data.runs)} runs[/] from {escape(first.at[:16].replace('T', ' '))} to "
+                      f"{escape(last.at[:16].replace('T', ' '))} UTC  ({escape(data.history)})")
+    # never cut a name or a number: the table widens past the terminal rather than fold them
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    name_column(table, "FIGURE", [LABELS.get(t.name, t.name) for t in shown])
+    if verbose:
+        name_column(table, "SCOPE", [t.scope or "project" for t in shown])
+    figures = [[number(t.first), number(t.previous), number(t.now), change(t)] for t in shown]
+    for i, column in enumerate(("FIRST", "PREVIOUS", "NOW", "CHANGE")):
+        name_column(table, column, [row[i] for row in figures], justify="right")
+    for t, numbers in zip(shown, figures, strict=True):
+        row = [escape(LABELS.get(t.name, t.name))]
         if verbose:
-            table.add_column("SCOPE", no_wrap=True)
-        for column in ("FIRST", "PREVIOUS", "NOW", "CHANGE"):
-            table.add_column(column, justify="right", no_wrap=True)
-        for t in data.trends:
-            if t.scope and not verbose:
-                continue
-            cells = [escape(LABELS.get(t.name, t.name))]
-            if verbose:
-                cells.append(escape(t.scope or "project"))
-            cells += [number(t.first), number(t.previous), number(t.now), change(t)]
-            table.add_row(*cells)
-        console.print(table)
+            row.append(escape(t.scope or "project"))
+        table.add_row(*row, *numbers)
+    print_fitted(console, table)
 
 
 class JsonReporter:

@@ -58,7 +58,7 @@ def _summary(result: ScanResult) -> list[str]:
         ("Copies (live / in backups / nested)", f"{t.copies} ({t.live_copies} / {t.backup_copies} / "
                                                 f"{t.nested_copies})"),
         ("Redundant live copies", t.redundant_copies),
-        ("Look-alikes kept out (traps avoided)", t.look_alikes),
+        ("Same-named definitions that are not copies (left alone)", t.look_alikes),
         ("Duplicated lines", t.duplicated_lines),
         ("pytest warnings caused", t.pytest_warnings),
         ("Commented-out copies", t.commented_out),
@@ -78,7 +78,7 @@ def _overview(families: list[Family]) -> list[str]:
                      len(f.classes), len(f.commented), f.pytest_warnings, len(f.look_alikes),
                      f.duplicated_lines))
     return _table(("Family", "Name", "Kind", "Live", "In backups", "Nested", "Variants", "Commented",
-                   "pytest warnings", "Traps avoided", "Duplicated lines"), rows)
+                   "pytest warnings", "Same name, not a copy", "Duplicated lines"), rows)
 
 
 def _family(f: Family) -> list[str]:
@@ -90,7 +90,8 @@ def _family(f: Family) -> list[str]:
         f"{c.in_backup} in backups, {c.nested} nested), {plural(len(f.classes), 'variant')}, "
         f"{f.duplicated_lines} duplicated lines, {plural(f.pytest_warnings, 'pytest warning')}, "
         f"{plural(len(f.commented), 'commented-out copy', 'commented-out copies')}, "
-        f"{plural(len(f.look_alikes), 'look-alike')} kept out (traps avoided).",
+        f"{plural(len(f.look_alikes), 'same-named definition')} that "
+        f"{'is not a copy' if len(f.look_alikes) == 1 else 'are not copies'} (left alone).",
         "",
     ]
     reference = f.classes[0]
@@ -112,7 +113,7 @@ def _family(f: Family) -> list[str]:
         out.append("Commented-out copies: " + ", ".join(comment_location(x) for x in f.commented))
         out.append("")
     if f.look_alikes:
-        out += [f"<details><summary>{plural(len(f.look_alikes), 'look-alike')} kept out: same name, "
+        out += [f"<details><summary>{plural(len(f.look_alikes), 'same-named definition')} left alone: same name, "
                 "not a copy</summary>", ""]
         out += _table(("Location", "Qualname", "Kind"),
                       ((d.location, _code(d.qualname), d.kind) for d in f.look_alikes))

@@ -6,7 +6,9 @@ text stream, then delivers the text: to ``-o FILE`` atomically (with the umask's
 mode), or to standard output, where a closed pipe (``ssot check | head``) is not
 an error: the command still returns its findings' exit code.
 
-The new commands (``check``, ``validate``) use it; the others move to it later.
+Every command that reports goes through it; each report type keeps its registry
+beside its model's renderers (``report/scan_report.py``, ``report/findings.py``,
+``collect/render.py``, ``migrate/render.py``, ...).
 """
 
 from __future__ import annotations
@@ -62,9 +64,20 @@ class Registry(Generic[T]):
             raise SsotError(f"--format {fmt}: {self.kind} reports are {', '.join(self.reporters)}") from None
 
 
+ANSI = {"bold": "\033[1m", "dim": "\033[2m", "red": "\033[31m", "green": "\033[32m", "yellow": "\033[33m",
+        "cyan": "\033[36m"}
+
+
+def paint(text: str, color: str, style: Style) -> str:
+    """``text`` in ``color`` (a key of ``ANSI``) when the style has colour; as it is otherwise."""
+    code = ANSI.get(color, "")
+    return f"{code}{text}\033[0m" if style.color and code else text
+
+
 def make_style(color: str = "auto", verbosity: int = 0, to_file: bool = False,
                stream: TextIO | None = None) -> Style:
-    """``--color auto|always|never`` (``NO_COLOR`` set and not empty turns auto off); width from the terminal."""
+    """``--color auto|always|never`` (``NO_COLOR`` set and not empty turns auto off); width: ``$COLUMNS``,
+    else the terminal's, else 120 (piped, or written to a file)."""
     stream = stream or sys.stdout
     tty = not to_file and hasattr(stream, "isatty") and stream.isatty()
     if color == "always":
@@ -73,7 +86,11 @@ def make_style(color: str = "auto", verbosity: int = 0, to_file: bool = False,
         use = False
     else:
         use = tty and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
-    width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns if tty else DEFAULT_WIDTH
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:  # said explicitly: as wide as that, piped or not
+        width = int(columns)
+    else:
+        width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns if tty else DEFAULT_WIDTH
     return Style(color=use, width=max(40, width), verbosity=verbosity)
 
 
@@ -100,7 +117,16 @@ def write_stdout(text: str) -> None:
             sys.stdout.buffer.write(text.encode(sys.stdout.encoding or "utf-8", "surrogateescape"))
         sys.stdout.flush()
     except BrokenPipeError:
-        # nobody reads any more: point stdout at /dev/null so the flush at exit does not fail either
-        devnull = os.open(os.devnull, os.O_WRONLY)
+        silence_stdout()
+
+
+def silence_stdout() -> None:
+    """Nobody reads standard output any more: point it at /dev/null, so that what is still written,
+    and the flush at exit, do not fail either."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
         os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (a test's captured stream): nothing to point
+        pass
+    finally:
         os.close(devnull)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.padding import Padding
 from rich.table import Table
 
 from ssot.model import Family, ScanResult
@@ -24,10 +23,12 @@ from ssot.report.common import (
     superset_text,
     totals,
 )
+from ssot.report.console import name_column, print_fitted
 
 _OVERVIEW_NUMBERS = (("Live", "live copies"), ("Bkp", "in backup folders"),
                      ("Var", "variants (equivalence classes)"), ("Cmt", "commented-out copies"),
-                     ("Warn", "pytest warnings caused"), ("Traps", "same-named look-alikes kept out"),
+                     ("Warn", "pytest warnings caused"),
+                     ("Alike", "same-named definitions that are not copies (left alone)"),
                      ("Dup", "duplicated lines"))
 
 
@@ -35,15 +36,17 @@ def _overview(families: list[Family]) -> Table:
     legend = ", ".join(f"{short}: {long}" for short, long in _OVERVIEW_NUMBERS[1:])
     table = Table(title="Duplicated families", caption=legend, box=box.SIMPLE_HEAD, title_justify="left",
                   caption_justify="left", padding=(0, 1))
-    table.add_column("Family", style="bold", overflow="fold", ratio=1)
+    name_column(table, "Family", [f.id for f in families], style="bold")
     table.add_column("Kind", no_wrap=True, min_width=8)
-    for short, _ in _OVERVIEW_NUMBERS:
-        table.add_column(short, justify="right", no_wrap=True, min_width=len(short))
+    rows = []
     for f in families:
         c = member_counts(f)
-        table.add_row(escape(f.id), f.kind, str(c.live), str(c.in_backup),
-                      str(len(f.classes)), str(len(f.commented)), str(f.pytest_warnings),
-                      str(len(f.look_alikes)), f"{f.duplicated_lines:,}")
+        rows.append([str(c.live), str(c.in_backup), str(len(f.classes)), str(len(f.commented)),
+                     str(f.pytest_warnings), str(len(f.look_alikes)), f"{f.duplicated_lines:,}"])
+    for i, (short, _) in enumerate(_OVERVIEW_NUMBERS):
+        name_column(table, short, [row[i] for row in rows], justify="right")
+    for f, row in zip(families, rows, strict=True):
+        table.add_row(escape(f.id), f.kind, *row)
     return table
 
 
@@ -68,15 +71,19 @@ def _family(console: Console, f: Family) -> None:
     c = member_counts(f)
     named = "" if f.id == f.name else f"  {escape(f.name)}"
     console.print(f"[bold]{escape(f.id)}[/bold]{named}  ({f.kind})")
-    summary = (
-        f"{plural(c.total, 'copy', 'copies')}: {c.live} live, {c.in_backup} in backups, {c.nested} nested; "
-        f"{plural(len(f.commented), 'commented-out copy', 'commented-out copies')}; "
-        f"{plural(f.pytest_warnings, 'pytest warning')}; "
-        f"{plural(len(f.look_alikes), 'look-alike')} kept out (traps avoided); "
-        f"[bold]{f.duplicated_lines:,}[/bold] duplicated lines"
-    )
+    where = ", ".join(part for n, part in ((c.live, f"{c.live} live"), (c.in_backup, f"{c.in_backup} in backups"),
+                                          (c.nested, f"{c.nested} nested")) if n)
+    parts = [f"{plural(c.total, 'copy', 'copies')} ({where})"]
+    if f.commented:
+        parts.append(plural(len(f.commented), "commented-out copy", "commented-out copies"))
+    if f.pytest_warnings:
+        parts.append(plural(f.pytest_warnings, "pytest warning"))
+    if f.look_alikes:
+        parts.append(f"{plural(len(f.look_alikes), 'same-named definition')} that "
+                     f"{'is not a copy' if len(f.look_alikes) == 1 else 'are not copies'} (left alone)")
+    summary = "; ".join([*parts, f"[bold]{f.duplicated_lines:,}[/bold] duplicated lines"])
     for indent, line in [(2, summary), *_class_lines(f)]:
-        console.print(Padding(line, (0, 0, 0, indent)))
+        console.print(" " * indent + line)
     console.print()
 
 
@@ -93,8 +100,8 @@ def _totals(console: Console, result: ScanResult) -> None:
     console.print(
         f"[bold]Total[/bold]: {plural(t.families, 'family', 'families')}, "
         f"{plural(t.copies, 'copy', 'copies')} ({t.live_copies} live, {t.backup_copies} in backups, "
-        f"{t.nested_copies} nested), {t.redundant_copies} redundant live copies, "
-        f"{plural(t.look_alikes, 'look-alike')} kept out, "
+        f"{t.nested_copies} nested), {plural(t.redundant_copies, 'redundant live copy', 'redundant live copies')}, "
+        f"{plural(t.look_alikes, 'same-named definition')} left alone, "
         f"[bold]{t.duplicated_lines:,}[/bold] duplicated lines, "
         f"{plural(t.pytest_warnings, 'pytest warning')}, "
         f"{plural(t.commented_out, 'commented-out copy', 'commented-out copies')}, "
@@ -112,6 +119,7 @@ def _totals(console: Console, result: ScanResult) -> None:
 TOP_FAMILIES = 30  # rows of the overview table
 TOP_DETAILS = 10  # families described class by class
 TOP_BLOCKS = 10
+TOP_OTHERS = 10  # findings about no family (Test* classes pytest cannot collect)
 
 
 def _shown(path: str) -> str:
@@ -119,41 +127,63 @@ def _shown(path: str) -> str:
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _blocks(console: Console, result: ScanResult) -> None:
+def _blocks(console: Console, result: ScanResult, verbosity: int = 0) -> None:
     blocks = result.blocks
     console.print(f"[bold]Blocks[/bold] ({len(blocks)}): runs of consecutive definitions copied together")
-    for b in blocks[:TOP_BLOCKS]:
+    for b in blocks[:None if verbosity > 0 else TOP_BLOCKS]:
         what = "whole file" if b.whole_file else plural(b.units, "definition")
         where = ", ".join(f"{_shown(c.path)}:{c.start_line}-{c.end_line}" for c in b.copies[:3])
         more = f" and {len(b.copies) - 3} more" if len(b.copies) > 3 else ""
-        console.print(Padding(f"[bold]{escape(b.id)}[/bold]  {what}, {plural(len(b.copies), 'copy', 'copies')}: "
-                              f"{escape(where)}{more}", (0, 0, 0, 2)))
+        console.print(f"  [bold]{escape(b.id)}[/bold]  {what}, {plural(len(b.copies), 'copy', 'copies')}: "
+                      f"{escape(where)}{more}")
     console.print()
 
 
-def print_text(result: ScanResult, console: Console) -> None:
-    """Print the terminal summary of ``result`` on ``console``: the top of it (the JSON report has all)."""
+def _other_findings(console: Console, result: ScanResult, verbosity: int) -> None:
+    """The findings no family accounts for, one line each: ``path:line: rule message``."""
+    others = [f for f in result.findings if not f.family]
+    if not others:
+        return
+    console.print(f"[bold]Other findings[/bold] ({len(others)})")
+    shown = others if verbosity > 0 else others[:TOP_OTHERS]
+    for f in shown:
+        console.print(f"  {escape(_shown(f.path))}:{f.line}: {escape(f.rule)} {escape(f.message)}")
+    if len(others) > len(shown):
+        console.print(f"  [dim]and {len(others) - len(shown)} more: -v lists them all[/dim]")
+    console.print()
+
+
+def print_text(result: ScanResult, console: Console, verbosity: int = 0) -> None:
+    """Print the terminal summary of ``result`` on ``console``: the top of it (the JSON report has all).
+
+    ``verbosity`` -1 (``-q``): the overview tables only; 1 (``-v``): every family, each in detail.
+    """
     console.print(f"[bold]ssot scan[/bold] {escape(result.root)}")
     helpers = ranked([f for f in result.families if f.category == "helper"])
     tests = ranked([f for f in result.families if f.category == "test"])
+    rows = None if verbosity > 0 else TOP_FAMILIES
+    details = 0 if verbosity < 0 else (len(helpers) if verbosity > 0 else TOP_DETAILS)
     if helpers or tests:
         if helpers:
-            console.print(_overview(helpers[:TOP_FAMILIES]))
-            for f in helpers[:TOP_DETAILS]:
+            print_fitted(console, _overview(helpers[:rows]))
+            for f in helpers[:details]:
                 _family(console, f)
         if tests:
-            table = _overview(tests[:TOP_FAMILIES])
+            table = _overview(tests[:rows])
             table.title = "Duplicated tests"
-            console.print(table)
-        hidden = max(0, len(helpers) - TOP_FAMILIES) + max(0, len(tests) - TOP_FAMILIES)
-        if hidden or len(helpers) > TOP_DETAILS:
+            print_fitted(console, table)
+        hidden = 0 if rows is None else max(0, len(helpers) - rows) + max(0, len(tests) - rows)
+        if verbosity >= 0 and (hidden or len(helpers) > details):
             console.print(f"[dim]{plural(hidden, 'more family', 'more families')} not listed, and details of "
-                          f"{max(0, len(helpers) - TOP_DETAILS)} listed ones left out: --format json has "
-                          "everything[/dim]\n")
+                          f"{max(0, len(helpers[:rows]) - details)} listed ones left out: -v lists "
+                          "them all, --format json has everything[/dim]\n")
     else:
         console.print("No duplicated definitions found.\n")
+    if verbosity < 0:
+        return
     if result.blocks:
-        _blocks(console, result)
+        _blocks(console, result, verbosity)
+    _other_findings(console, result, verbosity)
     if result.skipped:
         _skipped(console, result)
     _totals(console, result)

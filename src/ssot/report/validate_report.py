@@ -8,6 +8,7 @@ from typing import Any, TextIO
 from ssot import __version__
 from ssot.app.compliance import NO_PHASE, Figure, Share, Validation
 from ssot.app.validate_rules import RULES
+from ssot.report.common import plural
 from ssot.report.findings import finding_json, finding_lines, md_cell
 from ssot.report.registry import Registry, Style
 
@@ -45,9 +46,13 @@ class TextReporter:
         consolidated = [f for f in data.families if f.consolidated]
         pending = [f for f in data.families if not f.consolidated]
         if style.verbosity >= 0:
-            w(f"SSOT compliance: {share_words(data.score)} over {len(consolidated)} consolidated famil"
-              f"{'y' if len(consolidated) == 1 else 'ies'}; all {len(data.families)} tracked: "
-              f"{pct(data.score_all)}\n")
+            if consolidated:
+                w(f"SSOT compliance: {share_words(data.score)} over "
+                  f"{plural(len(consolidated), 'consolidated family', 'consolidated families')}; "
+                  f"all {plural(len(data.families), 'tracked family', 'tracked families')}: {pct(data.score_all)}\n")
+            else:
+                tracked = plural(len(data.families), "tracked family", "tracked families")
+                w(f"SSOT compliance: no family is consolidated yet ({tracked}: {pct(data.score_all)})\n")
             if data.min_compliance:
                 bar = "below" if data.below_bar else "meets"
                 w(f"  {bar} min_compliance {data.min_compliance:.0%}\n")
@@ -67,8 +72,8 @@ class TextReporter:
                   + ", ".join(f"{f.id} ({f.share.copies} copies)" for f in pending[:20])
                   + (" ..." if len(pending) > 20 else "") + "\n")
         w(f"\ncanonical imports: {len(data.imports)} non-canonical\n" if style.verbosity >= 0 else "")
-        for f in data.imports:
-            w("\n".join(finding_lines(f, style)) + "\n")
+        for finding in data.imports:
+            w("\n".join(finding_lines(finding, style)) + "\n")
         if style.verbosity >= 0:
             if data.figures:
                 w("\ncollection:\n")
@@ -117,9 +122,9 @@ class MarkdownReporter:
         for f in data.families:
             w(f"| `{md_cell(f.id)}` | {md_cell(', '.join(f.canonical) or '-')} | {f.share.consolidated} "
               f"| {f.share.copies} | {pct(f.share)} |\n")
-        w(f"\n{len(data.imports)} non-canonical import(s)\n\n")
-        for f in data.imports:
-            w(f"- `{md_cell(f'{f.path}:{f.line}')}` {md_cell(f.message)}\n")
+        w(f"\n{plural(len(data.imports), 'non-canonical import')}\n\n")
+        for finding in data.imports:
+            w(f"- `{md_cell(f'{finding.path}:{finding.line}')}` {md_cell(finding.message)}\n")
         if data.figures:
             w("\n| collection | baseline | now |\n|---|---:|---:|\n")
             for fig in data.figures:
