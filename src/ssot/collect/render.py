@@ -104,7 +104,7 @@ def render(profile: Profile, console: Console, *, top: int = 10) -> None:
             )
             if d.detail:
                 console.print(f"    {escape(d.detail)}")
-            console.print(f"    [green]fix:[/] {escape(d.fix)}")
+            console.print(f"    [green]fix:[/] {escape(d.fix or '')}")
 
     console.rule(f"Where the time goes ({_s(m.wall_seconds)} wall)")
     t = Table(show_edge=False, box=None, pad_edge=False)

@@ -27,7 +27,7 @@ class WordWrapConsole(Console):
     """A console whose lines of text wrap between words only: a word wider than the line (a path, a
     qualified name) stands whole on a line of its own, longer than the width, never cut in two."""
 
-    def print(self, *objects: Any, **options: Any) -> None:  # type: ignore[override]
+    def print(self, *objects: Any, **options: Any) -> None:
         if len(objects) != 1 or not isinstance(objects[0], str | Text) or options.get("soft_wrap") is not None:
             super().print(*objects, **options)
             return
