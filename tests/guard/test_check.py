@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import HELPER, cli_env, module_text, ssot, validate_sarif, write_tree
+from .conftest import HELPER, OTHER, cli_env, module_text, ssot, validate_sarif, write_tree
 
 
 def rules_at(run_json: dict) -> set[tuple[str, str]]:
@@ -251,3 +251,28 @@ def test_many_files_are_checked_on_the_whole_tree(project: Path) -> None:
     run = ssot("check", "tests/test_d.py", *names, "--format", "json", cwd=project)
     assert run.json()["figures"]["mode"] == "files (whole tree scanned)"
     assert rules_at(run.json()) == {("duplicate-copy", "tests/test_d.py")}
+
+
+def test_an_edited_copy_pasted_into_a_named_file_joins_its_family(project: Path) -> None:
+    assert ssot("check", "--update-baseline", cwd=project).code == 0
+    edited = HELPER.replace("self.sent = []", "self.sent = []\n        self.log = []").replace('"closed"', '"gone"')
+    (project / "tests/test_d.py").write_text(module_text(4, edited))
+    whole = ssot("check", "--format", "json", cwd=project)
+    files = ssot("check", "tests/test_d.py", "--format", "json", cwd=project)
+    assert files.json()["figures"]["mode"] == "files"
+    assert rules_at(files.json()) == rules_at(whole.json()) == {("duplicate-copy", "tests/test_d.py")}
+
+
+def test_only_the_files_a_file_check_uses_are_looked_at_again(project: Path) -> None:
+    assert ssot("check", "--update-baseline", cwd=project).code == 0
+    # test_a.py changed (its make_message copy is gone) but the named file shares nothing with it
+    (project / "tests/test_a.py").write_text(module_text(1, HELPER))
+    (project / "tests/test_d.py").write_text(module_text(4, "\ndef lonely(x):\n    y = x + 1\n    return y * 2\n"))
+    run = ssot("check", "tests/test_d.py", "--format", "json", cwd=project)
+    assert run.code == 0 and run.json()["figures"]["index_files_reread"] == 0
+    # a copy of make_message in the named file: test_a.py holds a row of that family, so it is read again
+    (project / "tests/test_d.py").write_text(module_text(4, OTHER))
+    run = ssot("check", "tests/test_d.py", "--format", "json", cwd=project)
+    assert run.json()["figures"]["index_files_reread"] == 1
+    (finding,) = run.json()["findings"]
+    assert finding["rule"] == "duplicate-copy" and finding["locations"][1]["path"] == "tests/test_b.py"
