@@ -276,3 +276,18 @@ def test_only_the_files_a_file_check_uses_are_looked_at_again(project: Path) -> 
     assert run.json()["figures"]["index_files_reread"] == 1
     (finding,) = run.json()["findings"]
     assert finding["rule"] == "duplicate-copy" and finding["locations"][1]["path"] == "tests/test_b.py"
+
+
+def test_a_copy_of_a_local_helper_is_not_told_to_import_it(project: Path) -> None:
+    local = "\n\ndef test_local_{0}():\n    class Payload:\n        def build(self, user, items):\n" \
+            "            data = {{'user': user}}\n            data['items'] = list(items)\n" \
+            "            data['count'] = len(items)\n            return data\n    assert Payload().build({0}, [])\n"
+    (project / "tests/test_d.py").write_text(module_text(4) + local.format("one"))
+    (project / "tests/test_e.py").write_text(module_text(5) + local.format("two") + "    assert not []\n")
+    assert ssot("check", "--update-baseline", cwd=project).code == 0
+    pasted = "\n\nclass Payload:\n    def build(self, user, items):\n        data = {'user': user}\n" \
+             "        data['items'] = list(items)\n        data['count'] = len(items)\n        return data\n"
+    (project / "tests/test_f.py").write_text(module_text(6) + pasted)
+    (finding,) = ssot("check", "tests/test_f.py", "--format", "json", cwd=project).json()["findings"]
+    assert finding["rule"] == "duplicate-copy"
+    assert "local to a function" in finding["fix"] and "import the existing one" not in finding["fix"]

@@ -201,7 +201,10 @@ def _duplicate_copy(fam: FamilyInfo, m: Member, old: Member, total: int) -> Find
     return Finding(DUPLICATE_COPY, m.path, m.line,
                    f"{m.qualname} is a new copy of {fam.name} (family {fam.id}, {plural(total, 'copy', 'copies')} now)",
                    fam.id, "error", end_line=m.end_line, key=m.key,
-                   fix=f"import the existing one instead, or consolidate the family: `ssot migrate --family {fam.id}`",
+                   fix=(f"import the existing one instead, or consolidate the family: `ssot migrate --family {fam.id}`"
+                        if "<locals>" not in old.qualname else  # a local class or function cannot be imported
+                        f"consolidate the family (`ssot migrate --family {fam.id}`) and import it from the canonical "
+                        "module; the existing copy is local to a function"),
                    related=(Location(old.path, old.line, old.end_line, f"existing copy: {old.qualname}"),))
 
 
