@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import stat
 import subprocess
 import sys
@@ -215,6 +216,17 @@ def test_a_crafted_or_damaged_index_is_never_trusted(project: Path) -> None:
     assert run.json()["figures"]["mode"] == "files (index built)"  # checked whole, index written again
     index.write_bytes(b"\x80\x05truncated")
     assert ssot("check", "tests/test_d.py", cwd=project).code == 1
+    # a well-formed index whose shards of single definitions would run code: refused when a shard is read
+    from ssot.app.guard import read_index
+
+    data = read_index(index)
+    assert data is not None and data["singletons"]
+    evil = b"cos\nsystem\n(S'touch " + str(marker).encode() + b"'\ntR."
+    data["singletons"] = dict.fromkeys(data["singletons"], evil)
+    index.write_bytes(pickle.dumps(data))
+    run = ssot("check", "tests/test_d.py", "--format", "json", cwd=project)
+    assert not marker.exists()
+    assert run.json()["figures"]["mode"] == "files (index built)"
 
 
 def test_a_helper_defined_once_and_copied_is_found_on_the_named_file(project: Path) -> None:

@@ -28,14 +28,15 @@ Two ways to get the copies:
 from __future__ import annotations
 
 import ast
+import io
 import math
 import os
 import pickle
-from collections import ChainMap, Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from ssot.app.baseline import Accepted, accepted, new_findings
 from ssot.app.canonical import (
@@ -48,13 +49,13 @@ from ssot.app.canonical import (
 from ssot.app.compliance import is_canonical
 from ssot.app.validate_rules import RULES as IMPORT_RULES
 from ssot.config import Config
-from ssot.model import Definition, Finding, Fingerprint, Location, ScanResult, finding_fingerprint
+from ssot.model import Definition, Finding, Fingerprint, Kind, Location, ScanResult, finding_fingerprint
 from ssot.pytest_config import PytestConfig, load_pytest_config
 from ssot.report.common import plural
 from ssot.scanner.findings import UNCOLLECTABLE_FIX, definition_key
 
 INDEX_FILE = "check-index.pickle"
-INDEX_VERSION = 5
+INDEX_VERSION = 6
 MEMBER_RULE = "family-member"  # baseline entries for copies: one per live copy, whatever the copy kept
 COPY_OF_CONSOLIDATED = "copy-of-consolidated"
 DUPLICATE_COPY = "duplicate-copy"
@@ -387,7 +388,7 @@ def check_tree(cfg: Config, *, use_cache: bool = True, jobs: int | None = None,
 
 def _singletons(cfg: Config, observed: Observed, is_test: Callable[[str], bool]) \
         -> dict[str, list[tuple[str, int, int, str, str]]]:
-    """Definitions of test code that are in no family yet, by fingerprint (from the scan's cache).
+    """Definitions of test code that are in no family, by fingerprint (from the scan's cache).
 
     A file check finds a copy of one of these (a helper copied from a file it does not
     read) by its exact fingerprint.
@@ -467,10 +468,38 @@ def write_index(cfg: Config, observed: Observed, result: ScanResult,
                          for fp in variant_fps},
         "variants": variant_index(variant_fps),
         "stamps": stamps,
-        "singletons": {d: [tuple(same.setdefault(v, v) for v in row) for row in rows]
-                       for d, rows in (singletons or {}).items()},
+        "singletons": _shards({d: [tuple(same.setdefault(v, v) for v in row) for row in rows]
+                               for d, rows in (singletons or {}).items()}),
     }
     _save(cfg, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+SHARD_CHARS = 3  # singletons are kept in shards by the first hex digits of their digest (4096 shards)
+
+
+def _shards(by_digest: dict[str, list[tuple[Any, ...]]]) -> dict[str, bytes]:
+    """``by_digest`` split by digest prefix, each shard pickled on its own: a file check unpickles only the
+    shards of the digests it looks up (a few hundred), not the tens of thousands of definitions of the tree."""
+    grouped: dict[str, dict[str, list[tuple[Any, ...]]]] = defaultdict(dict)
+    for digest, rows in by_digest.items():
+        grouped[digest[:SHARD_CHARS]][digest] = rows
+    return {key: pickle.dumps(shard, protocol=pickle.HIGHEST_PROTOCOL) for key, shard in grouped.items()}
+
+
+class Sharded:
+    """Read side of :func:`_shards`: ``get(digest)`` unpickles (with the data-only unpickler) one shard, once."""
+
+    def __init__(self, shards: dict[str, bytes]) -> None:
+        self.shards = shards
+        self._loaded: dict[str, dict[str, Any]] = {}
+
+    def get(self, digest: str, default: Any = ()) -> Any:
+        key = digest[:SHARD_CHARS]
+        shard = self._loaded.get(key)
+        if shard is None:
+            blob = self.shards.get(key)
+            shard = self._loaded[key] = {} if blob is None else _DataOnly(io.BytesIO(blob)).load()
+        return shard.get(digest, default)
 
 
 def _save(cfg: Config, payload: bytes) -> None:
@@ -508,7 +537,8 @@ def check_files(cfg: Config, rels: Sequence[str]) -> Observed | None:
         return None
     try:
         return _check_files(cfg, rels, data)
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError):  # a damaged index: check the tree
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, pickle.UnpicklingError, EOFError):
+        # a damaged (or crafted) index, or one of its shards: check the tree
         return None
 
 
@@ -542,10 +572,8 @@ class _FileReader:
 
         self.cfg = cfg
         self.digest_family: dict[str, str] = data["digest_family"]
-        self.fps = {d: Fingerprint(d, kind, "", statements, shape, frozenset(tokens))
-                    for d, (kind, shape, tokens, statements) in data["fingerprints"].items()}
-        self.variants = VariantIndex(data["variants"], list(self.fps.values()),
-                                     [self.digest_family[d] for d in self.fps])
+        self.fps = IndexedFingerprints(data["fingerprints"])
+        self.variants = VariantIndex(data["variants"], self.fps, [self.digest_family[d] for d in self.fps.order])
         self.canon_defs = {fid: [Definition(p, line, line, line, name, name, "class", digest)
                                  for p, line, name, digest in rows] for fid, rows in data["canonicals"].items()}
         self.pytest_cfg = load_pytest_config(cfg.root)
@@ -573,7 +601,7 @@ class _FileReader:
         if ex.error:
             return
         collected = self.pytest_cfg.collects(rel)
-        all_fps = ChainMap(self.extractor.fingerprints, self.fps)
+        all_fps = _Layered(self.extractor.fingerprints, self.fps)
         for u in ex.units:
             if u.own_lines < cfg.min_lines:
                 continue
@@ -601,7 +629,7 @@ def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Obse
     families = {fid: FamilyInfo(fid, name, lines, None if canon is None else Location(*canon))
                 for fid, (name, lines, canon) in data["families"].items()}
     rows_of: dict[str, list[tuple[Any, ...]]] = data["members"]
-    singles: dict[str, list[tuple[str, int, int, str, str]]] = data["singletons"]
+    singles = Sharded(data["singletons"])
     scope = load_scope(root)
     reader = _FileReader(cfg, data)
     for rel in sorted(named):
@@ -620,7 +648,11 @@ def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Obse
     members = [Member(fid, *row) for fid in sorted(touched) for row in rows_of.get(fid, ()) if row[0] not in reread]
     members += [m for m in joined if m.family in touched]
     for digest, copies in loose.items():  # a helper copied from a file not read, or among the files read
-        if not any(m.path in named for m in copies) and digest not in {m.digest for m in members}:
+        if not any(m.path in named for m in copies):  # copies in changed files of the context only
+            continue
+        if len(singles.get(digest, ())) > 1:
+            # the tree held it twice or more and the scan made no family of it (a thin wrapper, a copy inside
+            # a whole copied file...): not a finding of a file check either
             continue
         copies += [Member("", path, line, end, qualname, kind, digest)
                    for path, line, end, qualname, kind in singles.get(digest, ()) if path not in reread]
@@ -643,7 +675,7 @@ def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Obse
 Loose = dict[str, list[Member]]  # digest -> copies outside any family
 
 
-def _outermost(joined: list[Member], loose: Loose, singles: dict[str, list[tuple[str, int, int, str, str]]]) \
+def _outermost(joined: list[Member], loose: Loose, singles: Sharded | dict[str, list[tuple[Any, ...]]]) \
         -> tuple[list[Member], Loose]:
     """The scan's maximal copies: a definition inside a copy in its own file is the copy's, not a copy of its own."""
     copies = [*joined, *(m for d, ms in loose.items() if len(ms) + len(singles.get(d, ())) > 1 for m in ms)]
@@ -669,7 +701,7 @@ class VariantIndex:
     only the fingerprints that share one, then applies the scan's own test (:func:`ssot.scanner.similarity.alike`).
     """
 
-    def __init__(self, data: dict[str, Any], fps: Sequence[Fingerprint], families: Sequence[str]) -> None:
+    def __init__(self, data: dict[str, Any], fps: IndexedFingerprints, families: Sequence[str]) -> None:
         self.df: dict[tuple[int, int], int] = data["df"]
         self.postings: dict[tuple[int, int], list[int]] = data["postings"]
         self.empty: list[int] = data["empty"]
@@ -689,12 +721,69 @@ class VariantIndex:
 
     def family_of(self, fp: Fingerprint) -> str | None:
         """The family of the first fingerprint (in index order) ``fp`` is a variant of, or None."""
-        from ssot.scanner.similarity import alike
+        from ssot.scanner.similarity import SHAPE_MIN, TOKENS_MIN, alike
 
+        nshape, tokens = len(fp.shape), fp.tokens
+        ntok = len(tokens)
         for i in self.candidates(fp):
-            if alike(fp, self.fps[i]):
+            kind, shape, other_tokens = self.fps.row(i)
+            if kind != fp.kind or min(nshape, len(shape)) < SHAPE_MIN * max(nshape, len(shape)):
+                continue  # what alike() would rule out anyway, without building anything
+            if min(ntok, len(other_tokens)) < TOKENS_MIN * max(ntok, len(other_tokens)):
+                continue
+            other = self.fps.at(i)
+            inter = len(tokens & other.tokens)
+            if inter < TOKENS_MIN * (ntok + len(other.tokens) - inter):
+                continue
+            if alike(fp, other):
                 return self.families[i]
         return None
+
+
+class _Layered(Mapping[str, Fingerprint]):
+    """The fingerprints of the files read, then those of the index."""
+
+    def __init__(self, first: Mapping[str, Fingerprint], then: Mapping[str, Fingerprint]) -> None:
+        self.first, self.then = first, then
+
+    def __getitem__(self, digest: str) -> Fingerprint:
+        fp = self.first.get(digest)
+        return fp if fp is not None else self.then[digest]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**dict.fromkeys(self.first), **dict.fromkeys(self.then)})
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class IndexedFingerprints(Mapping[str, Fingerprint]):
+    """The index's fingerprints, built into :class:`Fingerprint` objects only when one is looked at."""
+
+    def __init__(self, rows: dict[str, tuple[str, tuple[int, ...], tuple[str, ...], int]]) -> None:
+        self.rows = rows
+        self.order = list(rows)  # the order of the variant index's positions
+        self._built: dict[str, Fingerprint] = {}
+
+    def row(self, i: int) -> tuple[str, tuple[int, ...], tuple[str, ...]]:
+        kind, shape, tokens, _ = self.rows[self.order[i]]
+        return kind, shape, tokens
+
+    def at(self, i: int) -> Fingerprint:
+        return self[self.order[i]]
+
+    def __getitem__(self, digest: str) -> Fingerprint:
+        fp = self._built.get(digest)
+        if fp is None:
+            kind, shape, tokens, statements = self.rows[digest]
+            fp = self._built[digest] = Fingerprint(digest, cast(Kind, kind), "", statements, shape, frozenset(tokens))
+        return fp
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.order)
+
+    def __len__(self) -> int:
+        return len(self.order)
 
 
 def variant_index(fps: Sequence[Fingerprint]) -> dict[str, Any]:
