@@ -125,6 +125,7 @@ def main() -> None:
     ap.add_argument("--monorepo", type=Path, help="a read-only real tree, e.g. /work/realcode/monorepo")
     ap.add_argument("--workdir", type=Path, help="where to keep generated suites and caches (default: a temp dir)")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--no-suite", action="store_true", help="measure the --monorepo tree only")
     args = ap.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="ssot-check-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -132,13 +133,16 @@ def main() -> None:
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     os.environ["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
     suite = args.suite
-    if suite is None:
+    if args.no_suite:
+        pass
+    elif suite is None:
         suite = work / f"suite{args.files}"
         if not suite.exists():
             subprocess.run([sys.executable, str(MAKE_SUITE), str(suite), "--files", str(args.files),
                             "--extra-tests", "40", "--git"], check=True, capture_output=True)
-    nfiles = sum(1 for _ in suite.rglob("*.py"))
-    bench(f"generated suite ({nfiles} files)", suite, [], suite / ".ssot_cache", args.repeat)
+    if not args.no_suite:
+        nfiles = sum(1 for _ in suite.rglob("*.py"))
+        bench(f"generated suite ({nfiles} files)", suite, [], suite / ".ssot_cache", args.repeat)
     if args.monorepo:
         cache = work / "monorepo-cache"
         cfg = work / "monorepo-config" / "pyproject.toml"
