@@ -164,3 +164,16 @@ def test_tests_passing_against_the_recorded_baseline(consolidated: Path) -> None
     code, d = data(consolidated, "--run-tests")
     assert code == 0 and "tests: every test gives the outcome it gave in the baseline" in d["notes"]
     assert ssot("validate", "--save-baseline", cwd=consolidated).code == 2
+
+
+def test_modules_that_collect_in_neither_run_are_named_as_not_compared() -> None:
+    from ssot.app.test_outcomes import Outcomes, compare
+
+    error = "E   ImportError: cannot import name 'PY_3_8_PLUS' from 'attr._compat'"
+    before = Outcomes({"tests/test_a.py::test_1": "passed"}, {"tests/test_slots.py": error})
+    after = Outcomes({"tests/test_a.py::test_1": "passed"}, {"tests/test_slots.py": error})
+    comparison = compare(before, after)
+    assert comparison.no_longer_passing == [] and comparison.changed == []
+    assert comparison.notes()[-1] == ("1 module(s) collected neither in the baseline nor now, so their tests are "
+                                      "not compared: tests/test_slots.py (ImportError: cannot import name "
+                                      "'PY_3_8_PLUS' from 'attr._compat')")

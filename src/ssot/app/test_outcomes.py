@@ -80,6 +80,11 @@ class Comparison:
             out.append(f"... and {len(self.changed) - SHOWN} more changed outcome(s)")
         out += [f"does not collect now: {mod}: {_error_line(msg)}" for mod, msg in sorted(self.now.errors.items())
                 if self.baseline is None or mod not in self.baseline.errors][:SHOWN]
+        both = sorted(set(self.now.errors) & set(self.baseline.errors))
+        if both:  # their tests ran in neither run: nothing is known of them, say so
+            shown = ", ".join(both[:SHOWN]) + (f" and {len(both) - SHOWN} more" if len(both) > SHOWN else "")
+            out.append(f"{len(both)} module(s) collected neither in the baseline nor now, so their tests are not "
+                       f"compared: {shown} ({_error_line(self.now.errors[both[0]])})")
         return out
 
 
