@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from ssot.app.guard import VariantIndex, variant_index
+from ssot.app.guard import IndexedFingerprints, VariantIndex, variant_index
 from ssot.model import Fingerprint
 from ssot.scanner.extract import Extractor
 from ssot.scanner.similarity import alike
@@ -34,7 +34,8 @@ def fingerprints(seed: int, n: int) -> list[Fingerprint]:
 def test_prefix_filtered_lookup_agrees_with_a_full_comparison() -> None:
     indexed = fingerprints(1, 300)
     families = [f"fam{i}" for i in range(len(indexed))]
-    index = VariantIndex(variant_index(indexed), indexed, families)
+    rows = {fp.digest: (fp.kind, fp.shape, tuple(sorted(fp.tokens)), fp.statements) for fp in indexed}
+    index = VariantIndex(variant_index(indexed), IndexedFingerprints(rows), families)
     queries = fingerprints(2, 300)
     found = 0
     for q in queries:
