@@ -6,8 +6,8 @@ For each tree: ``ssot check --update-baseline`` (cold: scan and index built),
 the warm whole-tree ``ssot check``, and ``ssot check F1 .. F5`` on five test files
 that hold copies of duplicated helpers (the index of the rest of the tree read,
 the five files extracted), each as a user runs it: a fresh ``ssot`` process,
-interpreter start-up included.  ``ssot --version`` is measured as the floor
-every command pays.  ``ssot`` runs with a bytecode cache, as installed
+interpreter start-up included.  ``python -c pass`` and ``ssot --version`` are
+measured as the floors every command pays.  ``ssot`` runs with a bytecode cache, as installed
 software does (``PYTHONPYCACHEPREFIX`` in the work folder; this machine sets
 ``PYTHONDONTWRITEBYTECODE``, which would add a compile of every module to
 each start).  CPU seconds (user + system) are printed beside wall seconds:
@@ -50,11 +50,15 @@ class Timed:
         return self.run.seconds
 
 
-def ssot(*args: str, cwd: Path) -> Timed:
+def timed(cmd: list[str], cwd: Path) -> Timed:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    run = measure([str(BIN / "ssot"), *args], cwd=cwd)
+    run = measure(cmd, cwd=cwd)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return Timed(run, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+
+
+def ssot(*args: str, cwd: Path) -> Timed:
+    return timed([str(BIN / "ssot"), *args], cwd=cwd)
 
 
 def median(runs: list[Timed]) -> float:
@@ -91,6 +95,7 @@ def bench(name: str, root: Path, extra: list[str], cache: Path, repeat: int) -> 
     warm_cache = (cache / "scan.pickle").exists()
     ssot("--version", cwd=root)  # the first run writes the bytecode cache (PYTHONPYCACHEPREFIX)
     floor = [ssot("--version", cwd=root) for _ in range(repeat)]
+    bare = [timed([sys.executable, "-c", "pass"], cwd=root) for _ in range(repeat)]
     cold = ssot("check", "--update-baseline", *extra, cwd=root)
     if cold.run.returncode != 0:
         raise SystemExit(f"ssot check --update-baseline failed:\n{cold.run.stdout}\n{cold.run.stderr}")
@@ -102,7 +107,8 @@ def bench(name: str, root: Path, extra: list[str], cache: Path, repeat: int) -> 
     print(f"{'run':<50} {'median s':>9} {'CPU s':>7} {'peak MiB':>9} {'vs whole':>9}")
     base = median(whole)
     label = "check --update-baseline (" + ("scan cache warm" if warm_cache else "cold: scan") + " + index)"
-    rows = [("ssot --version (start-up floor)", floor), (label, [cold]),
+    rows = [("python -c pass (interpreter start-up)", bare), ("ssot --version (start-up floor)", floor),
+            (label, [cold]),
             ("check, whole tree (warm)", whole), ("check 5 files (index of the rest)", few)]
     for label, runs in rows:
         peak = max(r.run.peak_mib for r in runs)
@@ -119,6 +125,7 @@ def main() -> None:
     ap.add_argument("--monorepo", type=Path, help="a read-only real tree, e.g. /work/realcode/monorepo")
     ap.add_argument("--workdir", type=Path, help="where to keep generated suites and caches (default: a temp dir)")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--no-suite", action="store_true", help="measure the --monorepo tree only")
     args = ap.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="ssot-check-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -126,13 +133,16 @@ def main() -> None:
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     os.environ["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
     suite = args.suite
-    if suite is None:
+    if args.no_suite:
+        pass
+    elif suite is None:
         suite = work / f"suite{args.files}"
         if not suite.exists():
             subprocess.run([sys.executable, str(MAKE_SUITE), str(suite), "--files", str(args.files),
                             "--extra-tests", "40", "--git"], check=True, capture_output=True)
-    nfiles = sum(1 for _ in suite.rglob("*.py"))
-    bench(f"generated suite ({nfiles} files)", suite, [], suite / ".ssot_cache", args.repeat)
+    if not args.no_suite:
+        nfiles = sum(1 for _ in suite.rglob("*.py"))
+        bench(f"generated suite ({nfiles} files)", suite, [], suite / ".ssot_cache", args.repeat)
     if args.monorepo:
         cache = work / "monorepo-cache"
         cfg = work / "monorepo-config" / "pyproject.toml"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import stat
 import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import HELPER, cli_env, module_text, ssot, validate_sarif, write_tree
+from .conftest import HELPER, OTHER, cli_env, module_text, ssot, validate_sarif, write_tree
 
 
 def rules_at(run_json: dict) -> set[tuple[str, str]]:
@@ -215,6 +216,17 @@ def test_a_crafted_or_damaged_index_is_never_trusted(project: Path) -> None:
     assert run.json()["figures"]["mode"] == "files (index built)"  # checked whole, index written again
     index.write_bytes(b"\x80\x05truncated")
     assert ssot("check", "tests/test_d.py", cwd=project).code == 1
+    # a well-formed index whose shards of single definitions would run code: refused when a shard is read
+    from ssot.app.guard import read_index
+
+    data = read_index(index)
+    assert data is not None and data["singletons"]
+    evil = b"cos\nsystem\n(S'touch " + str(marker).encode() + b"'\ntR."
+    data["singletons"] = dict.fromkeys(data["singletons"], evil)
+    index.write_bytes(pickle.dumps(data))
+    run = ssot("check", "tests/test_d.py", "--format", "json", cwd=project)
+    assert not marker.exists()
+    assert run.json()["figures"]["mode"] == "files (index built)"
 
 
 def test_a_helper_defined_once_and_copied_is_found_on_the_named_file(project: Path) -> None:
@@ -251,3 +263,43 @@ def test_many_files_are_checked_on_the_whole_tree(project: Path) -> None:
     run = ssot("check", "tests/test_d.py", *names, "--format", "json", cwd=project)
     assert run.json()["figures"]["mode"] == "files (whole tree scanned)"
     assert rules_at(run.json()) == {("duplicate-copy", "tests/test_d.py")}
+
+
+def test_an_edited_copy_pasted_into_a_named_file_joins_its_family(project: Path) -> None:
+    assert ssot("check", "--update-baseline", cwd=project).code == 0
+    edited = HELPER.replace("self.sent = []", "self.sent = []\n        self.log = []").replace('"closed"', '"gone"')
+    (project / "tests/test_d.py").write_text(module_text(4, edited))
+    whole = ssot("check", "--format", "json", cwd=project)
+    files = ssot("check", "tests/test_d.py", "--format", "json", cwd=project)
+    assert files.json()["figures"]["mode"] == "files"
+    assert rules_at(files.json()) == rules_at(whole.json()) == {("duplicate-copy", "tests/test_d.py")}
+
+
+def test_only_the_files_a_file_check_uses_are_looked_at_again(project: Path) -> None:
+    assert ssot("check", "--update-baseline", cwd=project).code == 0
+    # test_a.py changed (its make_message copy is gone) but the named file shares nothing with it
+    (project / "tests/test_a.py").write_text(module_text(1, HELPER))
+    (project / "tests/test_d.py").write_text(module_text(4, "\ndef lonely(x):\n    y = x + 1\n    return y * 2\n"))
+    run = ssot("check", "tests/test_d.py", "--format", "json", cwd=project)
+    assert run.code == 0 and run.json()["figures"]["index_files_reread"] == 0
+    # a copy of make_message in the named file: test_a.py holds a row of that family, so it is read again
+    (project / "tests/test_d.py").write_text(module_text(4, OTHER))
+    run = ssot("check", "tests/test_d.py", "--format", "json", cwd=project)
+    assert run.json()["figures"]["index_files_reread"] == 1
+    (finding,) = run.json()["findings"]
+    assert finding["rule"] == "duplicate-copy" and finding["locations"][1]["path"] == "tests/test_b.py"
+
+
+def test_a_copy_of_a_local_helper_is_not_told_to_import_it(project: Path) -> None:
+    local = "\n\ndef test_local_{0}():\n    class Payload:\n        def build(self, user, items):\n" \
+            "            data = {{'user': user}}\n            data['items'] = list(items)\n" \
+            "            data['count'] = len(items)\n            return data\n    assert Payload().build({0}, [])\n"
+    (project / "tests/test_d.py").write_text(module_text(4) + local.format("one"))
+    (project / "tests/test_e.py").write_text(module_text(5) + local.format("two") + "    assert not []\n")
+    assert ssot("check", "--update-baseline", cwd=project).code == 0
+    pasted = "\n\nclass Payload:\n    def build(self, user, items):\n        data = {'user': user}\n" \
+             "        data['items'] = list(items)\n        data['count'] = len(items)\n        return data\n"
+    (project / "tests/test_f.py").write_text(module_text(6) + pasted)
+    (finding,) = ssot("check", "tests/test_f.py", "--format", "json", cwd=project).json()["findings"]
+    assert finding["rule"] == "duplicate-copy"
+    assert "local to a function" in finding["fix"] and "import the existing one" not in finding["fix"]

@@ -131,3 +131,49 @@ def test_collection_figures_come_from_recorded_profiles(consolidated: Path, tmp_
     assert "collection warnings: 1 -> 0 (better)" in text
     missing = ssot("validate", "--profile", str(tmp_path / "nope.json"), cwd=consolidated)
     assert missing.code == 2 and "ssot collect --format json -o" in missing.stderr
+
+
+def test_tests_passing_against_the_recorded_baseline(consolidated: Path) -> None:
+    code, d = data(consolidated, "--run-tests", "--save-baseline")
+    assert code == 0
+    saved = json.loads((consolidated / ".ssot/tests-baseline.json").read_text())
+    assert saved["outcomes"] == {f"tests/{p}::test_{n}": "passed"
+                                 for p, n in (("unit/test_a.py", 1), ("unit/test_b.py", 2), ("e2e/test_c.py", 3),
+                                              ("e2e/test_d.py", 4))}
+    (fig,) = [f for f in d["collection"] if f["figure"] == "tests passing"]
+    assert (fig["baseline"], fig["now"]) == (None, 4)  # the baseline is this very run
+    # a migration gone wrong: one test now fails, one module no longer imports
+    (consolidated / "tests/unit/test_b.py").write_text(module_text(2).replace("assert 2 == 2", "assert 2 == 3"))
+    (consolidated / "tests/e2e/test_c.py").write_text(
+        "from test_framework.ssot.connection import Gone\n" + module_text(3))
+    code, d = data(consolidated, "--run-tests")
+    assert code == 1
+    (fig,) = [f for f in d["collection"] if f["figure"] == "tests passing"]
+    assert (fig["baseline"], fig["now"]) == (4, 2)
+    assert "2 test(s) passed in the baseline and do not now" in d["notes"]
+    assert "tests/unit/test_b.py::test_2: passed -> failed" in d["notes"]
+    assert "tests/e2e/test_c.py::test_3: passed -> not run" in d["notes"]
+    assert any(n.startswith("does not collect now: tests/e2e/test_c.py: ImportError") for n in d["notes"])
+    # without --run-tests: the latest recorded run, read from the history, not run again
+    text = ssot("validate", cwd=consolidated)
+    assert text.code == 1 and "tests passing: 4 -> 2 (worse)" in text.stdout
+    # fixed: every test passes again
+    (consolidated / "tests/unit/test_b.py").write_text(module_text(2))
+    (consolidated / "tests/e2e/test_c.py").write_text(
+        "from test_framework.ssot.connection import TestWebSocketConnection\n" + module_text(3))
+    code, d = data(consolidated, "--run-tests")
+    assert code == 0 and "tests: every test gives the outcome it gave in the baseline" in d["notes"]
+    assert ssot("validate", "--save-baseline", cwd=consolidated).code == 2
+
+
+def test_modules_that_collect_in_neither_run_are_named_as_not_compared() -> None:
+    from ssot.app.test_outcomes import Outcomes, compare
+
+    error = "E   ImportError: cannot import name 'PY_3_8_PLUS' from 'attr._compat'"
+    before = Outcomes({"tests/test_a.py::test_1": "passed"}, {"tests/test_slots.py": error})
+    after = Outcomes({"tests/test_a.py::test_1": "passed"}, {"tests/test_slots.py": error})
+    comparison = compare(before, after)
+    assert comparison.no_longer_passing == [] and comparison.changed == []
+    assert comparison.notes()[-1] == ("1 module(s) collected neither in the baseline nor now, so their tests are "
+                                      "not compared: tests/test_slots.py (ImportError: cannot import name "
+                                      "'PY_3_8_PLUS' from 'attr._compat')")

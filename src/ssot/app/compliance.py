@@ -37,6 +37,7 @@ from ssot.config import Config
 from ssot.model import Definition, Finding, Location, ScanResult
 
 if TYPE_CHECKING:
+    from ssot.app.test_outcomes import Comparison
     from ssot.collect.profile import Profile
 
 NO_PHASE = "(no phase)"
@@ -97,6 +98,7 @@ class Validation:
     figures: list[Figure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     min_compliance: float = 0.0
+    tests: Comparison | None = None  # the suite run now against the tests baseline (``--run-tests``)
 
     @property
     def below_bar(self) -> bool:
@@ -105,7 +107,19 @@ class Validation:
 
     @property
     def failed(self) -> bool:
-        return self.below_bar or bool(self.imports)
+        return self.below_bar or bool(self.imports) or bool(self.tests and self.tests.no_longer_passing)
+
+    def add_tests(self, tests: Comparison | None) -> None:
+        """The tests passing figure (before and now) and what changed, from a run of the suite; or say that
+        none was measured."""
+        self.tests = tests
+        if tests is None:
+            self.notes.append("tests passing: not measured (`ssot validate --run-tests` runs the suite; "
+                              "`--save-baseline` records the run to compare with)")
+            return
+        before = None if tests.baseline is None else float(tests.baseline.passing)
+        self.figures.insert(0, Figure("tests passing", "", before, float(tests.now.passing), "higher"))
+        self.notes += tests.notes()
 
 
 def is_canonical(cfg: Config, fixtures: dict[str, CanonicalName], d: Definition) -> bool:
@@ -187,7 +201,8 @@ def measure(cfg: Config, result: ScanResult, texts: dict[str, str]) -> Validatio
             importers = sites.get(module_of_path[path], set())
             scores.append(_score(cfg, specs, Path(path).stem, defined[0], [path], importers, []))
 
-    score, score_all, phases = Share(), Share(), defaultdict(Share)
+    score, score_all = Share(), Share()
+    phases: defaultdict[str, Share] = defaultdict(Share)
     for s in scores:
         score_all.add(s.share)
         if s.consolidated:
@@ -244,7 +259,6 @@ def collection_figures(baseline: Path | Profile | None, now: Path | Profile | No
         bv, nv = get(b, attr), get(n, attr)
         figures.append(Figure(label, unit, None if bv is None else bv * scale, None if nv is None else nv * scale,
                               better))
-    notes.append("tests passing: not measured (a collection profile records collection, not outcomes)")
     if b is None:
         notes.append("no baseline collection (--baseline-profile, or an earlier `ssot collect`): figures shown "
                      "without one")

@@ -28,13 +28,15 @@ Two ways to get the copies:
 from __future__ import annotations
 
 import ast
+import io
+import math
 import os
 import pickle
-from collections import ChainMap, Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from ssot.app.baseline import Accepted, accepted, new_findings
 from ssot.app.canonical import (
@@ -47,13 +49,13 @@ from ssot.app.canonical import (
 from ssot.app.compliance import is_canonical
 from ssot.app.validate_rules import RULES as IMPORT_RULES
 from ssot.config import Config
-from ssot.model import Definition, Finding, Fingerprint, Location, ScanResult, finding_fingerprint
+from ssot.model import Definition, Finding, Fingerprint, Kind, Location, ScanResult, finding_fingerprint
 from ssot.pytest_config import PytestConfig, load_pytest_config
 from ssot.report.common import plural
 from ssot.scanner.findings import UNCOLLECTABLE_FIX, definition_key
 
 INDEX_FILE = "check-index.pickle"
-INDEX_VERSION = 4
+INDEX_VERSION = 6
 MEMBER_RULE = "family-member"  # baseline entries for copies: one per live copy, whatever the copy kept
 COPY_OF_CONSOLIDATED = "copy-of-consolidated"
 DUPLICATE_COPY = "duplicate-copy"
@@ -175,9 +177,8 @@ def judge(observed: Observed, baseline: Counter[str] | None, family_lines: int =
     # a copy that also makes pytest warn is one finding: deleting the copy fixes both
     out.extend(f for f in new_findings(observed.findings, left)
                if wanted(f.rule) and not (f.rule in (UNCOLLECTABLE, NEVER_RUN) and (f.path, f.line) in copies))
-    if only is not None:
-        wanted = set(only)
-        out = [f for f in out if f.path in wanted]
+    if focus_files is not None:
+        out = [f for f in out if f.path in focus_files]
     out.sort(key=lambda f: (f.path, f.line, f.rule))
     return out
 
@@ -201,7 +202,10 @@ def _duplicate_copy(fam: FamilyInfo, m: Member, old: Member, total: int) -> Find
     return Finding(DUPLICATE_COPY, m.path, m.line,
                    f"{m.qualname} is a new copy of {fam.name} (family {fam.id}, {plural(total, 'copy', 'copies')} now)",
                    fam.id, "error", end_line=m.end_line, key=m.key,
-                   fix=f"import the existing one instead, or consolidate the family: `ssot migrate --family {fam.id}`",
+                   fix=(f"import the existing one instead, or consolidate the family: `ssot migrate --family {fam.id}`"
+                        if "<locals>" not in old.qualname else  # a local class or function cannot be imported
+                        f"consolidate the family (`ssot migrate --family {fam.id}`) and import it from the canonical "
+                        "module; the existing copy is local to a function"),
                    related=(Location(old.path, old.line, old.end_line, f"existing copy: {old.qualname}"),))
 
 
@@ -384,7 +388,7 @@ def check_tree(cfg: Config, *, use_cache: bool = True, jobs: int | None = None,
 
 def _singletons(cfg: Config, observed: Observed, is_test: Callable[[str], bool]) \
         -> dict[str, list[tuple[str, int, int, str, str]]]:
-    """Definitions of test code that are in no family yet, by fingerprint (from the scan's cache).
+    """Definitions of test code that are in no family, by fingerprint (from the scan's cache).
 
     A file check finds a copy of one of these (a helper copied from a file it does not
     read) by its exact fingerprint.
@@ -442,6 +446,15 @@ def write_index(cfg: Config, observed: Observed, result: ScanResult,
     for fid, rows in canonicals.items():
         for row in rows:
             digest_family.setdefault(row[3], fid)
+    for single_rows in (singletons or {}).values():
+        for single in single_rows:
+            if single[0] not in stamps:
+                try:
+                    st = os.stat(os.path.join(root, single[0]))
+                except OSError:
+                    continue
+                stamps[single[0]] = (st.st_size, st.st_mtime_ns)
+    variant_fps = [fp for d in sorted(digest_family) if (fp := result.fingerprints.get(d)) is not None]
     data = {
         "version": INDEX_VERSION,
         "root": root,
@@ -451,13 +464,42 @@ def write_index(cfg: Config, observed: Observed, result: ScanResult,
         "members": dict(members),
         "canonicals": {fid: rows for fid, rows in canonicals.items() if rows},
         "digest_family": digest_family,
-        "fingerprints": {d: (fp.kind, fp.shape, tuple(sorted(fp.tokens)), fp.statements)
-                         for d in sorted(digest_family) if (fp := result.fingerprints.get(d)) is not None},
+        "fingerprints": {fp.digest: (fp.kind, fp.shape, tuple(sorted(fp.tokens)), fp.statements)
+                         for fp in variant_fps},
+        "variants": variant_index(variant_fps),
         "stamps": stamps,
-        "singletons": {d: [tuple(same.setdefault(v, v) for v in row) for row in rows]
-                       for d, rows in (singletons or {}).items()},
+        "singletons": _shards({d: [tuple(same.setdefault(v, v) for v in row) for row in rows]
+                               for d, rows in (singletons or {}).items()}),
     }
     _save(cfg, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+SHARD_CHARS = 3  # singletons are kept in shards by the first hex digits of their digest (4096 shards)
+
+
+def _shards(by_digest: dict[str, list[tuple[Any, ...]]]) -> dict[str, bytes]:
+    """``by_digest`` split by digest prefix, each shard pickled on its own: a file check unpickles only the
+    shards of the digests it looks up (a few hundred), not the tens of thousands of definitions of the tree."""
+    grouped: dict[str, dict[str, list[tuple[Any, ...]]]] = defaultdict(dict)
+    for digest, rows in by_digest.items():
+        grouped[digest[:SHARD_CHARS]][digest] = rows
+    return {key: pickle.dumps(shard, protocol=pickle.HIGHEST_PROTOCOL) for key, shard in grouped.items()}
+
+
+class Sharded:
+    """Read side of :func:`_shards`: ``get(digest)`` unpickles (with the data-only unpickler) one shard, once."""
+
+    def __init__(self, shards: dict[str, bytes]) -> None:
+        self.shards = shards
+        self._loaded: dict[str, dict[str, Any]] = {}
+
+    def get(self, digest: str, default: Any = ()) -> Any:
+        key = digest[:SHARD_CHARS]
+        shard = self._loaded.get(key)
+        if shard is None:
+            blob = self.shards.get(key)
+            shard = self._loaded[key] = {} if blob is None else _DataOnly(io.BytesIO(blob)).load()
+        return shard.get(digest, default)
 
 
 def _save(cfg: Config, payload: bytes) -> None:
@@ -495,96 +537,123 @@ def check_files(cfg: Config, rels: Sequence[str]) -> Observed | None:
         return None
     try:
         return _check_files(cfg, rels, data)
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError):  # a damaged index: check the tree
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, pickle.UnpicklingError, EOFError):
+        # a damaged (or crafted) index, or one of its shards: check the tree
         return None
 
 
-def _stale(root: str, stamps: dict[str, tuple[int, int]]) -> list[str]:
-    """Indexed files whose size or modification time changed (or that are gone) since the index."""
+def _stale(root: str, stamps: dict[str, tuple[int, int]], paths: Iterable[str]) -> list[str]:
+    """Those of ``paths`` whose size or modification time changed (or that are gone) since the index.
+
+    Only the files whose index rows a file check uses are looked at: the other copies of the
+    families the named files take part in, and the definitions a loose copy may match.
+    """
     out = []
     join, stat = os.path.join, os.stat
-    for path, (size, mtime) in stamps.items():
+    for path in paths:
+        stamp = stamps.get(path)
+        if stamp is None:
+            continue
         try:
             st = stat(join(root, path))
         except OSError:
             out.append(path)
             continue
-        if st.st_size != size or st.st_mtime_ns != mtime:
+        if st.st_size != stamp[0] or st.st_mtime_ns != stamp[1]:
             out.append(path)
     return out
 
 
-def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Observed:
-    from ssot.files import UnreadableFile, read_source
-    from ssot.scanner.extract import Extractor
-    from ssot.scanner.similarity import alike, set_jaccard
-    from ssot.scope import load_scope
+class _FileReader:
+    """Reads files of a file check: their copies (joined to families of the index, or loose) and their texts."""
 
-    root = cfg.root
-    stale = _stale(str(root), data["stamps"])
-    reread = set(rels) | set(stale)
-    families = {fid: FamilyInfo(fid, name, lines, None if canon is None else Location(*canon))
-                for fid, (name, lines, canon) in data["families"].items()}
-    rows_of: dict[str, list[tuple[Any, ...]]] = data["members"]
-    touched = {fid for fid, rows in rows_of.items() if any(r[0] in reread for r in rows)}
-    canon_defs = {fid: [Definition(p, line, line, line, name, name, "class", digest)
-                        for p, line, name, digest in rows] for fid, rows in data["canonicals"].items()}
-    findings: list[Finding] = []  # only the files read again can give findings that are reported
-    digest_family: dict[str, str] = data["digest_family"]
-    fps = {d: Fingerprint(d, kind, "", statements, shape, frozenset(tokens))
-           for d, (kind, shape, tokens, statements) in data["fingerprints"].items()}
-    # candidates by kind, with the sizes that bound any similarity: a Jaccard index is at most the
-    # ratio of the smaller set to the larger, so most pairs are ruled out before any set is built
-    by_kind: dict[str, list[tuple[str, Fingerprint, int, int]]] = defaultdict(list)
-    for d, fp in fps.items():
-        by_kind[fp.kind].append((digest_family[d], fp, len(fp.tokens), len(fp.shape)))
+    def __init__(self, cfg: Config, data: dict[str, Any]) -> None:
+        from ssot.scanner.extract import Extractor
 
-    pytest_cfg = load_pytest_config(root)
-    scope = load_scope(root)
-    backups = _backup_spec(cfg)
-    extractor = Extractor()
-    texts: dict[str, str] = {}
-    joined: list[Member] = []
-    loose: dict[str, list[Member]] = defaultdict(list)  # digest -> copies in changed files outside families
-    for rel in sorted(reread):
-        if not rel.endswith(".py") or backups.match_file(rel) or in_canonical_package(cfg, rel):
-            continue
+        self.cfg = cfg
+        self.digest_family: dict[str, str] = data["digest_family"]
+        self.fps = IndexedFingerprints(data["fingerprints"])
+        self.variants = VariantIndex(data["variants"], self.fps, [self.digest_family[d] for d in self.fps.order])
+        self.canon_defs = {fid: [Definition(p, line, line, line, name, name, "class", digest)
+                                 for p, line, name, digest in rows] for fid, rows in data["canonicals"].items()}
+        self.pytest_cfg = load_pytest_config(cfg.root)
+        self.backups = _backup_spec(cfg)
+        self.extractor = Extractor()
+        self.texts: dict[str, str] = {}
+        self.findings: list[Finding] = []
+        self.joined: list[Member] = []
+        self.loose: dict[str, list[Member]] = defaultdict(list)  # digest -> copies outside families
+
+    def read(self, rel: str, is_test: Callable[[str], bool], report: bool) -> None:
+        """Extract ``rel``; ``report``: a named file, whose findings are reported (else context only)."""
+        from ssot.files import UnreadableFile, read_source
+
+        cfg = self.cfg
+        if not rel.endswith(".py") or self.backups.match_file(rel) or in_canonical_package(cfg, rel):
+            return
         try:
-            text = read_source(root / rel, cfg.max_file_bytes).text
+            text = read_source(cfg.root / rel, cfg.max_file_bytes).text
         except (UnreadableFile, OSError):
-            continue
-        if scope.is_test_code(rel):
-            texts[rel] = text
-        ex = extractor.extract(text)
+            return
+        if report and is_test(rel):
+            self.texts[rel] = text
+        ex = self.extractor.extract(text)
         if ex.error:
-            continue
-        collected = pytest_cfg.collects(rel)
-        all_fps = ChainMap(extractor.fingerprints, fps)
+            return
+        collected = self.pytest_cfg.collects(rel)
+        all_fps = _Layered(self.extractor.fingerprints, self.fps)
         for u in ex.units:
             if u.own_lines < cfg.min_lines:
                 continue
-            if collected and u.kind == "class" and not u.nested and u.name.startswith("Test") and u.has_init:
+            if report and collected and u.kind == "class" and not u.nested and u.name.startswith("Test") \
+                    and u.has_init:
                 d = Definition(rel, u.line, u.start_line, u.end_line, u.qualname, u.name, "class", u.digest,
                                has_init=True, collected=True, test_methods=u.test_methods)
-                findings.append(_uncollectable(d))
-            fam = digest_family.get(u.digest)
-            if fam is None:
-                fp = extractor.fingerprints.get(u.digest)
-                if fp is not None:
-                    fam = _variant_of(fp, by_kind.get(fp.kind, ()), alike, set_jaccard)
-            canonical = closest(u.digest, canon_defs.get(fam or "", []), all_fps)
+                self.findings.append(_uncollectable(d))
+            fam = self.digest_family.get(u.digest)
+            if fam is None and (fp := self.extractor.fingerprints.get(u.digest)) is not None:
+                fam = self.variants.family_of(fp)
+            canonical = closest(u.digest, self.canon_defs.get(fam or "", []), all_fps)
             member = Member(fam or "", rel, u.line, u.end_line, u.qualname, u.kind, u.digest, canonical)
             if fam is not None:
-                joined.append(member)
-                touched.add(fam)
+                self.joined.append(member)
             else:
-                loose[u.digest].append(member)
-    singles: dict[str, list[tuple[str, int, int, str, str]]] = data["singletons"]
-    joined, loose = _outermost(joined, loose, singles)
-    # the families the changed files take part in, whole; the others cannot give a finding in them
+                self.loose[member.digest].append(member)
+
+
+def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Observed:
+    from ssot.scope import load_scope
+
+    root = cfg.root
+    named = set(rels)
+    families = {fid: FamilyInfo(fid, name, lines, None if canon is None else Location(*canon))
+                for fid, (name, lines, canon) in data["families"].items()}
+    rows_of: dict[str, list[tuple[Any, ...]]] = data["members"]
+    singles = Sharded(data["singletons"])
+    scope = load_scope(root)
+    reader = _FileReader(cfg, data)
+    for rel in sorted(named):
+        reader.read(rel, scope.is_test_code, report=True)
+    # the families the named files take part in (now, or in the index), whole; the others cannot give a
+    # finding in them.  Of the rest of the tree, only the files of these rows are looked at again.
+    touched = {m.family for m in reader.joined}
+    touched |= {fid for fid, rows in rows_of.items() if any(r[0] in named for r in rows)}
+    context = {r[0] for fid in touched for r in rows_of.get(fid, ())}
+    context |= {row[0] for digest in reader.loose for row in singles.get(digest, ())}
+    stale = _stale(str(root), data["stamps"], sorted(context - named))
+    for rel in stale:  # changed since the index: its copies are read again (its findings are not reported)
+        reader.read(rel, scope.is_test_code, report=False)
+    reread = named | set(stale)
+    joined, loose = _outermost(reader.joined, reader.loose, singles)
     members = [Member(fid, *row) for fid in sorted(touched) for row in rows_of.get(fid, ()) if row[0] not in reread]
-    members += joined
+    members += [m for m in joined if m.family in touched]
     for digest, copies in loose.items():  # a helper copied from a file not read, or among the files read
+        if not any(m.path in named for m in copies):  # copies in changed files of the context only
+            continue
+        if len(singles.get(digest, ())) > 1:
+            # the tree held it twice or more and the scan made no family of it (a thin wrapper, a copy inside
+            # a whole copied file...): not a finding of a file check either
+            continue
         copies += [Member("", path, line, end, qualname, kind, digest)
                    for path, line, end, qualname, kind in singles.get(digest, ()) if path not in reread]
         if len(copies) > 1:
@@ -595,9 +664,10 @@ def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Obse
     copies_of = {(r[0], r[3]) for fid, rows in rows_of.items() if families[fid].canonical is not None for r in rows}
     copies_of |= {(m.path, m.qualname) for m in joined if families[m.family].canonical is not None}
     checker = ImportChecker(cfg, canonical_names(cfg), copies_of)
-    for rel, text in texts.items():
+    findings = reader.findings  # only the named files can give findings that are reported
+    for rel, text in reader.texts.items():
         findings += checker.check(rel, text)
-        findings += nested_tests(rel, text, pytest_cfg)
+        findings += nested_tests(rel, text, reader.pytest_cfg)
     return Observed(families, members, findings, files_read=len(reread), index_used=True, stale=sorted(stale),
                     root=str(cfg.root))
 
@@ -605,7 +675,7 @@ def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Obse
 Loose = dict[str, list[Member]]  # digest -> copies outside any family
 
 
-def _outermost(joined: list[Member], loose: Loose, singles: dict[str, list[tuple[str, int, int, str, str]]]) \
+def _outermost(joined: list[Member], loose: Loose, singles: Sharded | dict[str, list[tuple[Any, ...]]]) \
         -> tuple[list[Member], Loose]:
     """The scan's maximal copies: a definition inside a copy in its own file is the copy's, not a copy of its own."""
     copies = [*joined, *(m for d, ms in loose.items() if len(ms) + len(singles.get(d, ())) > 1 for m in ms)]
@@ -620,18 +690,119 @@ def _outermost(joined: list[Member], loose: Loose, singles: dict[str, list[tuple
     return [m for m in joined if not inner(m)], {d: ms for d, ms in kept.items() if ms}
 
 
-def _variant_of(fp: Fingerprint, candidates: Iterable[tuple[str, Fingerprint, int, int]], alike: Any,
-                jaccard: Any) -> str | None:
-    """The family of the first candidate ``fp`` is a variant of (the scan's own test), or None."""
-    from ssot.scanner.similarity import SHAPE_MIN, TOKENS_MIN
+class VariantIndex:
+    """Which family of the index a new fingerprint is a variant of, found by prefix filtering.
 
-    ntok, nshape = len(fp.tokens), len(fp.shape)
-    for fid, other, otok, oshape in candidates:
-        if min(ntok, otok) < TOKENS_MIN * max(ntok, otok) or min(nshape, oshape) < SHAPE_MIN * max(nshape, oshape):
+    The shape of every fingerprint of the index is a set of ``(feature, occurrence)`` items
+    (``ssot.scanner.similarity._items``, as in the scan's own prefix filter), ordered rarest
+    first; two shapes whose multiset Jaccard reaches ``SHAPE_MIN`` share an item among the
+    first ``n - ceil(SHAPE_MIN * n) + 1`` of each.  The index keeps those first items of each
+    fingerprint (``postings``) and the counts that order them (``df``), so a query compares
+    only the fingerprints that share one, then applies the scan's own test (:func:`ssot.scanner.similarity.alike`).
+    """
+
+    def __init__(self, data: dict[str, Any], fps: IndexedFingerprints, families: Sequence[str]) -> None:
+        self.df: dict[tuple[int, int], int] = data["df"]
+        self.postings: dict[tuple[int, int], list[int]] = data["postings"]
+        self.empty: list[int] = data["empty"]
+        self.fps, self.families = fps, families
+
+    def candidates(self, fp: Fingerprint) -> list[int]:
+        from ssot.scanner.similarity import SHAPE_MIN
+        from ssot.scanner.similarity import _items as shape_items
+
+        items = shape_items(fp)
+        if not items:
+            return self.empty
+        df = self.df
+        items.sort(key=lambda x: (df.get(x, 0), x))
+        prefix = len(items) - math.ceil(SHAPE_MIN * len(items)) + 1
+        return sorted({i for x in items[:prefix] for i in self.postings.get(x, ())})
+
+    def family_of(self, fp: Fingerprint) -> str | None:
+        """The family of the first fingerprint (in index order) ``fp`` is a variant of, or None."""
+        from ssot.scanner.similarity import SHAPE_MIN, TOKENS_MIN, alike
+
+        nshape, tokens = len(fp.shape), fp.tokens
+        ntok = len(tokens)
+        for i in self.candidates(fp):
+            kind, shape, other_tokens = self.fps.row(i)
+            if kind != fp.kind or min(nshape, len(shape)) < SHAPE_MIN * max(nshape, len(shape)):
+                continue  # what alike() would rule out anyway, without building anything
+            if min(ntok, len(other_tokens)) < TOKENS_MIN * max(ntok, len(other_tokens)):
+                continue
+            other = self.fps.at(i)
+            inter = len(tokens & other.tokens)
+            if inter < TOKENS_MIN * (ntok + len(other.tokens) - inter):
+                continue
+            if alike(fp, other):
+                return self.families[i]
+        return None
+
+
+class _Layered(Mapping[str, Fingerprint]):
+    """The fingerprints of the files read, then those of the index."""
+
+    def __init__(self, first: Mapping[str, Fingerprint], then: Mapping[str, Fingerprint]) -> None:
+        self.first, self.then = first, then
+
+    def __getitem__(self, digest: str) -> Fingerprint:
+        fp = self.first.get(digest)
+        return fp if fp is not None else self.then[digest]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**dict.fromkeys(self.first), **dict.fromkeys(self.then)})
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class IndexedFingerprints(Mapping[str, Fingerprint]):
+    """The index's fingerprints, built into :class:`Fingerprint` objects only when one is looked at."""
+
+    def __init__(self, rows: dict[str, tuple[str, tuple[int, ...], tuple[str, ...], int]]) -> None:
+        self.rows = rows
+        self.order = list(rows)  # the order of the variant index's positions
+        self._built: dict[str, Fingerprint] = {}
+
+    def row(self, i: int) -> tuple[str, tuple[int, ...], tuple[str, ...]]:
+        kind, shape, tokens, _ = self.rows[self.order[i]]
+        return kind, shape, tokens
+
+    def at(self, i: int) -> Fingerprint:
+        return self[self.order[i]]
+
+    def __getitem__(self, digest: str) -> Fingerprint:
+        fp = self._built.get(digest)
+        if fp is None:
+            kind, shape, tokens, statements = self.rows[digest]
+            fp = self._built[digest] = Fingerprint(digest, cast(Kind, kind), "", statements, shape, frozenset(tokens))
+        return fp
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.order)
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+
+def variant_index(fps: Sequence[Fingerprint]) -> dict[str, Any]:
+    """The plain data of a :class:`VariantIndex` over ``fps`` (in that order)."""
+    from ssot.scanner.similarity import SHAPE_MIN
+    from ssot.scanner.similarity import _items as shape_items
+
+    items = [shape_items(fp) for fp in fps]
+    df: Counter[tuple[int, int]] = Counter(x for it in items for x in it)
+    postings: dict[tuple[int, int], list[int]] = defaultdict(list)
+    empty: list[int] = []
+    for i, it in enumerate(items):
+        if not it:
+            empty.append(i)
             continue
-        if jaccard(fp.tokens, other.tokens) >= TOKENS_MIN and alike(fp, other):
-            return fid
-    return None
+        it.sort(key=lambda x: (df[x], x))
+        for x in it[:len(it) - math.ceil(SHAPE_MIN * len(it)) + 1]:
+            postings[x].append(i)
+    return {"df": dict(df), "postings": dict(postings), "empty": empty}
 
 
 def _backup_spec(cfg: Config) -> Any:

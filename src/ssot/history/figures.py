@@ -102,7 +102,9 @@ def migrate_figures(result: RunResult) -> list[Figure]:
 
 
 def validate_figures(validation: Validation) -> list[Figure]:
-    """Compliance (over every tracked family, per family and per phase) and the canonical-import check, in %."""
+    """Compliance (over every tracked family, per family and per phase) and the canonical-import check, in %;
+    tests passing in the run of the suite it measured (``--run-tests``, or the latest recorded one), with the
+    baseline's figure and how many of the baseline's passing tests no longer pass."""
     out = [Figure("non_canonical_imports", len(validation.imports))]
     if validation.score_all.score is not None:
         out.append(Figure("compliance", round(100 * validation.score_all.score, 2)))
@@ -112,6 +114,11 @@ def validate_figures(validation: Validation) -> list[Figure]:
     for phase, share in validation.phases.items():
         if share.score is not None:
             out.append(Figure("compliance", round(100 * share.score, 2), f"phase:{phase}"))
+    if validation.tests is not None:
+        out.append(Figure("tests_passing", validation.tests.now.passing))
+        if validation.tests.baseline is not None:
+            out.append(Figure("tests_passing", validation.tests.baseline.passing, "baseline"))
+            out.append(Figure("tests_passing", len(validation.tests.no_longer_passing), "no_longer_passing"))
     return out
 
 
