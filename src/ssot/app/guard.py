@@ -55,7 +55,7 @@ from ssot.report.common import plural
 from ssot.scanner.findings import UNCOLLECTABLE_FIX, definition_key
 
 INDEX_FILE = "check-index.pickle"
-INDEX_VERSION = 6
+INDEX_VERSION = 7
 MEMBER_RULE = "family-member"  # baseline entries for copies: one per live copy, whatever the copy kept
 COPY_OF_CONSOLIDATED = "copy-of-consolidated"
 DUPLICATE_COPY = "duplicate-copy"
@@ -391,10 +391,13 @@ def _singletons(cfg: Config, observed: Observed, is_test: Callable[[str], bool])
     """Definitions of test code that are in no family, by fingerprint (from the scan's cache).
 
     A file check finds a copy of one of these (a helper copied from a file it does not
-    read) by its exact fingerprint.
+    read) by its exact fingerprint.  The scan parses only definitions with a textual
+    near-copy: the others are listed by their text's exact key (:func:`text_key`), which a
+    file check compares with the text of what it reads.
     """
     from ssot.files import gitignore_spec
     from ssot.scanner.cache import ScanCache
+    from ssot.scanner.textual import kind_of, qualname_of, text_key
 
     in_family = {m.digest for m in observed.members}
     backups = gitignore_spec(cfg.backup_globs)
@@ -405,6 +408,13 @@ def _singletons(cfg: Config, observed: Observed, is_test: Callable[[str], bool])
         for u in entry.extract.units:
             if u.own_lines >= cfg.min_lines and u.digest not in in_family:
                 out[u.digest].append((rel, u.line, u.end_line, u.qualname, u.kind))
+        index = entry.extract.index
+        if index is not None:
+            done = entry.extract.done
+            for k, t in enumerate(index.units):
+                if t.line not in done and t.size >= 2 * cfg.min_tokens:
+                    out[text_key(t.exact)].append((rel, t.line, t.end, qualname_of(index.units, k),
+                                                   kind_of(index.units, k)))
     return dict(out)
 
 
@@ -583,18 +593,22 @@ class _FileReader:
         self.findings: list[Finding] = []
         self.joined: list[Member] = []
         self.loose: dict[str, list[Member]] = defaultdict(list)  # digest -> copies outside families
+        self.singles: Sharded | None = None  # the index's definitions in no family (set by the file check)
 
     def read(self, rel: str, is_test: Callable[[str], bool], report: bool) -> None:
         """Extract ``rel``; ``report``: a named file, whose findings are reported (else context only)."""
-        from ssot.files import UnreadableFile, read_source
+        from ssot.files import UnreadableFile, read_bytes_and_source
+        from ssot.scanner.textual import index_text, text_key
 
         cfg = self.cfg
         if not rel.endswith(".py") or self.backups.match_file(rel) or in_canonical_package(cfg, rel):
             return
         try:
-            text = read_source(cfg.root / rel, cfg.max_file_bytes).text
+            data, source = read_bytes_and_source(cfg.root / rel, cfg.max_file_bytes)
         except (UnreadableFile, OSError):
             return
+        text = source.text
+        keys: dict[int, str] | None = None  # header line -> exact key of the text (the index's unparsed singles)
         if report and is_test(rel):
             self.texts[rel] = text
         ex = self.extractor.extract(text)
@@ -619,6 +633,13 @@ class _FileReader:
                 self.joined.append(member)
             else:
                 self.loose[member.digest].append(member)
+                if self.singles is not None:  # a copy of a definition the scan knows by its text only
+                    if keys is None:
+                        keys = {t.line: text_key(t.exact) for t in index_text(data).units
+                                if t.size >= 2 * cfg.min_tokens}
+                    key = keys.get(u.line)
+                    if key is not None and self.singles.get(key):
+                        self.loose[key].append(member._replace(digest=key))
 
 
 def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Observed:
@@ -632,6 +653,7 @@ def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Obse
     singles = Sharded(data["singletons"])
     scope = load_scope(root)
     reader = _FileReader(cfg, data)
+    reader.singles = singles
     for rel in sorted(named):
         reader.read(rel, scope.is_test_code, report=True)
     # the families the named files take part in (now, or in the index), whole; the others cannot give a

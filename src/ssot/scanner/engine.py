@@ -36,7 +36,7 @@ from ssot.scanner.cache import Entry, ScanCache
 from ssot.scanner.extract import Extractor, FileExtract
 from ssot.scanner.families import build_families, describe, link_commented, link_look_alikes
 from ssot.scanner.findings import findings_for
-from ssot.scanner.textual import candidates
+from ssot.scanner.textual import candidates, qualname_of
 from ssot.scope import TestScope, helpers_from_imports
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -496,15 +496,10 @@ def _gaps(entries: dict[str, Entry], min_tokens: int) -> list[Gap]:
             continue
         done = e.extract.done
         units = index.units
-        for u in units:
+        for k, u in enumerate(units):
             if u.line in done or u.size < 2 * min_tokens:
                 continue
-            names = []
-            p = u.parent
-            while p != -1:
-                names.append(units[p].name if units[p].is_class else units[p].name + ".<locals>")
-                p = units[p].parent
-            parent = ".".join(reversed(names)).removesuffix(".<locals>")
+            parent = qualname_of(units, k).rpartition(".")[0].removesuffix(".<locals>")
             out.append(Gap(rel, parent, u.line, u.line, u.end))
     return out
 

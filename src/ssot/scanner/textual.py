@@ -37,6 +37,11 @@ _HEADS = (b"def ", b"class ", b"async def ", b"async  def ")
 _CLOSERS = b")]}"
 _Q3 = (b'"""', b"'''")
 _NAME = re.compile(rb"(?:async\s+)?(def|class)\s+(\w+)")
+# literals blanked before lines are hashed: copies that differ only in a string or a number (a test
+# copied with other values) share their lines.  Each match becomes two quotes or a 1, so the count
+# of quotes on a line keeps its parity (triple quotes are still seen as such).
+_STRING = re.compile(rb""""[^"\\\n]*"|'[^'\\\n]*'""")
+_NUMBER = re.compile(rb"[0-9](?<![\w.][0-9])[0-9_]*(?:\.[0-9_]+)?(?![\w.])")
 _EMPTY: array[int] = array("I")
 
 
@@ -76,6 +81,7 @@ def index_text(data: bytes) -> TextIndex:
     crc = zlib.crc32
     lineno = 0
     has_q3 = b'"""' in data or b"'''" in data
+    data = _NUMBER.sub(b"1", _STRING.sub(b'""', data))
     for raw in data.split(b"\n"):
         lineno += 1
         lead = raw.lstrip()
@@ -132,6 +138,31 @@ def _close(units: list[list[Any]], top: tuple[int, int, int, list[int]], seq: li
     u[8] = hash(tuple(seq[a:]))  # exact
 
 
+def text_key(exact: int) -> str:
+    """A unit's exact key as text (hex, so that it shards like a digest; the ``t`` tells them apart)."""
+    return f"{exact & 0xFFFF_FFFF_FFFF_FFFF:016x}t"
+
+
+def qualname_of(units: Sequence[TextUnit], k: int) -> str:
+    """The unit's qualified name as Python spells it (``A.m``, ``f.<locals>.g``), read from the text."""
+    names = [units[k].name]
+    p = units[k].parent
+    while p != -1:
+        names.append(units[p].name if units[p].is_class else units[p].name + ".<locals>")
+        p = units[p].parent
+    return ".".join(reversed(names))
+
+
+def kind_of(units: Sequence[TextUnit], k: int) -> str:
+    """``class``, ``test``, ``method`` or ``function``, as far as the text tells (fixtures read as functions)."""
+    u = units[k]
+    if u.is_class:
+        return "class"
+    if u.name.startswith("test"):
+        return "test"
+    return "method" if u.parent != -1 and units[u.parent].is_class else "function"
+
+
 UnitRef = tuple[int, int]  # (file number, unit number in that file)
 SHARE = 0.6  # share of a definition's two-line windows found in another definition
 SAME_NAME_MAX = 30  # a name given to more classes or functions (not candidates) than this is not followed
@@ -179,7 +210,22 @@ def candidates(files: Sequence[TextIndex | None], min_bytes: int, share: float =
             if u.size >= min_bytes and shared[k] and shared[k] >= share * total[k]:
                 out[f].add(u.line)
     _same_names(files, min_bytes, out)
+    _uncollectable(files, out)
     return out
+
+
+def _uncollectable(files: Sequence[TextIndex | None], out: list[set[int]]) -> None:
+    """Module-level ``Test*`` classes with an ``__init__``: pytest cannot collect them and warns, copied
+    or not (the scan reports each), so they are parsed whatever their size."""
+    for f, ix in enumerate(files):
+        if ix is None:
+            continue
+        units = ix.units
+        for u in units:
+            if u.parent != -1 and u.name == "__init__" and not u.is_class:
+                top = units[u.parent]
+                if top.is_class and top.parent == -1 and top.name.startswith("Test"):
+                    out[f].add(top.line)
 
 
 def _same_names(files: Sequence[TextIndex | None], min_bytes: int, out: list[set[int]]) -> None:
