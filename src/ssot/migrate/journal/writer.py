@@ -9,17 +9,8 @@ logged as done.  So whenever the process dies, even by SIGKILL, the journal
 knows every file that may have changed and what it held before:
 :func:`rollback` puts each back byte for byte, deletes the files the run
 created, and refuses (naming it) to overwrite a file someone edited after the
-run wrote it, unless forced.  Layout and format: :mod:`ssot.migrate.runlog` and
-docs/journal.md.
-
-Usage by ``ssot migrate``::
-
-    journal = Journal.begin(root, "migrate", meta={"families": [...]})
-    journal.begin_batch(1, "fixtures", files)
-    journal.write("tests/test_a.py", new_bytes, expected_sha256=planned_hash)
-    journal.write_many([FileWrite("tests/test_b.py", new_b, planned_b), ...])  # a batch as one group
-    journal.end_batch(1, "ok")          # or: journal.rollback_batch(1); end_batch(1, "rolled_back")
-    journal.finish("complete")
+run wrote it, unless forced.  Layout and format: :mod:`ssot.migrate.journal.layout` and
+docs/journal.md; how ``ssot migrate`` uses it: the package docstring (:mod:`ssot.migrate.journal`).
 
 ``write_many`` gives each file the same guarantees with about two fsyncs per file
 instead of seven: originals to blobs (each fsynced), one fsync of ``blobs/``, the
