@@ -11,7 +11,7 @@ consolidated yet are listed with their copies (0%), and counted in the
 "all families" figure.
 
 The canonical-import check is :class:`ssot.app.canonical.ImportChecker`.
-Collection figures are read from profiles ``ssot collect --json`` recorded,
+Collection figures are read from profiles ``ssot collect --format json -o FILE`` recorded,
 never estimated: tests collected, wall time, peak memory, warnings, errors.
 """
 
@@ -227,7 +227,7 @@ def _score(cfg: Config, specs: list[tuple[str, Any]], fid: str, name: str, canon
 
 
 def collection_figures(baseline: Path | Profile | None, now: Path | Profile | None) -> tuple[list[Figure], list[str]]:
-    """Figures of two recorded collection profiles (``ssot collect --json`` files, or profiles from the
+    """Figures of two recorded collection profiles (``ssot collect --format json -o FILE`` files, or profiles from the
     history); notes say what is missing."""
     from ssot.collect.profile import Profile
 
@@ -236,7 +236,7 @@ def collection_figures(baseline: Path | Profile | None, now: Path | Profile | No
               for p in (baseline, now)]
     if loaded == [None, None]:
         notes.append("collection not measured: run `ssot collect` before and after (the history keeps them), "
-                     "or pass --profile (and --baseline-profile) files written by `ssot collect --json`")
+                     "or pass --profile (and --baseline-profile) files written by `ssot collect --format json -o FILE`")
         return [], notes
     b, n = loaded
 

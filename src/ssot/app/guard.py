@@ -513,15 +513,14 @@ class Sharded:
 
 
 def _save(cfg: Config, payload: bytes) -> None:
-    from ssot.commands.common import write_output
-    from ssot.errors import SsotError
+    from ssot.fsio import write_bytes_atomic
 
     try:
-        write_output(str(cfg.cache_path / INDEX_FILE), payload)
+        write_bytes_atomic(cfg.cache_path / INDEX_FILE, payload, durable=False)  # a cache: lost, never torn
         ignore = cfg.cache_path / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# created by ssot\n*\n", encoding="utf-8")
-    except (SsotError, OSError):
+    except OSError:
         pass  # the index only makes file checks fast: a tree ssot cannot write to is checked whole
 
 

@@ -124,13 +124,16 @@ def load_baseline(cfg: Config) -> Outcomes | None:
 
 
 def save_baseline(cfg: Config, run: Outcomes) -> Path:
-    from ssot.commands.common import write_output
+    from ssot.fsio import write_text_atomic
     from ssot.migrate.runlog import ensure_gitignore
 
     path = baseline_path(cfg)
     path.parent.mkdir(parents=True, exist_ok=True)
     ensure_gitignore(path.parent)
-    write_output(str(path), json.dumps(run.to_dict(), indent=1, sort_keys=True) + "\n")
+    try:
+        write_text_atomic(path, json.dumps(run.to_dict(), indent=1, sort_keys=True) + "\n")
+    except OSError as exc:
+        raise SsotError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path
 
 

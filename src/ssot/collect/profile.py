@@ -326,7 +326,7 @@ class Profile:
         except json.JSONDecodeError as exc:
             raise SsotError(
                 f"{path}: not JSON ({exc.msg} at line {exc.lineno}); pass a file written by "
-                "`ssot collect --json` or `pytest --ssot-profile`"
+                "`ssot collect --format json -o FILE` or `pytest --ssot-profile`"
             ) from None
         return cls.from_dict(data, str(path))
 
