@@ -264,7 +264,13 @@ def _apart(files: Sequence[TextIndex | None], a: UnitRef, b: UnitRef) -> bool:
 
 
 def _mark_apart(files: Sequence[TextIndex | None], refs: Iterable[UnitRef], out: list[set[int]]) -> None:
+    """Mark the units of one exact key that have a copy apart from them (linear: a key copied in two files
+    or more marks all of its units; within one file, units that do not enclose one another)."""
     refs = list(refs)
+    if len({f for f, _ in refs}) > 1:
+        for f, k in refs:
+            out[f].add(files[f].units[k].line)  # type: ignore[union-attr]
+        return
     for n, r in enumerate(refs):
-        if any(_apart(files, r, o) for o in refs[:n] + refs[n + 1:]):
+        if any(_apart(files, r, o) for i, o in enumerate(refs) if i != n):
             out[r[0]].add(files[r[0]].units[r[1]].line)  # type: ignore[union-attr]
