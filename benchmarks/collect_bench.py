@@ -7,7 +7,7 @@ after round so that machine load hits every variant alike:
 
   plain    python -m pytest --collect-only -q -p no:ssot
   plugin   the same with ``-p ssot.collect.plugin --ssot-profile=F``: the measurement overhead
-  ssot     python -m ssot collect --json F: the whole command (driver, analysis, report)
+  ssot     python -m ssot collect --format json -o F: the whole command (driver, analysis, report)
 
 and prints, per variant, the best and median wall time, CPU time, and the
 ratios to plain (best-of-N is the figure to read on a shared machine: noise only
@@ -67,7 +67,8 @@ def bench_suite(suite: Path, rounds: int, python: str, work: Path) -> dict[str, 
             "ssot.collect.plugin",
             f"--ssot-profile={profile}",
         ],
-        "ssot": [python, "-m", "ssot", "collect", "--python", python, "--json", str(work / "ssot.json")],
+        "ssot": [python, "-m", "ssot", "collect", "--python", python, "--format", "json",
+                 "-o", str(work / "ssot.json")],
     }
     # warm the bytecode caches (assertion rewriting writes them on the first run)
     for cmd in variants.values():

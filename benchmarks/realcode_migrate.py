@@ -221,7 +221,7 @@ def check(p: Project, work: Path, python: Path | None = None) -> Outcome:
         out.notes.append(f"public names before: {why}")
     tests_before = suite(python, root, env, work / f"{p.name}-before.xml")
     hashes_before = tree_hashes(root)
-    ssot = [str(python), "-m", "ssot.cli", "migrate", "--no-cache", "--json"]
+    ssot = [str(python), "-m", "ssot.cli", "migrate", "--no-cache", "--format", "json"]
     started = time.perf_counter()
     proc = run(ssot, root, env)
     out.migrate_seconds = time.perf_counter() - started

@@ -4,10 +4,10 @@
 
 On a fresh git copy of the generated suite (``make_suite.py OUT --git``):
 
-1. ``ssot collect --json before.json`` and ``ssot validate --run-tests --save-baseline``
+1. ``ssot collect --format json -o before.json`` and ``ssot validate --run-tests --save-baseline``
    (the collection profile and every test's outcome before the migration);
 2. ``ssot migrate`` (every family the default plan consolidates);
-3. ``ssot collect --json after.json`` and ``ssot validate --run-tests
+3. ``ssot collect --format json -o after.json`` and ``ssot validate --run-tests
    --baseline-profile before.json --profile after.json --format json``.
 
 Prints the compliance of every consolidated family, the non-canonical imports, tests
@@ -62,11 +62,11 @@ def main() -> int:
     print(f"suite: {suite} ({sum(1 for _ in suite.rglob('*.py'))} Python files), load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     before, after = work / "before.json", work / "after.json"
-    step("collect --json before.json", ["collect", "--json", str(before)], suite, (0, 1))
+    step("collect --format json -o before.json", ["collect", "--format", "json", "-o", str(before)], suite, (0, 1))
     step("validate --run-tests --save-baseline", ["validate", "--run-tests", "--save-baseline", "--exit-zero"],
          suite)
     step(f"migrate (default plan, --validate {args.validate})", ["migrate", "--validate", args.validate], suite)
-    step("collect --json after.json", ["collect", "--json", str(after)], suite, (0, 1))
+    step("collect --format json -o after.json", ["collect", "--format", "json", "-o", str(after)], suite, (0, 1))
     out, _ = step("validate --run-tests (profiles before/after)",
                   ["validate", "--run-tests", "--baseline-profile", str(before), "--profile", str(after),
                    "--format", "json"], suite, (0, 1))
