@@ -715,7 +715,7 @@ class VariantIndex:
     """Which family of the index a new fingerprint is a variant of, found by prefix filtering.
 
     The shape of every fingerprint of the index is a set of ``(feature, occurrence)`` items
-    (``ssot.scanner.similarity._items``, as in the scan's own prefix filter), ordered rarest
+    (``ssot.scanner.similarity.shape_items``, as in the scan's own prefix filter), ordered rarest
     first; two shapes whose multiset Jaccard reaches ``SHAPE_MIN`` share an item among the
     first ``n - ceil(SHAPE_MIN * n) + 1`` of each.  The index keeps those first items of each
     fingerprint (``postings``) and the counts that order them (``df``), so a query compares
@@ -729,8 +729,7 @@ class VariantIndex:
         self.fps, self.families = fps, families
 
     def candidates(self, fp: Fingerprint) -> list[int]:
-        from ssot.scanner.similarity import SHAPE_MIN
-        from ssot.scanner.similarity import _items as shape_items
+        from ssot.scanner.similarity import SHAPE_MIN, shape_items
 
         items = shape_items(fp)
         if not items:
@@ -809,8 +808,7 @@ class IndexedFingerprints(Mapping[str, Fingerprint]):
 
 def variant_index(fps: Sequence[Fingerprint]) -> dict[str, Any]:
     """The plain data of a :class:`VariantIndex` over ``fps`` (in that order)."""
-    from ssot.scanner.similarity import SHAPE_MIN
-    from ssot.scanner.similarity import _items as shape_items
+    from ssot.scanner.similarity import SHAPE_MIN, shape_items
 
     items = [shape_items(fp) for fp in fps]
     df: Counter[tuple[int, int]] = Counter(x for it in items for x in it)

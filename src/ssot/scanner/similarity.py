@@ -62,7 +62,7 @@ def contained(part: Fingerprint, whole: Fingerprint) -> bool:
     return inter / len(part.shape) >= 0.8 and tokens >= 0.6
 
 
-def _items(fp: Fingerprint) -> list[tuple[int, int]]:
+def shape_items(fp: Fingerprint) -> list[tuple[int, int]]:
     """The shape multiset as a set: (feature, occurrence number)."""
     seen: Counter[int] = Counter()
     out = []
@@ -79,7 +79,7 @@ def similar_pairs(fps: Sequence[Fingerprint], strict: bool = False) -> Iterable[
     a C-level set intersection; pairs whose sizes alone rule them out are never verified.
     """
     shape_min, tokens_min = (STRICT_SHAPE_MIN, STRICT_TOKENS_MIN) if strict else (SHAPE_MIN, TOKENS_MIN)
-    items = [_items(fp) for fp in fps]
+    items = [shape_items(fp) for fp in fps]
     sets = [frozenset(it) for it in items]
     df: Counter[tuple[int, int]] = Counter(x for it in items for x in it)
     index: dict[tuple[int, int], list[int]] = defaultdict(list)
