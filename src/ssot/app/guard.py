@@ -397,7 +397,7 @@ def _singletons(cfg: Config, observed: Observed, is_test: Callable[[str], bool])
     """
     from ssot.files import gitignore_spec
     from ssot.scanner.cache import ScanCache
-    from ssot.scanner.textual import kind_of, qualname_of, text_key
+    from ssot.scanner.textual import kind_of, min_code_bytes, qualname_of, text_key
 
     in_family = {m.digest for m in observed.members}
     backups = gitignore_spec(cfg.backup_globs)
@@ -412,7 +412,7 @@ def _singletons(cfg: Config, observed: Observed, is_test: Callable[[str], bool])
         if index is not None:
             done = entry.extract.done
             for k, t in enumerate(index.units):
-                if t.line not in done and t.size >= 2 * cfg.min_tokens:
+                if t.line not in done and t.size >= min_code_bytes(cfg.min_tokens):
                     out[text_key(t.exact)].append((rel, t.line, t.end, qualname_of(index.units, k),
                                                    kind_of(index.units, k)))
     return dict(out)
@@ -597,7 +597,7 @@ class _FileReader:
     def read(self, rel: str, is_test: Callable[[str], bool], report: bool) -> None:
         """Extract ``rel``; ``report``: a named file, whose findings are reported (else context only)."""
         from ssot.files import UnreadableFile, read_bytes_and_source
-        from ssot.scanner.textual import index_text, text_key
+        from ssot.scanner.textual import index_text, min_code_bytes, text_key
 
         cfg = self.cfg
         if not rel.endswith(".py") or self.backups.match_file(rel) or in_canonical_package(cfg, rel):
@@ -635,7 +635,7 @@ class _FileReader:
                 if self.singles is not None:  # a copy of a definition the scan knows by its text only
                     if keys is None:
                         keys = {t.line: text_key(t.exact) for t in index_text(data).units
-                                if t.size >= 2 * cfg.min_tokens}
+                                if t.size >= min_code_bytes(cfg.min_tokens)}
                     key = keys.get(u.line)
                     if key is not None and self.singles.get(key):
                         self.loose[key].append(member._replace(digest=key))

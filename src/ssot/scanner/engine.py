@@ -36,7 +36,7 @@ from ssot.scanner.cache import Entry, ScanCache
 from ssot.scanner.extract import Extractor, FileExtract
 from ssot.scanner.families import build_families, describe, link_commented, link_look_alikes
 from ssot.scanner.findings import findings_for
-from ssot.scanner.textual import candidates, qualname_of
+from ssot.scanner.textual import candidates, min_code_bytes, qualname_of
 from ssot.scope import TestScope, helpers_from_imports
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -188,7 +188,7 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
             base, {rel: _imports(rel, e.extract) for rel, e in fresh.items()}))
         # 2. the candidates: definitions in scope with a textual near-copy
         scoped = sorted(rel for rel in fresh if whole or scope.is_test_code(rel))
-        wanted_lines = candidates([fresh[rel].extract.index for rel in scoped], 2 * config.min_tokens)
+        wanted_lines = candidates([fresh[rel].extract.index for rel in scoped], min_code_bytes(config.min_tokens))
         _phase("candidates", started)
         parse: list[tuple[str, FileExtract, set[int]]] = []
         current = dict(zip(scoped, wanted_lines, strict=True))
@@ -497,7 +497,7 @@ def _gaps(entries: dict[str, Entry], min_tokens: int) -> list[Gap]:
         done = e.extract.done
         units = index.units
         for k, u in enumerate(units):
-            if u.line in done or u.size < 2 * min_tokens:
+            if u.line in done or u.size < min_code_bytes(min_tokens):
                 continue
             parent = qualname_of(units, k).rpartition(".")[0].removesuffix(".<locals>")
             out.append(Gap(rel, parent, u.line, u.line, u.end))

@@ -138,6 +138,12 @@ def _close(units: list[list[Any]], top: tuple[int, int, int, list[int]], seq: li
     u[8] = hash(tuple(seq[a:]))  # exact
 
 
+def min_code_bytes(min_tokens: int) -> int:
+    """The size in bytes of code under which a text unit cannot hold ``min_tokens`` tokens (a loose
+    bound: short names and operators run about two bytes a token), so it is never a candidate."""
+    return 2 * min_tokens
+
+
 def text_key(exact: int) -> str:
     """A unit's exact key as text (hex, so that it shards like a digest; the ``t`` tells them apart)."""
     return f"{exact & 0xFFFF_FFFF_FFFF_FFFF:016x}t"
