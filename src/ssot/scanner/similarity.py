@@ -11,8 +11,9 @@ the cost stays near-linear on trees with many distinct definitions.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from ssot.model import Fingerprint
 
@@ -72,44 +73,87 @@ def shape_items(fp: Fingerprint) -> list[tuple[int, int]]:
     return out
 
 
-def similar_pairs(fps: Sequence[Fingerprint], strict: bool = False) -> Iterable[tuple[int, int]]:
-    """Index pairs ``(i, j)`` of ``fps`` that are alike (prefix filtering, then verification).
+class ShapeIndex:
+    """Which fingerprints are alike a given one, found by prefix filtering on the shape features.
 
-    The shape multisets become sets of ``(feature, occurrence)`` once, so that each verification is
-    a C-level set intersection; pairs whose sizes alone rule them out are never verified.
+    Each shape multiset becomes a set of ``(feature, occurrence)`` items (:func:`shape_items`),
+    ordered rarest first; two shapes whose Jaccard reaches ``shape_min`` share an item among the
+    first ``n - ceil(shape_min * n) + 1`` of each, so only fingerprints sharing one of those are
+    verified, and only those whose size the length filter admits.  A query never compares all
+    pairs: grouping asks "what is alike this representative", once per representative, and the
+    fingerprints already taken leave the posting lists as they are met (a tree of thousands of
+    near-identical tests costs one pass over them, not a pass per pair).
     """
-    shape_min, tokens_min = (STRICT_SHAPE_MIN, STRICT_TOKENS_MIN) if strict else (SHAPE_MIN, TOKENS_MIN)
-    items = [shape_items(fp) for fp in fps]
-    sets = [frozenset(it) for it in items]
-    df: Counter[tuple[int, int]] = Counter(x for it in items for x in it)
-    index: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for i, it in enumerate(items):
-        it.sort(key=lambda x: (df[x], x))
-        prefix = len(it) - math.ceil(shape_min * len(it)) + 1
-        for x in it[:prefix]:
-            index[x].append(i)
-    seen: set[tuple[int, int]] = set()
-    sizes = [len(x) for x in sets]
-    for ids in index.values():
-        ids.sort(key=sizes.__getitem__)  # by size: the length filter ends each inner loop early
-        for p in range(len(ids)):
-            i = ids[p]
-            a, ni = sets[i], sizes[i]
-            for q in range(p + 1, len(ids)):
-                j = ids[q]
-                nj = sizes[j]
-                if ni < shape_min * nj:
-                    break  # every later one is larger still
-                pair = (i, j) if i < j else (j, i)
-                if pair in seen:
-                    continue
-                seen.add(pair)
-                if fps[i].kind != fps[j].kind:
-                    continue
-                inter = len(a & sets[j])
-                shape = inter / (ni + nj - inter) if ni + nj else 1.0
-                if shape < shape_min:
-                    continue
-                tokens = set_jaccard(fps[i].tokens, fps[j].tokens)
-                if tokens >= tokens_min and (shape + tokens) / 2 >= SCORE_MIN:
-                    yield pair
+
+    def __init__(self, fps: Sequence[Fingerprint], strict: bool = False) -> None:
+        self.fps = fps
+        self.shape_min, self.tokens_min = (STRICT_SHAPE_MIN, STRICT_TOKENS_MIN) if strict else (SHAPE_MIN, TOKENS_MIN)
+        items = [shape_items(fp) for fp in fps]
+        self.sets = [frozenset(it) for it in items]
+        self.sizes = [len(x) for x in self.sets]
+        self.df: Counter[tuple[int, int]] = Counter(x for it in items for x in it)
+        self.prefixes: list[list[tuple[int, int]]] = []
+        postings: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for i, it in enumerate(items):
+            prefix = self._prefix(it)
+            self.prefixes.append(prefix)
+            for x in prefix:
+                postings[x].append(i)
+        for ids in postings.values():
+            ids.sort(key=self.sizes.__getitem__)  # by size: the length filter cuts each list to a range
+        self.postings = dict(postings)
+        self.taken = bytearray(len(fps))
+
+    def _prefix(self, it: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The rarest items of ``it`` any alike shape must share one of (none for an empty shape: it
+        is alike nothing but its own digest's copies)."""
+        df = self.df
+        it.sort(key=lambda x: (df.get(x, 0), x))
+        return it[:len(it) - math.ceil(self.shape_min * len(it)) + 1]
+
+    def take(self, i: int) -> None:
+        """``i`` is in a group now: no later query returns it."""
+        self.taken[i] = 1
+
+    def alike_to(self, i: int) -> list[int]:
+        """The fingerprints not yet taken that are alike ``fps[i]`` (``i`` itself excluded)."""
+        return self._verify(self.fps[i], self.sets[i], self._candidates(self.prefixes[i], self.sizes[i], i))
+
+    def query(self, fp: Fingerprint) -> list[int]:
+        """The fingerprints not yet taken that are alike ``fp`` (one that is not in the index)."""
+        items = shape_items(fp)
+        return self._verify(fp, frozenset(items), self._candidates(self._prefix(items), len(items), -1))
+
+    def _candidates(self, prefix: list[tuple[int, int]], size: int, me: int) -> list[int]:
+        taken, sizes, shape_min = self.taken, self.sizes, self.shape_min
+        low, high = shape_min * size, size / shape_min if shape_min else math.inf
+        out: set[int] = set()
+        for x in prefix:
+            ids = self.postings.get(x)
+            if not ids:
+                continue
+            if any(taken[j] for j in ids):  # drop what is taken, once: the list stays sorted by size
+                ids[:] = [j for j in ids if not taken[j]]
+            lo = bisect_left(ids, low, key=sizes.__getitem__)
+            hi = bisect_right(ids, high, key=sizes.__getitem__)
+            out.update(ids[lo:hi])
+        out.discard(me)
+        return sorted(out)
+
+    def _verify(self, fp: Fingerprint, a: frozenset[tuple[int, int]], candidates: list[int]) -> list[int]:
+        out = []
+        n = len(a)
+        for j in candidates:
+            other = self.fps[j]
+            if other.kind != fp.kind:
+                continue
+            b = self.sets[j]
+            inter = len(a & b)
+            union = n + len(b) - inter
+            shape = inter / union if union else 1.0
+            if shape < self.shape_min:
+                continue
+            tokens = set_jaccard(fp.tokens, other.tokens)
+            if tokens >= self.tokens_min and (shape + tokens) / 2 >= SCORE_MIN:
+                out.append(j)
+        return out
