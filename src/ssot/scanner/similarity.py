@@ -14,6 +14,7 @@ import math
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from typing import Generic, TypeVar
 
 from ssot.model import Fingerprint
 
@@ -73,60 +74,40 @@ def shape_items(fp: Fingerprint) -> list[tuple[int, int]]:
     return out
 
 
-class ShapeIndex:
-    """Which fingerprints are alike a given one, found by prefix filtering on the shape features.
+Item = TypeVar("Item", tuple[int, int], str)  # a shape item, or an identifier or literal
 
-    Each shape multiset becomes a set of ``(feature, occurrence)`` items (:func:`shape_items`),
-    ordered rarest first; two shapes whose Jaccard reaches ``shape_min`` share an item among the
-    first ``n - ceil(shape_min * n) + 1`` of each, so only fingerprints sharing one of those are
-    verified, and only those whose size the length filter admits.  A query never compares all
-    pairs: grouping asks "what is alike this representative", once per representative, and the
-    fingerprints already taken leave the posting lists as they are met (a tree of thousands of
-    near-identical tests costs one pass over them, not a pass per pair).
+
+class _PrefixFilter(Generic[Item]):
+    """Prefix filtering for one Jaccard threshold over sets of items (SourcererCC's candidate step).
+
+    Items are ordered rarest first; two sets whose Jaccard reaches ``threshold`` share an item among
+    the first ``n - ceil(threshold * n) + 1`` of each.  Posting lists hold, per item, the sets having
+    it in their prefix, sorted by size, so the length filter cuts each list to a range.  Sets marked
+    in ``taken`` leave the lists as they are met.
     """
 
-    def __init__(self, fps: Sequence[Fingerprint], strict: bool = False) -> None:
-        self.fps = fps
-        self.shape_min, self.tokens_min = (STRICT_SHAPE_MIN, STRICT_TOKENS_MIN) if strict else (SHAPE_MIN, TOKENS_MIN)
-        items = [shape_items(fp) for fp in fps]
-        self.sets = [frozenset(it) for it in items]
-        self.sizes = [len(x) for x in self.sets]
-        self.df: Counter[tuple[int, int]] = Counter(x for it in items for x in it)
-        self.prefixes: list[list[tuple[int, int]]] = []
-        postings: dict[tuple[int, int], list[int]] = defaultdict(list)
-        for i, it in enumerate(items):
-            prefix = self._prefix(it)
-            self.prefixes.append(prefix)
+    def __init__(self, items: list[list[Item]], threshold: float, taken: bytearray) -> None:
+        self.threshold, self.taken = threshold, taken
+        self.sizes = [len(it) for it in items]
+        self.df: Counter[Item] = Counter(x for it in items for x in it)
+        self.prefixes: list[list[Item]] = [self.prefix(it) for it in items]
+        postings: defaultdict[Item, list[int]] = defaultdict(list)
+        for i, prefix in enumerate(self.prefixes):
             for x in prefix:
                 postings[x].append(i)
         for ids in postings.values():
-            ids.sort(key=self.sizes.__getitem__)  # by size: the length filter cuts each list to a range
-        self.postings = dict(postings)
-        self.taken = bytearray(len(fps))
+            ids.sort(key=self.sizes.__getitem__)
+        self.postings: dict[Item, list[int]] = dict(postings)
 
-    def _prefix(self, it: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        """The rarest items of ``it`` any alike shape must share one of (none for an empty shape: it
-        is alike nothing but its own digest's copies)."""
+    def prefix(self, it: list[Item]) -> list[Item]:
+        """The rarest items of ``it``, one of which any set alike it has too (none for an empty set)."""
         df = self.df
-        it.sort(key=lambda x: (df.get(x, 0), x))
-        return it[:len(it) - math.ceil(self.shape_min * len(it)) + 1]
+        it = sorted(it, key=lambda x: (df.get(x, 0), x))
+        return it[:len(it) - math.ceil(self.threshold * len(it)) + 1]
 
-    def take(self, i: int) -> None:
-        """``i`` is in a group now: no later query returns it."""
-        self.taken[i] = 1
-
-    def alike_to(self, i: int) -> list[int]:
-        """The fingerprints not yet taken that are alike ``fps[i]`` (``i`` itself excluded)."""
-        return self._verify(self.fps[i], self.sets[i], self._candidates(self.prefixes[i], self.sizes[i], i))
-
-    def query(self, fp: Fingerprint) -> list[int]:
-        """The fingerprints not yet taken that are alike ``fp`` (one that is not in the index)."""
-        items = shape_items(fp)
-        return self._verify(fp, frozenset(items), self._candidates(self._prefix(items), len(items), -1))
-
-    def _candidates(self, prefix: list[tuple[int, int]], size: int, me: int) -> list[int]:
-        taken, sizes, shape_min = self.taken, self.sizes, self.shape_min
-        low, high = shape_min * size, size / shape_min if shape_min else math.inf
+    def candidates(self, prefix: list[Item], size: int) -> set[int]:
+        taken, sizes, t = self.taken, self.sizes, self.threshold
+        low, high = t * size, size / t if t else math.inf
         out: set[int] = set()
         for x in prefix:
             ids = self.postings.get(x)
@@ -137,13 +118,60 @@ class ShapeIndex:
             lo = bisect_left(ids, low, key=sizes.__getitem__)
             hi = bisect_right(ids, high, key=sizes.__getitem__)
             out.update(ids[lo:hi])
-        out.discard(me)
-        return sorted(out)
+        return out
 
-    def _verify(self, fp: Fingerprint, a: frozenset[tuple[int, int]], candidates: list[int]) -> list[int]:
+
+_FEW = 32  # shape candidates up to this many are verified as they are; more are cut by the tokens' filter
+
+
+class ShapeIndex:
+    """Which fingerprints are alike a given one, found by prefix filtering, then verified.
+
+    Candidates share a prefix item of the shape multiset (as ``(feature, occurrence)`` items,
+    :func:`shape_items`) and, when those are many (a suite of tests sharing one shape), a prefix
+    item of the identifiers and literals too: both Jaccards must reach their threshold.  A query
+    never compares all pairs: grouping asks "what is alike this representative", once per
+    representative, and the fingerprints already taken leave the posting lists as they are met.
+    """
+
+    def __init__(self, fps: Sequence[Fingerprint], strict: bool = False) -> None:
+        self.fps = fps
+        self.shape_min, self.tokens_min = (STRICT_SHAPE_MIN, STRICT_TOKENS_MIN) if strict else (SHAPE_MIN, TOKENS_MIN)
+        self.taken = bytearray(len(fps))
+        items = [shape_items(fp) for fp in fps]
+        self.sets = [frozenset(it) for it in items]
+        self.shapes = _PrefixFilter(items, self.shape_min, self.taken)
+        self.words = _PrefixFilter([sorted(fp.tokens) for fp in fps], self.tokens_min, self.taken)
+
+    def take(self, i: int) -> None:
+        """``i`` is in a group now: no later query returns it."""
+        self.taken[i] = 1
+
+    def alike_to(self, i: int) -> list[int]:
+        """The fingerprints not yet taken that are alike ``fps[i]`` (``i`` itself excluded)."""
+        fp = self.fps[i]
+        found = self._candidates(self.shapes.prefixes[i], self.shapes.sizes[i], self.words.prefixes[i], len(fp.tokens))
+        found.discard(i)
+        return self._verify(fp, self.sets[i], found)
+
+    def query(self, fp: Fingerprint) -> list[int]:
+        """The fingerprints not yet taken that are alike ``fp`` (one that is not in the index)."""
+        items = shape_items(fp)
+        found = self._candidates(self.shapes.prefix(items), len(items), self.words.prefix(sorted(fp.tokens)),
+                                 len(fp.tokens))
+        return self._verify(fp, frozenset(items), found)
+
+    def _candidates(self, shape_prefix: list[tuple[int, int]], nshape: int, word_prefix: list[str],
+                    nwords: int) -> set[int]:
+        found = self.shapes.candidates(shape_prefix, nshape)
+        if len(found) > _FEW and word_prefix:
+            found &= self.words.candidates(word_prefix, nwords)
+        return found
+
+    def _verify(self, fp: Fingerprint, a: frozenset[tuple[int, int]], candidates: set[int]) -> list[int]:
         out = []
         n = len(a)
-        for j in candidates:
+        for j in sorted(candidates):
             other = self.fps[j]
             if other.kind != fp.kind:
                 continue
