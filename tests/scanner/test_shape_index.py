@@ -7,6 +7,7 @@ import random
 import pytest
 
 from ssot.model import Fingerprint
+from ssot.scanner import similarity
 from ssot.scanner.similarity import ShapeIndex, alike
 
 
@@ -32,9 +33,14 @@ def _fingerprints(seed: int, n: int, kind: str) -> list[Fingerprint]:
     return out
 
 
+@pytest.mark.parametrize("words", [False, True], ids=["shapes", "shapes-then-words"])
 @pytest.mark.parametrize("kind", ["function", "test"])
 @pytest.mark.parametrize("seed", range(6))
-def test_alike_to_is_every_untaken_alike_fingerprint(seed: int, kind: str) -> None:
+def test_alike_to_is_every_untaken_alike_fingerprint(seed: int, kind: str, words: bool,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    if words:  # the identifiers' and literals' filter from the first query on (it is built when it pays)
+        monkeypatch.setattr(similarity, "_FEW", 0)
+        monkeypatch.setattr(similarity, "_WORTH", 0)
     fps = _fingerprints(seed, 120, kind)
     index = ShapeIndex(fps, strict=kind == "test")
     rng = random.Random(seed)
@@ -50,6 +56,7 @@ def test_alike_to_is_every_untaken_alike_fingerprint(seed: int, kind: str) -> No
             index.take(j)
             taken.add(j)
     assert found_any  # the variants are near enough for some to be alike
+    assert (index._words is not None) == (words and kind == "test")
 
 
 def test_query_finds_the_variants_of_a_fingerprint_not_in_the_index() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 from ssot.model import Fingerprint
@@ -83,14 +83,16 @@ class _PrefixFilter(Generic[Item]):
     Items are ordered rarest first; two sets whose Jaccard reaches ``threshold`` share an item among
     the first ``n - ceil(threshold * n) + 1`` of each.  Posting lists hold, per item, the sets having
     it in their prefix, sorted by size, so the length filter cuts each list to a range.  Sets marked
-    in ``taken`` leave the lists as they are met.
+    in ``taken`` are skipped, and leave a list once they are half of it.
     """
 
     def __init__(self, items: list[list[Item]], threshold: float, taken: bytearray) -> None:
         self.threshold, self.taken = threshold, taken
         self.sizes = [len(it) for it in items]
-        self.df: Counter[Item] = Counter(x for it in items for x in it)
-        self.prefixes: list[list[Item]] = [self.prefix(it) for it in items]
+        df: Counter[Item] = Counter(x for it in items for x in it)
+        self.rank: dict[Item, int] = {x: r for r, x in enumerate(sorted(df, key=lambda x: (df[x], x)))}
+        rank = self.rank.__getitem__
+        self.prefixes: list[list[Item]] = [self._cut(sorted(it, key=rank)) for it in items]
         postings: defaultdict[Item, list[int]] = defaultdict(list)
         for i, prefix in enumerate(self.prefixes):
             for x in prefix:
@@ -98,75 +100,118 @@ class _PrefixFilter(Generic[Item]):
         for ids in postings.values():
             ids.sort(key=self.sizes.__getitem__)
         self.postings: dict[Item, list[int]] = dict(postings)
+        self.live: dict[Item, int] = {x: len(ids) for x, ids in self.postings.items()}  # entries not taken
+        for i, t in enumerate(taken):
+            if t:
+                self.take(i)
 
     def prefix(self, it: list[Item]) -> list[Item]:
-        """The rarest items of ``it``, one of which any set alike it has too (none for an empty set)."""
-        df = self.df
-        it = sorted(it, key=lambda x: (df.get(x, 0), x))
-        return it[:len(it) - math.ceil(self.threshold * len(it)) + 1]
+        """The rarest items of ``it``, one of which any set alike it has too (none for an empty set).
+        Items no set of the index has come first (they are the rarest)."""
+        rank = self.rank
+        return self._cut(sorted(it, key=lambda x: rank.get(x, -1)))
 
-    def candidates(self, prefix: list[Item], size: int) -> set[int]:
+    def _cut(self, ordered: list[Item]) -> list[Item]:
+        return ordered[:len(ordered) - math.ceil(self.threshold * len(ordered)) + 1]
+
+    def take(self, i: int) -> None:
+        live = self.live
+        for x in self.prefixes[i]:
+            live[x] -= 1
+
+    def ranges(self, prefix: list[Item], size: int) -> tuple[list[tuple[list[int], int, int]], int]:
+        """The posting-list ranges the length filter admits, and how many entries they hold."""
         taken, sizes, t = self.taken, self.sizes, self.threshold
         low, high = t * size, size / t if t else math.inf
-        out: set[int] = set()
+        out = []
+        volume = 0
         for x in prefix:
             ids = self.postings.get(x)
             if not ids:
                 continue
-            if any(taken[j] for j in ids):  # drop what is taken, once: the list stays sorted by size
+            if 2 * self.live[x] < len(ids):  # half of it taken: drop those (the list stays sorted by size)
                 ids[:] = [j for j in ids if not taken[j]]
             lo = bisect_left(ids, low, key=sizes.__getitem__)
             hi = bisect_right(ids, high, key=sizes.__getitem__)
-            out.update(ids[lo:hi])
+            if hi > lo:
+                out.append((ids, lo, hi))
+                volume += hi - lo
+        return out, volume
+
+    def members(self, ranges: list[tuple[list[int], int, int]]) -> set[int]:
+        taken = self.taken
+        out: set[int] = set()
+        for ids, lo, hi in ranges:
+            out.update(j for j in ids[lo:hi] if not taken[j])
         return out
 
 
-_FEW = 32  # shape candidates up to this many are verified as they are; more are cut by the tokens' filter
+_FEW = 32  # shape candidates up to this many are verified as they are
+_WORTH = 4  # the tokens' filter is built once big queries have cost this many verifications per fingerprint
 
 
 class ShapeIndex:
     """Which fingerprints are alike a given one, found by prefix filtering, then verified.
 
     Candidates share a prefix item of the shape multiset (as ``(feature, occurrence)`` items,
-    :func:`shape_items`) and, when those are many (a suite of tests sharing one shape), a prefix
-    item of the identifiers and literals too: both Jaccards must reach their threshold.  A query
-    never compares all pairs: grouping asks "what is alike this representative", once per
-    representative, and the fingerprints already taken leave the posting lists as they are met.
+    :func:`shape_items`); for tests, when those are many, again and again (a suite of tests sharing one
+    shape), the candidates sharing a prefix item of the identifiers and literals are verified instead, if fewer
+    (both Jaccards must reach their threshold, so either filter alone loses nothing).  A query never
+    compares all pairs: grouping asks "what is alike this representative", once per representative,
+    and the fingerprints already taken are skipped.
     """
 
     def __init__(self, fps: Sequence[Fingerprint], strict: bool = False) -> None:
-        self.fps = fps
+        self.fps, self.strict = fps, strict
         self.shape_min, self.tokens_min = (STRICT_SHAPE_MIN, STRICT_TOKENS_MIN) if strict else (SHAPE_MIN, TOKENS_MIN)
         self.taken = bytearray(len(fps))
         items = [shape_items(fp) for fp in fps]
         self.sets = [frozenset(it) for it in items]
         self.shapes = _PrefixFilter(items, self.shape_min, self.taken)
-        self.words = _PrefixFilter([sorted(fp.tokens) for fp in fps], self.tokens_min, self.taken)
+        self._words: _PrefixFilter[str] | None = None  # built when it pays: most trees never need it
+        self._big = 0  # shape candidates of the queries that had more than _FEW, before it was built
+
+    @property
+    def words(self) -> _PrefixFilter[str]:
+        if self._words is None:
+            self._words = _PrefixFilter([list(fp.tokens) for fp in self.fps], self.tokens_min, self.taken)
+        return self._words
 
     def take(self, i: int) -> None:
         """``i`` is in a group now: no later query returns it."""
-        self.taken[i] = 1
+        if not self.taken[i]:
+            self.taken[i] = 1
+            self.shapes.take(i)
+            if self._words is not None:
+                self._words.take(i)
 
     def alike_to(self, i: int) -> list[int]:
         """The fingerprints not yet taken that are alike ``fps[i]`` (``i`` itself excluded)."""
         fp = self.fps[i]
-        found = self._candidates(self.shapes.prefixes[i], self.shapes.sizes[i], self.words.prefixes[i], len(fp.tokens))
+        found = self._candidates(self.shapes.prefixes[i], self.shapes.sizes[i],
+                                 lambda: self.words.prefixes[i], len(fp.tokens))
         found.discard(i)
         return self._verify(fp, self.sets[i], found)
 
     def query(self, fp: Fingerprint) -> list[int]:
         """The fingerprints not yet taken that are alike ``fp`` (one that is not in the index)."""
         items = shape_items(fp)
-        found = self._candidates(self.shapes.prefix(items), len(items), self.words.prefix(sorted(fp.tokens)),
-                                 len(fp.tokens))
+        found = self._candidates(self.shapes.prefix(items), len(items),
+                                 lambda: self.words.prefix(list(fp.tokens)), len(fp.tokens))
         return self._verify(fp, frozenset(items), found)
 
-    def _candidates(self, shape_prefix: list[tuple[int, int]], nshape: int, word_prefix: list[str],
-                    nwords: int) -> set[int]:
-        found = self.shapes.candidates(shape_prefix, nshape)
-        if len(found) > _FEW and word_prefix:
-            found &= self.words.candidates(word_prefix, nwords)
-        return found
+    def _candidates(self, shape_prefix: list[tuple[int, int]], nshape: int,
+                    word_prefix: Callable[[], list[str]], nwords: int) -> set[int]:
+        ranges, volume = self.shapes.ranges(shape_prefix, nshape)
+        if volume > _FEW and nwords and self.strict:  # helpers' tokens threshold is too low to filter much
+            if self._words is None:
+                self._big += volume
+                if self._big < _WORTH * len(self.fps):
+                    return self.shapes.members(ranges)
+            word_ranges, word_volume = self.words.ranges(word_prefix(), nwords)
+            if word_volume < volume:
+                return self.words.members(word_ranges)
+        return self.shapes.members(ranges)
 
     def _verify(self, fp: Fingerprint, a: frozenset[tuple[int, int]], candidates: set[int]) -> list[int]:
         out = []
