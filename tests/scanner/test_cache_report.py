@@ -191,3 +191,90 @@ def test_every_warm_scan_is_recorded_and_its_report_stored_once(tmp_path: Path) 
     data = load(root, root / ".ssot" / "history.db")
     assert data.scan_run == runs[-1] and data.scan is not None
     assert [f["id"] for f in data.scan["families"]] == [f["id"] for f in json.loads(scan_bytes(root)[0])["families"]]
+
+
+def _age(root: Path, seconds: int = 60) -> None:
+    """Every folder and file of the tree as if written ``seconds`` ago (the folder stamp trusts no change
+    made in the last two seconds: a second change in the same clock tick would not show)."""
+    import time
+
+    past = time.time_ns() - seconds * 1_000_000_000
+    for folder, _, files in os.walk(root):
+        for name in files:
+            os.utime(os.path.join(folder, name), ns=(past, past))
+        os.utime(folder, ns=(past, past))
+
+
+def test_the_last_discovery_is_reused_while_no_folder_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ssot.app.scan import ScanRequest, scan_config
+    from ssot.config import load
+    from ssot.scanner import unchanged
+
+    root = project(tmp_path / "p")
+    write_tree(root, {"tests/data/notes.txt": "no Python here\n"})
+    scan_bytes(root)
+    _age(root)
+    scan_bytes(root)  # the files' new times in the cache
+    cfg = scan_config(load(root), ScanRequest())
+    first = unchanged.unchanged_key(config=cfg)  # discovers, and keeps what it found with the folders' stamp
+    assert first is not None and (root / ".ssot_cache" / "tree.pickle").is_file()
+
+    def no_discovery(*args: object) -> None:
+        raise AssertionError("discovered again")
+
+    with monkeypatch.context() as m:
+        m.setattr(unchanged, "discovered", no_discovery)
+        assert unchanged.unchanged_key(config=cfg) == first
+    # a file added where there was no Python file yet: its folder changed, so the files are discovered again
+    write_tree(root, {"tests/data/test_late.py": "import asyncio\n\n\n" + HELPER})
+    assert unchanged.unchanged_key(config=cfg) is None
+    after, _ = scan_bytes(root)
+    expected, _ = scan_bytes(root, "--no-cache")
+    assert b"tests/data/test_late.py" in after and without_stats(after) == without_stats(expected)
+
+
+@pytest.mark.parametrize("change", ["a .gitignore edited", "a folder added", "a file removed"])
+def test_the_folder_stamp_sees_what_changes_the_files_found(tmp_path: Path, change: str) -> None:
+    root = project(tmp_path / "p", copies=4)
+    write_tree(root, {".gitignore": "# nothing\n"})
+    scan_bytes(root)
+    _age(root)
+    scan_bytes(root)  # the files' new times in the cache
+    scan_bytes(root)  # nothing changed: the stamp is kept now
+    assert (root / ".ssot_cache" / "tree.pickle").is_file()
+    ignore = root / ".gitignore"
+    if change == "a .gitignore edited":  # the same size, the folder untouched: only the file's time says so
+        ignore.write_text("test_3.py\n", encoding="utf-8")
+    elif change == "a folder added":
+        write_tree(root, {"tests/more/test_more.py": "import asyncio\n\n\n" + HELPER})
+    else:
+        (root / "tests" / "test_3.py").unlink()
+    after, _ = scan_bytes(root)
+    expected, _ = scan_bytes(root, "--no-cache")
+    assert without_stats(after) == without_stats(expected)
+    if change in ("a .gitignore edited", "a file removed"):
+        assert b"tests/test_3.py" not in after and stats_of(after)["files"] == 3
+    if change == "a folder added":
+        assert b"tests/more/test_more.py" in after and stats_of(after)["files"] == 5
+
+
+def test_a_git_work_tree_around_the_project_is_seen(tmp_path: Path) -> None:
+    """git's rules decide what a scan of a work tree finds (here an ignore file above the project), and
+    no folder inside the project changes when the work tree appears around it."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    root = project(tmp_path / "outer" / "p", copies=4)
+    scan_bytes(root)
+    _age(tmp_path)
+    scan_bytes(root)
+    scan_bytes(root)
+    assert (root / ".ssot_cache" / "tree.pickle").is_file()
+    subprocess.run(["git", "init", "-q", str(tmp_path / "outer")], check=True)
+    (tmp_path / "outer" / ".gitignore").write_text("test_3.py\n", encoding="utf-8")
+    after, _ = scan_bytes(root)
+    expected, _ = scan_bytes(root, "--no-cache")
+    assert without_stats(after) == without_stats(expected)
+    assert b"tests/test_3.py" not in after

@@ -39,6 +39,7 @@ INDEX = "scan-result.pickle"
 RESULT = "scan-last.pickle"
 FILES = "scan.pickle"
 REPORT = "report-{}.pickle"
+TREE = "tree.pickle"  # what the last discovery found, and the folders' stamp it holds for
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,3 +236,15 @@ def load_report(directory: Path, fmt: str, key: str) -> CachedReport | None:
     ok = (isinstance(report.head, bytes) and isinstance(report.tail, bytes) and isinstance(report.figures, tuple)
           and isinstance(report.digest, str))
     return report if ok and report.key == key else None
+
+
+def save_tree(directory: Path, data: tuple[Any, ...]) -> None:
+    """Keep what a discovery found (see :mod:`ssot.scanner.unchanged`) beside a cache the scan wrote."""
+    with contextlib.suppress(OSError):
+        if directory.is_dir():
+            _dump(directory / TREE, data)
+
+
+def load_tree(directory: Path) -> tuple[Any, ...] | None:
+    data = _load(directory / TREE)
+    return data if isinstance(data, tuple) and len(data) == 5 else None

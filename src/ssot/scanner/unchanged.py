@@ -18,7 +18,7 @@ from ssot.config import Config
 from ssot.files import discover, distinct_files, in_vendored
 from ssot.model import SkippedFile
 from ssot.pytest_config import PytestConfig, load_pytest_config
-from ssot.scanner.cache import ScanCache
+from ssot.scanner.cache import ScanCache, load_tree, save_tree
 from ssot.scope import TestScope
 
 
@@ -51,9 +51,111 @@ def unchanged_key(paths: Sequence[str | Path] | None = None, *, config: Config,
                   whole_tree: bool | None = None) -> str | None:
     """The key of the last scan's result (:func:`ssot.scanner.cache.key_of`) when
     :func:`ssot.scanner.engine.scan` with these arguments would return that result as it is; ``None``
-    otherwise.  Reads only the cache's small index, not the result."""
+    otherwise.  Reads only the cache's small index, not the result.
+
+    The files a scan reads come from the last discovery when no folder under the scanned paths
+    and no ``.gitignore`` changed since (:func:`tree_stamp`), else from a discovery now.
+    """
+    settings = repr((sorted(str(p) for p in paths) if paths else None, config.paths, config.exclude,
+                     config.vendor_dirs, whole_tree, config.whole_tree))
+    kept = load_tree(config.cache_path)
+    if kept is not None and kept[0] == settings and _holds(config.root, kept[1]):
+        _, _, files, skipped, whole = kept
+        return last_key(config, whole, list(files), [SkippedFile(p, r) for p, r in skipped],
+                        load_pytest_config(config.root))
+    stamp = tree_stamp(config.root, [str(p) for p in (paths or config.paths)])  # before the discovery
     files, skipped, whole, pytest_cfg = discovered(paths, config, whole_tree)
-    return last_key(config, whole, files, skipped, pytest_cfg)
+    key = last_key(config, whole, files, skipped, pytest_cfg)
+    if key is not None and stamp is not None and not skipped:
+        save_tree(config.cache_path, (settings, stamp, tuple(files), (), whole))
+    return key
+
+
+Stamp = tuple[tuple[str, int], ...]  # (path relative to the root, mtime_ns; -1: absent)
+_RACY_NS = 2_000_000_000  # a stamp this close to a change may have missed a second change in the same tick
+
+
+def tree_stamp(root: Path, paths: Sequence[str]) -> Stamp | None:
+    """What decides which files a discovery under ``paths`` finds, as it is now: the modification time of
+    every folder there (a file or folder added, removed or renamed in one changes it) and of every
+    ``.gitignore`` from the root down.  ``None`` where that does not decide: in a git work tree (git's
+    index and excludes decide), for a path that is not a folder inside the root, or when something
+    changed too recently to tell a later change in the same clock tick."""
+    import time
+
+    from ssot.files import SKIP_DIRS
+
+    root = root.resolve()
+    if any(os.path.lexists(os.path.join(folder, ".git")) for folder in (root, *root.parents)):
+        return None
+    top = os.path.join(str(root), "")
+    stamp: list[tuple[str, int]] = []
+    now = time.time_ns()
+
+    def add(path: str) -> int:
+        try:
+            mtime = os.stat(path).st_mtime_ns
+        except OSError:
+            mtime = -1
+        stamp.append((path[len(top):], mtime))
+        return mtime
+
+    for p in paths:
+        start = os.path.realpath(os.path.join(str(root), p))
+        if (not start.startswith(top) and start != str(root)) or not os.path.isdir(start):
+            return None
+        rel = os.path.relpath(start, root)
+        parts = [] if rel == "." else rel.split(os.sep)
+        for i in range(len(parts) + 1):  # the .gitignore files above the path apply too
+            add(os.path.join(str(root), *parts[:i], ".gitignore"))
+        todo = [start]
+        while todo:
+            folder = todo.pop()
+            if _ignores_all(os.path.join(folder, ".gitignore")):  # as .ssot/ (the history) does: nothing in
+                add(os.path.join(folder, ".gitignore"))          # it is found while that file stays
+                continue
+            add(folder)
+            if os.path.exists(os.path.join(folder, "pyvenv.cfg")):
+                continue  # a virtual environment: never scanned, but it may stop being one
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                return None
+            for entry in entries:
+                if entry.name == ".gitignore":
+                    add(entry.path)
+                elif entry.is_dir(follow_symlinks=False) and entry.name not in SKIP_DIRS \
+                        and not entry.name.endswith(".egg-info"):
+                    todo.append(entry.path)
+    if any(mtime > now - _RACY_NS for _, mtime in stamp):
+        return None
+    return tuple(sorted(set(stamp)))
+
+
+def _ignores_all(gitignore: str) -> bool:
+    """Whether this ``.gitignore`` ignores everything beside it (``*`` alone, as ssot's state folders have)."""
+    try:
+        with open(gitignore, encoding="utf-8", errors="replace") as fh:
+            lines = [line.strip() for line in fh]
+    except OSError:
+        return False
+    return [line for line in lines if line and not line.startswith("#")] == ["*"]
+
+
+def _holds(root: Path, stamp: Stamp) -> bool:
+    """Whether every folder and ``.gitignore`` of ``stamp`` is as it was (and no git work tree appeared)."""
+    top = os.path.join(str(root.resolve()), "")
+    if any(os.path.lexists(os.path.join(folder, ".git")) for folder in (root.resolve(), *root.resolve().parents)):
+        return False
+    stat = os.stat
+    for rel, mtime in stamp:
+        try:
+            now = stat(top + rel).st_mtime_ns
+        except OSError:
+            now = -1
+        if now != mtime:
+            return False
+    return True
 
 
 def last_key(config: Config, whole: bool, files: list[str], skipped: list[SkippedFile],
