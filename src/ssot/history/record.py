@@ -26,6 +26,9 @@ _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
 
 def git_head(root: Path) -> tuple[str | None, str | None]:
     """``(commit, branch)`` of the work tree holding ``root``; ``None`` for each outside git."""
+    if "GIT_DIR" not in os.environ and not any(os.path.lexists(folder / ".git")
+                                               for folder in (root.resolve(), *root.resolve().parents)):
+        return None, None  # no work tree around it: no need to ask git (a process of its own)
     try:
         proc = subprocess.run(["git", "rev-parse", "HEAD", "--abbrev-ref", "HEAD"], cwd=root,
                               env={**os.environ, **_GIT_ENV}, capture_output=True, text=True, timeout=10,

@@ -33,8 +33,8 @@ if TYPE_CHECKING:  # the unpickler imports it when a cache holds extracts (a res
 
 # bump when what extraction finds changes; the Python version too (the text index keys on tuple hashes)
 CACHE_VERSION = f"scan-12-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
-# the parts, in the order a rescan reads them: the index (stats and digests of the files, the result's
-# key), the last result, the files' extracts, a rendered report of the last result per format
+# the parts: the index a rescan reads first (every file's stat and digest, the last result's key), the
+# last result, the files' extracts, the last result's report per format, the last discovery
 INDEX = "scan-result.pickle"
 RESULT = "scan-last.pickle"
 FILES = "scan.pickle"
@@ -184,6 +184,7 @@ class ScanCache:
             _dump(directory / INDEX, (meta, self.result_key, (_stamp(directory / FILES), _stamp(directory / RESULT))))
             if self.result is not None:
                 _remember(self.result, self.result_key)
+
 
 def _load(path: Path) -> Any:
     try:
