@@ -149,6 +149,40 @@ def test_a_broken_kept_report_is_ignored(tmp_path: Path, content: bytes) -> None
     assert without_stats(again) == without_stats(cold)
 
 
+@pytest.mark.parametrize("field", [1, 2, 3, 4, 5, 7])  # head, tail, files, definitions, figures, families
+def test_a_kept_report_of_the_right_key_but_ill_formed_is_ignored(tmp_path: Path, field: int) -> None:
+    root = project(tmp_path / "p")
+    cold, _ = scan_bytes(root)
+    kept = root / ".ssot_cache" / REPORT.format("json")
+    version, data = pickle.loads(kept.read_bytes())
+    junk = {1: "text, not bytes", 2: None, 3: "many", 4: None, 5: (("families", "one", ""),), 7: True}[field]
+    kept.write_bytes(pickle.dumps((version, (*data[:field], junk, *data[field + 1:]))))
+    again, _ = scan_bytes(root)
+    assert without_stats(again) == without_stats(cold)
+
+
+@pytest.mark.parametrize("part", ["stamp", "a path with a NUL", "files", "whole", "all of it"])
+def test_an_ill_formed_kept_discovery_is_ignored(tmp_path: Path, part: str) -> None:
+    root = project(tmp_path / "p")
+    scan_bytes(root)
+    _age(root)
+    scan_bytes(root)
+    cold, _ = scan_bytes(root)
+    kept = root / ".ssot_cache" / "tree.pickle"
+    version, (settings, stamp, files, whole) = pickle.loads(kept.read_bytes())
+    assert version == CACHE_VERSION and stamp and files
+    forged: tuple[object, ...] = {
+        "stamp": (settings, "not a stamp", files, whole),
+        "a path with a NUL": (settings, (("a\0b", 1), *stamp), files, whole),
+        "files": (settings, stamp, (1, 2), whole),
+        "whole": (settings, stamp, files, "yes"),
+        "all of it": (),
+    }[part]
+    kept.write_bytes(pickle.dumps((version, forged)))
+    again, _ = scan_bytes(root)
+    assert without_stats(again) == without_stats(cold)
+
+
 def test_a_crafted_kept_report_runs_no_code(tmp_path: Path) -> None:
     root = project(tmp_path / "p")
     cold, _ = scan_bytes(root)

@@ -138,6 +138,8 @@ class ScanCache:
         index = _load(directory / INDEX)
         try:
             meta, key, stamps = index
+            if not isinstance(meta, dict) or not isinstance(key, str):
+                return None
             if stamps != (_stamp(directory / FILES), _stamp(directory / RESULT)):
                 return None  # a large part rewritten since (or lost): the index no longer tells
         except (TypeError, ValueError, OSError):
@@ -234,9 +236,17 @@ def load_report(directory: Path, fmt: str, key: str) -> CachedReport | None:
         report = CachedReport(*data)
     except TypeError:
         return None
-    ok = (isinstance(report.head, bytes) and isinstance(report.tail, bytes) and isinstance(report.figures, tuple)
-          and isinstance(report.digest, str))
-    return report if ok and report.key == key else None
+    return report if report.key == key and _well_formed(report) else None
+
+
+def _well_formed(report: CachedReport) -> bool:
+    """Whether every field has its type (a cache is part of the scanned tree: it may be anything)."""
+    return (isinstance(report.head, bytes) and isinstance(report.tail, bytes) and isinstance(report.digest, str)
+            and all(isinstance(n, int) and not isinstance(n, bool) for n in (report.files, report.definitions,
+                                                                             report.families))
+            and isinstance(report.partial, bool) and isinstance(report.figures, tuple)
+            and all(isinstance(f, tuple) and len(f) == 3 and isinstance(f[0], str) and isinstance(f[2], str)
+                    and isinstance(f[1], (int, float)) for f in report.figures))
 
 
 def save_tree(directory: Path, data: tuple[Any, ...]) -> None:
@@ -246,6 +256,15 @@ def save_tree(directory: Path, data: tuple[Any, ...]) -> None:
             _dump(directory / TREE, data)
 
 
-def load_tree(directory: Path) -> tuple[Any, ...] | None:
+def load_tree(directory: Path) -> tuple[str, tuple[tuple[str, int], ...], tuple[str, ...], bool] | None:
+    """``(settings, stamp, files, whole)`` of the last discovery kept, if well formed."""
     data = _load(directory / TREE)
-    return data if isinstance(data, tuple) and len(data) == 5 else None
+    try:
+        settings, stamp, files, whole = data
+    except (TypeError, ValueError):
+        return None
+    ok = (isinstance(settings, str) and isinstance(whole, bool) and isinstance(stamp, tuple)
+          and all(isinstance(s, tuple) and len(s) == 2 and isinstance(s[0], str) and isinstance(s[1], int)
+                  for s in stamp)
+          and isinstance(files, tuple) and all(isinstance(f, str) for f in files))
+    return (settings, stamp, files, whole) if ok else None

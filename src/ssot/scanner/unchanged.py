@@ -56,18 +56,17 @@ def unchanged_key(paths: Sequence[str | Path] | None = None, *, config: Config,
     The files a scan reads come from the last discovery when no folder under the scanned paths
     and no ``.gitignore`` changed since (:func:`tree_stamp`), else from a discovery now.
     """
-    settings = repr((sorted(str(p) for p in paths) if paths else None, config.paths, config.exclude,
+    settings = repr((str(config.root), sorted(str(p) for p in paths) if paths else None, config.paths, config.exclude,
                      config.vendor_dirs, whole_tree, config.whole_tree))
     kept = load_tree(config.cache_path)
     if kept is not None and kept[0] == settings and _holds(config.root, kept[1]):
-        _, _, files, skipped, whole = kept
-        return last_key(config, whole, list(files), [SkippedFile(p, r) for p, r in skipped],
-                        load_pytest_config(config.root))
+        _, _, kept_files, kept_whole = kept
+        return last_key(config, kept_whole, list(kept_files), [], load_pytest_config(config.root))
     stamp = tree_stamp(config.root, [str(p) for p in (paths or config.paths)])  # before the discovery
     files, skipped, whole, pytest_cfg = discovered(paths, config, whole_tree)
     key = last_key(config, whole, files, skipped, pytest_cfg)
-    if key is not None and stamp is not None and not skipped:
-        save_tree(config.cache_path, (settings, stamp, tuple(files), (), whole))
+    if key is not None and stamp is not None and not skipped:  # (a path named that is missing: no stamp)
+        save_tree(config.cache_path, (settings, stamp, tuple(files), whole))
     return key
 
 
@@ -151,7 +150,7 @@ def _holds(root: Path, stamp: Stamp) -> bool:
     for rel, mtime in stamp:
         try:
             now = stat(top + rel).st_mtime_ns
-        except OSError:
+        except (OSError, ValueError):  # gone (or not a path at all)
             now = -1
         if now != mtime:
             return False
@@ -173,8 +172,8 @@ def last_key(config: Config, whole: bool, files: list[str], skipped: list[Skippe
     stat = os.stat
     for rel in files:
         m = meta.get(rel)
-        if m is None or (not m[3] and (whole or base.is_test_code(rel))):  # a file in scope never parsed
-            return None
+        if not isinstance(m, tuple) or len(m) != 4 or (not m[3] and (whole or base.is_test_code(rel))):
+            return None  # not in the last scan, or in scope and never parsed
         try:
             st = stat(root + rel)
         except OSError:
