@@ -183,11 +183,12 @@ def test_an_ill_formed_kept_discovery_is_ignored(tmp_path: Path, part: str) -> N
     assert without_stats(again) == without_stats(cold)
 
 
-def test_a_crafted_kept_report_runs_no_code(tmp_path: Path) -> None:
+@pytest.mark.parametrize("part", [REPORT.format("json"), "tree.pickle", "scan-result.pickle", "scan-last.pickle"])
+def test_a_crafted_cache_part_runs_no_code(tmp_path: Path, part: str) -> None:
     root = project(tmp_path / "p")
     cold, _ = scan_bytes(root)
     marker = tmp_path / "pwned"
-    (root / ".ssot_cache" / REPORT.format("json")).write_bytes(pickle.dumps((CACHE_VERSION, _Payload(marker))))
+    (root / ".ssot_cache" / part).write_bytes(pickle.dumps((CACHE_VERSION, _Payload(marker))))
     again, _ = scan_bytes(root)
     assert not marker.exists()
     assert without_stats(again) == without_stats(cold)
