@@ -9,7 +9,9 @@ once (two identical copies in one file): the baseline is a multiset.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import pickle
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,7 +19,9 @@ from pathlib import Path
 
 from ssot import __version__
 from ssot.errors import SsotError
+from ssot.fsio import write_bytes_atomic
 from ssot.model import Finding
+from ssot.plaindata import load_plain
 
 BASELINE_FILE = ".ssot-baseline.json"
 SCHEMA = "ssot-baseline"
@@ -47,24 +51,59 @@ def baseline_text(entries: Iterable[Accepted]) -> str:
 
 
 
-def load_baseline(path: Path) -> Counter[str] | None:
-    """The accepted fingerprints (with multiplicity), or None when there is no baseline file."""
+PARSED_FILE = "check-baseline.pickle"  # in the cache folder: the last baseline read, parsed
+
+
+def load_baseline(path: Path, cache_dir: Path | None = None) -> Counter[str] | None:
+    """The accepted fingerprints (with multiplicity), or None when there is no baseline file.
+
+    With ``cache_dir``, the counts parsed last time are reused while the file's bytes are the same
+    (their digest): a pre-commit check of a few files does not parse a baseline of 100,000 entries.
+    """
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise SsotError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
+    digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
+    if cache_dir is not None:
+        kept = _parsed(cache_dir / PARSED_FILE, digest)
+        if kept is not None:
+            return kept
     try:
-        data = json.loads(raw)
+        data = json.loads(raw.decode("utf-8"))
         if data.get("schema") != SCHEMA or not isinstance(data.get("findings"), list):
             raise ValueError("not an ssot baseline")
         if data.get("version") != VERSION:
             raise ValueError(f"baseline version {data.get('version')!r}, this ssot reads version {VERSION}")
-        return Counter(str(e["fingerprint"]) for e in data["findings"])
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        counts = Counter(str(e["fingerprint"]) for e in data["findings"])
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # UnicodeDecodeError is a ValueError
         raise SsotError(f"{path}: not a valid ssot baseline ({exc}); "
                         f"rewrite it with `ssot check --update-baseline`") from None
+    if cache_dir is not None:
+        try:  # best effort: without it the next check parses the file again
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            write_bytes_atomic(cache_dir / PARSED_FILE, pickle.dumps((PARSED_VERSION, digest, dict(counts))),
+                               durable=False)
+        except OSError:
+            pass
+    return counts
+
+
+PARSED_VERSION = 1
+
+
+def _parsed(path: Path, digest: str) -> Counter[str] | None:
+    """The counts kept for the baseline of this digest, or None (absent, stale, damaged or crafted)."""
+    try:
+        version, kept_digest, counts = load_plain(path)
+    except Exception:
+        return None
+    if version != PARSED_VERSION or kept_digest != digest or not isinstance(counts, dict) \
+            or not all(isinstance(k, str) and isinstance(n, int) for k, n in counts.items()):
+        return None
+    return Counter(counts)
 
 
 def new_findings(findings: Iterable[Finding], baseline: Counter[str]) -> list[Finding]:

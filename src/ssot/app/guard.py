@@ -28,7 +28,6 @@ Two ways to get the copies:
 from __future__ import annotations
 
 import ast
-import io
 import math
 import os
 import pickle
@@ -50,6 +49,7 @@ from ssot.app.compliance import is_canonical
 from ssot.app.validate_rules import RULES as IMPORT_RULES
 from ssot.config import Config
 from ssot.model import Definition, Finding, Fingerprint, Kind, Location, ScanResult, finding_fingerprint
+from ssot.plaindata import load_plain, loads_plain
 from ssot.pytest_config import PytestConfig, load_pytest_config
 from ssot.report.common import plural
 from ssot.scanner.findings import UNCOLLECTABLE_FIX, definition_key
@@ -421,13 +421,6 @@ def _singletons(cfg: Config, observed: Observed, is_test: Callable[[str], bool])
 # ---------------------------------------------------------------- the index, and a few files
 
 
-class _DataOnly(pickle.Unpickler):
-    """The index lives in the checked tree: it may hold plain data only, never a reference to code."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        raise pickle.UnpicklingError(f"{module}.{name} is not part of a check index")
-
-
 def write_index(cfg: Config, observed: Observed, result: ScanResult,
                 singletons: dict[str, list[tuple[str, int, int, str, str]]] | None = None) -> None:
     """``<cache_dir>/check-index.pickle``: what file checks need of the rest of the tree (best effort).
@@ -508,7 +501,7 @@ class Sharded:
         shard = self._loaded.get(key)
         if shard is None:
             blob = self.shards.get(key)
-            shard = self._loaded[key] = {} if blob is None else _DataOnly(io.BytesIO(blob)).load()
+            shard = self._loaded[key] = {} if blob is None else loads_plain(blob)
         return shard.get(digest, default)
 
 
@@ -527,8 +520,7 @@ def _save(cfg: Config, payload: bytes) -> None:
 def read_index(path: Path) -> dict[str, Any] | None:
     """The index at ``path`` as plain data, or None when it is absent, damaged or crafted."""
     try:
-        with open(path, "rb") as fh:
-            data = _DataOnly(fh).load()
+        data = load_plain(path)  # the index lives in the checked tree: plain data only, never code
     except Exception:  # absent, truncated, crafted, from another version: build it again
         return None
     return data if isinstance(data, dict) and data.get("version") == INDEX_VERSION else None

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
                   "commit it")
         return OK
 
-    baseline = load_baseline(baseline_path)
+    baseline = load_baseline(baseline_path, None if args.no_cache else cfg.cache_path)
     findings = judge(observed, baseline, args.family_lines, only, wanted_rules(select, ignore))
     seconds = time.perf_counter() - started
     summary = []
