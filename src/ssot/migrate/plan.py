@@ -47,6 +47,7 @@ import pathspec
 
 from ssot.config import Config
 from ssot.errors import SsotError
+from ssot.migrate.analysis_cache import AnalysisCache, Key
 from ssot.migrate.home import LEAF, Home, reachable, resolve_home
 from ssot.migrate.importgraph import ImportGraph
 from ssot.migrate.naming import class_names, module_name
@@ -374,8 +375,9 @@ def _analysis_init() -> None:
 class _Files:
     """Reads and analyses each file once (``ast`` only, no tree kept), on every core for many files."""
 
-    def __init__(self, read: Reader) -> None:
+    def __init__(self, read: Reader, cache: AnalysisCache | None = None) -> None:
         self.read = read
+        self.cache = cache  # the analyses of the last plan, by the file's bytes and the definitions asked about
         self.hashes: dict[str, str] = {}
         self._info: dict[str, _FileInfo] = {}
 
@@ -386,13 +388,33 @@ class _Files:
             if d.path not in self._info:
                 wanted.setdefault(d.path, []).append(_def_key(d))
         items = list(wanted.items())
+        keys: dict[str, Key] = {}
+        if self.cache is not None:  # a file whose bytes and questions are those of the last plan: its answer
+            todo = []
+            for rel, defs_of in items:
+                data, _error = _read(self.read, rel)
+                if data is None:
+                    todo.append((rel, defs_of))
+                    continue
+                keys[rel] = key = (hashlib.sha256(data).hexdigest(), tuple(defs_of))
+                cached = self.cache.get(rel, key)
+                if cached is None:
+                    todo.append((rel, defs_of))
+                else:
+                    self._store(rel, cached)
+            items = todo
         workers = min(os.cpu_count() or 1, 8)
         if len(items) < PARALLEL_MIN_FILES or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            infos = [_analyse_file(rel, *_read(self.read, rel), keys) for rel, keys in items]
+            infos = [_analyse_file(rel, *_read(self.read, rel), defs_of) for rel, defs_of in items]
         else:
             infos = self._parallel(items, workers)
-        for (rel, _keys), info in zip(items, infos, strict=True):
+        for (rel, defs_of), info in zip(items, infos, strict=True):
             self._store(rel, info)
+            if self.cache is not None and info.sha256 is not None:
+                # keyed by the bytes analysed (the file may have changed since it was hashed above)
+                self.cache.put(rel, (info.sha256, tuple(defs_of)), info)
+        if self.cache is not None:
+            self.cache.save()
 
     def _parallel(self, items: list[tuple[str, list[_DefKey]]], workers: int) -> list[_FileInfo]:
         global _READER
@@ -727,8 +749,10 @@ def _phase_of(config: Config) -> tuple[list[str], Callable[[str], str]]:
     return order, phase
 
 
-def build_plan(scan: ScanResult, config: Config, options: PlanOptions, read: Reader) -> Plan:
-    """Plan the migration of the selected families (all by default, largest first)."""
+def build_plan(scan: ScanResult, config: Config, options: PlanOptions, read: Reader,
+               cache_dir: Path | None = None) -> Plan:
+    """Plan the migration of the selected families (all by default, largest first); ``cache_dir`` keeps
+    each file's analysis for the next plan (:mod:`ssot.migrate.analysis_cache`)."""
     if options.batch_size < 1:
         raise PlanError("--batch-size must be at least 1")
     families = _select(scan, options.families)
@@ -741,7 +765,7 @@ def build_plan(scan: ScanResult, config: Config, options: PlanOptions, read: Rea
     # duplicated tests are a finding of the scan, never a migration target
     families = [f for f in families if f.id not in excluded and f.category != "test"]
     ctx = _context(config)
-    files = _Files(read)
+    files = _Files(read, AnalysisCache(cache_dir) if cache_dir is not None else None)
     files.prepare([d for f in families for c in f.classes for d in c.members
                    if not _is_home(ctx, d.path) and ctx.scope.is_test_code(d.path)])
     plans = [plan_family(f, config, options, files, ctx) for f in families]
