@@ -17,6 +17,7 @@ from ssot.app.migrate import MigrateRequest, migrate, run_plan
 from ssot.app.plan import make_plan
 from ssot.app.rollback import RollbackRequest, exit_code, roll_back
 from ssot.app.runs import dismiss_run, show_runs
+from ssot.app.validate import ValidateRequest, validate
 from ssot.errors import SsotError
 from ssot.exitcodes import FOUND, OK, PARTIAL
 from ssot.migrate.plan import PlanOptions
@@ -193,3 +194,28 @@ def test_migrate_scans_once_per_command(project: Path) -> None:
     assert run.code == OK, run.stderr
     assert run.stderr.count(f"ssot migrate: scan: {project}\n") == 1, run.stderr
     assert run.stderr.count("; planning\n") == 1, run.stderr
+
+
+def test_validate_measures_the_consolidation_and_a_copy_pasted_back(project: Path) -> None:
+    cfg = config.load(project)
+    before = validate(cfg, ValidateRequest(use_cache=False)).validation
+    assert before.score.score is None and not any(f.consolidated for f in before.families)  # nothing consolidated
+    migrate(cfg, PlanOptions(), MigrateRequest(validate="syntax"))
+    after = validate(cfg, ValidateRequest()).validation
+    assert after.score.score == 1.0 and not after.imports and not after.failed
+    assert {f.name for f in after.families if f.consolidated} == {"TestWebSocketConnection", "make_message"}
+    with (project / "tests" / "test_c.py").open("a", encoding="utf-8") as fh:
+        fh.write(OTHER)  # a copy of a consolidated helper, pasted back
+    pasted = validate(cfg, ValidateRequest()).validation
+    assert pasted.score.score is not None and pasted.score.score < 1.0
+    assert [(c.path, f.name) for f in pasted.families for c in f.copies] == [("tests/test_c.py", "make_message")]
+
+
+def test_validate_keeps_only_the_import_rules_asked_for(project: Path) -> None:
+    cfg = config.load(project)
+    migrate(cfg, PlanOptions(), MigrateRequest(validate="syntax"))
+    (project / "tests" / "test_d.py").write_text("from tests.test_a import make_message\n" + module_text(4),
+                                                 encoding="utf-8")
+    found = validate(cfg, ValidateRequest()).validation.imports
+    assert [(f.rule, f.locations[0].path) for f in found] == [("non-canonical-import", "tests/test_d.py")]
+    assert not validate(cfg, ValidateRequest(keep_rule=lambda rule: rule != "non-canonical-import")).validation.imports
