@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from ssot import config
+from ssot.app.baseline import baseline_text
+from ssot.app.check import CheckRequest, accept_all, check
 from ssot.app.fix import FixRequest, fix
 from ssot.app.migrate import MigrateRequest, migrate, run_plan
 from ssot.app.plan import make_plan
@@ -219,3 +221,23 @@ def test_validate_keeps_only_the_import_rules_asked_for(project: Path) -> None:
     found = validate(cfg, ValidateRequest()).validation.imports
     assert [(f.rule, f.locations[0].path) for f in found] == [("non-canonical-import", "tests/test_d.py")]
     assert not validate(cfg, ValidateRequest(keep_rule=lambda rule: rule != "non-canonical-import")).validation.imports
+
+
+def test_check_fails_only_on_what_is_new_since_the_baseline(project: Path) -> None:
+    cfg = config.load(project)
+    first = check(cfg, CheckRequest())
+    assert first.baseline is None and first.findings and first.observation.mode == "tree"
+    whole, entries = accept_all(cfg, CheckRequest())
+    first.baseline_path.write_text(baseline_text(entries), encoding="utf-8")
+    assert whole.mode == "tree" and whole.only is None
+    assert not check(cfg, CheckRequest()).findings  # everything accepted
+
+    (project / "tests" / "test_d.py").write_text(module_text(4, OTHER), encoding="utf-8")  # a third copy
+    on_index = check(cfg, CheckRequest(files=["tests/test_d.py"]))
+    assert on_index.observation.mode == "files"  # read against the index the tree check wrote
+    assert [(f.rule, f.locations[0].path) for f in on_index.findings] == [("duplicate-copy", "tests/test_d.py")]
+    tree = check(cfg, CheckRequest())
+    assert [(f.rule, f.locations[0].path) for f in tree.findings] == [("duplicate-copy", "tests/test_d.py")]
+    assert not check(cfg, CheckRequest(keep_rule=lambda rule: rule != "duplicate-copy")).findings
+    with pytest.raises(SsotError, match="a baseline records the whole tree"):
+        accept_all(cfg, CheckRequest(files=["tests/test_d.py"]))

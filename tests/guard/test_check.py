@@ -254,7 +254,7 @@ def test_a_nested_function_the_test_uses_is_not_a_hidden_test(project: Path) -> 
 
 
 def test_many_files_are_checked_on_the_whole_tree(project: Path) -> None:
-    from ssot.commands.check import MAX_FILES_ON_INDEX
+    from ssot.app.check import MAX_FILES_ON_INDEX
 
     assert ssot("check", "--update-baseline", cwd=project).code == 0
     (project / "tests/test_d.py").write_text(module_text(4, HELPER))
