@@ -15,7 +15,8 @@ from ssot import config
 from ssot.app.baseline import baseline_text
 from ssot.app.check import CheckRequest, accept_all, check
 from ssot.app.fix import FixRequest, fix
-from ssot.app.migrate import MigrateRequest, migrate, run_plan
+from ssot.app.history import history_view, write_history_dashboard
+from ssot.app.migrate import MigrateRequest, migrate, record_migration, run_plan
 from ssot.app.plan import make_plan
 from ssot.app.rollback import RollbackRequest, exit_code, roll_back
 from ssot.app.runs import dismiss_run, show_runs
@@ -241,3 +242,20 @@ def test_check_fails_only_on_what_is_new_since_the_baseline(project: Path) -> No
     assert not check(cfg, CheckRequest(keep_rule=lambda rule: rule != "duplicate-copy")).findings
     with pytest.raises(SsotError, match="a baseline records the whole tree"):
         accept_all(cfg, CheckRequest(files=["tests/test_d.py"]))
+
+
+def test_history_view_lists_what_the_use_cases_recorded(project: Path, tmp_path: Path) -> None:
+    cfg = config.load(project)
+    assert history_view(cfg).runs == []
+    migration = migrate(cfg, PlanOptions(), MigrateRequest(validate="syntax"))
+    record_migration(cfg, migration, migration.exit_code)
+    view = history_view(cfg)
+    assert [r.command for r in view.runs] == ["migrate"]
+    assert history_view(cfg, "2999-01-01").runs == []
+    page = write_history_dashboard(cfg, view, tmp_path / "dash")
+    assert page.is_file() and "migrate" in page.read_text(encoding="utf-8")
+    with pytest.raises(SsotError, match="no runs recorded yet"):
+        write_history_dashboard(cfg, history_view(cfg, "2999-01-01"), tmp_path / "none")
+    (project / "pyproject.toml").write_text("[tool.ssot]\nhistory = false\n", encoding="utf-8")
+    with pytest.raises(SsotError, match="history = false"):
+        history_view(config.load(project))
