@@ -23,7 +23,7 @@ from ssot.fsio import atomic_open
 
 CACHE_FILE = "plan-analysis.pickle"
 # bump when what the analysis finds changes
-CACHE_VERSION = f"plan-analysis-1-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+CACHE_VERSION = f"plan-analysis-2-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
 
 Key = tuple[str, tuple[Any, ...]]  # the sha256 of the file's bytes, the definitions asked about
 

@@ -17,6 +17,8 @@ Reasons a copy cannot migrate (``Blocked.reason``):
 ``unresolved-name``     uses a name bound by nothing visible (star import, injected global)
 ``name-clash``          its file (or the target ``conftest.py``) binds the name to something else
 ``incompatible-variant`` mapped (``--map``) onto a class that cannot serve it, without ``--force-map``
+``needs-its-class``     a method using ``super()`` without arguments (or ``__class__``): outside its
+                        class body it raises ``RuntimeError: super(): __class__ cell not found``
 ``nested-fixture``      a fixture defined inside a function cannot move to a conftest
 ``renamed-fixture``     a fixture copy under another name is another fixture for pytest
 ``not-found``           the file no longer holds the copy where the scan saw it
@@ -248,9 +250,9 @@ def _def_key(d: Definition) -> _DefKey:
     return (d.line, d.name, d.kind, d.test_methods, d.nested, d.location)
 
 
-# (free names, swallowed tests, test methods) of a definition, by its exact source lines: copies
-# are mostly byte-identical, so most definitions are analysed once
-_NodeFacts = tuple[frozenset[str], int, int]
+# (free names, swallowed tests, test methods, needs its class) of a definition, by its exact source
+# lines: copies are mostly byte-identical, so most definitions are analysed once
+_NodeFacts = tuple[frozenset[str], int, int, bool]
 _NODE_FACTS: dict[bytes, _NodeFacts] = {}
 _NODE_FACTS_MAX = 4096
 
@@ -264,11 +266,30 @@ def _node_facts(node: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef, lin
             1 for n in getattr(node, "body", []) if isinstance(node, ast.ClassDef)
             and isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name.startswith("test")
         )
-        facts = (frozenset(free_names(node)), swallowed_tests(node), direct_tests)
+        facts = (frozenset(free_names(node)), swallowed_tests(node), direct_tests, _needs_class_cell(node))
         if len(_NODE_FACTS) >= _NODE_FACTS_MAX:
             _NODE_FACTS.clear()
         _NODE_FACTS[key] = facts
     return facts
+
+
+def _needs_class_cell(node: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A function using ``super()`` without arguments or ``__class__``: it works only where it is defined in
+    its class body (the compiler gives it the class's cell), not as a function imported there."""
+    if isinstance(node, ast.ClassDef):
+        return False  # a class moves whole, its methods' cell with it
+    todo: list[ast.AST] = list(ast.iter_child_nodes(node))
+    while todo:
+        n = todo.pop()
+        if isinstance(n, ast.ClassDef):
+            continue  # a class inside has a cell of its own
+        if isinstance(n, ast.Name) and n.id == "__class__":
+            return True
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "super" \
+                and not n.args and not n.keywords:
+            return True
+        todo.extend(ast.iter_child_nodes(n))
+    return False
 
 
 def _analyse_file(rel: str, data: bytes | None, error: str | None, defs: list[_DefKey]) -> _FileInfo:
@@ -305,7 +326,7 @@ def _analyse(tree: ast.Module, lines: list[bytes], b: ModuleBindings, key: _DefK
     if found is None:
         return _Analysis("not-found", f"no {name} at {location} any more: rescan")
     node, chain = found
-    free, hidden, direct_tests = _node_facts(node, lines)
+    free, hidden, direct_tests, needs_class = _node_facts(node, lines)
     if test_methods or direct_tests:
         n = test_methods or direct_tests
         return _Analysis("holds-tests", f"a test class with {n} test(s): removing this copy would drop them")
@@ -316,6 +337,9 @@ def _analyse(tree: ast.Module, lines: list[bytes], b: ModuleBindings, key: _DefK
         if swallowed_tests(outer):
             return _Analysis("inside-test-trap",
                              f"nested in {outer.name}, which swallowed tests; `ssot fix` first")
+    if needs_class:
+        return _Analysis("needs-its-class", "uses super() without arguments (or __class__), which works only in "
+                                            "a function defined in its class body, not in one imported there")
     if kind == "fixture" and chain:
         return _Analysis("nested-fixture", "a fixture defined inside a function cannot move to a conftest.py")
     enclosing: set[str] = set()
