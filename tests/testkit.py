@@ -121,3 +121,14 @@ def module_text(n: int, *helpers: str) -> str:
     """A test module holding ``helpers`` and one passing test, ``test_{n}``."""
     body = "".join(helpers)
     return f"import pytest\n{body}\n\ndef test_{n}():\n    assert {n} == {n}\n"
+
+
+def small_project(root: Path) -> Path:
+    """Two families in a project of its own: ``HELPER`` in three test files, ``OTHER`` in two of them."""
+    return write_tree(root, {
+        "pyproject.toml": "[tool.ssot]\n\n[tool.pytest.ini_options]\ntestpaths = ['tests']\n",
+        "tests/__init__.py": "",
+        "tests/test_a.py": module_text(1, HELPER, OTHER),
+        "tests/test_b.py": module_text(2, HELPER, OTHER),
+        "tests/test_c.py": module_text(3, HELPER),
+    })

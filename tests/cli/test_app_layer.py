@@ -24,19 +24,13 @@ from ssot.app.validate import ValidateRequest, validate
 from ssot.errors import SsotError
 from ssot.exitcodes import FOUND, OK, PARTIAL
 from ssot.migrate.plan import PlanOptions
-from testkit import HELPER, OTHER, SRC, module_text, run_cli, write_tree
+from testkit import OTHER, SRC, module_text, run_cli, small_project, write_tree
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """Two families: a ``Test*`` helper class with ``__init__`` (pytest warns) in three files, a function in two."""
-    return write_tree(tmp_path / "proj", {
-        "pyproject.toml": "[tool.ssot]\n\n[tool.pytest.ini_options]\ntestpaths = ['tests']\n",
-        "tests/__init__.py": "",
-        "tests/test_a.py": module_text(1, HELPER, OTHER),
-        "tests/test_b.py": module_text(2, HELPER, OTHER),
-        "tests/test_c.py": module_text(3, HELPER),
-    })
+    return small_project(tmp_path / "proj")
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

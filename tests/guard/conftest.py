@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from testkit import HELPER, OTHER, REPO, CliRun, module_text, run_cli, write_tree
+from testkit import REPO, CliRun, module_text, run_cli, small_project, write_tree
 
 SARIF_SCHEMA = REPO / "tests" / "report" / "sarif-schema-2.1.0.json"
 
@@ -36,14 +36,5 @@ def validate_sarif(log: dict) -> None:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """Three test files sharing a helper class, two sharing a helper function; no canonical package yet."""
-    root = tmp_path / "proj"
-    write_tree(root, {
-        "pyproject.toml": "[tool.ssot]\n\n[tool.pytest.ini_options]\ntestpaths = ['tests']\n",
-        "tests/__init__.py": "",
-        "tests/test_a.py": module_text(1, HELPER, OTHER),
-        "tests/test_b.py": module_text(2, HELPER, OTHER),
-        "tests/test_c.py": module_text(3, HELPER),
-        "tests/test_d.py": module_text(4),
-    })
-    return root
+    """Three test files sharing a helper class, two sharing a helper function, one with neither."""
+    return write_tree(small_project(tmp_path / "proj"), {"tests/test_d.py": module_text(4)})

@@ -14,18 +14,12 @@ from ssot.app.plan import make_plan
 from ssot.migrate.analysis_cache import CACHE_FILE, CACHE_VERSION, AnalysisCache
 from ssot.migrate.plan import PlanOptions, _Analysis
 from ssot.migrate.render import plan_to_dict
-from testkit import HELPER, OTHER, module_text, write_tree
+from testkit import small_project
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    return write_tree(tmp_path / "proj", {
-        "pyproject.toml": "[tool.ssot]\n\n[tool.pytest.ini_options]\ntestpaths = ['tests']\n",
-        "tests/__init__.py": "",
-        "tests/test_a.py": module_text(1, HELPER, OTHER),
-        "tests/test_b.py": module_text(2, HELPER, OTHER),
-        "tests/test_c.py": module_text(3, HELPER),
-    })
+    return small_project(tmp_path / "proj")
 
 
 def plan_doc(root: Path, use_cache: bool = True) -> dict:
