@@ -3,7 +3,7 @@
 The shared corpus (``make_suite.py``, ``score_scan.py``) lives beside the
 repository in ``../shared/corpus`` (where CI clones it), or wherever
 ``SSOT_CORPUS`` points.  Every area's conftest reads ``SSOT_CORPUS``, which is
-set here once, so a checkout without the corpus skips the tests that need it,
+set here once (from ``testkit.SHARED_CORPUS``), so a checkout without the corpus skips the tests that need it,
 each with the reason, instead of failing them.
 
 The suite runs on every core with pytest-xdist (``-n auto``) unless the command
@@ -15,22 +15,12 @@ with ``-n`` in ``addopts``, disabling the plugin makes ``-n`` an unknown option.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_CORPUS = Path(os.environ.get("SSOT_CORPUS") or REPO.parent / "shared" / "corpus")
+from testkit import SHARED_CORPUS
+
 os.environ["SSOT_CORPUS"] = str(SHARED_CORPUS)  # read by each area's conftest when it is imported
-NO_CORPUS = f"the shared corpus is not at {SHARED_CORPUS} (clone it beside the repository, or set SSOT_CORPUS)"
-
-
-def corpus_script(name: str) -> Path:
-    """``make_suite.py`` or ``score_scan.py`` of the shared corpus; skips the test when it is absent."""
-    script = SHARED_CORPUS / name
-    if not script.is_file():
-        pytest.skip(NO_CORPUS)
-    return script
 
 
 @pytest.hookimpl(tryfirst=True)

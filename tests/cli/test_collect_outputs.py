@@ -7,13 +7,14 @@ import json
 import os
 from pathlib import Path
 
-from .conftest import no_traceback, ssot
+from testkit import assert_no_traceback
+from testkit import run_cli as ssot
 
 
 def test_format_json_writes_the_profile_and_load_reads_it_back(suite: Path) -> None:
     profile = suite.parent / "profile.json"
     run = ssot("collect", "--format", "json", "-o", profile, cwd=suite)
-    no_traceback(run)
+    assert_no_traceback(run)
     assert run.code == 0 and run.stdout == ""
     doc = json.loads(profile.read_text(encoding="utf-8"))
     assert doc["schema"] == "ssot-collect-profile" and doc["measurement"]["tests"] == 7
@@ -36,6 +37,6 @@ def test_format_json_writes_the_profile_and_load_reads_it_back(suite: Path) -> N
 
 def test_exit_zero_when_no_test_is_collected(suite: Path) -> None:
     none = ssot("collect", "--", "-k", "no_such_test_anywhere", cwd=suite)
-    no_traceback(none)
+    assert_no_traceback(none)
     assert none.code == 1, none.stdout + none.stderr
     assert ssot("collect", "--exit-zero", "--", "-k", "no_such_test_anywhere", cwd=suite).code == 0

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Run, no_traceback, ssot
+from testkit import CliRun, assert_no_traceback
+from testkit import run_cli as ssot
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -34,7 +35,7 @@ def ids(cases: list[tuple[list[str], int]]) -> list[str]:
 @pytest.mark.parametrize(("argv", "code"), REPORTING, ids=ids(REPORTING))
 def test_json_to_stdout_and_to_a_file_are_the_same_document(suite: Path, argv: list[str], code: int) -> None:
     printed = ssot(*argv, "--format", "json", cwd=suite)
-    no_traceback(printed)
+    assert_no_traceback(printed)
     assert printed.code == code, printed.stderr
     doc = json.loads(printed.stdout)  # nothing but the document on stdout
     out = suite.parent / "out" / "report.json"
@@ -52,7 +53,7 @@ def test_text_quiet_and_verbose(suite: Path, argv: list[str], code: int) -> None
     quiet = ssot(*argv, "-q", cwd=suite)
     verbose = ssot(*argv, "-v", cwd=suite)
     for run in (normal, quiet, verbose):
-        no_traceback(run)
+        assert_no_traceback(run)
         assert run.code == code, run.stderr
         assert not ANSI.search(run.stdout)  # a pipe: no colour
     assert len(quiet.stdout) <= len(normal.stdout) <= len(verbose.stdout)
@@ -80,7 +81,7 @@ def test_color_always_never_and_no_color(suite: Path) -> None:
 
         leader, follower = pty.openpty()
         run = ssot("check", "--no-cache", "-q", "--color", "auto", cwd=suite, stdout=follower,
-                   extra_env={"TERM": "xterm", **extra})  # a few lines: they fit the terminal's buffer
+                   env={"TERM": "xterm", **extra})  # a few lines: they fit the terminal's buffer
         os.close(follower)
         text = b""
         while True:
@@ -117,7 +118,7 @@ def test_a_closed_pipe_keeps_the_exit_code(suite: Path, argv: list[str], code: i
         run = ssot(*argv, cwd=suite, stdout=writer)
     finally:
         os.close(writer)
-    no_traceback(run)
+    assert_no_traceback(run)
     assert run.code == code, run.stderr
     assert "Broken pipe" not in run.stderr
 
@@ -126,7 +127,7 @@ def test_unwritable_output_names_the_file(suite: Path) -> None:
     (suite / "blocker").write_text("a file, not a folder")
     for argv in (["plan", "--no-cache"], ["runs"], ["scan", "--no-cache"]):
         run = ssot(*argv, "-o", suite / "blocker" / "report.txt", cwd=suite)
-        no_traceback(run)
+        assert_no_traceback(run)
         assert run.code == 2 and "cannot write" in run.stderr and "blocker/report.txt" in run.stderr
 
 
@@ -144,7 +145,7 @@ def test_plain_words(suite: Path) -> None:
 
 
 def test_renderers_use_no_jargon() -> None:
-    from .conftest import SRC
+    from testkit import SRC
 
     renderers = [*(SRC / "ssot" / "report").rglob("*.py"), SRC / "ssot" / "collect" / "render.py",
                  SRC / "ssot" / "migrate" / "render.py"]
@@ -171,7 +172,7 @@ def test_deprecated_spellings_still_work_and_say_so(suite: Path) -> None:
 def test_nothing_to_migrate_is_still_json(suite: Path) -> None:
     run = ssot("migrate", "--no-cache", "--family", "user_context", "--exclude-family", "user_context",
                "--format", "json", cwd=suite)
-    no_traceback(run)
+    assert_no_traceback(run)
     doc = json.loads(run.stdout)
     assert doc["batches"] == [] and doc["nothing_to_migrate"]
 
@@ -183,7 +184,7 @@ def test_help_shows_the_new_spellings_only(suite: Path) -> None:
         assert "--json" not in helptext, command
 
 
-def _rules(run: Run) -> set[str]:
+def _rules(run: CliRun) -> set[str]:
     return {line.split()[1] for line in run.stdout.splitlines()}
 
 

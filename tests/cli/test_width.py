@@ -10,8 +10,8 @@ from rich.table import Table
 
 from ssot.report.console import make_console, name_column, print_fitted
 from ssot.report.registry import Style
-
-from .conftest import no_traceback, ssot
+from testkit import assert_no_traceback
+from testkit import run_cli as ssot
 
 LONG = "TestWebSocketConnectionWithReconnectAndBackpressureHandling"
 HELPER = f'''
@@ -47,8 +47,8 @@ def write_suite(root: Path) -> Path:
 def test_a_long_class_name_is_never_cut_on_a_narrow_terminal(tmp_path: Path) -> None:
     root = write_suite(tmp_path)
     for columns in ("40", "60", "80"):
-        run = ssot("scan", "--no-cache", cwd=root, extra_env={"COLUMNS": columns})
-        no_traceback(run)
+        run = ssot("scan", "--no-cache", cwd=root, env={"COLUMNS": columns})
+        assert_no_traceback(run)
         assert run.code == 1
         table_rows = [line for line in run.stdout.splitlines() if line.strip().startswith(LONG[:10])]
         assert table_rows and all(LONG in line for line in table_rows), run.stdout

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, cli_env, corpus_script, git, ssot
+from testkit import REPO, cli_env, corpus_script, git
+
+from .conftest import ssot
 
 FAMILY = "TestWebSocketConnection"
 CANONICAL = "tests/ssot_canonical/web_socket_connection.py"  # the default home: a new package in the test tree

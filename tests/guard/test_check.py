@@ -10,7 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import HELPER, OTHER, cli_env, module_text, ssot, validate_sarif, write_tree
+from testkit import HELPER, OTHER, cli_env, git, module_text, write_tree
+
+from .conftest import ssot, validate_sarif
 
 
 def rules_at(run_json: dict) -> set[tuple[str, str]]:
@@ -167,8 +169,6 @@ def test_a_closed_pipe_keeps_the_exit_code(tmp_path: Path) -> None:
 
 
 def test_diff_base(project: Path) -> None:
-    from .conftest import git
-
     git(project, "init", "-q", "-b", "main")
     assert ssot("check", "--update-baseline", cwd=project).code == 0
     git(project, "add", "-A")
@@ -254,7 +254,7 @@ def test_a_nested_function_the_test_uses_is_not_a_hidden_test(project: Path) -> 
 
 
 def test_many_files_are_checked_on_the_whole_tree(project: Path) -> None:
-    from ssot.commands.check import MAX_FILES_ON_INDEX
+    from ssot.app.check import MAX_FILES_ON_INDEX
 
     assert ssot("check", "--update-baseline", cwd=project).code == 0
     (project / "tests/test_d.py").write_text(module_text(4, HELPER))

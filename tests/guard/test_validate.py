@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import HELPER, module_text, ssot, validate_sarif, write_tree
+from testkit import HELPER, module_text, write_tree
+
+from .conftest import ssot, validate_sarif
 
 CANON = "test_framework/ssot/connection.py"
 

@@ -8,72 +8,21 @@ test session into a temporary folder.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import textwrap
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from ssot.model import ScanResult
-
-REPO = Path(__file__).resolve().parents[2]
-SHARED_CORPUS = Path(os.environ.get("SSOT_CORPUS") or REPO.parent / "shared" / "corpus")
-SRC = REPO / "src"
-
-
-def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
-    """Write ``files`` (relative path -> text, dedented, or raw bytes) under ``root``."""
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(textwrap.dedent(content), encoding="utf-8")
-    return root
-
-
-@dataclass
-class CliRun:
-    code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> dict:
-        return json.loads(self.stdout)
-
-
-def cli_env() -> dict[str, str]:
-    path = os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
-    env = {**os.environ, "PYTHONPATH": path}
-    env.pop("COLUMNS", None)
-    return env
-
-
-def run_cli(*args: str | Path, cwd: Path, preexec_fn: Callable[[], None] | None = None,
-            timeout: float = 120, env: Mapping[str, str] | None = None) -> CliRun:
-    """``python -m ssot ARGS`` in a subprocess, as a user would run it."""
-    proc = subprocess.run([sys.executable, "-m", "ssot", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, errors="surrogateescape", env={**cli_env(), **(env or {})},
-                          timeout=timeout, preexec_fn=preexec_fn, check=False)
-    return CliRun(proc.returncode, proc.stdout, proc.stderr)
-
-
-def assert_no_traceback(run: CliRun) -> None:
-    assert "Traceback" not in run.stderr, run.stderr
-    assert "internal error" not in run.stderr, run.stderr
+from testkit import SHARED_CORPUS, corpus_script, write_tree
 
 
 def make_suite(dest: Path, *args: str) -> tuple[Path, dict]:
     """Generate a suite with the shared corpus generator; return it and its ground truth."""
-    generator = SHARED_CORPUS / "make_suite.py"
-    if not generator.is_file():
-        pytest.skip(f"the shared corpus is not beside the repository: {generator} is missing")
-    subprocess.run([sys.executable, str(generator), str(dest), *args], check=True, capture_output=True)
+    subprocess.run([sys.executable, str(corpus_script("make_suite.py")), str(dest), *args], check=True,
+                   capture_output=True)
     truth = json.loads(dest.with_name(dest.name + ".truth.json").read_text(encoding="utf-8"))
     return dest, truth
 

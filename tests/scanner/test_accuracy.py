@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import assert_no_traceback, run_cli, score
+from testkit import assert_no_traceback, run_cli
+
+from .conftest import score
 
 SUITES = ["default_suite", "seed7_suite"]
 

@@ -13,8 +13,9 @@ import pytest
 from ssot.report import render
 from ssot.scanner.cache import CACHE_VERSION
 from ssot.scanner.engine import scan
+from testkit import assert_no_traceback, run_cli
 
-from .conftest import assert_no_traceback, run_cli, scan_tree
+from .conftest import scan_tree
 from .test_commented import HELPER
 
 

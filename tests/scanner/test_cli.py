@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, assert_no_traceback, run_cli, write_tree
+from testkit import REPO, assert_no_traceback, run_cli, write_tree
+
 from .test_commented import HELPER
 
 DUPLICATED = {

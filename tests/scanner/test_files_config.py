@@ -12,8 +12,7 @@ import pytest
 from ssot import config
 from ssot.errors import ConfigError
 from ssot.files import _git_files, discover
-
-from .conftest import assert_no_traceback, run_cli, write_tree
+from testkit import assert_no_traceback, run_cli, write_tree
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

@@ -10,8 +10,9 @@ import os
 from pathlib import Path
 
 from ssot.model import ScanResult
+from testkit import write_tree
 
-from .conftest import scan_tree, write_tree
+from .conftest import scan_tree
 
 METHOD = '''\
     def run(self, tmp=None, task_vars=None):

@@ -26,8 +26,9 @@ import pytest
 
 from ssot.model import ScanResult
 from ssot.scanner.engine import scan
+from testkit import assert_no_traceback, cli_env, run_cli
 
-from .conftest import assert_no_traceback, cli_env, run_cli, score
+from .conftest import score
 from .test_commented import HELPER
 
 HOSTILE = "tests/hostile"

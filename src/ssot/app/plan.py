@@ -33,7 +33,8 @@ def make_plan(cfg: Config, options: PlanOptions, *, use_cache: bool = True, prog
     result = scan(config=cfg, use_cache=use_cache, progress=progress)
     say(f"scan: {len(result.families)} families, {time.perf_counter() - started:.1f}s; planning")
     root = Path(cfg.root)
-    plan = build_plan(result, cfg, options, lambda rel: (root / rel).read_bytes())
+    plan = build_plan(result, cfg, options, lambda rel: (root / rel).read_bytes(),
+                      cfg.cache_path if use_cache else None)
     migrating = sum(1 for f in plan.families if f.steps)
     say(f"plan: {migrating} {'family migrates' if migrating == 1 else 'families migrate'}, "
         f"{plural(len(plan.steps), 'copy', 'copies')} in {plural(len(plan.batches), 'batch', 'batches')}, "

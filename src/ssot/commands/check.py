@@ -6,13 +6,10 @@ import argparse
 import time
 from pathlib import Path
 
+from ssot.app.check import baseline_path
 from ssot.commands.common import add_project_arguments, progress_bar, project_config, relative_paths, write_output
 from ssot.commands.options import add_report_arguments, rule_filter, style_of, wanted_rules
 from ssot.exitcodes import FOUND, OK, PARTIAL
-
-# more files than this (`pre-commit run --all-files`) are checked on a whole-tree scan, whose cache
-# serves unchanged files: reading each named file again would cost more
-MAX_FILES_ON_INDEX = 200
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,8 +31,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ssot.app.baseline import BASELINE_FILE, baseline_text, load_baseline
-    from ssot.app.guard import RULES, check_files, check_tree, diff_files, judge
+    from ssot.app.baseline import baseline_text
+    from ssot.app.check import (
+        CheckRequest,
+        accept_all,
+        files_asked,
+        judge_observation,
+        observe_files,
+        observe_tree,
+        record_check,
+    )
+    from ssot.app.guard import RULES
     from ssot.errors import SsotError
     from ssot.report.common import plural
     from ssot.report.findings import FINDINGS, FindingsReport
@@ -48,63 +54,47 @@ def run(args: argparse.Namespace) -> int:
     if args.family_lines < 1:
         raise SsotError("--family-lines must be at least 1")
     select, ignore = rule_filter(args, RULES)
-    baseline_path = Path(args.baseline) if args.baseline else cfg.root / BASELINE_FILE
     style = style_of(args)
-
-    only: list[str] | None = None
-    if args.files or args.diff_base:
-        only = [r for r in relative_paths(cfg, args.files) if r.endswith(".py")] if args.files else []
-        if args.diff_base:
-            only += diff_files(cfg, args.diff_base)
-    observed = None
-    skipped = 0  # files the scan could not read or parse
-    mode = "tree"
-    if only is not None and not args.no_cache and len(only) <= MAX_FILES_ON_INDEX:
-        observed = check_files(cfg, only)
-        mode = "files"
-    if observed is None:  # the whole tree (or no index yet: build it)
-        with progress_bar("checking", style.verbosity >= 0) as progress:
-            observed, result = check_tree(cfg, use_cache=not args.no_cache, jobs=args.jobs, progress=progress)
-        skipped = len(result.skipped)
-        mode = "tree" if only is None else (
-            "files (whole tree scanned)" if len(only) > MAX_FILES_ON_INDEX else "files (index built)")
+    request = CheckRequest(files=relative_paths(cfg, args.files) if args.files else None, diff_base=args.diff_base,
+                           baseline=Path(args.baseline) if args.baseline else None, family_lines=args.family_lines,
+                           keep_rule=wanted_rules(select, ignore), jobs=args.jobs, use_cache=not args.no_cache)
 
     if args.update_baseline:
-        entries = observed.accepted()
-        write_output(str(baseline_path), baseline_text(entries))
+        with progress_bar("checking", style.verbosity >= 0) as progress:
+            whole, entries = accept_all(cfg, request, progress)
+        path = baseline_path(cfg, request)
+        write_output(str(path), baseline_text(entries))
         if style.verbosity >= 0:
             copies = sum(e.rule == "family-member" for e in entries)
-            print(f"baseline written to {baseline_path}: {len(entries)} accepted findings "
-                  f"({copies} copies of {len(observed.families)} families, {len(entries) - copies} others); "
-                  "commit it")
+            print(f"baseline written to {path}: {len(entries)} accepted findings "
+                  f"({copies} copies of {len(whole.observed.families)} families, {len(entries) - copies} "
+                  "others); commit it")
         return OK
 
-    baseline = load_baseline(baseline_path, None if args.no_cache else cfg.cache_path)
-    findings = judge(observed, baseline, args.family_lines, only, wanted_rules(select, ignore))
+    only = files_asked(cfg, request)
+    observation = observe_files(cfg, request, only)
+    if observation is None:  # the whole tree (or no index yet: build it)
+        with progress_bar("checking", style.verbosity >= 0) as progress:
+            observation = observe_tree(cfg, request, only, progress)
+    checked = judge_observation(cfg, request, observation)
+    seen, findings, baseline = checked.observation, checked.findings, checked.baseline
     seconds = time.perf_counter() - started
     summary = []
     if baseline is None:
-        summary.append(f"no baseline at {baseline_path}: every finding counts as new; "
+        summary.append(f"no baseline at {checked.baseline_path}: every finding counts as new; "
                        "`ssot check --update-baseline` accepts the current state")
-    checked = plural(len(only), "file") if only is not None else "the whole tree"
+    checked_what = plural(len(seen.only), "file") if seen.only is not None else "the whole tree"
     verdict = plural(len(findings), "new finding") if findings else "no new findings"
-    summary.append(f"ssot check: {verdict} in {checked} ({seconds:.2f}s)")
-    if skipped:
-        summary.append(f"{plural(skipped, 'file')} could not be read or parsed (exit 3 when nothing is new): "
+    summary.append(f"ssot check: {verdict} in {checked_what} ({seconds:.2f}s)")
+    if seen.skipped:
+        summary.append(f"{plural(seen.skipped, 'file')} could not be read or parsed (exit 3 when nothing is new): "
                        "`ssot scan` lists them with the reason")
     report = FindingsReport("check", str(cfg.root), findings, RULES, summary, {
-        "new_findings": len(findings), "files": None if only is None else len(only), "mode": mode,
-        "baseline": str(baseline_path) if baseline is not None else None,
+        "new_findings": len(findings), "files": None if seen.only is None else len(seen.only), "mode": seen.mode,
+        "baseline": str(checked.baseline_path) if baseline is not None else None,
         "baseline_entries": sum(baseline.values()) if baseline is not None else 0,
-        "index_files_reread": len(observed.stale), "seconds": round(seconds, 3)})
+        "index_files_reread": len(seen.observed.stale), "seconds": round(seconds, 3)})
     render_report(report, FINDINGS.get(args.format), args.output, style)
-    code = FOUND if findings and not args.exit_zero else PARTIAL if skipped else OK
-    if only is None:  # a whole-tree check is a point of the history; a pre-commit check of a few files is not
-        from collections import Counter
-
-        from ssot.history.figures import check_figures
-        from ssot.history.record import record_run
-
-        record_run(cfg, "check", check_figures(len(findings), dict(Counter(f.rule for f in findings))),
-                   exit_code=code, seconds=seconds)
+    code = FOUND if findings and not args.exit_zero else PARTIAL if seen.skipped else OK
+    record_check(cfg, checked, code, seconds)
     return code

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import argparse
 
+from ssot.app.fix import FIXES
 from ssot.commands.common import add_project_arguments, project_config, relative_paths
 from ssot.commands.options import add_json_alias, add_report_arguments, apply_json_alias, style_of
-from ssot.exitcodes import FOUND, OK, PARTIAL
-
-FIXES = {"collection-warnings": "PytestCollectionWarning about Test* classes with __init__"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,22 +45,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ssot.app.fix import FixRequest, fix
     from ssot.report.fix_report import FIX, FixReport
     from ssot.report.registry import render_report
-    from ssot.rewrite.collection_warnings import fix_collection_warnings
 
     apply_json_alias(args, "fix")
     cfg = project_config(args, args.paths)
-    paths = relative_paths(cfg, args.paths) if args.paths else []
-    jobs = args.jobs if args.jobs is not None else cfg.jobs
-    if jobs < 0:
-        from ssot.errors import SsotError
-
-        raise SsotError(f"--jobs {jobs}: must be 0 (one per core) or more")
-    result = fix_collection_warnings(cfg.root, paths, apply=args.apply, jobs=jobs)
-    pending = bool(result.changed) and not args.apply
-    found = pending or bool(result.of("report"))
-    code = PARTIAL if result.skipped else FOUND if found and not args.exit_zero else OK
-    render_report(FixReport(result, args.apply, not args.no_diff, code), FIX.get(args.format), args.output,
+    request = FixRequest(what=args.what, paths=relative_paths(cfg, args.paths) if args.paths else [],
+                         apply=args.apply, jobs=args.jobs)
+    fixed = fix(cfg, request)
+    code = fixed.exit_code(args.exit_zero)
+    render_report(FixReport(fixed.result, args.apply, not args.no_diff, code), FIX.get(args.format), args.output,
                   style_of(args))
     return code

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 
 from ssot.commands.options import add_json_alias, add_output_arguments, apply_json_alias, style_of
 from ssot.commands.plan import add_plan_arguments, planned
-from ssot.exitcodes import FOUND, OK
+from ssot.exitcodes import OK
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress
 
-    from ssot.migrate.plan import Batch
+    from ssot.app.migrate import MigrateRequest
+    from ssot.migrate.plan import Batch, Plan
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,18 +61,40 @@ def _batch_bar(console: Console) -> tuple[Progress, Callable[[Batch, int, int], 
     return bar, update
 
 
+def request_of(args: argparse.Namespace) -> MigrateRequest:
+    """The ``migrate`` flags as the use case's typed request."""
+    from ssot.app.migrate import MigrateRequest
+
+    return MigrateRequest(
+        dry_run=args.dry_run, diff_dir=Path(args.diff_dir) if args.diff_dir else None,
+        validate=args.validate, keep_going=args.keep_going, allow_dirty=args.allow_dirty, commit=args.commit,
+        accept_broken_baseline=args.accept_broken_baseline, use_cache=not args.no_cache,
+    )
+
+
+def _say_left_alone(plan: Plan, asked: bool, err: Console) -> None:
+    """On standard error: the copies the plan leaves alone, and why."""
+    for fam in plan.families:
+        for b in fam.blocked:
+            if b.reason != "backup" and (asked or fam.steps):
+                err.print(f"[yellow]left alone[/] {b.definition.location} ({fam.id}): {b.reason}: {b.detail}",
+                          markup=True)
+        backups = sum(1 for b in fam.blocked if b.reason == "backup")
+        if backups and fam.steps:
+            err.print(f"{fam.id}: {backups} {'copy' if backups == 1 else 'copies'} under backup folders left "
+                      "alone (--include-backups)")
+
+
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from ssot.migrate.execute import ExecOptions, RunResult, execute
+    from ssot.app.migrate import check_request, record_migration, run_plan
     from ssot.migrate.render import MIGRATE, MigrateReport
     from ssot.report.registry import render_report, write_stdout
 
     apply_json_alias(args, "migrate")
-    if args.diff_dir and not args.dry_run:
-        from ssot.errors import SsotError
-
-        raise SsotError("--diff-dir needs --dry-run")
+    request = request_of(args)
+    check_request(request)
     style = style_of(args)
     reporter = MIGRATE.get(args.format)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -81,45 +104,25 @@ def run(args: argparse.Namespace) -> int:
             print(f"ssot migrate: {text}", file=sys.stderr, flush=True)
 
     args.no_progress = args.no_progress or style.verbosity < 0
-    cfg, made = planned(args, log)
-    plan = made.plan
-    for fam in plan.families:
-        for b in fam.blocked:
-            if b.reason != "backup" and (args.families or fam.steps) and style.verbosity >= 0:
-                err.print(f"[yellow]left alone[/] {b.definition.location} ({fam.id}): {b.reason}: {b.detail}",
-                          markup=True)
-        backups = sum(1 for b in fam.blocked if b.reason == "backup")
-        if backups and fam.steps and style.verbosity >= 0:
-            err.print(f"{fam.id}: {backups} {'copy' if backups == 1 else 'copies'} under backup folders left "
-                      "alone (--include-backups)")
-    if not plan.batches:
-        notes = "; ".join(f"{f.id}: {f.note}" for f in plan.families if f.note) or "no families"
-        render_report(MigrateReport(plan, RunResult(None), args.dry_run, args.validate, nothing=notes),
-                      reporter, args.output, style)
-        return OK
-    options = ExecOptions(
-        dry_run=args.dry_run, diff_dir=Path(args.diff_dir) if args.diff_dir else None,
-        validate=args.validate, keep_going=args.keep_going, allow_dirty=args.allow_dirty,
-        commit=args.commit, timeout=cfg.collect_timeout, accept_broken_baseline=args.accept_broken_baseline,
-    )
-    meta: dict[str, object] = {"families": [f.id for f in plan.families if f.steps], "validate": args.validate,
-                               "batches": len(plan.batches)}
-    if not args.no_progress and sys.stderr.isatty() and args.format == "text":
+    cfg, made = planned(args, log)  # the one scan: the plan is run as it is, not made again
+    if style.verbosity >= 0:
+        _say_left_alone(made.plan, bool(args.families), err)
+    if made.plan.batches and not args.no_progress and sys.stderr.isatty() and args.format == "text":
         bar, update = _batch_bar(err)
         with bar:
-            result = execute(plan, options, update, meta, log)
+            migration = run_plan(cfg, made.plan, request, on_batch=update, log=log)
     else:
-        result = execute(plan, options, None, meta, log)
+        migration = run_plan(cfg, made.plan, request, log=log)
+    result = migration.result
+    if migration.nothing:
+        render_report(MigrateReport(migration.plan, result, args.dry_run, args.validate, nothing=migration.nothing),
+                      reporter, args.output, style)
+        return OK
 
     if args.dry_run and not args.diff_dir and args.format == "text" and not args.output:
         write_stdout("".join(result.diffs[rel] for rel in sorted(result.diffs)))
-    render_report(MigrateReport(plan, result, args.dry_run, args.validate, diff_dir=args.diff_dir),
+    render_report(MigrateReport(migration.plan, result, args.dry_run, args.validate, diff_dir=args.diff_dir),
                   reporter, args.output, style)
-    code = OK if result.ok else FOUND
-    if not args.dry_run:
-        from ssot.history.figures import migrate_figures
-        from ssot.history.record import record_run
-
-        record_run(cfg, "migrate", migrate_figures(result), exit_code=code,
-                   seconds=result.rewrite_seconds + result.pytest_seconds)
+    code = migration.exit_code
+    record_migration(cfg, migration, code)
     return code

@@ -11,7 +11,6 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 
 from ssot.errors import SsotError
-from ssot.model import Finding
 from ssot.report.registry import Style, make_style
 
 
@@ -88,7 +87,3 @@ def wanted_rules(select: list[str], ignore: list[str]) -> Callable[[str], bool]:
 
     return wanted
 
-
-def selected(findings: Iterable[Finding], select: list[str], ignore: list[str]) -> list[Finding]:
-    wanted = wanted_rules(select, ignore)
-    return [f for f in findings if wanted(f.rule)]

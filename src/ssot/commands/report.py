@@ -13,15 +13,12 @@ from pathlib import Path
 
 from ssot.commands.common import add_project_arguments, project_config
 from ssot.commands.options import add_output_arguments, style_of
-from ssot.errors import SsotError
 from ssot.exitcodes import OK
-from ssot.history.store import HistoryStore, Run
-from ssot.history.trends import select_since, trends
-from ssot.report.history_report import REPORTERS, HistoryView
-from ssot.report.registry import render_report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from ssot.report.history_report import REPORTERS
+
     add_project_arguments(parser)
     parser.add_argument("--since", metavar="DATE|REF",
                         help="only runs from this date (YYYY-MM-DD), or recorded at this git ref or after it")
@@ -31,26 +28,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = project_config(args)
-    path = config.history_path
-    if path is None:
-        raise SsotError(f"{config.source or 'pyproject.toml'}: [tool.ssot] history = false: no history is kept")
-    runs: list[Run] = []
-    if path.is_file():
-        with HistoryStore(path, create=False) as store:
-            runs = store.runs()
-    if args.since:
-        runs = select_since(runs, args.since, config.root)
-    view = HistoryView(str(path), runs, trends(runs))
-    if args.html:
-        if not runs:
-            raise SsotError(f"{path}: no runs recorded yet, so no dashboard; run a command such as 'ssot scan' first")
-        from ssot.report.dashboard import load, write_dashboard
+    from ssot.app.history import history_view, write_history_dashboard
+    from ssot.report.history_report import REPORTERS
+    from ssot.report.registry import render_report
 
-        data = load(config.root, path)
-        keep = {r.id for r in runs}  # --since applies to the dashboard too
-        data.runs, data.trends = [r for r in data.runs if r.id in keep], view.trends
-        page = write_dashboard(Path(args.html), data)
+    config = project_config(args)
+    view = history_view(config, args.since)
+    if args.html:
+        page = write_history_dashboard(config, view, Path(args.html))
         print(f"dashboard written to {page}", file=sys.stderr)
     render_report(view, REPORTERS.get(args.format), args.output, style_of(args))
     return OK

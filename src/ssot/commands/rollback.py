@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ssot.commands.options import add_json_alias, add_output_arguments, apply_json_alias, style_of
-from ssot.exitcodes import OK
-from ssot.migrate.journal import RollbackRefused, rollback, state_root
+from ssot.migrate.journal import state_root
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -65,31 +64,29 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.markup import escape
 
-    from ssot.report.journal_report import ROLLBACK, RollbackOutcome
+    from ssot.app.rollback import RollbackRequest, exit_code, roll_back
+    from ssot.report.journal_report import ROLLBACK
     from ssot.report.registry import render_report
 
     apply_json_alias(args, "rollback")
     style = style_of(args)
     reporter = ROLLBACK.get(args.format)
     root = state_root(args.root)
-    files = None if args.files is None else [from_cwd(root, f) for f in args.files]
+    request = RollbackRequest(run=args.run, batch=args.batch,
+                              files=None if args.files is None else [from_cwd(root, f) for f in args.files],
+                              force=args.force, dry_run=args.dry_run)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     quiet = args.format != "text" or args.dry_run or style.verbosity < 0
     on_file, progress = (None, None) if quiet else _progress(err)
+    if progress is not None:
+        progress.start()
     try:
+        outcome = roll_back(root, request, on_file=on_file)
+    finally:
         if progress is not None:
-            progress.start()
-        try:
-            result = rollback(root, args.run, batch=args.batch, files=files, force=args.force,
-                              dry_run=args.dry_run, on_file=on_file)
-        finally:
-            if progress is not None:
-                progress.stop()
-    except RollbackRefused as exc:
-        if args.format == "text":  # an error: said on standard error
-            err.print(f"ssot rollback: {escape(str(exc))}", style="red")
-        else:
-            render_report(RollbackOutcome(refused=exc), reporter, args.output, style)
-        return exc.exit_code
-    render_report(RollbackOutcome(result=result), reporter, args.output, style)
-    return OK
+            progress.stop()
+    if outcome.refused is not None and args.format == "text":  # an error: said on standard error
+        err.print(f"ssot rollback: {escape(str(outcome.refused))}", style="red")
+    else:
+        render_report(outcome, reporter, args.output, style)
+    return exit_code(outcome)

@@ -25,9 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ssot.migrate.journal import dismiss, list_runs, state_root
-    from ssot.migrate.runlog import resolve_run_dir
-    from ssot.report.journal_report import RUNS, RunsView
+    from ssot.app.runs import dismiss_run, show_runs
+    from ssot.migrate.journal import state_root
+    from ssot.report.journal_report import RUNS
     from ssot.report.registry import render_report
 
     apply_json_alias(args, "runs")
@@ -35,14 +35,10 @@ def run(args: argparse.Namespace) -> int:
     if args.dismiss:
         if not args.run:
             raise SsotError("--dismiss needs the RUN to dismiss (see `ssot runs`)")
-        info = dismiss(root, args.run)
+        info = dismiss_run(root, args.run)
         n = len(info.changed)
         print(f"run {info.id} dismissed: its {n} changed {'file is' if n == 1 else 'files are'} kept",
               file=sys.stderr)
         return OK
-    runs = list_runs(root)
-    if args.run:
-        wanted = resolve_run_dir(root, args.run).name
-        runs = [r for r in runs if r.id == wanted]
-    render_report(RunsView(str(root), runs, bool(args.run)), RUNS.get(args.format), args.output, style_of(args))
+    render_report(show_runs(root, args.run), RUNS.get(args.format), args.output, style_of(args))
     return OK

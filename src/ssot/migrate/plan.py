@@ -17,6 +17,8 @@ Reasons a copy cannot migrate (``Blocked.reason``):
 ``unresolved-name``     uses a name bound by nothing visible (star import, injected global)
 ``name-clash``          its file (or the target ``conftest.py``) binds the name to something else
 ``incompatible-variant`` mapped (``--map``) onto a class that cannot serve it, without ``--force-map``
+``needs-its-class``     a method using ``super()`` without arguments (or ``__class__``): outside its
+                        class body it raises ``RuntimeError: super(): __class__ cell not found``
 ``nested-fixture``      a fixture defined inside a function cannot move to a conftest
 ``renamed-fixture``     a fixture copy under another name is another fixture for pytest
 ``not-found``           the file no longer holds the copy where the scan saw it
@@ -47,6 +49,7 @@ import pathspec
 
 from ssot.config import Config
 from ssot.errors import SsotError
+from ssot.migrate.analysis_cache import AnalysisCache, Key
 from ssot.migrate.home import LEAF, Home, reachable, resolve_home
 from ssot.migrate.importgraph import ImportGraph
 from ssot.migrate.naming import class_names, module_name
@@ -247,9 +250,9 @@ def _def_key(d: Definition) -> _DefKey:
     return (d.line, d.name, d.kind, d.test_methods, d.nested, d.location)
 
 
-# (free names, swallowed tests, test methods) of a definition, by its exact source lines: copies
-# are mostly byte-identical, so most definitions are analysed once
-_NodeFacts = tuple[frozenset[str], int, int]
+# (free names, swallowed tests, test methods, needs its class) of a definition, by its exact source
+# lines: copies are mostly byte-identical, so most definitions are analysed once
+_NodeFacts = tuple[frozenset[str], int, int, bool]
 _NODE_FACTS: dict[bytes, _NodeFacts] = {}
 _NODE_FACTS_MAX = 4096
 
@@ -263,11 +266,30 @@ def _node_facts(node: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef, lin
             1 for n in getattr(node, "body", []) if isinstance(node, ast.ClassDef)
             and isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name.startswith("test")
         )
-        facts = (frozenset(free_names(node)), swallowed_tests(node), direct_tests)
+        facts = (frozenset(free_names(node)), swallowed_tests(node), direct_tests, _needs_class_cell(node))
         if len(_NODE_FACTS) >= _NODE_FACTS_MAX:
             _NODE_FACTS.clear()
         _NODE_FACTS[key] = facts
     return facts
+
+
+def _needs_class_cell(node: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A function using ``super()`` without arguments or ``__class__``: it works only where it is defined in
+    its class body (the compiler gives it the class's cell), not as a function imported there."""
+    if isinstance(node, ast.ClassDef):
+        return False  # a class moves whole, its methods' cell with it
+    todo: list[ast.AST] = list(ast.iter_child_nodes(node))
+    while todo:
+        n = todo.pop()
+        if isinstance(n, ast.ClassDef):
+            continue  # a class inside has a cell of its own
+        if isinstance(n, ast.Name) and n.id == "__class__":
+            return True
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "super" \
+                and not n.args and not n.keywords:
+            return True
+        todo.extend(ast.iter_child_nodes(n))
+    return False
 
 
 def _analyse_file(rel: str, data: bytes | None, error: str | None, defs: list[_DefKey]) -> _FileInfo:
@@ -304,7 +326,7 @@ def _analyse(tree: ast.Module, lines: list[bytes], b: ModuleBindings, key: _DefK
     if found is None:
         return _Analysis("not-found", f"no {name} at {location} any more: rescan")
     node, chain = found
-    free, hidden, direct_tests = _node_facts(node, lines)
+    free, hidden, direct_tests, needs_class = _node_facts(node, lines)
     if test_methods or direct_tests:
         n = test_methods or direct_tests
         return _Analysis("holds-tests", f"a test class with {n} test(s): removing this copy would drop them")
@@ -315,6 +337,9 @@ def _analyse(tree: ast.Module, lines: list[bytes], b: ModuleBindings, key: _DefK
         if swallowed_tests(outer):
             return _Analysis("inside-test-trap",
                              f"nested in {outer.name}, which swallowed tests; `ssot fix` first")
+    if needs_class:
+        return _Analysis("needs-its-class", "uses super() without arguments (or __class__), which works only in "
+                                            "a function defined in its class body, not in one imported there")
     if kind == "fixture" and chain:
         return _Analysis("nested-fixture", "a fixture defined inside a function cannot move to a conftest.py")
     enclosing: set[str] = set()
@@ -374,8 +399,9 @@ def _analysis_init() -> None:
 class _Files:
     """Reads and analyses each file once (``ast`` only, no tree kept), on every core for many files."""
 
-    def __init__(self, read: Reader) -> None:
+    def __init__(self, read: Reader, cache: AnalysisCache | None = None) -> None:
         self.read = read
+        self.cache = cache  # the analyses of the last plan, by the file's bytes and the definitions asked about
         self.hashes: dict[str, str] = {}
         self._info: dict[str, _FileInfo] = {}
 
@@ -386,13 +412,33 @@ class _Files:
             if d.path not in self._info:
                 wanted.setdefault(d.path, []).append(_def_key(d))
         items = list(wanted.items())
+        keys: dict[str, Key] = {}
+        if self.cache is not None:  # a file whose bytes and questions are those of the last plan: its answer
+            todo = []
+            for rel, defs_of in items:
+                data, _error = _read(self.read, rel)
+                if data is None:
+                    todo.append((rel, defs_of))
+                    continue
+                keys[rel] = key = (hashlib.sha256(data).hexdigest(), tuple(defs_of))
+                cached = self.cache.get(rel, key)
+                if cached is None:
+                    todo.append((rel, defs_of))
+                else:
+                    self._store(rel, cached)
+            items = todo
         workers = min(os.cpu_count() or 1, 8)
         if len(items) < PARALLEL_MIN_FILES or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            infos = [_analyse_file(rel, *_read(self.read, rel), keys) for rel, keys in items]
+            infos = [_analyse_file(rel, *_read(self.read, rel), defs_of) for rel, defs_of in items]
         else:
             infos = self._parallel(items, workers)
-        for (rel, _keys), info in zip(items, infos, strict=True):
+        for (rel, defs_of), info in zip(items, infos, strict=True):
             self._store(rel, info)
+            if self.cache is not None and info.sha256 is not None:
+                # keyed by the bytes analysed (the file may have changed since it was hashed above)
+                self.cache.put(rel, (info.sha256, tuple(defs_of)), info)
+        if self.cache is not None:
+            self.cache.save()
 
     def _parallel(self, items: list[tuple[str, list[_DefKey]]], workers: int) -> list[_FileInfo]:
         global _READER
@@ -727,8 +773,10 @@ def _phase_of(config: Config) -> tuple[list[str], Callable[[str], str]]:
     return order, phase
 
 
-def build_plan(scan: ScanResult, config: Config, options: PlanOptions, read: Reader) -> Plan:
-    """Plan the migration of the selected families (all by default, largest first)."""
+def build_plan(scan: ScanResult, config: Config, options: PlanOptions, read: Reader,
+               cache_dir: Path | None = None) -> Plan:
+    """Plan the migration of the selected families (all by default, largest first); ``cache_dir`` keeps
+    each file's analysis for the next plan (:mod:`ssot.migrate.analysis_cache`)."""
     if options.batch_size < 1:
         raise PlanError("--batch-size must be at least 1")
     families = _select(scan, options.families)
@@ -741,7 +789,7 @@ def build_plan(scan: ScanResult, config: Config, options: PlanOptions, read: Rea
     # duplicated tests are a finding of the scan, never a migration target
     families = [f for f in families if f.id not in excluded and f.category != "test"]
     ctx = _context(config)
-    files = _Files(read)
+    files = _Files(read, AnalysisCache(cache_dir) if cache_dir is not None else None)
     files.prepare([d for f in families for c in f.classes for d in c.members
                    if not _is_home(ctx, d.path) and ctx.scope.is_test_code(d.path)])
     plans = [plan_family(f, config, options, files, ctx) for f in families]
