@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from ssot.scanner.cache import CACHE_VERSION, REPORT
+from testkit import assert_no_traceback, run_cli, write_tree
 
-from .conftest import assert_no_traceback, run_cli, write_tree
 from .test_cache import _Payload
 from .test_commented import HELPER
 

@@ -110,18 +110,21 @@ def index_text(data: bytes) -> TextIndex:
         if opened and indent <= units[opened[-1][0]][2] and c not in b")]}":
             while opened and indent <= units[opened[-1][0]][2]:
                 _close(units, opened.pop(), seq, total, last)
+        anonymous = None
         if (c == 100 or c == 99 or c == 97) and s.startswith(_HEADS):  # d, c, a
             m = _NAME.match(s)
             name = m.group(2).decode("ascii", "replace") if m else "?"
             units.append([lineno, lineno, indent, opened[-1][0] if opened else -1, name,
                           m is not None and m.group(1) == b"class", _EMPTY, 0, 0])
             opened.append((len(units) - 1, len(seq), total, []))
+            if m is not None:  # the exact key leaves the defined name out, as the digest does
+                anonymous = crc(s[:m.start(2)] + b"_" + s[m.end(2):])
         if len(s) >= MIN_LINE_BYTES:
             h = crc(s)
-            seq.append(h)
+            seq.append(h if anonymous is None else anonymous)
             total += len(s)
             if opened:
-                opened[-1][3].append(h)
+                opened[-1][3].append(h)  # windows keep the name: a header shared by name alone is no copy
         last = lineno
     while opened:
         _close(units, opened.pop(), seq, total, last)
