@@ -27,9 +27,10 @@ from __future__ import annotations
 import re
 import zlib
 from array import array
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, NamedTuple
 
 MIN_LINE_BYTES = 6  # shorter lines ("pass", "else:", ")") carry no evidence
@@ -181,102 +182,239 @@ def candidates(files: Sequence[TextIndex | None], min_bytes: int, share: float =
     (and neither encloses the other), or when at least ``share`` of the windows of two consecutive
     own lines in it and in the units nested in it occur in some other unit too: a class is a
     candidate when most of it is, not when one of its methods is (that method is a candidate).
-    One counting pass, no pairs: the precise rules come after.
+    One counting pass, no pairs: the precise rules come after.  (:class:`CandidateState` computes
+    the same and keeps what it counted, so that a rescan re-decides only what a change can reach.)
     """
-    out: list[set[int]] = [set() for _ in files]
-    exact: dict[int, list[UnitRef]] = defaultdict(list)
-    wins: list[list[set[tuple[int, int]]]] = []
-    df: Counter[tuple[int, int]] = Counter()
-    for f, ix in enumerate(files):
-        per_file: list[set[tuple[int, int]]] = []
-        wins.append(per_file)
-        if ix is None:
-            continue
-        for k, u in enumerate(ix.units):
-            w = set(zip(u.own, u.own[1:], strict=False))
-            per_file.append(w)
-            df.update(w)
+    state = CandidateState(min_bytes, share)
+    names = [str(f) for f in range(len(files))]
+    marks = state.update({n: ix for n, ix in zip(names, files, strict=True)}, {})
+    return [marks[n] for n in names]
+
+
+_LOW = 0xFFFF_FFFF  # a window's count, in the low half of its packed value (the xor of its holders above)
+
+
+def _windows(u: TextUnit) -> set[int]:
+    """The unit's windows of two consecutive own lines, each packed in one int."""
+    own = u.own
+    return {a << 32 | b for a, b in pairwise(own)}
+
+
+def _named(units: Sequence[TextUnit], u: TextUnit, min_bytes: int) -> bool:
+    """Whether the unit is followed by its name: a class or function (not a method) of a size to count."""
+    return u.size >= min_bytes and (u.parent == -1 or not units[u.parent].is_class)
+
+
+class CandidateState:
+    """What :func:`candidates` counts over a tree, kept so that a change re-decides only what it reaches.
+
+    Per two-line window, how many units hold it and the xor of their files' numbers (so that when
+    one holder is left, it is known); per exact key and per followed name, the units holding it;
+    per file, the lines marked (by key or windows, by name, as uncollectable).  :meth:`update`
+    takes the files removed (or changed: their old index) and added, and re-decides the files whose
+    units can change status: those changed, those sharing a window whose count crossed 1, those
+    holding an exact key whose other holders appeared or vanished, and the members of every name
+    group touched.  The result is exactly the one of a count from scratch.
+    """
+
+    def __init__(self, min_bytes: int, share: float = SHARE) -> None:
+        self.min_bytes = min_bytes
+        self.share = share
+        self.ids: dict[str, int] = {}  # file -> its number (never reused)
+        self.next_id = 1
+        self.digests: dict[str, str] = {}  # file -> digest of the content counted (the caller's business)
+        self.windows: dict[int, int] = {}  # window -> xor of holders' numbers << 32 | holders
+        self.exact: dict[int, list[int]] = {}  # exact key -> numbers of the files holding it (one per unit)
+        self.names: dict[tuple[str, bool], list[int]] = {}  # followed name -> file number << 32 | header line
+        self.base: dict[int, set[int]] = {}  # marked by exact key or windows
+        self.by_name: dict[int, set[int]] = {}  # marked for their name
+        self.uncollectable: dict[int, set[int]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        # two flat arrays pickle (and load) far faster than a dict of a million ints
+        state["windows"] = (array("Q", self.windows.keys()), array("Q", self.windows.values()))
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        keys, values = state["windows"]
+        state["windows"] = dict(zip(keys, values, strict=True))
+        self.__dict__.update(state)
+
+    def marks(self, rel: str) -> set[int]:
+        """The header lines of the file's candidates."""
+        f = self.ids[rel]
+        return self.base[f] | self.by_name[f] | self.uncollectable[f]
+
+    def update(self, current: Mapping[str, TextIndex | None], old: Mapping[str, TextIndex | None]) \
+            -> dict[str, set[int]]:
+        """Count the change and return every current file's candidate lines.
+
+        ``current``: every file of the tree now, with its index; ``old``: the files changed or
+        removed since the last update, with the index counted then (None: the file was not
+        counted).  A file in ``current`` and not counted yet is added; a counted file neither in
+        ``current`` nor in ``old`` is taken as unchanged.
+        """
+        changed: set[int] = set()
+        w_before: dict[int, int] = {}
+        k_before: dict[int, list[int]] = {}
+        groups: set[tuple[str, bool]] = set()
+        for rel, ix in old.items():  # take out what was counted of changed and removed files
+            f = self.ids.get(rel)
+            if f is None:
+                continue
+            changed.add(f)
+            if ix is not None:
+                self._count(f, ix, -1, w_before, k_before, groups)
+            if rel not in current:
+                del self.ids[rel]
+                self.digests.pop(rel, None)
+                for marks in (self.base, self.by_name, self.uncollectable):
+                    marks.pop(f, None)
+        for rel, ix in current.items():
+            f = self.ids.get(rel)
+            if f is None:
+                f = self.ids[rel] = self.next_id
+                self.next_id += 1
+            elif rel not in old:
+                continue
+            changed.add(f)
+            if ix is not None:
+                self._count(f, ix, 1, w_before, k_before, groups)
+        affected = self._reached(changed, w_before, k_before)
+        index_of = {f: current.get(rel) for rel, f in self.ids.items() if f in affected}
+        for f, ix in index_of.items():
+            self._decide(f, ix, groups)
+        for key in groups:
+            self._decide_name(key)
+        return {rel: self.marks(rel) for rel in current}
+
+    def _count(self, f: int, ix: TextIndex, sign: int, w_before: dict[int, int], k_before: dict[int, list[int]],
+               groups: set[tuple[str, bool]]) -> None:
+        """Add (``sign`` 1) or take out (-1) one file's windows, exact keys and names."""
+        windows, exact, names, min_bytes = self.windows, self.exact, self.names, self.min_bytes
+        low = _LOW
+        for u in ix.units:
+            for w in _windows(u):
+                v = windows.get(w, 0)
+                if w not in w_before:
+                    w_before[w] = v
+                v = ((v >> 32) ^ f) << 32 | ((v & low) + sign)
+                if v & low:
+                    windows[w] = v
+                else:
+                    del windows[w]
             if u.size >= min_bytes:
-                exact[u.exact].append((f, k))
-    for refs in exact.values():
-        if len(refs) > 1:
-            _mark_apart(files, refs, out)
-    for f, ix in enumerate(files):
-        if ix is None:
-            continue
+                holders = exact.get(u.exact)
+                if u.exact not in k_before:
+                    k_before[u.exact] = list(holders) if holders else []
+                if sign > 0:
+                    if holders is None:
+                        exact[u.exact] = [f]
+                    else:
+                        holders.append(f)
+                elif holders is not None:
+                    holders.remove(f)
+                    if not holders:
+                        del exact[u.exact]
         units = ix.units
-        total = [len(w) for w in wins[f]]
-        shared = [sum(1 for x in w if df[x] > 1) for w in wins[f]]
+        for u in units:
+            if _named(units, u, min_bytes):
+                key = (u.name, u.is_class)
+                groups.add(key)
+                ref = f << 32 | u.line
+                members = names.get(key)
+                if sign > 0:
+                    if members is None:
+                        names[key] = [ref]
+                    else:
+                        members.append(ref)
+                elif members is not None:
+                    members.remove(ref)
+                    if not members:
+                        del names[key]
+
+    def _reached(self, changed: set[int], w_before: dict[int, int], k_before: dict[int, list[int]]) -> set[int]:
+        """The files whose marks by key or windows can differ after the change: the changed ones, the
+        holders of a window whose count crossed 1, those of a key whose other holders came or went."""
+        out = set(changed)
+        windows, low = self.windows, _LOW
+        for w, v0 in w_before.items():
+            v1 = windows.get(w, 0)
+            c0, c1 = v0 & low, v1 & low
+            if (c0 > 1) != (c1 > 1):
+                if c0 == 1:
+                    out.add(v0 >> 32)
+                if c1 == 1:
+                    out.add(v1 >> 32)
+        exact = self.exact
+        for k, before in k_before.items():
+            s0, s1 = set(before), set(exact.get(k, ()))
+            if s0 == s1 or (len(s0) > 2 and len(s1) > 2):
+                continue
+            for g in s0 | s1:
+                if g not in out and bool(s0 - {g}) != bool(s1 - {g}):
+                    out.add(g)
+        live = set(self.ids.values())
+        return out & live
+
+    def _decide(self, f: int, ix: TextIndex | None, groups: set[tuple[str, bool]]) -> None:
+        """The file's marks by exact key, windows and uncollectable classes (its name groups to re-decide)."""
+        base: set[int] = set()
+        uncollectable: set[int] = set()
+        self.base[f], self.uncollectable[f] = base, uncollectable
+        self.by_name[f] = set()  # its groups are re-decided (those it left too: they were counted out)
+        if ix is None:
+            return
+        units, min_bytes, windows, exact = ix.units, self.min_bytes, self.windows, self.exact
+        own_keys: dict[int, list[int]] = defaultdict(list)
+        for k, u in enumerate(units):
+            if u.size >= min_bytes:
+                if any(g != f for g in exact[u.exact]):
+                    base.add(u.line)
+                else:
+                    own_keys[u.exact].append(k)
+        for ks in own_keys.values():
+            for n, k in enumerate(ks):
+                a = units[k]
+                if any(a.end < units[o].line or units[o].end < a.line for i, o in enumerate(ks) if i != n):
+                    base.add(a.line)
+        total: list[int] = []
+        shared: list[int] = []
+        low = _LOW
+        for u in units:
+            w = _windows(u)
+            total.append(len(w))
+            shared.append(sum(1 for x in w if windows[x] & low > 1))
         for k in range(len(units) - 1, -1, -1):  # children come after their parent: fold them up
             p = units[k].parent
             if p != -1:
                 total[p] += total[k]
                 shared[p] += shared[k]
         for k, u in enumerate(units):
-            if u.size >= min_bytes and shared[k] and shared[k] >= share * total[k]:
-                out[f].add(u.line)
-    _same_names(files, min_bytes, out)
-    _uncollectable(files, out)
-    return out
-
-
-def _uncollectable(files: Sequence[TextIndex | None], out: list[set[int]]) -> None:
-    """Module-level ``Test*`` classes with an ``__init__``: pytest cannot collect them and warns, copied
-    or not (the scan reports each), so they are parsed whatever their size."""
-    for f, ix in enumerate(files):
-        if ix is None:
-            continue
-        units = ix.units
-        for u in units:
+            if u.size >= min_bytes and shared[k] and shared[k] >= self.share * total[k]:
+                base.add(u.line)
+            if _named(units, u, min_bytes):
+                groups.add((u.name, u.is_class))
             if u.parent != -1 and u.name == "__init__" and not u.is_class:
                 top = units[u.parent]
                 if top.is_class and top.parent == -1 and top.name.startswith("Test"):
-                    out[f].add(top.line)
+                    uncollectable.add(top.line)
 
+    def _decide_name(self, key: tuple[str, bool]) -> None:
+        """Classes and functions (not methods) named like a candidate are candidates too.
 
-def _same_names(files: Sequence[TextIndex | None], min_bytes: int, out: list[set[int]]) -> None:
-    """Classes and functions (not methods) named like a candidate are candidates too.
-
-    A variant that was edited throughout (attributes renamed, say) shares few lines with the
-    helper it copies, but usually keeps its name; and a same-named definition that is *not* a
-    variant is a look-alike worth listing.  Names shared by too many definitions (``Meta``,
-    ``A``) are not followed: a name that common says nothing.
-    """
-    named: dict[tuple[str, bool], list[UnitRef]] = defaultdict(list)
-    for f, ix in enumerate(files):
-        if ix is None:
-            continue
-        units = ix.units
-        for k, u in enumerate(units):
-            if u.size >= min_bytes and (u.parent == -1 or not units[u.parent].is_class):
-                named[(u.name, u.is_class)].append((f, k))
-    for refs in named.values():
-        if len(refs) < 2:
-            continue
-        lines = [(f, files[f].units[k].line) for f, k in refs]  # type: ignore[union-attr]
-        others = [(f, line) for f, line in lines if line not in out[f]]
-        if others and len(others) < len(lines) and len(others) <= SAME_NAME_MAX:
-            for f, line in others:
-                out[f].add(line)
-
-
-def _apart(files: Sequence[TextIndex | None], a: UnitRef, b: UnitRef) -> bool:
-    """Whether neither unit encloses the other."""
-    if a[0] != b[0]:
-        return True
-    units = files[a[0]].units  # type: ignore[union-attr]
-    ua, ub = units[a[1]], units[b[1]]
-    return ua.end < ub.line or ub.end < ua.line
-
-
-def _mark_apart(files: Sequence[TextIndex | None], refs: Iterable[UnitRef], out: list[set[int]]) -> None:
-    """Mark the units of one exact key that have a copy apart from them (linear: a key copied in two files
-    or more marks all of its units; within one file, units that do not enclose one another)."""
-    refs = list(refs)
-    if len({f for f, _ in refs}) > 1:
-        for f, k in refs:
-            out[f].add(files[f].units[k].line)  # type: ignore[union-attr]
-        return
-    for n, r in enumerate(refs):
-        if any(_apart(files, r, o) for i, o in enumerate(refs) if i != n):
-            out[r[0]].add(files[r[0]].units[r[1]].line)  # type: ignore[union-attr]
+        A variant that was edited throughout (attributes renamed, say) shares few lines with the
+        helper it copies, but usually keeps its name; and a same-named definition that is *not* a
+        variant is a look-alike worth listing.  Names shared by too many definitions (``Meta``,
+        ``A``) are not followed: a name that common says nothing.
+        """
+        members = self.names.get(key, ())
+        others = [ref for ref in members if (ref & _LOW) not in self.base[ref >> 32]]
+        follow = bool(others) and len(others) < len(members) and len(others) <= SAME_NAME_MAX
+        for ref in members:
+            named = self.by_name[ref >> 32]
+            if follow and (ref & _LOW) not in self.base[ref >> 32]:
+                named.add(ref & _LOW)
+            else:
+                named.discard(ref & _LOW)
