@@ -25,9 +25,10 @@ from ssot import __version__
 from ssot.fsio import atomic_open
 from ssot.model import Fingerprint, ScanResult
 from ssot.scanner.extract import FileExtract
+from ssot.scanner.textual import CandidateState
 
 # bump when what extraction finds changes; the Python version too (the text index keys on tuple hashes)
-CACHE_VERSION = f"scan-11-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+CACHE_VERSION = f"scan-12-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 class _SafeUnpickler(pickle.Unpickler):
@@ -39,6 +40,7 @@ class _SafeUnpickler(pickle.Unpickler):
         ("ssot.scanner.units", "Unit"),
         ("ssot.scanner.textual", "TextIndex"),
         ("ssot.scanner.textual", "TextUnit"),
+        ("ssot.scanner.textual", "CandidateState"),
         ("array", "array"),
         ("array", "_array_reconstructor"),
         ("ssot.model", "Fingerprint"),
@@ -81,6 +83,8 @@ class ScanCache:
     # the last result and what it was computed from: a rescan with nothing changed returns it as is
     result_key: str = ""
     result: ScanResult | None = None
+    # what the candidate pass counted over the tree: a rescan re-decides only what a change reaches
+    candidates: CandidateState | None = None
 
     @classmethod
     def load(cls, directory: Path) -> ScanCache:
@@ -88,12 +92,14 @@ class ScanCache:
         if data is None:
             return cls()
         try:
-            files, fingerprints, described = data
+            files, fingerprints, described, candidates = data
         except (TypeError, ValueError):  # not a cache of this shape: start afresh
             return cls()
+        if not isinstance(candidates, CandidateState):
+            candidates = None
         index = ScanCache.load_result(directory)
         result_key, result = (index[1], index[2]) if index is not None else ("", None)
-        return cls(files, fingerprints, described, result_key, result)
+        return cls(files, fingerprints, described, result_key, result, candidates)
 
     @staticmethod
     def load_result(directory: Path) -> tuple[dict[str, tuple[int, int, str, bool]], str, ScanResult] | None:
@@ -132,7 +138,7 @@ class ScanCache:
             used = {u.digest for e in self.files.values() for u in e.extract.units}
             used |= {c[4] for e in self.files.values() for c in e.extract.commented}
             fingerprints = {d: fp for d, fp in self.fingerprints.items() if d in used}
-            _dump(directory / "scan.pickle", (self.files, fingerprints, self.described))
+            _dump(directory / "scan.pickle", (self.files, fingerprints, self.described, self.candidates))
             st = os.stat(directory / "scan.pickle")
             meta = {rel: (e.size, e.mtime_ns, e.digest, e.extract.parsed) for rel, e in self.files.items()}
             # the large half's size and time: a large half rewritten since (or corrupted) voids the result
