@@ -36,7 +36,7 @@ from ssot.scanner.cache import Entry, ScanCache
 from ssot.scanner.extract import Extractor, FileExtract
 from ssot.scanner.families import build_families, describe, link_commented, link_look_alikes
 from ssot.scanner.findings import findings_for
-from ssot.scanner.textual import candidates, min_code_bytes, qualname_of
+from ssot.scanner.textual import SHARE, CandidateState, TextIndex, min_code_bytes, qualname_of
 from ssot.scope import TestScope, helpers_from_imports
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -188,10 +188,9 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
             base, {rel: _imports(rel, e.extract) for rel, e in fresh.items()}))
         # 2. the candidates: definitions in scope with a textual near-copy
         scoped = sorted(rel for rel in fresh if whole or scope.is_test_code(rel))
-        wanted_lines = candidates([fresh[rel].extract.index for rel in scoped], min_code_bytes(config.min_tokens))
+        current = _candidate_lines(cache, fresh, scoped, min_code_bytes(config.min_tokens))
         _phase("candidates", started)
         parse: list[tuple[str, FileExtract, set[int]]] = []
-        current = dict(zip(scoped, wanted_lines, strict=True))
         for rel, lines in current.items():
             ex = fresh[rel].extract
             if lines and not lines <= ex.done:
@@ -232,6 +231,39 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
     _phase("assemble and save", started)
     result.stats.seconds = time.perf_counter() - started
     return result
+
+
+def _candidate_lines(cache: ScanCache, fresh: dict[str, Entry], scoped: list[str], min_bytes: int) \
+        -> dict[str, set[int]]:
+    """The header lines of each scoped file's candidates, counted from the cache's state when it has one.
+
+    The state counted the files of the last scan; the loaded cache still holds their entries as they
+    were then (``fresh`` holds them now), which is what is taken out for the files changed or gone.
+    The new state goes into ``cache`` (saved with it).
+    """
+    state = cache.candidates
+    current = {rel: fresh[rel].extract.index for rel in scoped}
+    old: dict[str, TextIndex | None] | None = None
+    if state is not None and state.min_bytes == min_bytes and state.share == SHARE:
+        old = {}
+        for rel in state.ids:
+            now = fresh.get(rel) if rel in current else None
+            if now is not None and state.digests.get(rel) == now.digest:
+                continue
+            then = cache.files.get(rel)
+            if then is None or then.digest != state.digests.get(rel):
+                old = None  # the state and the cache disagree (one of them lost): count afresh
+                break
+            old[rel] = then.extract.index
+        if old is not None and len(old) > len(current) // 2:
+            old = None  # most of the tree changed: counting afresh is no slower
+    if state is None or old is None:
+        state, old = CandidateState(min_bytes), {}
+    marks = state.update(current, old)
+    for rel in scoped:
+        state.digests[rel] = fresh[rel].digest
+    cache.candidates = state
+    return marks
 
 
 def _candidates_only(entry: Entry, lines: set[int]) -> Entry:
