@@ -200,6 +200,11 @@ def _windows(u: TextUnit) -> set[int]:
     return {a << 32 | b for a, b in pairwise(own)}
 
 
+def _holders(held: int | list[int] | None) -> list[int]:
+    """The files holding an exact key, one per unit, as :attr:`CandidateState.exact` keeps them."""
+    return [] if held is None else [held] if isinstance(held, int) else list(held)
+
+
 def _named(units: Sequence[TextUnit], u: TextUnit, min_bytes: int) -> bool:
     """Whether the unit is followed by its name: a class or function (not a method) of a size to count."""
     return u.size >= min_bytes and (u.parent == -1 or not units[u.parent].is_class)
@@ -224,7 +229,9 @@ class CandidateState:
         self.next_id = 1
         self.digests: dict[str, str] = {}  # file -> digest of the content counted (the caller's business)
         self.windows: dict[int, int] = {}  # window -> xor of holders' numbers << 32 | holders
-        self.exact: dict[int, list[int]] = {}  # exact key -> numbers of the files holding it (one per unit)
+        # exact key -> number of the file holding it, or a list of them (one per unit): most keys are held
+        # once, and a dict of ints loads many times faster than one of small lists
+        self.exact: dict[int, int | list[int]] = {}
         self.names: dict[tuple[str, bool], list[int]] = {}  # followed name -> file number << 32 | header line
         self.base: dict[int, set[int]] = {}  # marked by exact key or windows
         self.by_name: dict[int, set[int]] = {}  # marked for their name
@@ -305,18 +312,18 @@ class CandidateState:
                 else:
                     del windows[w]
             if u.size >= min_bytes:
-                holders = exact.get(u.exact)
-                if u.exact not in k_before:
-                    k_before[u.exact] = list(holders) if holders else []
+                k = u.exact
+                held = exact.get(k)
+                if k not in k_before:
+                    k_before[k] = _holders(held)
                 if sign > 0:
-                    if holders is None:
-                        exact[u.exact] = [f]
-                    else:
-                        holders.append(f)
-                elif holders is not None:
-                    holders.remove(f)
-                    if not holders:
-                        del exact[u.exact]
+                    exact[k] = f if held is None else [held, f] if isinstance(held, int) else [*held, f]
+                elif isinstance(held, int):
+                    del exact[k]
+                elif held is not None:
+                    rest = list(held)
+                    rest.remove(f)
+                    exact[k] = rest[0] if len(rest) == 1 else rest
         units = ix.units
         for u in units:
             if _named(units, u, min_bytes):
@@ -349,7 +356,7 @@ class CandidateState:
                     out.add(v1 >> 32)
         exact = self.exact
         for k, before in k_before.items():
-            s0, s1 = set(before), set(exact.get(k, ()))
+            s0, s1 = set(before), set(_holders(exact.get(k)))
             if s0 == s1 or (len(s0) > 2 and len(s1) > 2):
                 continue
             for g in s0 | s1:
@@ -370,7 +377,7 @@ class CandidateState:
         own_keys: dict[int, list[int]] = defaultdict(list)
         for k, u in enumerate(units):
             if u.size >= min_bytes:
-                if any(g != f for g in exact[u.exact]):
+                if any(g != f for g in _holders(exact[u.exact])):
                     base.add(u.line)
                 else:
                     own_keys[u.exact].append(k)
