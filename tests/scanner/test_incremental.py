@@ -192,3 +192,56 @@ def test_a_rescan_after_edits_reports_what_a_scan_without_cache_does(default_sui
         rescan = report(root, use_cache=True)
         assert rescan == report(root, use_cache=False)
         assert rescan["families"]
+
+
+def test_a_small_change_writes_a_delta_and_a_damaged_or_stale_delta_is_ignored(default_suite: tuple[Path, dict],
+                                                                                  tmp_path: Path) -> None:
+    root = tmp_path / "suite"
+    shutil.copytree(default_suite[0], root)
+    cache = root / ".ssot_cache"
+    report(root, use_cache=True)
+    base = (cache / "scan.pickle").stat()
+    assert not (cache / "scan-delta.pickle").exists()
+    tree = suite_tree(root)
+    rng = random.Random(5)
+    made: list[tuple[str, str, bytes]] = []
+    write(root, tree, mutate(tree, rng, 4, made))
+    first = report(root, use_cache=True)
+    # the large half was not rewritten: only what changed went into the delta
+    assert (cache / "scan.pickle").stat().st_mtime_ns == base.st_mtime_ns
+    assert (cache / "scan-delta.pickle").stat().st_size < base.st_size / 2
+    assert first == report(root, use_cache=False)
+    # a second change on top of the first: the delta holds both
+    write(root, tree, mutate(tree, rng, 4, made))
+    second = report(root, use_cache=True)
+    assert second == report(root, use_cache=False)
+    assert report(root, use_cache=True) == second  # read back through base and delta
+    # a damaged delta: the base alone, the files changed since it read again
+    (cache / "scan-delta.pickle").write_bytes(b"\x80\x05torn")
+    assert report(root, use_cache=True) == second
+    # a delta naming another base (left behind by a crash between the two writes) is ignored
+    delta = (cache / "scan-delta.pickle").read_bytes()
+    write(root, tree, mutate(tree, rng, 3, made))
+    expected = report(root, use_cache=False)
+    (cache / "scan.pickle").unlink()
+    assert report(root, use_cache=True) == expected  # rebuilt whole
+    (cache / "scan-delta.pickle").write_bytes(delta)
+    assert report(root, use_cache=True) == expected
+
+
+def test_many_changes_rewrite_the_whole_cache(default_suite: tuple[Path, dict], tmp_path: Path) -> None:
+    from ssot.scanner.cache import DELTA_SHARE
+
+    root = tmp_path / "suite"
+    shutil.copytree(default_suite[0], root)
+    cache = root / ".ssot_cache"
+    report(root, use_cache=True)
+    base = (cache / "scan.pickle").stat()
+    tree = suite_tree(root)
+    touched = set(sorted(tree)[:int(len(tree) * DELTA_SHARE) + 10])
+    for rel in touched:
+        tree[rel] += b"\nedited_everywhere = 1\n"
+    write(root, tree, touched)
+    assert report(root, use_cache=True) == report(root, use_cache=False)
+    assert (cache / "scan.pickle").stat().st_mtime_ns != base.st_mtime_ns
+    assert not (cache / "scan-delta.pickle").exists()

@@ -2,8 +2,10 @@
 
 A file whose size and modification time are unchanged is not read again; a
 file whose stat changed but whose content hash is known is not parsed again.
-One pickle per project under ``.ssot_cache/`` (ignored by git), written
-atomically; a cache that cannot be read is ignored, never fatal.
+Pickles under ``.ssot_cache/`` (ignored by git), each written atomically: the large
+half whole (``scan.pickle``), what changed since as a delta beside it (``scan-delta.pickle``,
+naming the base it applies to), the last result (``scan-result.pickle``, stamped with the
+large half's sizes and times).  A cache that cannot be read is ignored, never fatal.
 
 The cache lives in the scanned tree, which may come from anyone: it is read
 with an unpickler that can build only the cache's own data classes, so a
@@ -28,7 +30,7 @@ from ssot.scanner.extract import FileExtract
 from ssot.scanner.textual import CandidateState
 
 # bump when what extraction finds changes; the Python version too (the text index keys on tuple hashes)
-CACHE_VERSION = f"scan-12-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+CACHE_VERSION = f"scan-13-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 class _SafeUnpickler(pickle.Unpickler):
@@ -85,21 +87,37 @@ class ScanCache:
     result: ScanResult | None = None
     # what the candidate pass counted over the tree: a rescan re-decides only what a change reaches
     candidates: CandidateState | None = None
+    # the large half as last written whole (its token, entries and fingerprints): a save writes only
+    # what differs from it, as a delta beside it, until the delta grows past DELTA_SHARE of the tree
+    base_token: str = field(default="", repr=False)
+    base_files: dict[str, Entry] = field(default_factory=dict, repr=False)
+    base_fingerprints: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, directory: Path) -> ScanCache:
-        data = _load(directory / "scan.pickle")
-        if data is None:
-            return cls()
+        data = _load(directory / _BASE)
         try:
-            files, fingerprints, described, candidates = data
-        except (TypeError, ValueError):  # not a cache of this shape: start afresh
+            files, fingerprints, described, candidates, token = data
+        except (TypeError, ValueError):  # absent, or not a cache of this shape: start afresh
             return cls()
+        base_files, base_fingerprints = dict(files), fingerprints
+        delta = _load(directory / _DELTA)
+        try:
+            of, changed, removed, new_fingerprints, described_now, candidates_now = delta
+        except (TypeError, ValueError):  # none, or damaged: the base alone (consistent in itself)
+            of = None
+        if of == token:
+            files.update(changed)
+            for rel in removed:
+                files.pop(rel, None)
+            fingerprints = {**fingerprints, **new_fingerprints}
+            described, candidates = described_now, candidates_now
         if not isinstance(candidates, CandidateState):
             candidates = None
         index = ScanCache.load_result(directory)
         result_key, result = (index[1], index[2]) if index is not None else ("", None)
-        return cls(files, fingerprints, described, result_key, result, candidates)
+        return cls(files, fingerprints, described, result_key, result, candidates, token, base_files,
+                   base_fingerprints)
 
     @staticmethod
     def load_result(directory: Path) -> tuple[dict[str, tuple[int, int, str, bool]], str, ScanResult] | None:
@@ -110,11 +128,10 @@ class ScanCache:
         """
         index = _load(directory / "scan-result.pickle")
         try:
-            meta, key, result, (size, mtime) = index
-            st = os.stat(directory / "scan.pickle")
-        except (TypeError, ValueError, OSError):
+            meta, key, result, stamp = index
+        except (TypeError, ValueError):
             return None
-        if (st.st_size, st.st_mtime_ns) != (size, mtime):
+        if stamp != _stamp(directory):
             return None
         return meta, key, result
 
@@ -129,20 +146,52 @@ class ScanCache:
         return {e.digest: e.extract for e in self.files.values()}
 
     def save(self, directory: Path) -> None:
-        """Write atomically; a cache that cannot be written is silently skipped."""
+        """Write atomically; a cache that cannot be written is silently skipped.
+
+        When few files changed since the large half was last written whole, only what changed is
+        written (a delta beside it, naming the base it applies to); else the whole, and no delta.
+        """
         with contextlib.suppress(OSError):
             directory.mkdir(parents=True, exist_ok=True)
             ignore = directory / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# created by ssot\n*\n", encoding="utf-8")
-            used = {u.digest for e in self.files.values() for u in e.extract.units}
-            used |= {c[4] for e in self.files.values() for c in e.extract.commented}
-            fingerprints = {d: fp for d, fp in self.fingerprints.items() if d in used}
-            _dump(directory / "scan.pickle", (self.files, fingerprints, self.described, self.candidates))
-            st = os.stat(directory / "scan.pickle")
+            base = self.base_files
+            changed = {rel: e for rel, e in self.files.items() if base.get(rel) is not e}
+            removed = [rel for rel in base if rel not in self.files]
+            if self.base_token and len(changed) + len(removed) <= DELTA_SHARE * max(len(self.files), 1):
+                new = {d: fp for d, fp in self.fingerprints.items() if d not in self.base_fingerprints}
+                _dump(directory / _DELTA, (self.base_token, changed, removed, new, self.described, self.candidates))
+            else:
+                used = {u.digest for e in self.files.values() for u in e.extract.units}
+                used |= {c[4] for e in self.files.values() for c in e.extract.commented}
+                fingerprints = {d: fp for d, fp in self.fingerprints.items() if d in used}
+                token = os.urandom(8).hex()
+                _dump(directory / _BASE, (self.files, fingerprints, self.described, self.candidates, token))
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(directory / _DELTA)  # (left behind, it names the old base: ignored)
+                self.base_token, self.base_files, self.base_fingerprints = token, dict(self.files), fingerprints
             meta = {rel: (e.size, e.mtime_ns, e.digest, e.extract.parsed) for rel, e in self.files.items()}
-            # the large half's size and time: a large half rewritten since (or corrupted) voids the result
-            _dump(directory / "scan-result.pickle", (meta, self.result_key, self.result, (st.st_size, st.st_mtime_ns)))
+            # the large half's sizes and times: a large half rewritten since (or corrupted) voids the result
+            _dump(directory / "scan-result.pickle", (meta, self.result_key, self.result, _stamp(directory)))
+
+
+_BASE = "scan.pickle"
+_DELTA = "scan-delta.pickle"
+DELTA_SHARE = 0.1  # a delta of more files than this share of the tree: the whole is rewritten
+
+
+def _stamp(directory: Path) -> tuple[int, ...]:
+    """Sizes and modification times of the large half's files (-1 for a delta that is not there)."""
+    out: list[int] = []
+    for name in (_BASE, _DELTA):
+        try:
+            st = os.stat(directory / name)
+        except FileNotFoundError:
+            out += [-1, -1]
+        else:
+            out += [st.st_size, st.st_mtime_ns]
+    return tuple(out)
 
 
 def _load(path: Path) -> Any:
