@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 import zlib
 from array import array
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -228,7 +229,11 @@ class CandidateState:
         self.ids: dict[str, int] = {}  # file -> its number (never reused)
         self.next_id = 1
         self.digests: dict[str, str] = {}  # file -> digest of the content counted (the caller's business)
-        self.windows: dict[int, int] = {}  # window -> xor of holders' numbers << 32 | holders
+        # window -> xor of holders' numbers << 32 | holders: two sorted arrays (they load in no time,
+        # a dict of a million ints does not) and the values changed since they were sorted (0: none left)
+        self.window_keys: array[int] = array("Q")
+        self.window_values: array[int] = array("Q")
+        self.windows: dict[int, int] = {}
         # exact key -> number of the file holding it, or a list of them (one per unit): most keys are held
         # once, and a dict of ints loads many times faster than one of small lists
         self.exact: dict[int, int | list[int]] = {}
@@ -238,15 +243,28 @@ class CandidateState:
         self.uncollectable: dict[int, set[int]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        # two flat arrays pickle (and load) far faster than a dict of a million ints
-        state["windows"] = (array("Q", self.windows.keys()), array("Q", self.windows.values()))
-        return state
+        if len(self.windows) > len(self.window_keys) // 4:  # sorted again once the changes are many
+            merged = dict(zip(self.window_keys, self.window_values, strict=True))
+            merged.update(self.windows)
+            keys = array("Q", sorted(merged))
+            values = array("Q", map(merged.__getitem__, keys))
+            if 0 in values:  # windows no unit holds any more
+                kept = [k for k, v in enumerate(values) if v]
+                keys, values = array("Q", map(keys.__getitem__, kept)), array("Q", map(values.__getitem__, kept))
+            self.window_keys, self.window_values, self.windows = keys, values, {}
+        return dict(self.__dict__)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        keys, values = state["windows"]
-        state["windows"] = dict(zip(keys, values, strict=True))
         self.__dict__.update(state)
+
+    def _window(self, w: int) -> int:
+        """The packed count and holders of a window (0: held by none)."""
+        v = self.windows.get(w)
+        if v is not None:
+            return v
+        keys = self.window_keys
+        i = bisect_left(keys, w)
+        return self.window_values[i] if i < len(keys) and keys[i] == w else 0
 
     def marks(self, rel: str) -> set[int]:
         """The header lines of the file's candidates."""
@@ -263,8 +281,9 @@ class CandidateState:
         ``current`` nor in ``old`` is taken as unchanged.
         """
         changed: set[int] = set()
-        w_before: dict[int, int] = {}
-        k_before: dict[int, list[int]] = {}
+        scratch = not self.ids  # counting from nothing: every file is decided, no need to track what moved
+        w_before: dict[int, int] | None = None if scratch else {}
+        k_before: dict[int, list[int]] | None = None if scratch else {}
         groups: set[tuple[str, bool]] = set()
         for rel, ix in old.items():  # take out what was counted of changed and removed files
             f = self.ids.get(rel)
@@ -288,7 +307,7 @@ class CandidateState:
             changed.add(f)
             if ix is not None:
                 self._count(f, ix, 1, w_before, k_before, groups)
-        affected = self._reached(changed, w_before, k_before)
+        affected = changed if w_before is None or k_before is None else self._reached(changed, w_before, k_before)
         index_of = {f: current.get(rel) for rel, f in self.ids.items() if f in affected}
         for f, ix in index_of.items():
             self._decide(f, ix, groups)
@@ -296,25 +315,24 @@ class CandidateState:
             self._decide_name(key)
         return {rel: self.marks(rel) for rel in current}
 
-    def _count(self, f: int, ix: TextIndex, sign: int, w_before: dict[int, int], k_before: dict[int, list[int]],
+    def _count(self, f: int, ix: TextIndex, sign: int, w_before: dict[int, int] | None,
+               k_before: dict[int, list[int]] | None,
                groups: set[tuple[str, bool]]) -> None:
         """Add (``sign`` 1) or take out (-1) one file's windows, exact keys and names."""
         windows, exact, names, min_bytes = self.windows, self.exact, self.names, self.min_bytes
+        window = self._window if self.window_keys else windows.get  # (counting from nothing: a dict alone)
         low = _LOW
         for u in ix.units:
             for w in _windows(u):
-                v = windows.get(w, 0)
-                if w not in w_before:
+                v = window(w) or 0
+                if w_before is not None and w not in w_before:
                     w_before[w] = v
                 v = ((v >> 32) ^ f) << 32 | ((v & low) + sign)
-                if v & low:
-                    windows[w] = v
-                else:
-                    del windows[w]
+                windows[w] = v if v & low else 0
             if u.size >= min_bytes:
                 k = u.exact
                 held = exact.get(k)
-                if k not in k_before:
+                if k_before is not None and k not in k_before:
                     k_before[k] = _holders(held)
                 if sign > 0:
                     exact[k] = f if held is None else [held, f] if isinstance(held, int) else [*held, f]
@@ -345,9 +363,9 @@ class CandidateState:
         """The files whose marks by key or windows can differ after the change: the changed ones, the
         holders of a window whose count crossed 1, those of a key whose other holders came or went."""
         out = set(changed)
-        windows, low = self.windows, _LOW
+        window, low = self._window, _LOW
         for w, v0 in w_before.items():
-            v1 = windows.get(w, 0)
+            v1 = window(w)
             c0, c1 = v0 & low, v1 & low
             if (c0 > 1) != (c1 > 1):
                 if c0 == 1:
@@ -373,7 +391,8 @@ class CandidateState:
         self.by_name[f] = set()  # its groups are re-decided (those it left too: they were counted out)
         if ix is None:
             return
-        units, min_bytes, windows, exact = ix.units, self.min_bytes, self.windows, self.exact
+        units, min_bytes, exact = ix.units, self.min_bytes, self.exact
+        window = self._window if self.window_keys else self.windows.__getitem__
         own_keys: dict[int, list[int]] = defaultdict(list)
         for k, u in enumerate(units):
             if u.size >= min_bytes:
@@ -392,7 +411,7 @@ class CandidateState:
         for u in units:
             w = _windows(u)
             total.append(len(w))
-            shared.append(sum(1 for x in w if windows[x] & low > 1))
+            shared.append(sum(1 for x in w if window(x) & low > 1))
         for k in range(len(units) - 1, -1, -1):  # children come after their parent: fold them up
             p = units[k].parent
             if p != -1:
