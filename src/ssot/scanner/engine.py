@@ -11,6 +11,7 @@ import dataclasses
 import os
 import textwrap
 import time
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_all_start_methods, get_context
@@ -36,7 +37,7 @@ from ssot.scanner.cache import Entry, ScanCache
 from ssot.scanner.extract import Extractor, FileExtract
 from ssot.scanner.families import build_families, describe, link_commented, link_look_alikes
 from ssot.scanner.findings import findings_for
-from ssot.scanner.textual import SHARE, CandidateState, TextIndex, min_code_bytes, qualname_of
+from ssot.scanner.textual import SHARE, CandidateState, TextIndex, min_code_bytes
 from ssot.scope import TestScope, helpers_from_imports
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -273,8 +274,17 @@ def _candidates_only(entry: Entry, lines: set[int]) -> Entry:
     index = ex.index
     if index is None or not ex.units:
         return entry
-    spans = [(u.line, u.end) for u in index.units if u.line in lines]
-    units = [u for u in ex.units if any(a <= u.line <= b for a, b in spans)]
+    starts: list[int] = []  # the outermost spans of the candidates, in order (text units come sorted)
+    ends: list[int] = []
+    for t in index.units:
+        if t.line in lines and not (ends and t.line <= ends[-1]):
+            starts.append(t.line)
+            ends.append(t.end)
+    units = []
+    for u in ex.units:
+        k = bisect_right(starts, u.line) - 1
+        if k >= 0 and u.line <= ends[k]:
+            units.append(u)
     if len(units) == len(ex.units):
         return entry
     return Entry(entry.size, entry.mtime_ns, entry.digest, dataclasses.replace(ex, units=units))
@@ -522,17 +532,21 @@ def _imports(rel: str, ex: FileExtract) -> set[str]:
 def _gaps(entries: dict[str, Entry], min_tokens: int) -> list[Gap]:
     """The definitions of a size to count that were not parsed (no textual near-copy)."""
     out: list[Gap] = []
+    floor = min_code_bytes(min_tokens)
     for rel, e in entries.items():
         index = e.extract.index
         if index is None:
             continue
         done = e.extract.done
         units = index.units
-        for k, u in enumerate(units):
-            if u.line in done or u.size < min_code_bytes(min_tokens):
+        qualnames: list[str] = []  # as qualname_of spells them, in one pass (a parent comes before its units)
+        for u in units:
+            p = u.parent
+            qualnames.append(u.name if p == -1 else
+                             f"{qualnames[p]}{'.' if units[p].is_class else '.<locals>.'}{u.name}")
+            if u.line in done or u.size < floor:
                 continue
-            parent = qualname_of(units, k).rpartition(".")[0].removesuffix(".<locals>")
-            out.append(Gap(rel, parent, u.line, u.line, u.end))
+            out.append(Gap(rel, qualnames[p] if p != -1 else "", u.line, u.line, u.end))
     return out
 
 
