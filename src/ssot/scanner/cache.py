@@ -30,7 +30,7 @@ from ssot.scanner.extract import FileExtract
 from ssot.scanner.textual import CandidateState
 
 # bump when what extraction finds changes; the Python version too (the text index keys on tuple hashes)
-CACHE_VERSION = f"scan-13-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+CACHE_VERSION = f"scan-14-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 class _SafeUnpickler(pickle.Unpickler):
