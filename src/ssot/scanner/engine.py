@@ -222,7 +222,7 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
             fingerprints = {**cache.fingerprint_map(), **fingerprints}
             result = _assemble(config, scope, {rel: _candidates_only(e, current[rel]) for rel, e in fresh.items()
                                                if rel in in_scope}, fingerprints, skipped, stats, pool,
-                               cache.described)
+                               cache.described, _known_sources(cache.result, cache.files, fresh))
             _phase("assembled", started)
             if use_cache:
                 cache.files = fresh
@@ -379,7 +379,8 @@ class _Workers:
 
 def _assemble(config: Config, scope: TestScope, entries: dict[str, Entry], fingerprints: dict[str, Fingerprint],
               skipped: list[SkippedFile], stats: ScanStats, pool: _Workers | None = None,
-              memo: dict[tuple[object, ...], Described] | None = None) -> ScanResult:
+              memo: dict[tuple[object, ...], Described] | None = None,
+              known: dict[tuple[str, int, int], str] | None = None) -> ScanResult:
     backups = gitignore_spec(config.backup_globs)
     defs: list[Definition] = []
     commented: list[CommentedCopy] = []
@@ -424,7 +425,7 @@ def _assemble(config: Config, scope: TestScope, entries: dict[str, Entry], finge
     blocks, families = find_blocks(families, defs, [g for g in same_files.values() if len(g) > 1],
                                    _gaps(entries, config.min_tokens))
     _phase("  blocks", mark)
-    shown = _with_sources(config.root, families, fingerprints)
+    shown = _with_sources(config.root, families, fingerprints, known or {})
     _phase("  sources", mark)
     described = _describe_all(families, shown, pool, memo if memo is not None else {})
     if memo is not None:
@@ -564,8 +565,29 @@ def _module_names(rel: str, ex: FileExtract) -> dict[str, str]:
     return bound
 
 
-def _with_sources(root: Path, families: list[Family], fingerprints: dict[str, Fingerprint]) -> dict[str, Fingerprint]:
-    """The fingerprints of the classes shown, each with the source of one copy (read now, only for these)."""
+def _known_sources(last: ScanResult | None, then: dict[str, Entry], now: dict[str, Entry]) \
+        -> dict[tuple[str, int, int], str]:
+    """The sources the last result showed, by ``(path, start line, end line)``, from files unchanged since."""
+    out: dict[tuple[str, int, int], str] = {}
+    if last is None:
+        return out
+    seen: set[str] = set()
+    for fam in last.families:  # in the order _with_sources read them: a source is its first class's
+        for cls in fam.classes:
+            if cls.fingerprint in seen:
+                continue
+            seen.add(cls.fingerprint)
+            rep, fp = cls.representative, last.fingerprints.get(cls.fingerprint)
+            e0, e1 = then.get(rep.path), now.get(rep.path)
+            if fp is not None and fp.source and e0 is not None and e1 is not None and e0.digest == e1.digest:
+                out[(rep.path, rep.start_line, rep.end_line)] = fp.source
+    return out
+
+
+def _with_sources(root: Path, families: list[Family], fingerprints: dict[str, Fingerprint],
+                  known: dict[tuple[str, int, int], str]) -> dict[str, Fingerprint]:
+    """The fingerprints of the classes shown, each with the source of one copy (read now, only for these;
+    ``known``: the sources a rescan's last result showed of files unchanged since)."""
     out: dict[str, Fingerprint] = {}
     texts: dict[str, list[str] | None] = {}
     for fam in families:
@@ -573,6 +595,10 @@ def _with_sources(root: Path, families: list[Family], fingerprints: dict[str, Fi
             if cls.fingerprint in out:
                 continue
             rep = cls.representative
+            source = known.get((rep.path, rep.start_line, rep.end_line))
+            if source is not None:
+                out[cls.fingerprint] = dataclasses.replace(fingerprints[cls.fingerprint], source=source)
+                continue
             if rep.path not in texts:
                 try:
                     texts[rep.path] = read_source(root / rep.path, 1 << 40).text.split("\n")
