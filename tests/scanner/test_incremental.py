@@ -246,3 +246,22 @@ def test_many_changes_rewrite_the_whole_cache(default_suite: tuple[Path, dict], 
     assert report(root, use_cache=True) == report(root, use_cache=False)
     assert (cache / "scan.pickle").stat().st_mtime_ns != base.st_mtime_ns
     assert not (cache / "scan-delta.pickle").exists()
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_paused_during_a_scan_and_as_it_was_after(tmp_path: Path, enabled: bool) -> None:
+    import gc
+
+    from .conftest import write_tree
+
+    seen: list[bool] = []
+    write_tree(tmp_path, {"tests/test_a.py": "def helper(x):\n    y = x + 1\n    return y * 2\n",
+                          "tests/test_b.py": "def helper(x):\n    y = x + 1\n    return y * 2\n"})
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        scan(root=tmp_path, jobs=1, use_cache=False, progress=lambda done, total: seen.append(gc.isenabled()))
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
+    assert seen and not any(seen)

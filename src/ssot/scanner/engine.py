@@ -8,6 +8,8 @@ The scan is static: it never imports or runs the scanned code.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import gc
 import os
 import textwrap
 import time
@@ -16,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec
 
 from ssot import config as config_mod
 from ssot.config import Config
@@ -41,6 +43,7 @@ from ssot.scanner.textual import SHARE, CandidateState, TextIndex, min_code_byte
 from ssot.scope import TestScope, helpers_from_imports
 
 Progress = Callable[[int, int], None]  # (done, total)
+_P = ParamSpec("_P")
 _PARALLEL_MIN_FILES = 300
 _TASK_FILES = 200
 
@@ -107,6 +110,27 @@ def _parse_files(root: str, todo: Sequence[tuple[str, FileExtract, set[int]]], m
     return out, _new_fingerprints(extractor)
 
 
+def _collector_paused(fn: Callable[_P, ScanResult]) -> Callable[_P, ScanResult]:
+    """Run ``fn`` with Python's cyclic garbage collector paused (and as it was, after).
+
+    A scan allocates millions of small objects that live on (the cache's entries, units, text
+    units) and makes no cycles to speak of; each full collection walks all of them: on the
+    realcode monorepo, 14 full collections were 40% of a rescan's CPU time.  Objects are still
+    freed when their last reference goes; worker processes collect as usual.
+    """
+    @functools.wraps(fn)
+    def paused(*args: _P.args, **kwargs: _P.kwargs) -> ScanResult:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+    return paused
+
+
+@_collector_paused
 def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None = None,
          config: Config | None = None, jobs: int | None = None, use_cache: bool = True,
          progress: Progress | None = None, whole_tree: bool | None = None) -> ScanResult:
@@ -365,7 +389,8 @@ class _Workers:
             return
         if self.pool is None:
             method = "fork" if "fork" in get_all_start_methods() else None
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context(method))
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context(method),
+                                            initializer=gc.enable)  # (forked from a scan that paused it)
         step = max(20, min(_TASK_FILES, len(todo) // (self.workers * 4) or 1))
         if spread:
             n = max(1, len(todo) // step)
