@@ -159,12 +159,13 @@ class ScanCache:
             base = self.base_files
             changed = {rel: e for rel, e in self.files.items() if base.get(rel) is not e}
             removed = [rel for rel in base if rel not in self.files]
+            # only the fingerprints of units the files hold (an extractor outliving scans knows others)
+            used = {u.digest for e in self.files.values() for u in e.extract.units}
+            used |= {c[4] for e in self.files.values() for c in e.extract.commented}
             if self.base_token and len(changed) + len(removed) <= DELTA_SHARE * max(len(self.files), 1):
-                new = {d: fp for d, fp in self.fingerprints.items() if d not in self.base_fingerprints}
+                new = {d: fp for d, fp in self.fingerprints.items() if d in used and d not in self.base_fingerprints}
                 _dump(directory / _DELTA, (self.base_token, changed, removed, new, self.described, self.candidates))
             else:
-                used = {u.digest for e in self.files.values() for u in e.extract.units}
-                used |= {c[4] for e in self.files.values() for c in e.extract.commented}
                 fingerprints = {d: fp for d, fp in self.fingerprints.items() if d in used}
                 token = os.urandom(8).hex()
                 _dump(directory / _BASE, (self.files, fingerprints, self.described, self.candidates, token))
