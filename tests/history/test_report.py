@@ -102,3 +102,18 @@ def test_verbose_never_cuts_a_number(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["report", "--root", str(root), "-v"]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if scope.strip() in x)
     assert line.split()[-5:] == ["330", "330", "3", "-327", "(-99%)"]
+
+
+def test_git_head_outside_git_asks_no_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every recorded run asks for the commit: outside a work tree that costs no git process."""
+    from ssot.history import record
+
+    def no_git(*args: object, **kwargs: object) -> None:
+        raise AssertionError("git was run")
+
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    monkeypatch.setattr(record.subprocess, "run", no_git)
+    assert git_head(tmp_path) == (None, None)
+    (tmp_path / ".git").mkdir()  # a work tree (or what looks like one): git is asked
+    with pytest.raises(AssertionError, match="git was run"):
+        git_head(tmp_path / "sub")

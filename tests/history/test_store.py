@@ -137,7 +137,53 @@ def test_version_1_database_migrates_to_documents(tmp_path: Path) -> None:
     con.commit()
     con.close()
     with HistoryStore(db) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         assert [r.command for r in store.runs()] == ["scan"]
         store.record("scan", [], documents={"scan": {"ok": True}})
         assert store.documents("scan")[0][1] == {"ok": True}
+
+
+def test_a_document_with_the_digest_of_the_latest_is_stored_once(tmp_path: Path) -> None:
+    """A rescan with nothing changed records its run and figures, not a second copy of its report."""
+    from ssot.history.store import Document
+
+    with HistoryStore(tmp_path / "h.db") as store:
+        same = [store.record("scan", [Figure("families", 3)], documents={"scan": Document(b'{"n": 1}', "d1")})
+                for _ in range(3)]
+        assert len(store.runs()) == 3 and all(r.get("families") == 3 for r in store.runs())
+        # one body stored; it stands for the latest run that had it
+        assert store.documents("scan") == [(same[-1], {"n": 1})]
+        changed = store.record("scan", [], documents={"scan": Document(b'{"n": 2}', "d2")})
+        back = store.record("scan", [], documents={"scan": Document(b'{"n": 1}', "d1")})  # not the latest: stored
+        assert store.documents("scan") == [(same[-1], {"n": 1}), (changed, {"n": 2}), (back, {"n": 1})]
+        count = store._db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        assert count == 3
+
+
+def test_documents_by_digest_are_pruned_with_their_digests(tmp_path: Path) -> None:
+    from ssot.history.store import KEEP_LATEST_DOCUMENTS, Document
+
+    with HistoryStore(tmp_path / "h.db") as store:
+        ids = [store.record("scan", [], documents={"scan": Document(f'{{"n": {i}}}'.encode(), f"d{i}")})
+               for i in range(KEEP_LATEST_DOCUMENTS + 3)]
+        assert [run for run, _ in store.documents("scan")] == [ids[0], *ids[-KEEP_LATEST_DOCUMENTS:]]
+        digests = {d for (d,) in store._db.execute("SELECT digest FROM document_digests")}
+        assert digests == {"d0", *(f"d{i}" for i in range(3, KEEP_LATEST_DOCUMENTS + 3))}
+        # a pruned document's digest is gone too: the same document again is stored again
+        again = store.record("scan", [], documents={"scan": Document(b'{"n": 1}', "d1")})
+        assert store.documents("scan")[-1] == (again, {"n": 1})
+
+
+def test_version_2_database_migrates_to_digests(tmp_path: Path) -> None:
+    from ssot.history.store import MIGRATIONS, Document
+
+    db = tmp_path / "h.db"
+    con = sqlite3.connect(db)
+    con.executescript(MIGRATIONS[0] + ";" + MIGRATIONS[1] + "; PRAGMA user_version = 2;")
+    con.commit()
+    con.close()
+    with HistoryStore(db) as store:
+        old = store.record("scan", [], documents={"scan": {"n": 1}})  # a document without a digest
+        assert store.schema_version == SCHEMA_VERSION
+        new = store.record("scan", [], documents={"scan": Document(b'{"n": 1}', "d1")})  # never matches one
+        assert store.documents("scan") == [(old, {"n": 1}), (new, {"n": 1})]

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from ssot.config import Config
-from ssot.model import ScanResult
+from ssot.model import ScanResult, ScanStats
 from ssot.report.common import DUPLICATE_RULE, RULES
-from ssot.scanner.engine import Progress, scan
+
+if TYPE_CHECKING:
+    from ssot.scanner.cache import CachedReport
+    from ssot.scanner.engine import Progress
 
 SCAN_RULES: tuple[str, ...] = tuple(RULES)  # the rule ids a scan reports findings under
 
@@ -39,6 +43,8 @@ def scan_config(cfg: Config, request: ScanRequest) -> Config:
 def scan_project(cfg: Config, request: ScanRequest, progress: Progress | None = None) -> ScanResult:
     """Scan the project (``cfg`` as :func:`scan_config` made it): PATHs say where to look; what is
     scanned there is the test code unless ``scan_all`` (or the configuration) says everything."""
+    from ssot.scanner.engine import scan
+
     return scan(request.paths, config=cfg, jobs=request.jobs or None, use_cache=request.use_cache,
                 progress=progress, whole_tree=cfg.whole_tree)
 
@@ -57,3 +63,51 @@ def select_findings(result: ScanResult, wanted: Callable[[str], bool]) -> ScanRe
 def has_findings(result: ScanResult, filtered: bool) -> bool:
     """Whether the scan fails (exit 1): families found; with ``--select``/``--ignore``, any finding selected."""
     return bool(result.families or (filtered and result.findings))
+
+
+# -- the JSON report of an unchanged tree, written again without the result ----------------------
+
+JSON_REPORT = "json"  # the format whose report the cache keeps (the one CI and the benchmarks write)
+
+
+def unchanged_report(cfg: Config, request: ScanRequest) -> CachedReport | None:
+    """The JSON report of the last scan, when :func:`scan_project` would return that scan's result
+    again (nothing changed: the files, the settings, ssot itself); ``None`` otherwise."""
+    if not request.use_cache:
+        return None
+    from ssot.scanner.cache import load_report
+    from ssot.scanner.unchanged import unchanged_key
+
+    key = unchanged_key(request.paths, config=cfg, whole_tree=cfg.whole_tree)
+    return load_report(cfg.cache_path, JSON_REPORT, key) if key else None
+
+
+def json_report(cfg: Config, request: ScanRequest, result: ScanResult) -> CachedReport:
+    """The JSON report of ``result`` in the form :func:`unchanged_report` gives it back, kept in the cache
+    (when the result came from it) for the next scan of the same tree."""
+    from ssot.history.figures import scan_figures
+    from ssot.history.record import report_digest
+    from ssot.report.json_report import json_parts
+    from ssot.scanner.cache import CachedReport, key_of, save_report
+
+    key = key_of(result) if request.use_cache else None
+    head, tail = (part.encode("utf-8", "surrogateescape") for part in json_parts(result))
+    report = CachedReport(key or "", head, tail, result.stats.files, result.stats.definitions,
+                          tuple((f.name, f.value, f.scope) for f in scan_figures(result)), report_digest(head, tail),
+                          len(result.families), result.partial)
+    if key:
+        save_report(cfg.cache_path, JSON_REPORT, report)
+    return report
+
+
+def report_bytes(report: CachedReport, stats: ScanStats) -> bytes:
+    """The whole JSON report: ``report`` with the stats of this run."""
+    from ssot.report.json_report import stats_json
+
+    return b"".join((report.head, stats_json(stats).encode(), report.tail))
+
+
+def rescan_stats(report: CachedReport, seconds: float) -> ScanStats:
+    """The stats of a rescan that found nothing changed (what the engine's warm path reports)."""
+    return ScanStats(files=report.files, parsed=0, cached=report.files, definitions=report.definitions,
+                     seconds=seconds)

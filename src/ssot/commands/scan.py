@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import TYPE_CHECKING
 
 from ssot.commands.common import add_project_arguments, progress_bar, project_config, relative_paths
 from ssot.commands.options import add_report_arguments, rule_filter, style_of, wanted_rules
 from ssot.exitcodes import FOUND, OK, PARTIAL
+
+if TYPE_CHECKING:
+    from ssot.app.scan import ScanRequest
+    from ssot.config import Config
+    from ssot.model import ScanStats
+    from ssot.report.registry import Style
+    from ssot.scanner.cache import CachedReport
 
 FORMATS = ("text", "json", "sarif", "markdown")  # ssot.report.scan_report.SCAN (not imported: start-up)
 
@@ -30,12 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ssot.app.scan import SCAN_RULES, ScanRequest, has_findings, scan_config, scan_project, select_findings
-    from ssot.errors import SsotError
-    from ssot.history.record import record_scan
-    from ssot.report.registry import render_report
-    from ssot.report.scan_report import SCAN
+    import time
 
+    from ssot.app.scan import SCAN_RULES, ScanRequest, scan_config, unchanged_report
+    from ssot.errors import SsotError
+
+    started = time.perf_counter()
     cfg = project_config(args, args.paths)
     if args.min_lines is not None and args.min_lines < 1:
         raise SsotError("--min-lines must be at least 1")
@@ -50,8 +59,26 @@ def run(args: argparse.Namespace) -> int:
                           scan_all=args.scan_all, backup_globs=args.backup_globs, jobs=args.jobs,
                           use_cache=not args.no_cache)
     cfg = scan_config(cfg, request)
+    filtered = bool(select or ignore)
+    whole_json = args.format == "json" and not filtered  # the report the cache keeps, written again as it was
+    if whole_json:
+        kept = unchanged_report(cfg, request)
+        if kept is not None:
+            return _write_json(cfg, kept, None, args, time.perf_counter() - started)
+    return _scan(cfg, request, args, style, select, ignore, whole_json)
+
+
+def _scan(cfg: Config, request: ScanRequest, args: argparse.Namespace, style: Style, select: list[str],
+          ignore: list[str], whole_json: bool) -> int:
+    from ssot.app.scan import has_findings, json_report, scan_project, select_findings
+    from ssot.history.record import record_scan
+    from ssot.report.registry import render_report
+    from ssot.report.scan_report import SCAN
+
     with progress_bar("scanning", not args.no_progress and style.verbosity >= 0) as progress:
         result = scan_project(cfg, request, progress)
+    if whole_json:
+        return _write_json(cfg, json_report(cfg, request, result), result.stats, args, result.stats.seconds)
     filtered = bool(select or ignore)
     shown = select_findings(result, wanted_rules(select, ignore)) if filtered else result
     render_report(shown, SCAN.get(args.format), args.output, style)
@@ -59,3 +86,30 @@ def run(args: argparse.Namespace) -> int:
     record_scan(cfg, result, code)
     return code
 
+
+def _write_json(cfg: Config, report: CachedReport, stats: ScanStats | None, args: argparse.Namespace,
+                seconds: float) -> int:
+    """Write the JSON report (``stats`` None: of a rescan that found nothing changed) and record the run."""
+    from ssot.app.scan import report_bytes, rescan_stats
+    from ssot.history.record import record_scan_report
+
+    data = report_bytes(report, stats or rescan_stats(report, seconds))
+    _deliver(data, args.output)
+    code = PARTIAL if report.partial else FOUND if report.families and not args.exit_zero else OK
+    record_scan_report(cfg, report.figures, data, report.digest, seconds, code)
+    return code
+
+
+def _deliver(data: bytes, output: str | None) -> None:
+    """To ``-o FILE`` (atomically), else to standard output (a reader gone away is not an error)."""
+    from ssot.commands.common import write_output
+    from ssot.report.registry import silence_stdout
+
+    if output and output != "-":
+        write_output(output, data)
+        return
+    try:
+        write_output("-", data)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ssot.config import Config
-from ssot.history.store import Figure, HistoryError, HistoryStore
+from ssot.history.store import Document, Figure, HistoryError, HistoryStore
 from ssot.migrate.runlog import STATE_DIR, ensure_gitignore
 
 if TYPE_CHECKING:
@@ -26,6 +26,9 @@ _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
 
 def git_head(root: Path) -> tuple[str | None, str | None]:
     """``(commit, branch)`` of the work tree holding ``root``; ``None`` for each outside git."""
+    if "GIT_DIR" not in os.environ and not any(os.path.lexists(folder / ".git")
+                                               for folder in (root.resolve(), *root.resolve().parents)):
+        return None, None  # no work tree around it: no need to ask git (a process of its own)
     try:
         proc = subprocess.run(["git", "rev-parse", "HEAD", "--abbrev-ref", "HEAD"], cwd=root,
                               env={**os.environ, **_GIT_ENV}, capture_output=True, text=True, timeout=10,
@@ -68,13 +71,37 @@ def _ignore_folder(path: Path) -> None:
             pass  # the store's own open reports what is wrong with the folder
 
 
-def record_scan(config: Config, result: ScanResult, exit_code: int) -> int | None:
-    """A scan's figures and its whole JSON report (the dashboard's families table)."""
-    from ssot.history.figures import scan_figures
-    from ssot.report.json_report import to_dict
+def report_digest(head: bytes, tail: bytes) -> str:
+    """What a scan's JSON report says, its stats left out (``head`` and ``tail`` of
+    :func:`ssot.report.json_report.json_parts`, encoded): the history stores a report once per digest."""
+    import hashlib
 
+    h = hashlib.blake2b(head, digest_size=16)
+    h.update(b"\0")
+    h.update(tail)
+    return h.hexdigest()
+
+
+def record_scan(config: Config, result: ScanResult, exit_code: int) -> int | None:
+    """A scan's figures and its whole JSON report (the dashboard's families table; stored only when it
+    differs from the latest one stored)."""
+    from ssot.history.figures import scan_figures
+    from ssot.report.json_report import json_parts, stats_json
+
+    head, tail = (part.encode("utf-8", "surrogateescape") for part in json_parts(result))
+    document = Document(head + stats_json(result.stats).encode() + tail, report_digest(head, tail))
     return record_run(config, "scan", scan_figures(result), exit_code=exit_code, seconds=result.stats.seconds,
-                      documents={"scan": to_dict(result)})
+                      documents={"scan": document})
+
+
+def record_scan_report(config: Config, figures: Iterable[tuple[str, float, str]], data: bytes, digest: str,
+                       seconds: float, exit_code: int) -> int | None:
+    """A scan recorded from its JSON report as written (``data``, of :func:`report_digest` ``digest``) and
+    the figures :func:`~ssot.history.figures.scan_figures` read off its result (the time is this run's)."""
+    rows = [Figure(name, seconds if (name, scope) == ("scan_seconds", "") else value, scope)
+            for name, value, scope in figures]
+    return record_run(config, "scan", rows, exit_code=exit_code, seconds=seconds,
+                      documents={"scan": Document(data, digest)})
 
 
 def record_collect(config: Config, profile: Profile, exit_code: int) -> int | None:

@@ -8,6 +8,10 @@ forward, one step per version, each in its own transaction)::
     documents(run_id -> runs.id, kind, body)            -- a run's whole output (scan JSON, collect
                                                           profile), zlib-compressed JSON; kept for the
                                                           first run of each kind and the latest few
+    document_digests(run_id, kind, digest, latest_run)  -- a document given with a digest (a scan's
+                                                          report) is stored only when the latest one
+                                                          of its kind has another digest; latest_run
+                                                          is then the latest run it stands for
 
 ``at`` is UTC ISO 8601 (sortable as text).  ``scope`` is ``""`` for a figure of the whole
 project, else ``family:<id>``, ``phase:<name>``, ``cause:<text>`` and so on.
@@ -62,6 +66,15 @@ MIGRATIONS: Sequence[str] = (
     ) WITHOUT ROWID;
     CREATE INDEX documents_kind ON documents(kind, run_id);
     """,
+    """
+    CREATE TABLE document_digests (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        latest_run INTEGER NOT NULL,
+        PRIMARY KEY (run_id, kind)
+    ) WITHOUT ROWID;
+    """,
 )
 # documents kept per kind: the first (the "before") and the latest few; figures are kept for every run
 KEEP_LATEST_DOCUMENTS = 5
@@ -79,6 +92,15 @@ class Figure:
     name: str  # e.g. "duplicated_lines", "warnings", "compliance"
     value: float
     scope: str = ""  # "" = the whole project; "family:<id>", "phase:<name>", "cause:<text>", ...
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A document already rendered as JSON (UTF-8), with a digest of what it says: a run whose document
+    has the digest of the latest stored one of its kind stores none (it shares that one)."""
+
+    data: bytes
+    digest: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,10 +198,7 @@ class HistoryStore:
                 self._db.executemany("INSERT INTO figures(run_id, name, scope, value) VALUES (?, ?, ?, ?)",
                                      [(run_id, name, scope, value) for (name, scope), value in rows.items()])
                 for kind, doc in (documents or {}).items():
-                    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-                    body = zlib.compress(text.encode("utf-8", "surrogateescape"), 6)  # file names not in UTF-8
-                    self._db.execute("INSERT INTO documents(run_id, kind, body) VALUES (?, ?, ?)", (run_id, kind, body))
-                    self._prune(kind)
+                    self._store(run_id, kind, doc)
                 self._db.execute("COMMIT")
             except BaseException:
                 if self._db.in_transaction:
@@ -189,12 +208,35 @@ class HistoryStore:
             raise HistoryError(f"{self.path}: cannot write the history: {exc}") from None
         return run_id
 
+    def _store(self, run_id: int, kind: str, doc: Any) -> None:
+        """Store ``run_id``'s document of ``kind`` (a :class:`Document` only if the latest one differs)."""
+        if isinstance(doc, Document):
+            latest = self._db.execute(
+                "SELECT d.run_id, g.digest FROM documents d LEFT JOIN document_digests g "
+                "ON g.run_id = d.run_id AND g.kind = d.kind WHERE d.kind = ? ORDER BY d.run_id DESC LIMIT 1",
+                (kind,)).fetchone()
+            if latest is not None and latest[1] == doc.digest:  # the same document: that one stands for this run
+                self._db.execute("UPDATE document_digests SET latest_run = ? WHERE run_id = ? AND kind = ?",
+                                 (run_id, latest[0], kind))
+                return
+            data = doc.data
+        else:  # file names that are not UTF-8 came as surrogates: their bytes
+            data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogateescape")
+        body = zlib.compress(data, 6)
+        self._db.execute("INSERT INTO documents(run_id, kind, body) VALUES (?, ?, ?)", (run_id, kind, body))
+        if isinstance(doc, Document):
+            self._db.execute("INSERT INTO document_digests(run_id, kind, digest, latest_run) VALUES (?, ?, ?, ?)",
+                             (run_id, kind, doc.digest, run_id))
+        self._prune(kind)
+
     def _prune(self, kind: str) -> None:
         """Drop documents of ``kind`` but the first and the latest :data:`KEEP_LATEST_DOCUMENTS`."""
         self._db.execute(
             "DELETE FROM documents WHERE kind = ? AND run_id > (SELECT MIN(run_id) FROM documents WHERE kind = ?) "
             "AND run_id NOT IN (SELECT run_id FROM documents WHERE kind = ? ORDER BY run_id DESC LIMIT ?)",
             (kind, kind, kind, KEEP_LATEST_DOCUMENTS))
+        self._db.execute("DELETE FROM document_digests WHERE kind = ? AND run_id NOT IN "
+                         "(SELECT run_id FROM documents WHERE kind = ?)", (kind, kind))
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -225,10 +267,12 @@ class HistoryStore:
                     seconds=h[7], figures=values.get(h[0], {})) for h in heads]
 
     def documents(self, kind: str) -> list[tuple[int, Any]]:
-        """``(run id, document)`` of every kept document of ``kind``, oldest first."""
+        """``(run id, document)`` of every kept document of ``kind``, oldest first.  The run id is the latest
+        run the document stands for: the one that stored it, or a later one whose document was the same."""
         try:
-            rows = self._db.execute("SELECT run_id, body FROM documents WHERE kind = ? ORDER BY run_id",
-                                    (kind,)).fetchall()
+            rows = self._db.execute(
+                "SELECT COALESCE(g.latest_run, d.run_id), d.body FROM documents d LEFT JOIN document_digests g "
+                "ON g.run_id = d.run_id AND g.kind = d.kind WHERE d.kind = ? ORDER BY d.run_id", (kind,)).fetchall()
             return [(run_id, json.loads(zlib.decompress(body).decode("utf-8", "surrogateescape")))
                     for run_id, body in rows]
         except (sqlite3.Error, zlib.error, ValueError) as exc:

@@ -137,9 +137,8 @@ _last: tuple[ScanResult, tuple[object, ...], JSON] | None = None
 def to_dict(result: ScanResult) -> JSON:
     """The scan result as plain JSON data (schema version ``SCHEMA_VERSION``).
 
-    The last one is remembered: a command renders its report and then records it in the history,
-    and on a large tree building it twice costs seconds.  (Results are not changed once built; the
-    stats, which are, are part of the check.)
+    The last one is remembered (a command may need it twice; on a large tree building it costs
+    seconds).  Results are not changed once built; the stats, which are, are part of the check.
     """
     global _last
     s = result.stats
@@ -151,17 +150,20 @@ def to_dict(result: ScanResult) -> JSON:
     return out
 
 
+def _stats(s: ScanStats) -> JSON:
+    return {"files": s.files, "parsed": s.parsed, "cached": s.cached, "definitions": s.definitions,
+            "seconds": round(s.seconds, 3)}
+
+
 def _to_dict(result: ScanResult) -> JSON:
     t = totals(result)
-    s = result.stats
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "ssot", "version": __version__},
         "root": result.root,
         "partial": result.partial,
         "definitions": result.definitions,
-        "stats": {"files": s.files, "parsed": s.parsed, "cached": s.cached, "definitions": s.definitions,
-                  "seconds": round(s.seconds, 3)},
+        "stats": _stats(result.stats),
         "totals": {
             "families": t.families,
             "copies": t.copies,
@@ -191,10 +193,40 @@ def _to_dict(result: ScanResult) -> JSON:
     }
 
 
+def _dumps(data: object) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False)
+
+
+_STATS_MARK = "\ue000ssot:stats\ue000"  # stands for the stats while the rest is rendered (a private-use mark)
+_parts: tuple[ScanResult, tuple[str, str]] | None = None
+
+
+def json_parts(result: ScanResult) -> tuple[str, str]:
+    """The JSON report of ``result`` before and after its ``stats`` object, the one part that changes
+    on every run: ``head + stats_json(result.stats) + tail`` is :func:`render_json`.  Remembered for
+    the last result (what a rescan with nothing changed writes again is these two)."""
+    global _parts
+    if _parts is not None and _parts[0] is result:
+        return _parts[1]
+    data = dict(to_dict(result))
+    data["stats"] = _STATS_MARK
+    text = _dumps(data) + "\n"
+    mark = f'"stats": {_dumps(_STATS_MARK)}'
+    at = text.index(mark)  # once: every other string's quotes are escaped, and no other member is "stats"
+    parts = text[:at + len('"stats": ')], text[at + len(mark):]
+    _parts = (result, parts)
+    return parts
+
+
+def stats_json(stats: ScanStats) -> str:
+    return _dumps(_stats(stats))
+
+
 def render_json(result: ScanResult) -> str:
     """Compact and deterministic (sorted keys): indenting makes ``json`` fall back to its slow pure-Python
     encoder, four times slower on a large tree; pipe through ``python -m json.tool`` or ``jq`` to read it."""
-    return json.dumps(to_dict(result), sort_keys=True, ensure_ascii=False) + "\n"
+    head, tail = json_parts(result)
+    return head + stats_json(result.stats) + tail
 
 
 # -- reading a saved report back -------------------------------------------------------------

@@ -2,10 +2,12 @@
 
 A file whose size and modification time are unchanged is not read again; a
 file whose stat changed but whose content hash is known is not parsed again.
-Pickles under ``.ssot_cache/`` (ignored by git), each written atomically: the large
-half whole (``scan.pickle``), what changed since as a delta beside it (``scan-delta.pickle``,
-naming the base it applies to), the last result (``scan-result.pickle``, stamped with the
-large half's sizes and times).  A cache that cannot be read is ignored, never fatal.
+A few pickles per project under ``.ssot_cache/`` (ignored by git), each written
+atomically: a small index (every file's stat and digest, the last result's key)
+that tells a rescan nothing changed, the last result, the files' extracts (whole,
+and what changed since as a delta beside them, naming the whole it applies to),
+and the last JSON report (written again as it is when nothing changed).  A cache
+that cannot be read is ignored, never fatal.
 
 The cache lives in the scanned tree, which may come from anyone: it is read
 with an unpickler that can build only the cache's own data classes, so a
@@ -21,16 +23,47 @@ import pickle
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ssot import __version__
 from ssot.fsio import atomic_open
 from ssot.model import Fingerprint, ScanResult
-from ssot.scanner.extract import FileExtract
-from ssot.scanner.textual import CandidateState
+
+if TYPE_CHECKING:  # the unpickler imports it when a cache holds extracts (a rescan with nothing changed reads none)
+    from ssot.scanner.extract import FileExtract
+    from ssot.scanner.textual import CandidateState
 
 # bump when what extraction finds changes; the Python version too (the text index keys on tuple hashes)
-CACHE_VERSION = f"scan-14-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+CACHE_VERSION = f"scan-15-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+# the parts: the index a rescan reads first (every file's stat and digest, the last result's key), the
+# last result, the files' extracts, the last result's report per format, the last discovery
+INDEX = "scan-result.pickle"
+RESULT = "scan-last.pickle"
+FILES = "scan.pickle"
+DELTA = "scan-delta.pickle"  # the entries changed since FILES was written whole
+DELTA_SHARE = 0.1  # a delta of more files than this share of the tree: the whole is rewritten
+REPORT = "report-{}.pickle"
+TREE = "tree.pickle"  # what the last discovery found, and the folders' stamp it holds for
+
+
+@dataclass(frozen=True, slots=True)
+class CachedReport:
+    """A report of the last result as it was written, for a rescan with nothing changed to write again.
+
+    The report is ``head``, then what changes on every run (the scan's stats), then ``tail``; the
+    rest is what the command needs without the result: its figures for the history, the digest
+    of the report's constant part (the history keeps a document once per digest), and its exit.
+    """
+
+    key: str  # the result's (see :func:`key_of`)
+    head: bytes  # UTF-8 (file names that are not: as ``surrogateescape`` wrote them)
+    tail: bytes
+    files: int  # the result's stats that a rescan keeps
+    definitions: int
+    figures: tuple[tuple[str, float, str], ...]  # (name, value, scope)
+    digest: str
+    families: int
+    partial: bool
 
 
 class _SafeUnpickler(pickle.Unpickler):
@@ -87,24 +120,26 @@ class ScanCache:
     result: ScanResult | None = None
     # what the candidate pass counted over the tree: a rescan re-decides only what a change reaches
     candidates: CandidateState | None = None
-    # the large half as last written whole (its token, entries and fingerprints): a save writes only
-    # what differs from it, as a delta beside it, until the delta grows past DELTA_SHARE of the tree
+    # the extracts as last written whole (their token, entries and fingerprints): a save writes only
+    # what differs from them, as a delta beside them, until the delta grows past DELTA_SHARE of the tree
     base_token: str = field(default="", repr=False)
     base_files: dict[str, Entry] = field(default_factory=dict, repr=False)
     base_fingerprints: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, directory: Path) -> ScanCache:
-        data = _load(directory / _BASE)
+        from ssot.scanner.textual import CandidateState
+
+        data = _load(directory / FILES)
         try:
             files, fingerprints, described, candidates, token = data
         except (TypeError, ValueError):  # absent, or not a cache of this shape: start afresh
             return cls()
         base_files, base_fingerprints = dict(files), fingerprints
-        delta = _load(directory / _DELTA)
+        delta = _load(directory / DELTA)
         try:
             of, changed, removed, new_fingerprints, described_now, candidates_now = delta
-        except (TypeError, ValueError):  # none, or damaged: the base alone (consistent in itself)
+        except (TypeError, ValueError):  # none, or damaged: the whole alone (consistent in itself)
             of = None
         if of == token:
             files.update(changed)
@@ -114,26 +149,42 @@ class ScanCache:
             described, candidates = described_now, candidates_now
         if not isinstance(candidates, CandidateState):
             candidates = None
-        index = ScanCache.load_result(directory)
-        result_key, result = (index[1], index[2]) if index is not None else ("", None)
-        return cls(files, fingerprints, described, result_key, result, candidates, token, base_files,
-                   base_fingerprints)
+        index = ScanCache.load_meta(directory)
+        key = index[1] if index is not None else ""
+        result = ScanCache.load_last(directory, key) if key else None
+        return cls(files, fingerprints, described, key if result is not None else "", result, candidates, token,
+                   base_files, base_fingerprints)
 
     @staticmethod
-    def load_result(directory: Path) -> tuple[dict[str, tuple[int, int, str, bool]], str, ScanResult] | None:
-        """The small half of the cache: ``(rel -> (size, mtime_ns, digest, parsed), result key, result)``.
+    def load_meta(directory: Path) -> tuple[dict[str, tuple[int, int, str, bool]], str] | None:
+        """The small index of the cache: ``(rel -> (size, mtime_ns, digest, parsed), result key)``.
 
-        Enough to tell that nothing changed and return the last result, without reading the
-        extracts (the large half).
+        Enough to tell that nothing changed since the last result, without reading it or the
+        extracts (the large parts).
         """
-        index = _load(directory / "scan-result.pickle")
+        index = _load(directory / INDEX)
         try:
-            meta, key, result, stamp = index
+            meta, key, stamps = index
+            if not isinstance(meta, dict) or not isinstance(key, str):
+                return None
+            if stamps != _stamps(directory):
+                return None  # a large part rewritten since (or lost): the index no longer tells
+        except (TypeError, ValueError, OSError):
+            return None
+        return meta, key
+
+    @staticmethod
+    def load_last(directory: Path, key: str) -> ScanResult | None:
+        """The last result, if it is the one of ``key`` (see :meth:`load_meta`)."""
+        data = _load(directory / RESULT)
+        try:
+            stored, result = data
         except (TypeError, ValueError):
             return None
-        if stamp != _stamp(directory):
+        if stored != key or not isinstance(result, ScanResult):
             return None
-        return meta, key, result
+        _remember(result, key)
+        return result
 
     def fingerprint_map(self) -> dict[str, Fingerprint]:
         return {d: Fingerprint(d, kind, "", statements, shape, tokens)
@@ -148,8 +199,8 @@ class ScanCache:
     def save(self, directory: Path) -> None:
         """Write atomically; a cache that cannot be written is silently skipped.
 
-        When few files changed since the large half was last written whole, only what changed is
-        written (a delta beside it, naming the base it applies to); else the whole, and no delta.
+        When few files changed since the extracts were last written whole, only what changed is
+        written (a delta beside them, naming the whole it applies to); else the whole, and no delta.
         """
         with contextlib.suppress(OSError):
             directory.mkdir(parents=True, exist_ok=True)
@@ -164,35 +215,20 @@ class ScanCache:
             used |= {c[4] for e in self.files.values() for c in e.extract.commented}
             if self.base_token and len(changed) + len(removed) <= DELTA_SHARE * max(len(self.files), 1):
                 new = {d: fp for d, fp in self.fingerprints.items() if d in used and d not in self.base_fingerprints}
-                _dump(directory / _DELTA, (self.base_token, changed, removed, new, self.described, self.candidates))
+                _dump(directory / DELTA, (self.base_token, changed, removed, new, self.described, self.candidates))
             else:
                 fingerprints = {d: fp for d, fp in self.fingerprints.items() if d in used}
                 token = os.urandom(8).hex()
-                _dump(directory / _BASE, (self.files, fingerprints, self.described, self.candidates, token))
+                _dump(directory / FILES, (self.files, fingerprints, self.described, self.candidates, token))
                 with contextlib.suppress(FileNotFoundError):
-                    os.unlink(directory / _DELTA)  # (left behind, it names the old base: ignored)
+                    os.unlink(directory / DELTA)  # (left behind, it names the old whole: ignored)
                 self.base_token, self.base_files, self.base_fingerprints = token, dict(self.files), fingerprints
+            _dump(directory / RESULT, (self.result_key, self.result))
             meta = {rel: (e.size, e.mtime_ns, e.digest, e.extract.parsed) for rel, e in self.files.items()}
-            # the large half's sizes and times: a large half rewritten since (or corrupted) voids the result
-            _dump(directory / "scan-result.pickle", (meta, self.result_key, self.result, _stamp(directory)))
-
-
-_BASE = "scan.pickle"
-_DELTA = "scan-delta.pickle"
-DELTA_SHARE = 0.1  # a delta of more files than this share of the tree: the whole is rewritten
-
-
-def _stamp(directory: Path) -> tuple[int, ...]:
-    """Sizes and modification times of the large half's files (-1 for a delta that is not there)."""
-    out: list[int] = []
-    for name in (_BASE, _DELTA):
-        try:
-            st = os.stat(directory / name)
-        except FileNotFoundError:
-            out += [-1, -1]
-        else:
-            out += [st.st_size, st.st_mtime_ns]
-    return tuple(out)
+            # the large parts' sizes and times: one rewritten since (or corrupted) voids the index
+            _dump(directory / INDEX, (meta, self.result_key, _stamps(directory)))
+            if self.result is not None:
+                _remember(self.result, self.result_key)
 
 
 def _load(path: Path) -> Any:
@@ -207,3 +243,80 @@ def _load(path: Path) -> Any:
 def _dump(path: Path, data: Any) -> None:
     with atomic_open(path, durable=False) as fh:  # a cache: may be lost, never torn
         pickle.dump((CACHE_VERSION, data), fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
+def _stamps(directory: Path) -> tuple[tuple[int, int], ...]:
+    """The large parts' sizes and times (the delta's (-1, -1) when there is none)."""
+    try:
+        delta = _stamp(directory / DELTA)
+    except FileNotFoundError:
+        delta = (-1, -1)
+    return _stamp(directory / FILES), delta, _stamp(directory / RESULT)
+
+
+# the result this process last saved or loaded, and its key: what a report of it is cached under
+_keyed: tuple[ScanResult, str] | None = None
+
+
+def _remember(result: ScanResult, key: str) -> None:
+    global _keyed
+    _keyed = (result, key)
+
+
+def key_of(result: ScanResult) -> str | None:
+    """The key of ``result`` when it is the one this process last saved to or loaded from a cache
+    (the digest of every file's content and every setting it was computed from), else ``None``."""
+    return _keyed[1] if _keyed is not None and _keyed[0] is result and _keyed[1] else None
+
+
+def save_report(directory: Path, fmt: str, report: CachedReport) -> None:
+    """Keep ``report`` (in format ``fmt``) beside the cache; a cache that cannot be written is skipped."""
+    with contextlib.suppress(OSError):
+        if directory.is_dir():  # beside a cache the scan wrote, never in its stead
+            _dump(directory / REPORT.format(fmt), tuple(getattr(report, f) for f in CachedReport.__slots__))
+
+
+def load_report(directory: Path, fmt: str, key: str) -> CachedReport | None:
+    """The report in format ``fmt`` of the result of ``key``, if it was kept."""
+    data = _load(directory / REPORT.format(fmt))
+    try:
+        report = CachedReport(*data)
+    except TypeError:
+        return None
+    return report if report.key == key and _well_formed(report) else None
+
+
+def _well_formed(report: CachedReport) -> bool:
+    """Whether every field has its type (a cache is part of the scanned tree: it may be anything)."""
+    return (isinstance(report.head, bytes) and isinstance(report.tail, bytes) and isinstance(report.digest, str)
+            and all(isinstance(n, int) and not isinstance(n, bool) for n in (report.files, report.definitions,
+                                                                             report.families))
+            and isinstance(report.partial, bool) and isinstance(report.figures, tuple)
+            and all(isinstance(f, tuple) and len(f) == 3 and isinstance(f[0], str) and isinstance(f[2], str)
+                    and isinstance(f[1], (int, float)) for f in report.figures))
+
+
+def save_tree(directory: Path, data: tuple[Any, ...]) -> None:
+    """Keep what a discovery found (see :mod:`ssot.scanner.unchanged`) beside a cache the scan wrote."""
+    with contextlib.suppress(OSError):
+        if directory.is_dir():
+            _dump(directory / TREE, data)
+
+
+def load_tree(directory: Path) -> tuple[str, tuple[tuple[str, int], ...], tuple[str, ...], bool] | None:
+    """``(settings, stamp, files, whole)`` of the last discovery kept, if well formed."""
+    data = _load(directory / TREE)
+    try:
+        settings, stamp, files, whole = data
+    except (TypeError, ValueError):
+        return None
+    ok = (isinstance(settings, str) and isinstance(whole, bool) and isinstance(stamp, tuple)
+          and all(isinstance(s, tuple) and len(s) == 2 and isinstance(s[0], str) and isinstance(s[1], int)
+                  for s in stamp)
+          and isinstance(files, tuple) and all(isinstance(f, str) for f in files))
+    return (settings, stamp, files, whole) if ok else None

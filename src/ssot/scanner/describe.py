@@ -37,12 +37,40 @@ def _parse(fp: Fingerprint) -> ast.stmt:
 
 def _parse_fresh(fp: Fingerprint) -> ast.stmt:
     node = ast.parse(fp.source).body[0]
-    for sub in ast.walk(node):
+    todo: list[ast.stmt] = [node]
+    while todo:  # definitions are statements: only statement lists can hold one
+        sub = todo.pop()
         if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and sub.body \
                 and isinstance(sub.body[0], ast.Expr) and isinstance(sub.body[0].value, ast.Constant) \
                 and isinstance(sub.body[0].value.value, str):
             sub.body = sub.body[1:] or [ast.Pass()]
+        todo.extend(_statements_in(sub))
     return node
+
+
+def _statements_in(stmt: ast.stmt) -> list[ast.stmt]:
+    out: list[ast.stmt] = [*getattr(stmt, "body", ()), *getattr(stmt, "orelse", ()), *getattr(stmt, "finalbody", ())]
+    for h in getattr(stmt, "handlers", ()):
+        out.extend(h.body)
+    for c in getattr(stmt, "cases", ()):
+        out.extend(c.body)
+    return out
+
+
+def _walk(node: ast.AST) -> list[ast.AST]:
+    """``ast.walk``'s nodes in its order (breadth first), as a list, without its generators."""
+    out = [node]
+    i = 0
+    while i < len(out):
+        n = out[i]
+        i += 1
+        for name in n._fields:
+            value = getattr(n, name, None)
+            if isinstance(value, ast.AST):
+                out.append(value)
+            elif isinstance(value, list):
+                out.extend(v for v in value if isinstance(v, ast.AST))
+    return out
 
 
 def _members(cls: ast.ClassDef) -> tuple[dict[str, _Func], list[ast.stmt]]:
@@ -58,7 +86,7 @@ def _attrs(node: ast.AST) -> list[str]:
     an attribute; neither "adds an attribute" (their changes show as a body that differs).
     """
     out: list[str] = []
-    for n in ast.walk(node):
+    for n in _walk(node):
         if isinstance(n, ast.Attribute) and isinstance(n.ctx, (ast.Store, ast.Del)) \
                 and isinstance(n.value, ast.Name) and n.value.id == "self" and n.attr not in out:
             out.append(n.attr)
@@ -96,7 +124,7 @@ def _signature(f: _Func) -> str:
 
 
 def _literals(stmts: list[ast.stmt]) -> list[str]:
-    return [repr(n.value) for s in stmts for n in ast.walk(s) if isinstance(n, ast.Constant)]
+    return [repr(n.value) for s in stmts for n in _walk(s) if isinstance(n, ast.Constant)]
 
 
 _CONSTANT = re.compile(r"Constant\((?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^()'\"])*\)")

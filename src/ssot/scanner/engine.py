@@ -22,17 +22,9 @@ from typing import Any, ParamSpec
 
 from ssot import config as config_mod
 from ssot.config import Config
-from ssot.files import (
-    UnreadableFile,
-    discover,
-    distinct_files,
-    gitignore_spec,
-    in_vendored,
-    read_bytes_and_source,
-    read_source,
-)
+from ssot.files import UnreadableFile, gitignore_spec, read_bytes_and_source, read_source
 from ssot.model import CommentedCopy, Definition, Family, Fingerprint, ScanResult, ScanStats, SkippedFile
-from ssot.pytest_config import load_pytest_config
+from ssot.pytest_config import PytestConfig
 from ssot.scanner.bindings import resolve
 from ssot.scanner.blocks import Gap, find_blocks
 from ssot.scanner.cache import Entry, ScanCache
@@ -40,6 +32,7 @@ from ssot.scanner.extract import Extractor, FileExtract
 from ssot.scanner.families import build_families, describe, link_commented, link_look_alikes
 from ssot.scanner.findings import findings_for
 from ssot.scanner.textual import SHARE, CandidateState, TextIndex, min_code_bytes
+from ssot.scanner.unchanged import discovered, last_key, result_key
 from ssot.scope import TestScope, helpers_from_imports
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -146,20 +139,13 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
     if config is None:
         config = config_mod.load(Path(root) if root else None)
     rootp = config.root
-    files, missing = discover(rootp, [str(p) for p in (paths or config.paths)], config.exclude)
-    files = [f for f in files if not in_vendored(f, config.vendor_dirs)]
-    files, _links = distinct_files(rootp, files)
-    skipped = [SkippedFile(p, reason) for p, reason in missing]
+    files, skipped, whole, pytest_cfg = discovered(paths, config, whole_tree)
     stats = ScanStats(files=len(files))
-    pytest_cfg = load_pytest_config(rootp)
     base = TestScope(pytest=pytest_cfg)
-    whole = whole_tree if whole_tree is not None else (config.whole_tree or paths is not None)
-
-    def wanted(rel: str) -> bool:
-        return whole or base.is_test_code(rel)
 
     if use_cache:  # nothing changed since the last scan: its result, without reading the extracts
-        last = _unchanged(config, whole, files, skipped, wanted)
+        unchanged = last_key(config, whole, files, skipped, pytest_cfg)
+        last = ScanCache.load_last(config.cache_path, unchanged) if unchanged else None
         if last is not None:
             last.stats.cached, last.stats.parsed = len(files), 0
             last.stats.seconds = time.perf_counter() - started
@@ -235,7 +221,7 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
         in_scope = set(scoped)
         _phase("parse", started)
 
-        key = _result_key(config, whole, fresh, skipped)
+        key = _result_key(config, whole, fresh, skipped, pytest_cfg)
         if use_cache and cache.result is not None and cache.result_key == key:
             result = cache.result  # nothing changed: the families, blocks and descriptions are those of last time
             result.stats.cached, result.stats.parsed = stats.cached, stats.parsed
@@ -322,46 +308,11 @@ def _phase(name: str, started: float) -> None:
         print(f"ssot timings: {name} done at {time.perf_counter() - started:.2f} s", file=sys.stderr, flush=True)
 
 
-def _result_key(config: Config, whole: bool, entries: dict[str, Entry], skipped: list[SkippedFile]) -> str:
+def _result_key(config: Config, whole: bool, entries: dict[str, Entry], skipped: list[SkippedFile],
+                pytest_cfg: PytestConfig) -> str:
     """What a result depends on: every file's content and every setting the assembly reads."""
-    return _key(config, whole, {rel: (e.digest, e.extract.parsed) for rel, e in entries.items()}, skipped)
-
-
-def _key(config: Config, whole: bool, files: dict[str, tuple[str, bool]], skipped: list[SkippedFile]) -> str:
-    import hashlib
-
-    h = hashlib.blake2b(digest_size=16)
-    h.update(repr((str(config.root), config.min_lines, config.min_tokens, whole, config.backup_globs,
-                   sorted((s.path, s.reason) for s in skipped))).encode("utf-8", "surrogateescape"))
-    for rel in sorted(files):
-        digest, parsed = files[rel]
-        h.update(f"{rel}\0{digest}\0{parsed}\n".encode("utf-8", "surrogateescape"))
-    return h.hexdigest()
-
-
-def _unchanged(config: Config, whole: bool, files: list[str], skipped: list[SkippedFile],
-               wanted: Callable[[str], bool]) -> ScanResult | None:
-    """The last result, when every file is as it was then (size and mtime) and so are the settings."""
-    last = ScanCache.load_result(config.cache_path)
-    if last is None or last[2] is None:
-        return None
-    meta, key, result = last
-    if len(meta) != len(files):
-        return None
-    root = str(config.root)
-    seen: dict[str, tuple[str, bool]] = {}
-    for rel in files:
-        m = meta.get(rel)
-        if m is None or (wanted(rel) and not m[3]):
-            return None
-        try:
-            st = os.stat(os.path.join(root, rel))
-        except OSError:
-            return None
-        if st.st_size != m[0] or st.st_mtime_ns != m[1]:
-            return None
-        seen[rel] = (m[2], m[3])
-    return result if _key(config, whole, seen, skipped) == key else None
+    return result_key(config, whole, {rel: (e.digest, e.extract.parsed) for rel, e in entries.items()}, skipped,
+                      pytest_cfg)
 
 
 class _Workers:

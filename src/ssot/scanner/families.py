@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from ssot.model import CommentedCopy, Definition, EquivalenceClass, Family, Fingerprint
 from ssot.scanner.describe import differences, is_superset
-from ssot.scanner.similarity import TOKENS_MIN, alike, contained, set_jaccard, similar_pairs
+from ssot.scanner.similarity import TOKENS_MIN, ShapeIndex, alike, contained, set_jaccard
 
 _MAX_SUPERSET_CLASSES = 30  # superset checks are pairwise: only for families of few classes
 _MAX_LOOK_ALIKES = 20
@@ -38,28 +38,24 @@ def _letters(i: int) -> str:
 def _representatives(digests: list[str], fingerprints: dict[str, Fingerprint],
                      count: dict[str, int]) -> list[list[str]]:
     """Groups of digests: each a representative and the unassigned digests alike it (no chaining)."""
-    adjacent: dict[int, list[int]] = defaultdict(list)
     # helpers: near-miss variants; tests: near-miss tests are how a suite is written, so only tests
     # that are the same but for a name or a literal or two are one family
+    where: dict[int, tuple[ShapeIndex, list[int], int]] = {}  # digest -> its index, the index's digests, position
     for strict in (False, True):
         variable = [i for i, d in enumerate(digests) if (fingerprints[d].kind == "test") == strict]
-        for a, b in similar_pairs([fingerprints[digests[i]] for i in variable], strict=strict):
-            i, j = variable[a], variable[b]
-            adjacent[i].append(j)
-            adjacent[j].append(i)
+        index = ShapeIndex([fingerprints[digests[i]] for i in variable], strict=strict)
+        where.update((i, (index, variable, k)) for k, i in enumerate(variable))
     order = sorted(range(len(digests)), key=lambda i: (-count[digests[i]], digests[i]))
-    assigned: set[int] = set()
     groups: list[list[str]] = []
     for i in order:
-        if i in assigned:
+        index, variable, k = where[i]
+        if index.taken[k]:
             continue
-        assigned.add(i)
-        group = [i]
-        for j in sorted(adjacent.get(i, ()), key=lambda j: (-count[digests[j]], digests[j])):
-            if j not in assigned:
-                assigned.add(j)
-                group.append(j)
-        groups.append([digests[k] for k in group])
+        index.take(k)
+        group = sorted((variable[j] for j in index.alike_to(k)), key=lambda j: (-count[digests[j]], digests[j]))
+        for j in group:
+            index.take(where[j][2])
+        groups.append([digests[m] for m in [i, *group]])
     return groups
 
 

@@ -229,15 +229,40 @@ def _expr(node: ast.AST, acc: _Acc) -> tuple[str, str]:
     return _node(node, acc, False, None)
 
 
+def _plan(cls: type) -> tuple[str, int, tuple[str, ...], tuple[str, ...]]:
+    """What :func:`_node` needs of a node type: its name, its size, the fields it walks and the
+    skipped fields it reads for cosmetic parts (computed once per type)."""
+    t = cls.__name__
+    names: tuple[str, ...] = getattr(cls, "_fields", ())
+    fields = tuple(f for f in names if f not in _SKIP_FIELDS)
+    cosmetic = tuple(f for f in names if f in ("annotation", "returns"))
+    return t, _TOKENS.get(t, 1), fields, cosmetic
+
+
+_PLANS: dict[type, tuple[str, int, tuple[str, ...], tuple[str, ...]]] = {}
+_LEAVES: dict[type, tuple[tuple[str, str], int]] = {}  # node types without fields (operators): texts, size
+_SPECIAL = frozenset({ast.Attribute, ast.arg, ast.ExceptHandler, ast.keyword, ast.Import, ast.ImportFrom,
+                      ast.arguments, ast.AnnAssign})
+
+
 def _node(node: ast.AST, acc: _Acc, in_class: bool, found: list[DefInfo] | None) -> tuple[str, str]:
     """``(canonical text, shape text)`` of a node; statement bodies go through :func:`_stmts`."""
-    t = type(node).__name__
-    canon: list[str] = [t]
-    shape: list[str] = [t]
-    acc.size += _TOKENS.get(t, 1)
-    if isinstance(node, ast.Name):
-        name = node.id
-        if isinstance(node.ctx, ast.Load):
+    cls = type(node)
+    leaf = _LEAVES.get(cls)
+    if leaf is not None:
+        acc.size += leaf[1]
+        return leaf[0]
+    plan = _PLANS.get(cls)
+    if plan is None:
+        plan = _PLANS[cls] = _plan(cls)
+        if not getattr(cls, "_fields", ()):
+            _LEAVES[cls] = ((f"({plan[0]})", plan[0]), plan[1])
+            return _node(node, acc, in_class, found)
+    t, size, fields, cosmetic_fields = plan
+    acc.size += size
+    if cls is ast.Name:
+        name = node.id  # type: ignore[attr-defined]
+        if type(node.ctx) is ast.Load:  # type: ignore[attr-defined]
             acc.loads.add(name)
         else:
             acc.stores.add(name)
@@ -245,62 +270,74 @@ def _node(node: ast.AST, acc: _Acc, in_class: bool, found: list[DefInfo] | None)
             name = "_"
         acc.tokens.add(name)
         return f"N{name}", "N"
-    if isinstance(node, ast.Constant):
-        v = node.value
-        if isinstance(v, (str, bytes, int, float)):
-            acc.tokens.add(repr(v)[:40])
+    if cls is ast.Constant:
+        v = node.value  # type: ignore[attr-defined]
         r = repr(v)
+        if isinstance(v, (str, bytes, int, float)):
+            acc.tokens.add(r[:40])
         return f"C{r}", "C" + type(v).__name__
-    if isinstance(node, ast.Attribute):
-        acc.tokens.add("." + node.attr)
-    elif isinstance(node, ast.arg):
-        acc.stores.add(node.arg)
-        acc.tokens.add(node.arg)
-    elif isinstance(node, ast.ExceptHandler) and node.name:
-        acc.stores.add(node.name)
-    elif isinstance(node, ast.keyword) and node.arg:
-        acc.tokens.add(node.arg + "=")
-    elif isinstance(node, (ast.Import, ast.ImportFrom)):
-        for a in node.names:
-            acc.stores.add((a.asname or a.name).split(".")[0])
-    elif isinstance(node, ast.arguments):
-        shape.append(str(len(node.args) + len(node.posonlyargs) + len(node.kwonlyargs)))
-    elif isinstance(node, ast.AnnAssign) and node.value is None and not in_class:
-        # a bare annotation in a function body does nothing; in a class body it declares a field
-        if node.annotation is not None:
-            acc.cosmetic.append(_cosmetic(node.annotation, acc))
-        return "AnnAssign-", "AnnAssign-"
-    elif isinstance(node, ast.AnnAssign) and in_class:
-        canon.append("ann")  # a declared field (dataclass, pydantic): the annotation is not behaviour-neutral
-        canon.append(_expr(node.annotation, acc)[0])
-    for name in node._fields:
-        if name in _SKIP_FIELDS:
-            if name in ("annotation", "returns"):
-                value = getattr(node, name, None)
-                if isinstance(value, ast.AST) and not (isinstance(node, ast.AnnAssign) and in_class):
-                    acc.cosmetic.append(_cosmetic(value, acc))
-            continue
+    canon: list[str] = [t]
+    shape: list[str] = [t]
+    if cls in _SPECIAL:
+        if cls is ast.Attribute:
+            acc.tokens.add("." + node.attr)  # type: ignore[attr-defined]
+        elif cls is ast.arg:
+            acc.stores.add(node.arg)  # type: ignore[attr-defined]
+            acc.tokens.add(node.arg)  # type: ignore[attr-defined]
+        elif cls is ast.ExceptHandler:
+            if node.name:  # type: ignore[attr-defined]
+                acc.stores.add(node.name)  # type: ignore[attr-defined]
+        elif cls is ast.keyword:
+            if node.arg:  # type: ignore[attr-defined]
+                acc.tokens.add(node.arg + "=")  # type: ignore[attr-defined]
+        elif cls is ast.Import or cls is ast.ImportFrom:
+            for a in node.names:  # type: ignore[attr-defined]
+                acc.stores.add((a.asname or a.name).split(".")[0])
+        elif cls is ast.arguments:
+            shape.append(str(len(node.args) + len(node.posonlyargs) + len(node.kwonlyargs)))  # type: ignore[attr-defined]
+        elif cls is ast.AnnAssign:
+            if node.value is None and not in_class:  # type: ignore[attr-defined]
+                # a bare annotation in a function body does nothing; in a class body it declares a field
+                if node.annotation is not None:  # type: ignore[attr-defined]
+                    acc.cosmetic.append(_cosmetic(node.annotation, acc))  # type: ignore[attr-defined]
+                return "AnnAssign-", "AnnAssign-"
+            if in_class:
+                canon.append("ann")  # a declared field (dataclass, pydantic): the annotation is not behaviour-neutral
+                canon.append(_expr(node.annotation, acc)[0])  # type: ignore[attr-defined]
+    if cosmetic_fields and not (cls is ast.AnnAssign and in_class):
+        for name in cosmetic_fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                acc.cosmetic.append(_cosmetic(value, acc))
+    for name in fields:
         value = getattr(node, name, None)
-        if isinstance(value, list):
-            if name in _BODY_FIELDS and found is not None and value and isinstance(value[0], ast.stmt):
-                canon.append(_stmts(value, acc, in_class, acc.own, found))
-                continue
-            items = []
-            if name not in _BODY_FIELDS and len(value) > 1:
-                acc.size += len(value) - 1 if not isinstance(node, ast.Dict) else 2 * len(value) - 1
-            for v in value:
-                if isinstance(v, ast.AST):
-                    c, s = _node(v, acc, in_class, found)
-                    items.append(c)
-                    if name not in _BODY_FIELDS:
-                        shape.append(s)
-                else:
-                    items.append(repr(v))
+        if type(value) is list:
+            if name in _BODY_FIELDS:
+                if found is not None and value and isinstance(value[0], ast.stmt):
+                    canon.append(_stmts(value, acc, in_class, acc.own, found))
+                    continue
+                items = []
+                for v in value:
+                    if isinstance(v, ast.AST):
+                        items.append(_node(v, acc, in_class, found)[0])
+                    else:
+                        items.append(repr(v))
+            else:
+                if len(value) > 1:
+                    acc.size += len(value) - 1 if cls is not ast.Dict else 2 * len(value) - 1
+                items = []
+                for v in value:
+                    if isinstance(v, ast.AST):
+                        c, sh = _node(v, acc, in_class, found)
+                        items.append(c)
+                        shape.append(sh)
+                    else:
+                        items.append(repr(v))
             canon.append("[" + ",".join(items) + "]")
         elif isinstance(value, ast.AST):
-            c, s = _node(value, acc, in_class, found)
+            c, sh = _node(value, acc, in_class, found)
             canon.append(c)
-            shape.append(s)
+            shape.append(sh)
         elif value is not None:
             canon.append(repr(value))
     return "(" + " ".join(canon) + ")", " ".join(shape)

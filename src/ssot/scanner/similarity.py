@@ -11,8 +11,10 @@ the cost stays near-linear on trees with many distinct definitions.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
 
 from ssot.model import Fingerprint
 
@@ -72,44 +74,159 @@ def shape_items(fp: Fingerprint) -> list[tuple[int, int]]:
     return out
 
 
-def similar_pairs(fps: Sequence[Fingerprint], strict: bool = False) -> Iterable[tuple[int, int]]:
-    """Index pairs ``(i, j)`` of ``fps`` that are alike (prefix filtering, then verification).
+Item = TypeVar("Item", tuple[int, int], str)  # a shape item, or an identifier or literal
 
-    The shape multisets become sets of ``(feature, occurrence)`` once, so that each verification is
-    a C-level set intersection; pairs whose sizes alone rule them out are never verified.
+
+class _PrefixFilter(Generic[Item]):
+    """Prefix filtering for one Jaccard threshold over sets of items (SourcererCC's candidate step).
+
+    Items are ordered rarest first; two sets whose Jaccard reaches ``threshold`` share an item among
+    the first ``n - ceil(threshold * n) + 1`` of each.  Posting lists hold, per item, the sets having
+    it in their prefix, sorted by size, so the length filter cuts each list to a range.  Sets marked
+    in ``taken`` are skipped, and leave a list once they are half of it.
     """
-    shape_min, tokens_min = (STRICT_SHAPE_MIN, STRICT_TOKENS_MIN) if strict else (SHAPE_MIN, TOKENS_MIN)
-    items = [shape_items(fp) for fp in fps]
-    sets = [frozenset(it) for it in items]
-    df: Counter[tuple[int, int]] = Counter(x for it in items for x in it)
-    index: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for i, it in enumerate(items):
-        it.sort(key=lambda x: (df[x], x))
-        prefix = len(it) - math.ceil(shape_min * len(it)) + 1
-        for x in it[:prefix]:
-            index[x].append(i)
-    seen: set[tuple[int, int]] = set()
-    sizes = [len(x) for x in sets]
-    for ids in index.values():
-        ids.sort(key=sizes.__getitem__)  # by size: the length filter ends each inner loop early
-        for p in range(len(ids)):
-            i = ids[p]
-            a, ni = sets[i], sizes[i]
-            for q in range(p + 1, len(ids)):
-                j = ids[q]
-                nj = sizes[j]
-                if ni < shape_min * nj:
-                    break  # every later one is larger still
-                pair = (i, j) if i < j else (j, i)
-                if pair in seen:
-                    continue
-                seen.add(pair)
-                if fps[i].kind != fps[j].kind:
-                    continue
-                inter = len(a & sets[j])
-                shape = inter / (ni + nj - inter) if ni + nj else 1.0
-                if shape < shape_min:
-                    continue
-                tokens = set_jaccard(fps[i].tokens, fps[j].tokens)
-                if tokens >= tokens_min and (shape + tokens) / 2 >= SCORE_MIN:
-                    yield pair
+
+    def __init__(self, items: list[list[Item]], threshold: float, taken: bytearray) -> None:
+        self.threshold, self.taken = threshold, taken
+        self.sizes = [len(it) for it in items]
+        df: Counter[Item] = Counter(x for it in items for x in it)
+        self.rank: dict[Item, int] = {x: r for r, x in enumerate(sorted(df, key=lambda x: (df[x], x)))}
+        rank = self.rank.__getitem__
+        self.prefixes: list[list[Item]] = [self._cut(sorted(it, key=rank)) for it in items]
+        postings: defaultdict[Item, list[int]] = defaultdict(list)
+        for i, prefix in enumerate(self.prefixes):
+            for x in prefix:
+                postings[x].append(i)
+        for ids in postings.values():
+            ids.sort(key=self.sizes.__getitem__)
+        self.postings: dict[Item, list[int]] = dict(postings)
+        self.live: dict[Item, int] = {x: len(ids) for x, ids in self.postings.items()}  # entries not taken
+        for i, t in enumerate(taken):
+            if t:
+                self.take(i)
+
+    def prefix(self, it: list[Item]) -> list[Item]:
+        """The rarest items of ``it``, one of which any set alike it has too (none for an empty set).
+        Items no set of the index has come first (they are the rarest)."""
+        rank = self.rank
+        return self._cut(sorted(it, key=lambda x: rank.get(x, -1)))
+
+    def _cut(self, ordered: list[Item]) -> list[Item]:
+        return ordered[:len(ordered) - math.ceil(self.threshold * len(ordered)) + 1]
+
+    def take(self, i: int) -> None:
+        live = self.live
+        for x in self.prefixes[i]:
+            live[x] -= 1
+
+    def ranges(self, prefix: list[Item], size: int) -> tuple[list[tuple[list[int], int, int]], int]:
+        """The posting-list ranges the length filter admits, and how many entries they hold."""
+        taken, sizes, t = self.taken, self.sizes, self.threshold
+        low, high = t * size, size / t if t else math.inf
+        out = []
+        volume = 0
+        for x in prefix:
+            ids = self.postings.get(x)
+            if not ids:
+                continue
+            if 2 * self.live[x] < len(ids):  # half of it taken: drop those (the list stays sorted by size)
+                ids[:] = [j for j in ids if not taken[j]]
+            lo = bisect_left(ids, low, key=sizes.__getitem__)
+            hi = bisect_right(ids, high, key=sizes.__getitem__)
+            if hi > lo:
+                out.append((ids, lo, hi))
+                volume += hi - lo
+        return out, volume
+
+    def members(self, ranges: list[tuple[list[int], int, int]]) -> set[int]:
+        taken = self.taken
+        out: set[int] = set()
+        for ids, lo, hi in ranges:
+            out.update(j for j in ids[lo:hi] if not taken[j])
+        return out
+
+
+_FEW = 32  # shape candidates up to this many are verified as they are
+_WORTH = 4  # the tokens' filter is built once big queries have cost this many verifications per fingerprint
+
+
+class ShapeIndex:
+    """Which fingerprints are alike a given one, found by prefix filtering, then verified.
+
+    Candidates share a prefix item of the shape multiset (as ``(feature, occurrence)`` items,
+    :func:`shape_items`); for tests, when those are many, again and again (a suite of tests sharing one
+    shape), the candidates sharing a prefix item of the identifiers and literals are verified instead, if fewer
+    (both Jaccards must reach their threshold, so either filter alone loses nothing).  A query never
+    compares all pairs: grouping asks "what is alike this representative", once per representative,
+    and the fingerprints already taken are skipped.
+    """
+
+    def __init__(self, fps: Sequence[Fingerprint], strict: bool = False) -> None:
+        self.fps, self.strict = fps, strict
+        self.shape_min, self.tokens_min = (STRICT_SHAPE_MIN, STRICT_TOKENS_MIN) if strict else (SHAPE_MIN, TOKENS_MIN)
+        self.taken = bytearray(len(fps))
+        items = [shape_items(fp) for fp in fps]
+        self.sets = [frozenset(it) for it in items]
+        self.shapes = _PrefixFilter(items, self.shape_min, self.taken)
+        self._words: _PrefixFilter[str] | None = None  # built when it pays: most trees never need it
+        self._big = 0  # shape candidates of the queries that had more than _FEW, before it was built
+
+    @property
+    def words(self) -> _PrefixFilter[str]:
+        if self._words is None:
+            self._words = _PrefixFilter([list(fp.tokens) for fp in self.fps], self.tokens_min, self.taken)
+        return self._words
+
+    def take(self, i: int) -> None:
+        """``i`` is in a group now: no later query returns it."""
+        if not self.taken[i]:
+            self.taken[i] = 1
+            self.shapes.take(i)
+            if self._words is not None:
+                self._words.take(i)
+
+    def alike_to(self, i: int) -> list[int]:
+        """The fingerprints not yet taken that are alike ``fps[i]`` (``i`` itself excluded)."""
+        fp = self.fps[i]
+        found = self._candidates(self.shapes.prefixes[i], self.shapes.sizes[i],
+                                 lambda: self.words.prefixes[i], len(fp.tokens))
+        found.discard(i)
+        return self._verify(fp, self.sets[i], found)
+
+    def query(self, fp: Fingerprint) -> list[int]:
+        """The fingerprints not yet taken that are alike ``fp`` (one that is not in the index)."""
+        items = shape_items(fp)
+        found = self._candidates(self.shapes.prefix(items), len(items),
+                                 lambda: self.words.prefix(list(fp.tokens)), len(fp.tokens))
+        return self._verify(fp, frozenset(items), found)
+
+    def _candidates(self, shape_prefix: list[tuple[int, int]], nshape: int,
+                    word_prefix: Callable[[], list[str]], nwords: int) -> set[int]:
+        ranges, volume = self.shapes.ranges(shape_prefix, nshape)
+        if volume > _FEW and nwords and self.strict:  # helpers' tokens threshold is too low to filter much
+            if self._words is None:
+                self._big += volume
+                if self._big < _WORTH * len(self.fps):
+                    return self.shapes.members(ranges)
+            word_ranges, word_volume = self.words.ranges(word_prefix(), nwords)
+            if word_volume < volume:
+                return self.words.members(word_ranges)
+        return self.shapes.members(ranges)
+
+    def _verify(self, fp: Fingerprint, a: frozenset[tuple[int, int]], candidates: set[int]) -> list[int]:
+        out = []
+        n = len(a)
+        for j in sorted(candidates):
+            other = self.fps[j]
+            if other.kind != fp.kind:
+                continue
+            b = self.sets[j]
+            inter = len(a & b)
+            union = n + len(b) - inter
+            shape = inter / union if union else 1.0
+            if shape < self.shape_min:
+                continue
+            tokens = set_jaccard(fp.tokens, other.tokens)
+            if tokens >= self.tokens_min and (shape + tokens) / 2 >= SCORE_MIN:
+                out.append(j)
+        return out

@@ -1,0 +1,184 @@
+"""Whether the last scan's result still holds: the files a scan reads, and the key of what a result depends on.
+
+A rescan that finds every file as it was (size and modification time, as the cache's index
+recorded them) and every setting the same returns the last result without reading any file;
+``ssot scan --format json`` goes further and writes the last report again without loading the
+result (:func:`unchanged_key`).  This module imports none of the scanner's analysis, so that a
+rescan with nothing changed does not pay for importing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from ssot.config import Config
+from ssot.files import discover, distinct_files, in_vendored
+from ssot.model import SkippedFile
+from ssot.pytest_config import PytestConfig, load_pytest_config
+from ssot.scanner.cache import ScanCache, load_tree, save_tree
+from ssot.scope import TestScope
+
+
+def discovered(paths: Sequence[str | Path] | None, config: Config, whole_tree: bool | None) \
+        -> tuple[list[str], list[SkippedFile], bool, PytestConfig]:
+    """The files a scan reads (one path per file, vendored folders left out), the paths named that are
+    missing, whether the whole tree is scanned and pytest's configuration (the test code's scope)."""
+    rootp = config.root
+    files, missing = discover(rootp, [str(p) for p in (paths or config.paths)], config.exclude)
+    files = [f for f in files if not in_vendored(f, config.vendor_dirs)]
+    files, _links = distinct_files(rootp, files)
+    whole = whole_tree if whole_tree is not None else (config.whole_tree or paths is not None)
+    return files, [SkippedFile(p, reason) for p, reason in missing], whole, load_pytest_config(rootp)
+
+
+def result_key(config: Config, whole: bool, files: dict[str, tuple[str, bool]], skipped: list[SkippedFile],
+               pytest_cfg: PytestConfig) -> str:
+    """What a result depends on: every file's content (``rel -> (digest, parsed)``) and every setting the
+    assembly reads, pytest's included (which files are test code, which definitions pytest collects)."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr((str(config.root), config.min_lines, config.min_tokens, whole, config.backup_globs,
+                   sorted((s.path, s.reason) for s in skipped), pytest_cfg)).encode("utf-8", "surrogateescape"))
+    for rel in sorted(files):
+        digest, parsed = files[rel]
+        h.update(f"{rel}\0{digest}\0{parsed}\n".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def unchanged_key(paths: Sequence[str | Path] | None = None, *, config: Config,
+                  whole_tree: bool | None = None) -> str | None:
+    """The key of the last scan's result (:func:`ssot.scanner.cache.key_of`) when
+    :func:`ssot.scanner.engine.scan` with these arguments would return that result as it is; ``None``
+    otherwise.  Reads only the cache's small index, not the result.
+
+    The files a scan reads come from the last discovery when no folder under the scanned paths
+    and no ``.gitignore`` changed since (:func:`tree_stamp`), else from a discovery now.
+    """
+    settings = repr((str(config.root), sorted(str(p) for p in paths) if paths else None, config.paths, config.exclude,
+                     config.vendor_dirs, whole_tree, config.whole_tree))
+    kept = load_tree(config.cache_path)
+    if kept is not None and kept[0] == settings and _holds(config.root, kept[1]):
+        _, _, kept_files, kept_whole = kept
+        return last_key(config, kept_whole, list(kept_files), [], load_pytest_config(config.root))
+    stamp = tree_stamp(config.root, [str(p) for p in (paths or config.paths)])  # before the discovery
+    files, skipped, whole, pytest_cfg = discovered(paths, config, whole_tree)
+    key = last_key(config, whole, files, skipped, pytest_cfg)
+    if key is not None and stamp is not None and not skipped:  # (a path named that is missing: no stamp)
+        save_tree(config.cache_path, (settings, stamp, tuple(files), whole))
+    return key
+
+
+Stamp = tuple[tuple[str, int], ...]  # (path relative to the root, mtime_ns; -1: absent)
+_RACY_NS = 2_000_000_000  # a stamp this close to a change may have missed a second change in the same tick
+
+
+def tree_stamp(root: Path, paths: Sequence[str]) -> Stamp | None:
+    """What decides which files a discovery under ``paths`` finds, as it is now: the modification time of
+    every folder there (a file or folder added, removed or renamed in one changes it) and of every
+    ``.gitignore`` from the root down.  ``None`` where that does not decide: in a git work tree (git's
+    index and excludes decide), for a path that is not a folder inside the root, or when something
+    changed too recently to tell a later change in the same clock tick."""
+    import time
+
+    from ssot.files import SKIP_DIRS
+
+    root = root.resolve()
+    if any(os.path.lexists(os.path.join(folder, ".git")) for folder in (root, *root.parents)):
+        return None
+    top = os.path.join(str(root), "")
+    stamp: list[tuple[str, int]] = []
+    now = time.time_ns()
+
+    def add(path: str) -> int:
+        try:
+            mtime = os.stat(path).st_mtime_ns
+        except OSError:
+            mtime = -1
+        stamp.append((path[len(top):], mtime))
+        return mtime
+
+    for p in paths:
+        start = os.path.realpath(os.path.join(str(root), p))
+        if (not start.startswith(top) and start != str(root)) or not os.path.isdir(start):
+            return None
+        rel = os.path.relpath(start, root)
+        parts = [] if rel == "." else rel.split(os.sep)
+        for i in range(len(parts) + 1):  # the .gitignore files above the path apply too
+            add(os.path.join(str(root), *parts[:i], ".gitignore"))
+        todo = [start]
+        while todo:
+            folder = todo.pop()
+            if _ignores_all(os.path.join(folder, ".gitignore")):  # as .ssot/ (the history) does: nothing in
+                add(os.path.join(folder, ".gitignore"))          # it is found while that file stays
+                continue
+            add(folder)
+            if os.path.exists(os.path.join(folder, "pyvenv.cfg")):
+                continue  # a virtual environment: never scanned, but it may stop being one
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                return None
+            for entry in entries:
+                if entry.name == ".gitignore":
+                    add(entry.path)
+                elif entry.is_dir(follow_symlinks=False) and entry.name not in SKIP_DIRS \
+                        and not entry.name.endswith(".egg-info"):
+                    todo.append(entry.path)
+    if any(mtime > now - _RACY_NS for _, mtime in stamp):
+        return None
+    return tuple(sorted(set(stamp)))
+
+
+def _ignores_all(gitignore: str) -> bool:
+    """Whether this ``.gitignore`` ignores everything beside it (``*`` alone, as ssot's state folders have)."""
+    try:
+        with open(gitignore, encoding="utf-8", errors="replace") as fh:
+            lines = [line.strip() for line in fh]
+    except OSError:
+        return False
+    return [line for line in lines if line and not line.startswith("#")] == ["*"]
+
+
+def _holds(root: Path, stamp: Stamp) -> bool:
+    """Whether every folder and ``.gitignore`` of ``stamp`` is as it was (and no git work tree appeared)."""
+    top = os.path.join(str(root.resolve()), "")
+    if any(os.path.lexists(os.path.join(folder, ".git")) for folder in (root.resolve(), *root.resolve().parents)):
+        return False
+    stat = os.stat
+    for rel, mtime in stamp:
+        try:
+            now = stat(top + rel).st_mtime_ns
+        except (OSError, ValueError):  # gone (or not a path at all)
+            now = -1
+        if now != mtime:
+            return False
+    return True
+
+
+def last_key(config: Config, whole: bool, files: list[str], skipped: list[SkippedFile],
+             pytest_cfg: PytestConfig) -> str | None:
+    """The key of the last result, when every file is as it was then (size and mtime) and so are the settings."""
+    last = ScanCache.load_meta(config.cache_path)
+    if last is None:
+        return None
+    meta, key = last
+    if not key or len(meta) != len(files):
+        return None
+    base = TestScope(pytest=pytest_cfg)
+    root = os.path.join(str(config.root), "")
+    seen: dict[str, tuple[str, bool]] = {}
+    stat = os.stat
+    for rel in files:
+        m = meta.get(rel)
+        if not isinstance(m, tuple) or len(m) != 4 or (not m[3] and (whole or base.is_test_code(rel))):
+            return None  # not in the last scan, or in scope and never parsed
+        try:
+            st = stat(root + rel)
+        except OSError:
+            return None
+        if st.st_size != m[0] or st.st_mtime_ns != m[1]:
+            return None
+        seen[rel] = (m[2], m[3])
+    return key if result_key(config, whole, seen, skipped, pytest_cfg) == key else None
