@@ -4,8 +4,9 @@ A file whose size and modification time are unchanged is not read again; a
 file whose stat changed but whose content hash is known is not parsed again.
 A few pickles per project under ``.ssot_cache/`` (ignored by git), each written
 atomically: a small index (every file's stat and digest, the last result's key)
-that tells a rescan nothing changed, the last result, the files' extracts, and
-the last JSON report (written again as it is when nothing changed).  A cache
+that tells a rescan nothing changed, the last result, the files' extracts (whole,
+and what changed since as a delta beside them, naming the whole it applies to),
+and the last JSON report (written again as it is when nothing changed).  A cache
 that cannot be read is ignored, never fatal.
 
 The cache lives in the scanned tree, which may come from anyone: it is read
@@ -30,14 +31,17 @@ from ssot.model import Fingerprint, ScanResult
 
 if TYPE_CHECKING:  # the unpickler imports it when a cache holds extracts (a rescan with nothing changed reads none)
     from ssot.scanner.extract import FileExtract
+    from ssot.scanner.textual import CandidateState
 
 # bump when what extraction finds changes; the Python version too (the text index keys on tuple hashes)
-CACHE_VERSION = f"scan-12-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+CACHE_VERSION = f"scan-15-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
 # the parts: the index a rescan reads first (every file's stat and digest, the last result's key), the
 # last result, the files' extracts, the last result's report per format, the last discovery
 INDEX = "scan-result.pickle"
 RESULT = "scan-last.pickle"
 FILES = "scan.pickle"
+DELTA = "scan-delta.pickle"  # the entries changed since FILES was written whole
+DELTA_SHARE = 0.1  # a delta of more files than this share of the tree: the whole is rewritten
 REPORT = "report-{}.pickle"
 TREE = "tree.pickle"  # what the last discovery found, and the folders' stamp it holds for
 
@@ -71,6 +75,7 @@ class _SafeUnpickler(pickle.Unpickler):
         ("ssot.scanner.units", "Unit"),
         ("ssot.scanner.textual", "TextIndex"),
         ("ssot.scanner.textual", "TextUnit"),
+        ("ssot.scanner.textual", "CandidateState"),
         ("array", "array"),
         ("array", "_array_reconstructor"),
         ("ssot.model", "Fingerprint"),
@@ -113,20 +118,42 @@ class ScanCache:
     # the last result and what it was computed from: a rescan with nothing changed returns it as is
     result_key: str = ""
     result: ScanResult | None = None
+    # what the candidate pass counted over the tree: a rescan re-decides only what a change reaches
+    candidates: CandidateState | None = None
+    # the extracts as last written whole (their token, entries and fingerprints): a save writes only
+    # what differs from them, as a delta beside them, until the delta grows past DELTA_SHARE of the tree
+    base_token: str = field(default="", repr=False)
+    base_files: dict[str, Entry] = field(default_factory=dict, repr=False)
+    base_fingerprints: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, directory: Path) -> ScanCache:
+        from ssot.scanner.textual import CandidateState
+
         data = _load(directory / FILES)
-        if data is None:
-            return cls()
         try:
-            files, fingerprints, described = data
-        except (TypeError, ValueError):  # not a cache of this shape: start afresh
+            files, fingerprints, described, candidates, token = data
+        except (TypeError, ValueError):  # absent, or not a cache of this shape: start afresh
             return cls()
+        base_files, base_fingerprints = dict(files), fingerprints
+        delta = _load(directory / DELTA)
+        try:
+            of, changed, removed, new_fingerprints, described_now, candidates_now = delta
+        except (TypeError, ValueError):  # none, or damaged: the whole alone (consistent in itself)
+            of = None
+        if of == token:
+            files.update(changed)
+            for rel in removed:
+                files.pop(rel, None)
+            fingerprints = {**fingerprints, **new_fingerprints}
+            described, candidates = described_now, candidates_now
+        if not isinstance(candidates, CandidateState):
+            candidates = None
         index = ScanCache.load_meta(directory)
         key = index[1] if index is not None else ""
         result = ScanCache.load_last(directory, key) if key else None
-        return cls(files, fingerprints, described, key if result is not None else "", result)
+        return cls(files, fingerprints, described, key if result is not None else "", result, candidates, token,
+                   base_files, base_fingerprints)
 
     @staticmethod
     def load_meta(directory: Path) -> tuple[dict[str, tuple[int, int, str, bool]], str] | None:
@@ -140,7 +167,7 @@ class ScanCache:
             meta, key, stamps = index
             if not isinstance(meta, dict) or not isinstance(key, str):
                 return None
-            if stamps != (_stamp(directory / FILES), _stamp(directory / RESULT)):
+            if stamps != _stamps(directory):
                 return None  # a large part rewritten since (or lost): the index no longer tells
         except (TypeError, ValueError, OSError):
             return None
@@ -170,20 +197,36 @@ class ScanCache:
         return {e.digest: e.extract for e in self.files.values()}
 
     def save(self, directory: Path) -> None:
-        """Write atomically; a cache that cannot be written is silently skipped."""
+        """Write atomically; a cache that cannot be written is silently skipped.
+
+        When few files changed since the extracts were last written whole, only what changed is
+        written (a delta beside them, naming the whole it applies to); else the whole, and no delta.
+        """
         with contextlib.suppress(OSError):
             directory.mkdir(parents=True, exist_ok=True)
             ignore = directory / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# created by ssot\n*\n", encoding="utf-8")
+            base = self.base_files
+            changed = {rel: e for rel, e in self.files.items() if base.get(rel) is not e}
+            removed = [rel for rel in base if rel not in self.files]
+            # only the fingerprints of units the files hold (an extractor outliving scans knows others)
             used = {u.digest for e in self.files.values() for u in e.extract.units}
             used |= {c[4] for e in self.files.values() for c in e.extract.commented}
-            fingerprints = {d: fp for d, fp in self.fingerprints.items() if d in used}
-            _dump(directory / FILES, (self.files, fingerprints, self.described))
+            if self.base_token and len(changed) + len(removed) <= DELTA_SHARE * max(len(self.files), 1):
+                new = {d: fp for d, fp in self.fingerprints.items() if d in used and d not in self.base_fingerprints}
+                _dump(directory / DELTA, (self.base_token, changed, removed, new, self.described, self.candidates))
+            else:
+                fingerprints = {d: fp for d, fp in self.fingerprints.items() if d in used}
+                token = os.urandom(8).hex()
+                _dump(directory / FILES, (self.files, fingerprints, self.described, self.candidates, token))
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(directory / DELTA)  # (left behind, it names the old whole: ignored)
+                self.base_token, self.base_files, self.base_fingerprints = token, dict(self.files), fingerprints
             _dump(directory / RESULT, (self.result_key, self.result))
             meta = {rel: (e.size, e.mtime_ns, e.digest, e.extract.parsed) for rel, e in self.files.items()}
-            # the large parts' size and time: one rewritten since (or corrupted) voids the index
-            _dump(directory / INDEX, (meta, self.result_key, (_stamp(directory / FILES), _stamp(directory / RESULT))))
+            # the large parts' sizes and times: one rewritten since (or corrupted) voids the index
+            _dump(directory / INDEX, (meta, self.result_key, _stamps(directory)))
             if self.result is not None:
                 _remember(self.result, self.result_key)
 
@@ -205,6 +248,15 @@ def _dump(path: Path, data: Any) -> None:
 def _stamp(path: Path) -> tuple[int, int]:
     st = os.stat(path)
     return st.st_size, st.st_mtime_ns
+
+
+def _stamps(directory: Path) -> tuple[tuple[int, int], ...]:
+    """The large parts' sizes and times (the delta's (-1, -1) when there is none)."""
+    try:
+        delta = _stamp(directory / DELTA)
+    except FileNotFoundError:
+        delta = (-1, -1)
+    return _stamp(directory / FILES), delta, _stamp(directory / RESULT)
 
 
 # the result this process last saved or loaded, and its key: what a report of it is cached under

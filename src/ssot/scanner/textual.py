@@ -27,9 +27,11 @@ from __future__ import annotations
 import re
 import zlib
 from array import array
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, NamedTuple
 
 MIN_LINE_BYTES = 6  # shorter lines ("pass", "else:", ")") carry no evidence
@@ -184,102 +186,264 @@ def candidates(files: Sequence[TextIndex | None], min_bytes: int, share: float =
     (and neither encloses the other), or when at least ``share`` of the windows of two consecutive
     own lines in it and in the units nested in it occur in some other unit too: a class is a
     candidate when most of it is, not when one of its methods is (that method is a candidate).
-    One counting pass, no pairs: the precise rules come after.
+    One counting pass, no pairs: the precise rules come after.  (:class:`CandidateState` computes
+    the same and keeps what it counted, so that a rescan re-decides only what a change can reach.)
     """
-    out: list[set[int]] = [set() for _ in files]
-    exact: dict[int, list[UnitRef]] = defaultdict(list)
-    wins: list[list[set[tuple[int, int]]]] = []
-    df: Counter[tuple[int, int]] = Counter()
-    for f, ix in enumerate(files):
-        per_file: list[set[tuple[int, int]]] = []
-        wins.append(per_file)
-        if ix is None:
-            continue
-        for k, u in enumerate(ix.units):
-            w = set(zip(u.own, u.own[1:], strict=False))
-            per_file.append(w)
-            df.update(w)
+    state = CandidateState(min_bytes, share)
+    names = [str(f) for f in range(len(files))]
+    marks = state.update({n: ix for n, ix in zip(names, files, strict=True)}, {})
+    return [marks[n] for n in names]
+
+
+_LOW = 0xFFFF_FFFF  # a window's count, in the low half of its packed value (the xor of its holders above)
+
+
+def _windows(u: TextUnit) -> set[int]:
+    """The unit's windows of two consecutive own lines, each packed in one int."""
+    own = u.own
+    return {a << 32 | b for a, b in pairwise(own)}
+
+
+def _holders(held: int | list[int] | None) -> list[int]:
+    """The files holding an exact key, one per unit, as :attr:`CandidateState.exact` keeps them."""
+    return [] if held is None else [held] if isinstance(held, int) else list(held)
+
+
+def _named(units: Sequence[TextUnit], u: TextUnit, min_bytes: int) -> bool:
+    """Whether the unit is followed by its name: a class or function (not a method) of a size to count."""
+    return u.size >= min_bytes and (u.parent == -1 or not units[u.parent].is_class)
+
+
+class CandidateState:
+    """What :func:`candidates` counts over a tree, kept so that a change re-decides only what it reaches.
+
+    Per two-line window, how many units hold it and the xor of their files' numbers (so that when
+    one holder is left, it is known); per exact key and per followed name, the units holding it;
+    per file, the lines marked (by key or windows, by name, as uncollectable).  :meth:`update`
+    takes the files removed (or changed: their old index) and added, and re-decides the files whose
+    units can change status: those changed, those sharing a window whose count crossed 1, those
+    holding an exact key whose other holders appeared or vanished, and the members of every name
+    group touched.  The result is exactly the one of a count from scratch.
+    """
+
+    def __init__(self, min_bytes: int, share: float = SHARE) -> None:
+        self.min_bytes = min_bytes
+        self.share = share
+        self.ids: dict[str, int] = {}  # file -> its number (never reused)
+        self.next_id = 1
+        self.digests: dict[str, str] = {}  # file -> digest of the content counted (the caller's business)
+        # window -> xor of holders' numbers << 32 | holders: two sorted arrays (they load in no time,
+        # a dict of a million ints does not) and the values changed since they were sorted (0: none left)
+        self.window_keys: array[int] = array("Q")
+        self.window_values: array[int] = array("Q")
+        self.windows: dict[int, int] = {}
+        # exact key -> number of the file holding it, or a list of them (one per unit): most keys are held
+        # once, and a dict of ints loads many times faster than one of small lists
+        self.exact: dict[int, int | list[int]] = {}
+        self.names: dict[tuple[str, bool], list[int]] = {}  # followed name -> file number << 32 | header line
+        self.base: dict[int, set[int]] = {}  # marked by exact key or windows
+        self.by_name: dict[int, set[int]] = {}  # marked for their name
+        self.uncollectable: dict[int, set[int]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        if len(self.windows) > len(self.window_keys) // 4:  # sorted again once the changes are many
+            merged = dict(zip(self.window_keys, self.window_values, strict=True))
+            merged.update(self.windows)
+            keys = array("Q", sorted(merged))
+            values = array("Q", map(merged.__getitem__, keys))
+            if 0 in values:  # windows no unit holds any more
+                kept = [k for k, v in enumerate(values) if v]
+                keys, values = array("Q", map(keys.__getitem__, kept)), array("Q", map(values.__getitem__, kept))
+            self.window_keys, self.window_values, self.windows = keys, values, {}
+        return dict(self.__dict__)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def _window(self, w: int) -> int:
+        """The packed count and holders of a window (0: held by none)."""
+        v = self.windows.get(w)
+        if v is not None:
+            return v
+        keys = self.window_keys
+        i = bisect_left(keys, w)
+        return self.window_values[i] if i < len(keys) and keys[i] == w else 0
+
+    def marks(self, rel: str) -> set[int]:
+        """The header lines of the file's candidates."""
+        f = self.ids[rel]
+        return self.base[f] | self.by_name[f] | self.uncollectable[f]
+
+    def update(self, current: Mapping[str, TextIndex | None], old: Mapping[str, TextIndex | None]) \
+            -> dict[str, set[int]]:
+        """Count the change and return every current file's candidate lines.
+
+        ``current``: every file of the tree now, with its index; ``old``: the files changed or
+        removed since the last update, with the index counted then (None: the file was not
+        counted).  A file in ``current`` and not counted yet is added; a counted file neither in
+        ``current`` nor in ``old`` is taken as unchanged.
+        """
+        changed: set[int] = set()
+        scratch = not self.ids  # counting from nothing: every file is decided, no need to track what moved
+        w_before: dict[int, int] | None = None if scratch else {}
+        k_before: dict[int, list[int]] | None = None if scratch else {}
+        groups: set[tuple[str, bool]] = set()
+        for rel, ix in old.items():  # take out what was counted of changed and removed files
+            f = self.ids.get(rel)
+            if f is None:
+                continue
+            changed.add(f)
+            if ix is not None:
+                self._count(f, ix, -1, w_before, k_before, groups)
+            if rel not in current:
+                del self.ids[rel]
+                self.digests.pop(rel, None)
+                for marks in (self.base, self.by_name, self.uncollectable):
+                    marks.pop(f, None)
+        for rel, ix in current.items():
+            f = self.ids.get(rel)
+            if f is None:
+                f = self.ids[rel] = self.next_id
+                self.next_id += 1
+            elif rel not in old:
+                continue
+            changed.add(f)
+            if ix is not None:
+                self._count(f, ix, 1, w_before, k_before, groups)
+        affected = changed if w_before is None or k_before is None else self._reached(changed, w_before, k_before)
+        index_of = {f: current.get(rel) for rel, f in self.ids.items() if f in affected}
+        for f, ix in index_of.items():
+            self._decide(f, ix, groups)
+        for key in groups:
+            self._decide_name(key)
+        return {rel: self.marks(rel) for rel in current}
+
+    def _count(self, f: int, ix: TextIndex, sign: int, w_before: dict[int, int] | None,
+               k_before: dict[int, list[int]] | None,
+               groups: set[tuple[str, bool]]) -> None:
+        """Add (``sign`` 1) or take out (-1) one file's windows, exact keys and names."""
+        windows, exact, names, min_bytes = self.windows, self.exact, self.names, self.min_bytes
+        window = self._window if self.window_keys else windows.get  # (counting from nothing: a dict alone)
+        low = _LOW
+        for u in ix.units:
+            for w in _windows(u):
+                v = window(w) or 0
+                if w_before is not None and w not in w_before:
+                    w_before[w] = v
+                v = ((v >> 32) ^ f) << 32 | ((v & low) + sign)
+                windows[w] = v if v & low else 0
             if u.size >= min_bytes:
-                exact[u.exact].append((f, k))
-    for refs in exact.values():
-        if len(refs) > 1:
-            _mark_apart(files, refs, out)
-    for f, ix in enumerate(files):
-        if ix is None:
-            continue
+                k = u.exact
+                held = exact.get(k)
+                if k_before is not None and k not in k_before:
+                    k_before[k] = _holders(held)
+                if sign > 0:
+                    exact[k] = f if held is None else [held, f] if isinstance(held, int) else [*held, f]
+                elif isinstance(held, int):
+                    del exact[k]
+                elif held is not None:
+                    rest = list(held)
+                    rest.remove(f)
+                    exact[k] = rest[0] if len(rest) == 1 else rest
         units = ix.units
-        total = [len(w) for w in wins[f]]
-        shared = [sum(1 for x in w if df[x] > 1) for w in wins[f]]
+        for u in units:
+            if _named(units, u, min_bytes):
+                key = (u.name, u.is_class)
+                groups.add(key)
+                ref = f << 32 | u.line
+                members = names.get(key)
+                if sign > 0:
+                    if members is None:
+                        names[key] = [ref]
+                    else:
+                        members.append(ref)
+                elif members is not None:
+                    members.remove(ref)
+                    if not members:
+                        del names[key]
+
+    def _reached(self, changed: set[int], w_before: dict[int, int], k_before: dict[int, list[int]]) -> set[int]:
+        """The files whose marks by key or windows can differ after the change: the changed ones, the
+        holders of a window whose count crossed 1, those of a key whose other holders came or went."""
+        out = set(changed)
+        window, low = self._window, _LOW
+        for w, v0 in w_before.items():
+            v1 = window(w)
+            c0, c1 = v0 & low, v1 & low
+            if (c0 > 1) != (c1 > 1):
+                if c0 == 1:
+                    out.add(v0 >> 32)
+                if c1 == 1:
+                    out.add(v1 >> 32)
+        exact = self.exact
+        for k, before in k_before.items():
+            s0, s1 = set(before), set(_holders(exact.get(k)))
+            if s0 == s1 or (len(s0) > 2 and len(s1) > 2):
+                continue
+            for g in s0 | s1:
+                if g not in out and bool(s0 - {g}) != bool(s1 - {g}):
+                    out.add(g)
+        live = set(self.ids.values())
+        return out & live
+
+    def _decide(self, f: int, ix: TextIndex | None, groups: set[tuple[str, bool]]) -> None:
+        """The file's marks by exact key, windows and uncollectable classes (its name groups to re-decide)."""
+        base: set[int] = set()
+        uncollectable: set[int] = set()
+        self.base[f], self.uncollectable[f] = base, uncollectable
+        self.by_name[f] = set()  # its groups are re-decided (those it left too: they were counted out)
+        if ix is None:
+            return
+        units, min_bytes, exact = ix.units, self.min_bytes, self.exact
+        window = self._window if self.window_keys else self.windows.__getitem__
+        own_keys: dict[int, list[int]] = defaultdict(list)
+        for k, u in enumerate(units):
+            if u.size >= min_bytes:
+                if any(g != f for g in _holders(exact[u.exact])):
+                    base.add(u.line)
+                else:
+                    own_keys[u.exact].append(k)
+        for ks in own_keys.values():
+            for n, k in enumerate(ks):
+                a = units[k]
+                if any(a.end < units[o].line or units[o].end < a.line for i, o in enumerate(ks) if i != n):
+                    base.add(a.line)
+        total: list[int] = []
+        shared: list[int] = []
+        low = _LOW
+        for u in units:
+            w = _windows(u)
+            total.append(len(w))
+            shared.append(sum(1 for x in w if window(x) & low > 1))
         for k in range(len(units) - 1, -1, -1):  # children come after their parent: fold them up
             p = units[k].parent
             if p != -1:
                 total[p] += total[k]
                 shared[p] += shared[k]
         for k, u in enumerate(units):
-            if u.size >= min_bytes and shared[k] and shared[k] >= share * total[k]:
-                out[f].add(u.line)
-    _same_names(files, min_bytes, out)
-    _uncollectable(files, out)
-    return out
-
-
-def _uncollectable(files: Sequence[TextIndex | None], out: list[set[int]]) -> None:
-    """Module-level ``Test*`` classes with an ``__init__``: pytest cannot collect them and warns, copied
-    or not (the scan reports each), so they are parsed whatever their size."""
-    for f, ix in enumerate(files):
-        if ix is None:
-            continue
-        units = ix.units
-        for u in units:
+            if u.size >= min_bytes and shared[k] and shared[k] >= self.share * total[k]:
+                base.add(u.line)
+            if _named(units, u, min_bytes):
+                groups.add((u.name, u.is_class))
             if u.parent != -1 and u.name == "__init__" and not u.is_class:
                 top = units[u.parent]
                 if top.is_class and top.parent == -1 and top.name.startswith("Test"):
-                    out[f].add(top.line)
+                    uncollectable.add(top.line)
 
+    def _decide_name(self, key: tuple[str, bool]) -> None:
+        """Classes and functions (not methods) named like a candidate are candidates too.
 
-def _same_names(files: Sequence[TextIndex | None], min_bytes: int, out: list[set[int]]) -> None:
-    """Classes and functions (not methods) named like a candidate are candidates too.
-
-    A variant that was edited throughout (attributes renamed, say) shares few lines with the
-    helper it copies, but usually keeps its name; and a same-named definition that is *not* a
-    variant is a look-alike worth listing.  Names shared by too many definitions (``Meta``,
-    ``A``) are not followed: a name that common says nothing.
-    """
-    named: dict[tuple[str, bool], list[UnitRef]] = defaultdict(list)
-    for f, ix in enumerate(files):
-        if ix is None:
-            continue
-        units = ix.units
-        for k, u in enumerate(units):
-            if u.size >= min_bytes and (u.parent == -1 or not units[u.parent].is_class):
-                named[(u.name, u.is_class)].append((f, k))
-    for refs in named.values():
-        if len(refs) < 2:
-            continue
-        lines = [(f, files[f].units[k].line) for f, k in refs]  # type: ignore[union-attr]
-        others = [(f, line) for f, line in lines if line not in out[f]]
-        if others and len(others) < len(lines) and len(others) <= SAME_NAME_MAX:
-            for f, line in others:
-                out[f].add(line)
-
-
-def _apart(files: Sequence[TextIndex | None], a: UnitRef, b: UnitRef) -> bool:
-    """Whether neither unit encloses the other."""
-    if a[0] != b[0]:
-        return True
-    units = files[a[0]].units  # type: ignore[union-attr]
-    ua, ub = units[a[1]], units[b[1]]
-    return ua.end < ub.line or ub.end < ua.line
-
-
-def _mark_apart(files: Sequence[TextIndex | None], refs: Iterable[UnitRef], out: list[set[int]]) -> None:
-    """Mark the units of one exact key that have a copy apart from them (linear: a key copied in two files
-    or more marks all of its units; within one file, units that do not enclose one another)."""
-    refs = list(refs)
-    if len({f for f, _ in refs}) > 1:
-        for f, k in refs:
-            out[f].add(files[f].units[k].line)  # type: ignore[union-attr]
-        return
-    for n, r in enumerate(refs):
-        if any(_apart(files, r, o) for i, o in enumerate(refs) if i != n):
-            out[r[0]].add(files[r[0]].units[r[1]].line)  # type: ignore[union-attr]
+        A variant that was edited throughout (attributes renamed, say) shares few lines with the
+        helper it copies, but usually keeps its name; and a same-named definition that is *not* a
+        variant is a look-alike worth listing.  Names shared by too many definitions (``Meta``,
+        ``A``) are not followed: a name that common says nothing.
+        """
+        members = self.names.get(key, ())
+        others = [ref for ref in members if (ref & _LOW) not in self.base[ref >> 32]]
+        follow = bool(others) and len(others) < len(members) and len(others) <= SAME_NAME_MAX
+        for ref in members:
+            named = self.by_name[ref >> 32]
+            if follow and (ref & _LOW) not in self.base[ref >> 32]:
+                named.add(ref & _LOW)
+            else:
+                named.discard(ref & _LOW)
