@@ -55,7 +55,7 @@ from ssot.report.common import plural
 from ssot.scanner.findings import UNCOLLECTABLE_FIX, definition_key
 
 INDEX_FILE = "check-index.pickle"
-INDEX_VERSION = 7
+INDEX_VERSION = 8  # 8: text keys leave defined names out
 MEMBER_RULE = "family-member"  # baseline entries for copies: one per live copy, whatever the copy kept
 COPY_OF_CONSOLIDATED = "copy-of-consolidated"
 DUPLICATE_COPY = "duplicate-copy"
