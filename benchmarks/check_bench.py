@@ -147,7 +147,8 @@ def main() -> None:
         cache = work / "monorepo-cache"
         cfg = work / "monorepo-config" / "pyproject.toml"
         cfg.parent.mkdir(parents=True, exist_ok=True)
-        cfg.write_text(f'[tool.ssot]\ncache_dir = "{cache}"\nhistory = "{work / "history.db"}"\n')  # nothing written in the tree
+        # nothing is written in the checked tree: cache and history in the work folder
+        cfg.write_text(f'[tool.ssot]\ncache_dir = "{cache}"\nhistory = "{work / "history.db"}"\n')
         extra = ["--root", str(args.monorepo), "--config", str(cfg), "--baseline", str(work / "monorepo-baseline.json")]
         bench(f"real tree ({sum(1 for _ in args.monorepo.rglob('*.py'))} files)", args.monorepo, extra, cache,
               args.repeat)
