@@ -253,6 +253,20 @@ def _uncollectable(d: Definition) -> Finding:
                    severity="error", end_line=d.end_line, key=definition_key(d), fix=UNCOLLECTABLE_FIX)
 
 
+def _test_methods(text: str | None, line: int) -> int:
+    """How many ``test*`` methods the class whose header is at ``line`` has, read from the text."""
+    from ssot.scanner.fingerprint import TEST_PREFIX
+    from ssot.scanner.textual import index_text
+
+    if text is None:
+        return 0
+    units = index_text(text.encode("utf-8", "surrogateescape")).units
+    k = next((k for k, u in enumerate(units) if u.line == line and u.is_class), None)
+    if k is None:
+        return 0
+    return sum(1 for u in units if u.parent == k and not u.is_class and u.name.startswith(TEST_PREFIX))
+
+
 def nested_tests(rel: str, text: str, pytest_cfg: PytestConfig) -> list[Finding]:
     """``test*`` functions nested in a function of a collected module that pytest never sees.
 
@@ -314,9 +328,17 @@ def observe_scan(cfg: Config, result: ScanResult, texts: dict[str, str] | None =
                                   closest(d.fingerprint, canonicals, result.fingerprints)))
     members, _ = _outermost(members, {}, {})  # a method of a copied class is the class's copy, not its own
     findings = [_uncollectable(d) for d in uncollectable.values()]
-    # the scan reports uncollectable classes outside families as findings only
+    # the scan reports uncollectable classes outside families as findings only; one holding tests is
+    # worded, and fingerprinted, as a file check words it: its tests never run
     for f in result.findings:
         if f.rule == UNCOLLECTABLE and (f.path, f.line) not in uncollectable:
+            tests = _test_methods((texts or {}).get(f.path), f.line)
+            if tests:
+                qualname = (f.key or "").partition(":")[2]
+                findings.append(_uncollectable(Definition(f.path, f.line, f.line, f.end_line or f.line, qualname,
+                                                          qualname.rpartition(".")[2], "class", "",
+                                                          test_methods=tests)))
+                continue
             findings.append(Finding(UNCOLLECTABLE, f.path, f.line, f.message, severity="error",
                                     end_line=f.end_line, key=f.key, fix=f.fix))
     copies = {(m.path, m.qualname) for m in members if canon_of(families, m)}
@@ -586,6 +608,12 @@ class _FileReader:
         self.loose: dict[str, list[Member]] = defaultdict(list)  # digest -> copies outside families
         self.singles: Sharded | None = None  # the index's definitions in no family (set by the file check)
 
+    def _scanned_alone(self, rel: str, qualname: str, digest: str) -> bool:
+        """Whether the scan saw this definition, as it is, and put it in no family: the scan's decision
+        stands (a variant test of a family member that the family's representative is not alike)."""
+        return self.singles is not None and any(row[0] == rel and row[3] == qualname
+                                                for row in self.singles.get(digest, ()))
+
     def read(self, rel: str, is_test: Callable[[str], bool], report: bool) -> None:
         """Extract ``rel``; ``report``: a named file, whose findings are reported (else context only)."""
         from ssot.files import UnreadableFile, read_bytes_and_source
@@ -616,7 +644,8 @@ class _FileReader:
                                has_init=True, collected=True, test_methods=u.test_methods)
                 self.findings.append(_uncollectable(d))
             fam = self.digest_family.get(u.digest)
-            if fam is None and (fp := self.extractor.fingerprints.get(u.digest)) is not None:
+            if fam is None and (fp := self.extractor.fingerprints.get(u.digest)) is not None \
+                    and not self._scanned_alone(rel, u.qualname, u.digest):
                 fam = self.variants.family_of(fp)
             canonical = closest(u.digest, self.canon_defs.get(fam or "", []), all_fps)
             member = Member(fam or "", rel, u.line, u.end_line, u.qualname, u.kind, u.digest, canonical)
