@@ -101,8 +101,8 @@ def _parsed(path: Path, digest: str) -> Counter[str] | None:
     except Exception:
         return None
     if version != PARSED_VERSION or kept_digest != digest or not isinstance(counts, dict) \
-            or not all(isinstance(k, str) and isinstance(n, int) for k, n in counts.items()):
-        return None
+            or not set(map(type, counts)) <= {str} or not set(map(type, counts.values())) <= {int}:
+        return None  # (types checked in C: a per-entry loop cost a third of a 5-file check on 256k entries)
     return Counter(counts)
 
 
