@@ -8,7 +8,6 @@ README.md) are defined in :mod:`ssot.exitcodes`.
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -61,15 +60,8 @@ def _chosen(argv: Sequence[str]) -> str | None:
     return None
 
 
-# A scan allocates millions of small objects (AST nodes, fingerprints, cache entries) that form no
-# cycles; with the default thresholds the cycle collector took a quarter of a cold scan's CPU on the
-# realcode monorepo (36.5 s -> 28.7 s user time).  Collect rarely, as mypy does.
-GC_THRESHOLD = (100_000, 50, 100)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    gc.set_threshold(*GC_THRESHOLD)
     parser = build_parser(_chosen(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
