@@ -138,7 +138,8 @@ def _import_report_modules() -> None:
 def run(args: argparse.Namespace) -> int:
     from ssot.app.collect import CollectRequest, profile_collection
     from ssot.collect.render import COLLECT
-    from ssot.commands.common import project_config, write_output
+    from ssot.commands.common import project_config
+    from ssot.report.output import write_output
     from ssot.report.registry import make_style, render_report
 
     config = project_config(args, [p.partition("::")[0] for p in args.paths]).with_overrides(

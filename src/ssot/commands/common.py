@@ -1,4 +1,4 @@
-"""Pieces every command shares: finding the project, progress bars, writing output files."""
+"""Pieces every command shares: finding the project, progress bars."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from ssot import config as config_mod
 from ssot.config import Config
 from ssot.errors import SsotError
-from ssot.fsio import write_bytes_atomic
+from ssot.report.output import write_output  # noqa: F401  (commands import it from here)
 
 
 def add_project_arguments(parser: argparse.ArgumentParser) -> None:
@@ -84,24 +84,3 @@ def progress_bar(label: str, enabled: bool) -> Iterator[Callable[[int, int], Non
             bar.update(task, completed=done, total=total)
 
         yield update
-
-
-def write_output(path: str, text: str | bytes) -> None:
-    """Write ``text`` (or bytes) to ``path`` atomically (``-`` is standard output)."""
-    # a file name that is not valid UTF-8 reaches the report as surrogates: write its bytes back
-    if path == "-":
-        if isinstance(text, bytes):
-            sys.stdout.flush()
-            sys.stdout.buffer.write(text)
-            return
-        try:
-            sys.stdout.write(text)
-        except UnicodeEncodeError:  # a strict stdout (UTF-8 locale): the same bytes, as bytes
-            sys.stdout.flush()
-            sys.stdout.buffer.write(text.encode(sys.stdout.encoding or "utf-8", "surrogateescape"))
-        return
-    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape")
-    try:
-        write_bytes_atomic(Path(path), data)  # the umask's mode, or the mode of the file replaced
-    except OSError as exc:
-        raise SsotError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -102,7 +102,7 @@ def _write_json(cfg: Config, report: CachedReport, stats: ScanStats | None, args
 
 def _deliver(data: bytes, output: str | None) -> None:
     """To ``-o FILE`` (atomically), else to standard output (a reader gone away is not an error)."""
-    from ssot.commands.common import write_output
+    from ssot.report.output import write_output
     from ssot.report.registry import silence_stdout
 
     if output and output != "-":

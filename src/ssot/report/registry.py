@@ -100,7 +100,7 @@ def render_report(data: T, reporter: Reporter[T], output: str | None, style: Sty
     reporter.report(data, buffer, style)
     text = buffer.getvalue()
     if output and output != "-":
-        from ssot.commands.common import write_output
+        from ssot.report.output import write_output
 
         write_output(output, text)
         return

@@ -16,7 +16,7 @@ __all__ = ["DashboardData", "load", "render", "write_dashboard"]
 
 def write_dashboard(directory: Path, data: DashboardData) -> Path:
     """Write ``directory/index.html`` atomically; return its path."""
-    from ssot.commands.common import write_output
+    from ssot.report.output import write_output
 
     target = directory / "index.html"
     write_output(str(target), render(data))
