@@ -101,6 +101,27 @@ def test_case_{i}():
     assert [c.path for c in block.copies] == ["tests/test_a.py", "tests/test_b.py"]
 
 
+def test_a_duplicated_test_is_worded_as_a_test_run_twice_not_a_helper_to_import(tmp_path: Path) -> None:
+    test = (
+        "\n\ndef test_round_trip():\n    value = compute(7, 'alpha', key='k7')\n"
+        "    assert value == expected(7)\n    assert str(value).startswith('v')\n"
+    )
+    helper = (
+        "\n\ndef make_message(kind, payload=None):\n    message = {'kind': kind, 'payload': payload or {}}\n"
+        "    message['size'] = len(str(message['payload']))\n    return message\n"
+    )
+    result = scan_tree(tmp_path, {"tests/test_a.py": "from m import compute, expected\n" + test + helper,
+                                  "tests/test_b.py": "from m import compute, expected\nx = 1\n" + helper + test})
+    by_category = {f.category: f for f in result.families}
+    assert set(by_category) == {"test", "helper"}
+    words = {f.family: f for f in result.findings if f.rule == "duplicate-copy"}
+    on_test = words[by_category["test"].id]
+    assert "copies of the test test_round_trip" in on_test.message and "runs 2 times" in on_test.message
+    assert on_test.fix.startswith("delete this copy") and "import" not in on_test.message
+    on_helper = words[by_category["helper"].id]
+    assert "import it from the canonical module" in on_helper.message and "migrate" in on_helper.fix
+
+
 def test_same_text_bound_to_different_imports_is_two_equivalence_classes(tmp_path: Path) -> None:
     body = (
         "\n\ndef make_insert(table, values):\n    statement = Insert(table)\n"

@@ -30,6 +30,15 @@ def findings_for(families: list[Family], defs: list[Definition], commented: list
                                        f"stale copy of {fam.name} under a backup folder (family {fam.id})",
                                        fam.id, "note", end_line=d.end_line, key=definition_key(d),
                                        fix="delete the backup copy", related=kept))
+                elif d is not keep and fam.category == "test":
+                    # a duplicated test is not imported from anywhere: the same check runs twice
+                    out.append(Finding("duplicate-copy", d.path, d.line,
+                                       f"{d.qualname} is one of {total} copies of the test {fam.name} "
+                                       f"(family {fam.id}, class {cls.id}, kept copy {keep.location}); "
+                                       f"the same test runs {sum(not m.in_backup for m in cls.members)} times", fam.id,
+                                       end_line=d.end_line, key=definition_key(d),
+                                       fix="delete this copy, or parametrize the copies into one test",
+                                       related=kept))
                 elif d is not keep:
                     out.append(Finding("duplicate-copy", d.path, d.line,
                                        f"{d.qualname} is one of {total} copies of {fam.name} "
