@@ -23,6 +23,7 @@ def findings_for(families: list[Family], defs: list[Definition], commented: list
         total = len(fam.members)
         for cls in fam.classes:
             keep = cls.representative
+            runs = sum(not m.in_backup for m in cls.members)
             kept = (Location(keep.path, keep.line, keep.end_line, f"copy kept: {keep.qualname}"),)
             for d in cls.members:
                 if d.in_backup:
@@ -35,7 +36,7 @@ def findings_for(families: list[Family], defs: list[Definition], commented: list
                     out.append(Finding("duplicate-copy", d.path, d.line,
                                        f"{d.qualname} is one of {total} copies of the test {fam.name} "
                                        f"(family {fam.id}, class {cls.id}, kept copy {keep.location}); "
-                                       f"the same test runs {sum(not m.in_backup for m in cls.members)} times", fam.id,
+                                       f"the same test runs {runs} times", fam.id,
                                        end_line=d.end_line, key=definition_key(d),
                                        fix="delete this copy, or parametrize the copies into one test",
                                        related=kept))
