@@ -23,6 +23,9 @@ Reasons a copy cannot migrate (``Blocked.reason``):
 ``renamed-fixture``     a fixture copy under another name is another fixture for pytest
 ``not-found``           the file no longer holds the copy where the scan saw it
 ``library-code``        the copy is in library code (``ssot.scope``): only test code migrates
+``test-local``          defined inside a test function: it is made when the test runs, under the test's
+                        marks (``skipif`` on a Python version, a missing extra) and fixtures; in a module it
+                        would be made at import, for every test, and it is often the subject under test
 ``distinct-identity``   another name would become this object, and the code can see it (an
                         exception class, a name in ``__all__`` or imported elsewhere, a class
                         used with isinstance/except/raise, subclassed or passed as a value)
@@ -47,6 +50,7 @@ from pathlib import Path
 
 import pathspec
 
+from ssot.collect.pytestnames import matches_name
 from ssot.config import Config
 from ssot.errors import SsotError
 from ssot.migrate.analysis_cache import AnalysisCache, Key
@@ -570,6 +574,20 @@ def _context(config: Config) -> _Context:
     return _Context(root, resolve_home(root, config.canonical_package, pytest, scope), scope, pytest)
 
 
+def _enclosing_test(qualname: str, pytest: PytestConfig) -> str | None:
+    """The test a definition is local to: ``test_x.<locals>.A`` -> ``test_x``, ``T.test_m.<locals>.A`` ->
+    ``T.test_m``; a definition local to a fixture or a helper -> None.  Any class counts as a test class here
+    (pytest collects ``unittest.TestCase`` subclasses whatever their name): a false match keeps a copy where it
+    is, never the reverse."""
+    parts = qualname.split(".")
+    if "<locals>" not in parts:
+        return None
+    at = parts.index("<locals>") - 1  # the outermost function: pytest collects only those
+    if at < 0 or not matches_name(parts[at], pytest.python_functions):
+        return None
+    return ".".join(parts[:at + 1])
+
+
 def _is_home(ctx: _Context, rel: str) -> bool:
     """A canonical module: in the home, or one ssot wrote elsewhere (its marker line)."""
     return ctx.home.holds(rel) or f"/{LEAF}/" in f"/{rel}"
@@ -613,6 +631,12 @@ def plan_family(fam: Family, config: Config, options: PlanOptions, files: _Files
                 blocked.append(Blocked(d, cls.id, "library-code",
                                        f"{d.path} is library code, not test code (no test folder, conftest.py or "
                                        "test file name): only test code migrates"))
+                continue
+            test = _enclosing_test(d.qualname, ctx.pytest)
+            if test is not None:
+                blocked.append(Blocked(d, cls.id, "test-local",
+                                       f"defined inside the test {test}: made when it runs, under its marks "
+                                       "and fixtures"))
                 continue
             a = files.analysis(d)
             if a.reason is None and cls.id not in sources:
