@@ -105,6 +105,30 @@ def test_non_canonical_imports(consolidated: Path) -> None:
     assert "| `connection` |" in md or "| `TestWebSocketConnection` |" in md
 
 
+def test_a_consolidated_name_read_through_an_imported_module_is_checked_too(consolidated: Path) -> None:
+    use = "\n\ndef test_{n}():\n    assert {expr}('ws://x')\n"
+    (consolidated / "tests/unit/test_i.py").write_text(
+        "import tests.e2e.support as support\n" + use.format(n="i", expr="support.TestWebSocketConnection"))
+    (consolidated / "tests/unit/test_j.py").write_text(
+        "import tests.e2e.support\n" + use.format(n="j", expr="tests.e2e.support.TestWebSocketConnection"))
+    (consolidated / "tests/unit/test_k.py").write_text(  # the canonical module itself, by attribute: right
+        "import test_framework.ssot.connection as conn\n"
+        + use.format(n="k", expr="conn.TestWebSocketConnection"))
+    (consolidated / "tests/unit/test_l.py").write_text(  # a third-party module's own name: not ours
+        "import websockets\n" + use.format(n="l", expr="websockets.TestWebSocketConnection"))
+    code, d = data(consolidated)
+    assert code == 1
+    got = [(f["locations"][0]["path"], f["locations"][0]["line"], f["message"]) for f in d["imports"]]
+    assert got == [
+        ("tests/unit/test_i.py", 5, "TestWebSocketConnection is used as `support.TestWebSocketConnection` from "
+                                    "tests.e2e.support, not from its canonical module test_framework.ssot.connection"),
+        ("tests/unit/test_j.py", 5, "TestWebSocketConnection is used as `tests.e2e.support.TestWebSocketConnection` "
+                                    "from tests.e2e.support, not from its canonical module "
+                                    "test_framework.ssot.connection")]
+    (fam,) = [f for f in d["families"] if f["consolidated"]]
+    assert fam["consolidated"] == 5  # test_k.py reads it from the canonical module: consolidated
+
+
 def test_a_family_with_every_copy_gone_is_still_tracked(consolidated: Path) -> None:
     (consolidated / "tests/e2e/test_d.py").write_text(
         "from test_framework.ssot.connection import TestWebSocketConnection\n" + module_text(4))

@@ -158,7 +158,11 @@ class ImportChecker:
         canonical: set[str] = set()
         bound: set[str] = set()
         stars: list[tuple[ast.ImportFrom, str]] = []
+        modules: dict[str, str] = {}  # a name ``import`` binds -> its module ("": the dotted path as written)
+        uses: list[ast.Attribute] = []
         for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in self.names and isinstance(node.ctx, ast.Load):
+                uses.append(node)
             if isinstance(node, ast.ImportFrom):
                 module = _resolve_from(rel, node)
                 for alias in node.names:
@@ -174,8 +178,24 @@ class ImportChecker:
                         out.append(found)
             elif isinstance(node, ast.Import):
                 bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+                for a in node.names:
+                    modules[a.asname or a.name.split(".")[0]] = a.name if a.asname else ""
             elif isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
                 bound.add(node.name)
+        for use in uses:  # `import pkg.mod as m` then `m.NAME`: the same question as `from pkg.mod import NAME`
+            source = _module_of(use.value, modules)
+            if source is None:
+                continue
+            canon = self.names[use.attr]
+            if source == canon.module:
+                canonical.add(source)
+                continue
+            found = self._wrong_source(rel, use.lineno, source, use.attr, key=f"{use.attr}:{source}",
+                                       used=f"used as `{ast.unparse(use)}`",
+                                       fix=f"import it as `from {canon.module} import {use.attr}` and use "
+                                           f"{use.attr}")
+            if found is not None:
+                out.append(found)
         if stars:
             used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
             for name in sorted((used & set(self.names)) - bound):
@@ -194,20 +214,42 @@ class ImportChecker:
         canon = self.names.get(name)
         if canon is None or module == canon.module:
             return None
+        alias = next(a for a in node.names if a.name == name)
+        as_part = f" as {alias.asname}" if alias.asname else ""
+        return self._wrong_source(rel, node.lineno, module, name, key=f"{name}:{module}", used="imported",
+                                  fix=f"import it as `from {canon.module} import {name}{as_part}`")
+
+    def _wrong_source(self, rel: str, line: int, module: str, name: str, *, key: str, used: str,
+                      fix: str) -> Finding | None:
+        """``name`` taken from ``module`` at ``line``, when that module is this project's and its ``name`` is
+        the consolidated one (a copy of it, or re-exported), not a look-alike of its own."""
+        canon = self.names[name]
         target = _module_file(self.cfg.root, module)
         if target is None:
             return None  # not a module of this project: a name that only looks the same
         if _defines(self.cfg.root, target, name, self.cfg.max_file_bytes, self._defined) \
                 and (target, name) not in self.copies:
             return None  # the module has a different NAME of its own (a look-alike), not the consolidated one
-        alias = next(a for a in node.names if a.name == name)
-        as_part = f" as {alias.asname}" if alias.asname else ""
         return Finding(
-            NON_CANONICAL_RULE, rel, node.lineno,
-            f"{name} is imported from {module}, not from its canonical module {canon.module}",
-            severity="error", key=f"{name}:{module}",
-            fix=f"import it as `from {canon.module} import {name}{as_part}`",
+            NON_CANONICAL_RULE, rel, line,
+            f"{name} is {used} from {module}, not from its canonical module {canon.module}",
+            severity="error", key=key, fix=fix,
             related=(Location(canon.path, canon.line, note=f"canonical {name}"),))
+
+
+def _module_of(value: ast.expr, modules: dict[str, str]) -> str | None:
+    """The module an attribute is read from, when ``value`` is a name ``import`` bound (``m`` for
+    ``import pkg.mod as m``) or a dotted path through one (``pkg.mod`` for ``import pkg.mod``)."""
+    parts: list[str] = []
+    while isinstance(value, ast.Attribute):
+        parts.append(value.attr)
+        value = value.value
+    if not isinstance(value, ast.Name) or value.id not in modules:
+        return None
+    parts.append(value.id)
+    parts.reverse()
+    aliased = modules[value.id]
+    return ".".join([aliased, *parts[1:]]) if aliased else ".".join(parts)
 
 
 def consolidated_fixtures(cfg: Config) -> dict[str, CanonicalName]:
