@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     report = FindingsReport("check", str(cfg.root), findings, RULES, summary, {
         "new_findings": len(findings), "files": None if seen.only is None else len(seen.only), "mode": seen.mode,
         "baseline": str(checked.baseline_path) if baseline is not None else None,
-        "baseline_entries": sum(baseline.values()) if baseline is not None else 0,
+        "baseline_entries": baseline.total() if baseline is not None else 0,
         "index_files_reread": len(seen.observed.stale), "seconds": round(seconds, 3)})
     render_report(report, FINDINGS.get(args.format), args.output, style)
     code = FOUND if findings and not args.exit_zero else PARTIAL if seen.skipped else OK
