@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ssot.app.baseline import COUNTS_FILE, RACY_NS, Accepted, baseline_text, load_baseline
+from ssot.app.baseline import COUNTS_FILE, RACY_NS, Accepted, baseline_text, load_baseline, remember_written
 from ssot.errors import SsotError
 
 
@@ -100,3 +100,15 @@ def test_a_broken_baseline_is_still_an_error_naming_the_file(tmp_path: Path) -> 
     with pytest.raises(SsotError, match=r"\.ssot-baseline\.json: not a valid ssot baseline"):
         load_baseline(base, tmp_path / "cache")
     assert load_baseline(tmp_path / "absent.json", tmp_path / "cache") is None
+
+
+def test_the_counts_of_a_baseline_just_written_are_kept(tmp_path: Path) -> None:
+    base, cache = tmp_path / ".ssot-baseline.json", tmp_path / "cache"
+    entries = [Accepted("family-member", "t/a.py", "k", fp) for fp in ("a", "b", "b")]
+    data = baseline_text(entries).encode()
+    base.write_bytes(data)
+    remember_written(base, data, entries, cache)
+    _kept(cache, "UPDATE counts SET n = n + 10")  # told apart from what parsing the file gives
+    assert counts(base, cache) == {"a": 11, "b": 12}
+    base.write_bytes(data.replace(b'"b"', b'"c"'))  # changed by hand since
+    assert counts(base, cache) == {"a": 1, "c": 2}

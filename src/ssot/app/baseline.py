@@ -131,7 +131,7 @@ def load_baseline(path: Path, cache_dir: Path | None = None) -> BaselineCounts |
         raw = path.read_bytes()
     except OSError as exc:
         raise SsotError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
-    digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
+    digest = _digest(raw)
     if cache_dir is not None and kept is not None and kept[2] == digest:
         _restamp(cache_dir / COUNTS_FILE, stamp)
         return kept[0]
@@ -168,6 +168,21 @@ def remember_baseline(cache_dir: Path, digest: str, stamp: Stamp, counts: Mappin
 
     with contextlib.suppress(*CacheError):
         write_db(cache_dir / COUNTS_FILE, fill)
+
+
+def remember_written(path: Path, data: bytes, entries: Iterable[Accepted], cache_dir: Path) -> None:
+    """Keep the counts of the baseline just written (``data``, the bytes of ``entries``) so that the next check
+    need not parse it (best effort).  Its stamp is taken after the write: a change made in between is caught by
+    the digest, which is compared while the stamp is that young."""
+    try:
+        stamp = Stamp.of(os.stat(path))
+    except OSError:
+        return
+    remember_baseline(cache_dir, _digest(data), stamp, Counter(a.fingerprint for a in entries))
+
+
+def _digest(raw: bytes) -> str:
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
 def _kept(path: Path, stamp: Stamp) -> tuple[BaselineCounts, bool, str] | None:
