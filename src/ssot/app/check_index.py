@@ -27,7 +27,7 @@ from ssot.model import Fingerprint, Kind
 from ssot.plaindata import loads_plain
 
 INDEX_FILE = "check-index.sqlite"
-INDEX_VERSION = 9  # 9: SQLite, read by row; 8: text keys leave defined names out
+INDEX_VERSION = 10  # 10: fingerprint sizes in columns; 9: SQLite, read by row; 8: text keys leave defined names out
 # what reading a damaged or crafted index can raise (beyond SQLite's errors)
 IndexError_ = (sqlite3.Error, OSError, KeyError, IndexError, TypeError, ValueError, AttributeError,
                pickle.UnpicklingError, EOFError)
@@ -64,8 +64,8 @@ CREATE INDEX members_fid ON members (fid, seq);
 CREATE INDEX members_path ON members (path, fid);
 CREATE TABLE canonicals (fid TEXT, path TEXT, line INTEGER, name TEXT, digest TEXT);
 CREATE TABLE digest_family (digest TEXT PRIMARY KEY, fid TEXT) WITHOUT ROWID;
-CREATE TABLE fingerprints (pos INTEGER PRIMARY KEY, digest TEXT UNIQUE, fid TEXT, kind TEXT, shape BLOB,
-                           tokens BLOB, statements INTEGER);
+CREATE TABLE fingerprints (pos INTEGER PRIMARY KEY, digest TEXT UNIQUE, fid TEXT, kind TEXT, nshape INTEGER,
+                           ntokens INTEGER, shape BLOB, tokens BLOB, statements INTEGER);
 CREATE TABLE items (item TEXT PRIMARY KEY, df INTEGER, postings BLOB) WITHOUT ROWID;
 CREATE TABLE stamps (path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER) WITHOUT ROWID;
 CREATE TABLE singles (seq INTEGER PRIMARY KEY, key TEXT, path TEXT, line INTEGER, end_line INTEGER,
@@ -113,8 +113,9 @@ def write_store(path: Path, data: IndexData) -> None:
         db.executemany("INSERT INTO canonicals VALUES (?, ?, ?, ?, ?)",
                        ((fid, *row) for fid, rows in data.canonicals.items() for row in rows))
         db.executemany("INSERT INTO digest_family VALUES (?, ?)", data.digest_family.items())
-        db.executemany("INSERT INTO fingerprints VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       ((pos, digest, data.digest_family[digest], kind, dump(shape), dump(tokens), statements)
+        db.executemany("INSERT INTO fingerprints VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       ((pos, digest, data.digest_family[digest], kind, len(shape), len(tokens), dump(shape),
+                         dump(tokens), statements)
                         for pos, (digest, (kind, shape, tokens, statements)) in enumerate(data.fingerprints.items())))
         df, postings = data.variants["df"], data.variants["postings"]
         db.executemany("INSERT INTO items VALUES (?, ?, ?)",
@@ -218,7 +219,8 @@ class StoredIndex:
 
     def members(self) -> dict[str, list[MemberRow]]:
         """Every family's copies (all of the index: for tools and tests, not for a file check)."""
-        return {fid: self.rows(fid) for fid in self.families()}
+        order = [str(fid) for (fid,) in self.db.execute("SELECT fid FROM members GROUP BY fid ORDER BY min(seq)")]
+        return {fid: self.rows(fid) for fid in order}  # in the order of the whole-tree check's copies
 
     def fingerprints(self) -> StoredFingerprints:
         return StoredFingerprints(self.db)
@@ -226,7 +228,10 @@ class StoredIndex:
     def variant_data(self) -> dict[str, Any]:
         """The variant index's df and postings, read by item (the data :class:`ssot.app.guard.VariantIndex` takes)."""
         items = _Items(self.db)
-        return {"df": items.df, "postings": items.postings, "empty": self.empty}
+        return {"df": items.df, "postings": items.postings, "empty": self.empty, "prefetch": items.prefetch}
+
+
+BATCH = 500  # keys a query asks for at once (SQLite allows 999 parameters by default)
 
 
 class _Items:
@@ -234,18 +239,26 @@ class _Items:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
-        self.rows: dict[tuple[int, int], tuple[int, list[int]]] = {}
+        self.rows: dict[tuple[int, int], tuple[int, list[int]] | None] = {}
         self.df = _ItemLookup(self, 0)
         self.postings = _ItemLookup(self, 1)
 
+    def prefetch(self, items: Iterable[tuple[int, int]]) -> None:
+        """Read the rows of ``items`` in a few queries (a lookup's items are all needed at once)."""
+        missing = {item_key(it): it for it in items if it not in self.rows}
+        keys = list(missing)
+        for start in range(0, len(keys), BATCH):
+            chunk = keys[start:start + BATCH]
+            for key, df, postings in self.db.execute(
+                    f"SELECT item, df, postings FROM items WHERE item IN ({','.join('?' * len(chunk))})", chunk):
+                self.rows[missing[key]] = (int(df), _read_positions(postings))
+        for it in missing.values():
+            self.rows.setdefault(it, None)
+
     def get(self, item: tuple[int, int]) -> tuple[int, list[int]] | None:
-        row = self.rows.get(item)
-        if row is None:
-            found = self.db.execute("SELECT df, postings FROM items WHERE item = ?", (item_key(item),)).fetchone()
-            if found is None:
-                return None
-            row = self.rows[item] = (int(found[0]), _read_positions(found[1]))
-        return row
+        if item not in self.rows:
+            self.prefetch([item])
+        return self.rows[item]
 
 
 class _ItemLookup:
@@ -268,7 +281,16 @@ class StoredFingerprints(Mapping[str, Fingerprint]):
         self.db = db
         self._by_pos: dict[int, tuple[str, str, tuple[str, tuple[int, ...], tuple[str, ...], int]]] = {}
         self._built: dict[str, Fingerprint] = {}
+        self._sizes: list[tuple[str, int, int]] | None = None
         self.families = _FamilyAt(self)
+
+    def sizes(self, i: int) -> tuple[str, int, int]:
+        """Kind, shape length and token count of the fingerprint at ``i`` (read for all at once: a lookup
+        rules most candidates out on these alone, without reading their shapes and tokens)."""
+        if self._sizes is None:
+            self._sizes = [(str(kind), int(nshape), int(ntokens)) for kind, nshape, ntokens in self.db.execute(
+                "SELECT kind, nshape, ntokens FROM fingerprints ORDER BY pos")]
+        return self._sizes[i]
 
     def _at(self, pos: int) -> tuple[str, str, tuple[str, tuple[int, ...], tuple[str, ...], int]]:
         row = self._by_pos.get(pos)
@@ -281,10 +303,6 @@ class StoredFingerprints(Mapping[str, Fingerprint]):
             row = self._by_pos[pos] = (str(digest), str(fid), (str(kind), tuple(loads_plain(shape)),
                                                               tuple(loads_plain(tokens)), int(statements)))
         return row
-
-    def row(self, i: int) -> tuple[str, tuple[int, ...], tuple[str, ...]]:
-        kind, shape, tokens, _ = self._at(i)[2]
-        return kind, shape, tokens
 
     def at(self, i: int) -> Fingerprint:
         digest, _, row = self._at(i)

@@ -299,6 +299,9 @@ def nested_tests(rel: str, text: str, pytest_cfg: PytestConfig) -> list[Finding]
     for outer in ast.walk(tree):
         if not isinstance(outer, funcs):
             continue
+        end = outer.end_lineno or outer.lineno
+        if not any(outer.lineno < h <= end for h in hits):
+            continue  # no hit left inside it: it claims nothing (its nested functions' lines are inside it)
         used = {n.id for n in ast.walk(outer) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         for inner in ast.walk(outer):
             if inner is outer or not isinstance(inner, funcs) or inner.name in used:
@@ -694,12 +697,17 @@ def _outermost(joined: list[Member], loose: Loose, singles: Callable[[str], int]
     """The scan's maximal copies: a definition inside a copy in its own file is the copy's, not a copy of its own
     (``singles``: how many definitions in no family the index has of a digest, at least up to 2)."""
     copies = [*joined, *(m for d, ms in loose.items() if len(ms) + singles(d) > 1 for m in ms)]
-    enclosing: dict[str, list[str]] = defaultdict(list)
-    for m in copies:
-        enclosing[m.path].append(m.qualname + ".")
+    enclosing = {(m.path, m.qualname) for m in copies}
 
     def inner(m: Member) -> bool:
-        return any(m.qualname.startswith(q) for q in enclosing[m.path])
+        """Whether a copy in its file encloses ``m``: its qualname is one of ``m``'s dotted prefixes."""
+        q = m.qualname
+        dot = q.find(".")
+        while dot != -1:
+            if (m.path, q[:dot]) in enclosing:
+                return True
+            dot = q.find(".", dot + 1)
+        return False
 
     kept = {d: [m for m in ms if not inner(m)] for d, ms in loose.items()}
     return [m for m in joined if not inner(m)], {d: ms for d, ms in kept.items() if ms}
@@ -708,7 +716,7 @@ def _outermost(joined: list[Member], loose: Loose, singles: Callable[[str], int]
 class _ByPosition(Protocol):
     """Fingerprints by position in the variant index (:class:`ssot.app.check_index.StoredFingerprints`)."""
 
-    def row(self, i: int) -> tuple[str, tuple[int, ...], tuple[str, ...]]: ...
+    def sizes(self, i: int) -> tuple[str, int, int]: ...  # kind, shape length, token count
 
     def at(self, i: int) -> Fingerprint: ...
 
@@ -732,6 +740,7 @@ class VariantIndex:
         self.df = data["df"]  # .get(item, 0): a dict, or the index's rows
         self.postings = data["postings"]
         self.empty: list[int] = data["empty"]
+        self.prefetch: Callable[[list[tuple[int, int]]], None] | None = data.get("prefetch")
         self.fps, self.families = fps, families
 
     def candidates(self, fp: Fingerprint) -> list[int]:
@@ -740,6 +749,9 @@ class VariantIndex:
         items = shape_items(fp)
         if not items:
             return self.empty
+        prefetch = self.prefetch
+        if prefetch is not None:
+            prefetch(items)
         df = self.df
         items.sort(key=lambda x: (df.get(x, 0), x))
         prefix = len(items) - math.ceil(SHAPE_MIN * len(items)) + 1
@@ -752,10 +764,10 @@ class VariantIndex:
         nshape, tokens = len(fp.shape), fp.tokens
         ntok = len(tokens)
         for i in self.candidates(fp):
-            kind, shape, other_tokens = self.fps.row(i)
-            if kind != fp.kind or min(nshape, len(shape)) < SHAPE_MIN * max(nshape, len(shape)):
+            kind, other_nshape, other_ntok = self.fps.sizes(i)
+            if kind != fp.kind or min(nshape, other_nshape) < SHAPE_MIN * max(nshape, other_nshape):
                 continue  # what alike() would rule out anyway, without building anything
-            if min(ntok, len(other_tokens)) < TOKENS_MIN * max(ntok, len(other_tokens)):
+            if min(ntok, other_ntok) < TOKENS_MIN * max(ntok, other_ntok):
                 continue
             other = self.fps.at(i)
             inter = len(tokens & other.tokens)
