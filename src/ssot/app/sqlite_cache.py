@@ -35,6 +35,8 @@ def write_db(path: Path, fill: Callable[[sqlite3.Connection], None]) -> None:
             db.execute("COMMIT")
         finally:
             db.close()
+        # a rollback journal left by a killed in-place update of the old file would be replayed into the new one
+        remove_quietly(path.with_name(path.name + "-journal"))
         rename_over(tmp, path)
     except BaseException:
         remove_quietly(tmp)
