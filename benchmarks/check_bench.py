@@ -77,7 +77,7 @@ def five_files(index: Path) -> list[str]:
     if data is None:
         raise SystemExit(f"no check index at {index}")
     by_family = {fid: sorted({row[0] for row in rows if Path(row[0]).name.startswith("test_")})
-                 for fid, rows in data["members"].items()}
+                 for fid, rows in data.members().items()}
     ranked = sorted(by_family.values(), key=len, reverse=True)
     chosen: list[str] = []
     while len(chosen) < 5 and any(ranked):
@@ -100,7 +100,9 @@ def bench(name: str, root: Path, extra: list[str], cache: Path, repeat: int) -> 
     if cold.run.returncode != 0:
         raise SystemExit(f"ssot check --update-baseline failed:\n{cold.run.stdout}\n{cold.run.stderr}")
     whole = [ssot("check", *extra, cwd=root) for _ in range(max(1, repeat // 2))]
-    files = five_files(cache / "check-index.pickle")
+    from ssot.app.check_index import INDEX_FILE
+
+    files = five_files(cache / INDEX_FILE)
     few = [ssot("check", *files, *extra, cwd=root) for _ in range(repeat)]
     codes = {r.run.returncode for r in [*whole, *few]}
     print(f"files checked: {', '.join(files)}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -200,33 +200,36 @@ def test_uncollectable_helper_and_nested_tests_are_new_findings(project: Path) -
                                     ("tests-never-run", "tests/test_d.py")}
     files = ssot("check", "tests/test_d.py", "--format", "json", cwd=project)
     assert rules_at(files.json()) == rules_at(run.json())
-    assert os.path.exists(project / ".ssot_cache" / "check-index.pickle")
+    assert os.path.exists(project / ".ssot_cache" / "check-index.sqlite")
 
 
 def test_a_crafted_or_damaged_index_is_never_trusted(project: Path) -> None:
     assert ssot("check", "--update-baseline", cwd=project).code == 0
-    index = project / ".ssot_cache" / "check-index.pickle"
+    index = project / ".ssot_cache" / "check-index.sqlite"
+    good = index.read_bytes()
     marker = project / "pwned"
-    # a pickle that would run code when loaded by a plain unpickler
-    index.write_bytes(b"cos\nsystem\n(S'touch " + str(marker).encode() + b"'\ntR.")
+    evil = b"cos\nsystem\n(S'touch " + str(marker).encode() + b"'\ntR."  # runs code in a plain unpickler
+    index.write_bytes(evil)  # not a database
     (project / "tests/test_d.py").write_text(module_text(4, HELPER))
     run = ssot("check", "tests/test_d.py", "--format", "json", cwd=project)
     assert not marker.exists()
     assert rules_at(run.json()) == {("duplicate-copy", "tests/test_d.py")}
     assert run.json()["figures"]["mode"] == "files (index built)"  # checked whole, index written again
-    index.write_bytes(b"\x80\x05truncated")
-    assert ssot("check", "tests/test_d.py", cwd=project).code == 1
-    # a well-formed index whose shards of single definitions would run code: refused when a shard is read
-    from ssot.app.guard import read_index
-
-    data = read_index(index)
-    assert data is not None and data["singletons"]
-    evil = b"cos\nsystem\n(S'touch " + str(marker).encode() + b"'\ntR."
-    data["singletons"] = dict.fromkeys(data["singletons"], evil)
-    index.write_bytes(pickle.dumps(data))
+    index.write_bytes(good[: len(good) // 2])  # torn
+    run = ssot("check", "tests/test_d.py", "--format", "json", cwd=project)
+    assert run.code == 1 and rules_at(run.json()) == {("duplicate-copy", "tests/test_d.py")}
+    # a well-formed index whose fingerprints would run code: refused when the file check reads one (a variant
+    # of the helper is looked up among them)
+    assert ssot("check", "tests/test_d.py", cwd=project).code == 1  # a good index again
+    with sqlite3.connect(index) as db:
+        assert db.execute("UPDATE fingerprints SET shape = ?, tokens = ?", (evil, evil)).rowcount > 0
+    db.close()
+    variant = HELPER.replace("self.sent.append(message)", "self.sent.append(message)\n        self.count = 1")
+    (project / "tests/test_d.py").write_text(module_text(4, variant))
     run = ssot("check", "tests/test_d.py", "--format", "json", cwd=project)
     assert not marker.exists()
     assert run.json()["figures"]["mode"] == "files (index built)"
+    assert rules_at(run.json()) == {("duplicate-copy", "tests/test_d.py")}
 
 
 def test_a_helper_defined_once_and_copied_is_found_on_the_named_file(project: Path) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
-from ssot.app.guard import IndexedFingerprints, VariantIndex, variant_index
+from ssot.app.check_index import IndexData, StoredIndex, write_store
+from ssot.app.guard import VariantIndex, variant_index
 from ssot.model import Fingerprint
 from ssot.scanner.extract import Extractor
 from ssot.scanner.similarity import alike
@@ -31,11 +33,17 @@ def fingerprints(seed: int, n: int) -> list[Fingerprint]:
     return list(out.values())
 
 
-def test_prefix_filtered_lookup_agrees_with_a_full_comparison() -> None:
+def test_prefix_filtered_lookup_agrees_with_a_full_comparison(tmp_path: Path) -> None:
     indexed = fingerprints(1, 300)
     families = [f"fam{i}" for i in range(len(indexed))]
     rows = {fp.digest: (fp.kind, fp.shape, tuple(sorted(fp.tokens)), fp.statements) for fp in indexed}
-    index = VariantIndex(variant_index(indexed), IndexedFingerprints(rows), families)
+    digest_family = {fp.digest: fam for fp, fam in zip(indexed, families, strict=True)}
+    write_store(tmp_path / "index.sqlite",
+                IndexData("/root", {}, {}, {}, digest_family, rows, variant_index(indexed), {}, {}))
+    stored = StoredIndex.open(tmp_path / "index.sqlite")
+    assert stored is not None
+    fps = stored.fingerprints()
+    index = VariantIndex(stored.variant_data(), fps, fps.families)  # read from the index, row by row
     queries = fingerprints(2, 300)
     found = 0
     for q in queries:

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ssot.config import Config
-from ssot.scanner.engine import Progress
 
 if TYPE_CHECKING:
-    from ssot.app.baseline import Accepted
+    from ssot.app.baseline import Accepted, BaselineCounts
     from ssot.app.guard import Observed
     from ssot.model import Finding
+    from ssot.scanner.engine import Progress
 
 # more files than this (`pre-commit run --all-files`) are checked on a whole-tree scan, whose cache
 # serves unchanged files: reading each named file again would cost more
@@ -53,7 +53,7 @@ class Checked:
     observation: Observation
     findings: list[Finding]
     baseline_path: Path
-    baseline: Counter[str] | None
+    baseline: BaselineCounts | None
 
 
 def baseline_path(cfg: Config, request: CheckRequest) -> Path:
@@ -100,10 +100,17 @@ def judge_observation(cfg: Config, request: CheckRequest, observation: Observati
     """What of ``observation`` is new since the baseline."""
     from ssot.app.baseline import load_baseline
     from ssot.app.guard import judge
+    from ssot.app.sqlite_cache import CacheError
 
     path = baseline_path(cfg, request)
     baseline = load_baseline(path, cfg.cache_path if request.use_cache else None)
-    findings = judge(observation.observed, baseline, request.family_lines, observation.only, request.keep_rule)
+    try:
+        findings = judge(observation.observed, baseline, request.family_lines, observation.only, request.keep_rule)
+    except CacheError:  # the kept counts (or the index's rows) damaged while read: the files themselves
+        if observation.observed.stored is not None:
+            observation = observe_tree(cfg, request, observation.only)
+        baseline = load_baseline(path, None)
+        findings = judge(observation.observed, baseline, request.family_lines, observation.only, request.keep_rule)
     return Checked(observation, findings, path, baseline)
 
 

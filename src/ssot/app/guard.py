@@ -15,9 +15,11 @@ What ``check`` looks at (rule ids):
 Two ways to get the copies:
 
 - the whole tree (:func:`check_tree`): a scan, with its cache; it also writes the
-  *index* (``<cache_dir>/check-index.pickle``): each family's copies and fingerprints;
+  *index* (``<cache_dir>/check-index.sqlite``, :mod:`ssot.app.check_index`): each family's copies
+  and fingerprints;
 - a few files (:func:`check_files`, what pre-commit passes): only those files are
-  read; the rest of the tree comes from the index.  A file of the index that has
+  read; the rest of the tree comes from the index, a few rows of it (a family's copies
+  outside the files are read only when a new copy in them is judged).  A file of the index that has
   changed on disk since is read again.  A definition of a changed file joins a
   family of the index when its fingerprint equals one of the family's, or when it
   is a variant of one (the scan's own similarity test).  What the index does not
@@ -30,14 +32,13 @@ from __future__ import annotations
 import ast
 import math
 import os
-import pickle
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, Protocol, cast
 
-from ssot.app.baseline import Accepted, accepted, new_findings
+from ssot.app.baseline import Accepted, Left, accepted, new_findings
 from ssot.app.canonical import (
     ImportChecker,
     canonical_names,
@@ -45,17 +46,15 @@ from ssot.app.canonical import (
     in_canonical_package,
     module_name,
 )
+from ssot.app.check_index import INDEX_FILE, IndexData, IndexError_, MemberRow, StoredIndex, write_store
 from ssot.app.compliance import is_canonical
 from ssot.app.validate_rules import RULES as IMPORT_RULES
 from ssot.config import Config
-from ssot.model import Definition, Finding, Fingerprint, Kind, Location, ScanResult, finding_fingerprint
-from ssot.plaindata import load_plain, loads_plain
+from ssot.model import Definition, Finding, Fingerprint, Location, ScanResult, finding_fingerprint
 from ssot.pytest_config import PytestConfig, load_pytest_config
 from ssot.report.common import plural
 from ssot.scanner.findings import UNCOLLECTABLE_FIX, definition_key
 
-INDEX_FILE = "check-index.pickle"
-INDEX_VERSION = 8  # 8: text keys leave defined names out
 MEMBER_RULE = "family-member"  # baseline entries for copies: one per live copy, whatever the copy kept
 COPY_OF_CONSOLIDATED = "copy-of-consolidated"
 DUPLICATE_COPY = "duplicate-copy"
@@ -106,6 +105,16 @@ class FamilyInfo:
     canonical: Location | None  # the copy in the canonical package, when the family is consolidated
 
 
+@dataclass(frozen=True, slots=True)
+class StoredRows:
+    """A file check's copies in the index, outside the files it read: read for a family only when judging it needs
+    them (a new copy in a family that is not consolidated).  ``order``: the families that have such copies, in the
+    order of the check's members."""
+
+    order: list[str]
+    rows: Callable[[str], list[Member]]
+
+
 @dataclass(slots=True)
 class Observed:
     """What the tree holds now: copies of families, and every other finding ``check`` knows."""
@@ -117,6 +126,7 @@ class Observed:
     index_used: bool = False
     stale: list[str] = field(default_factory=list)  # index files read again because they changed
     root: str = ""  # where the files are (a new family is reported at its most recently changed copy)
+    stored: StoredRows | None = None  # a file check: the index's copies of the families, before ``members``
 
     def accepted(self) -> list[Accepted]:
         """What ``--update-baseline`` records: every live copy, and every other finding."""
@@ -126,32 +136,30 @@ class Observed:
 # ---------------------------------------------------------------- judging against the baseline
 
 
-def judge(observed: Observed, baseline: Counter[str] | None, family_lines: int = 1,
+def judge(observed: Observed, baseline: Mapping[str, int] | None, family_lines: int = 1,
           only: Iterable[str] | None = None, wanted: Callable[[str], bool] = lambda rule: True) -> list[Finding]:
     """The findings the baseline does not account for (all of them without a baseline).
 
     ``only``: report findings in these files only (the rest of the tree is context);
     ``wanted``: the rules reported (``--select``/``--ignore``).
     """
-    left: Counter[str] = Counter(baseline or {})
+    left = Left(baseline)
     focus_files = None if only is None else set(only)
 
     def accepted_now(m: Member) -> bool:
         """Whether the baseline accepts ``m`` (each accepted fingerprint accepts one copy)."""
-        fp = m.fingerprint
-        if left[fp] > 0:
-            left[fp] -= 1
-            return True
-        return False
+        return left.take(m.fingerprint)
 
-    by_family: dict[str, list[Member]] = defaultdict(list)
+    stored = observed.stored
+    by_family: dict[str, list[Member]] = {fid: [] for fid in (stored.order if stored is not None else ())}
     for m in observed.members:
-        by_family[m.family].append(m)
+        by_family.setdefault(m.family, []).append(m)
     out: list[Finding] = []
-    for fid, members in by_family.items():
+    for fid, seen in by_family.items():
         fam = observed.families[fid]
         # a fingerprint names its file, so copies elsewhere never use up the baseline entries of these
-        focus = members if focus_files is None else [m for m in members if m.path in focus_files]
+        # (the index's copies are outside the files checked: only the copies seen can be in focus)
+        focus = seen if focus_files is None else [m for m in seen if m.path in focus_files]
         if not focus:
             continue
         old: list[Member] = []
@@ -163,6 +171,7 @@ def judge(observed: Observed, baseline: Counter[str] | None, family_lines: int =
         if fam.canonical is not None:
             out.extend(_copy_of_consolidated(fam, m) for m in new)
             continue
+        members = [*stored.rows(fid), *seen] if stored is not None and fid in stored.order else seen
         rest = [] if focus_files is None else [m for m in members if m.path not in focus_files]
         known = old[0] if old else next((m for m in rest if accepted_now(m)), None)
         if known is not None:
@@ -290,6 +299,9 @@ def nested_tests(rel: str, text: str, pytest_cfg: PytestConfig) -> list[Finding]
     for outer in ast.walk(tree):
         if not isinstance(outer, funcs):
             continue
+        end = outer.end_lineno or outer.lineno
+        if not any(outer.lineno < h <= end for h in hits):
+            continue  # no hit left inside it: it claims nothing (its nested functions' lines are inside it)
         used = {n.id for n in ast.walk(outer) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         for inner in ast.walk(outer):
             if inner is outer or not isinstance(inner, funcs) or inner.name in used:
@@ -326,7 +338,8 @@ def observe_scan(cfg: Config, result: ScanResult, texts: dict[str, str] | None =
                 continue
             members.append(Member(fam.id, d.path, d.line, d.end_line, d.qualname, d.kind, d.fingerprint,
                                   closest(d.fingerprint, canonicals, result.fingerprints)))
-    members, _ = _outermost(members, {}, {})  # a method of a copied class is the class's copy, not its own
+    # a method of a copied class is the class's copy, not its own
+    members, _ = _outermost(members, {}, lambda _digest: 0)
     findings = [_uncollectable(d) for d in uncollectable.values()]
     # the scan reports uncollectable classes outside families as findings only; one holding tests is
     # worded, and fingerprinted, as a file check words it: its tests never run
@@ -445,17 +458,19 @@ def _singletons(cfg: Config, observed: Observed, is_test: Callable[[str], bool])
 
 def write_index(cfg: Config, observed: Observed, result: ScanResult,
                 singletons: dict[str, list[tuple[str, int, int, str, str]]] | None = None) -> None:
-    """``<cache_dir>/check-index.pickle``: what file checks need of the rest of the tree (best effort).
+    """``<cache_dir>/check-index.sqlite``: what file checks need of the rest of the tree (best effort;
+    :mod:`ssot.app.check_index`)."""
+    _save(cfg, index_data(cfg, observed, result, singletons))
 
-    Plain data only (lists, dicts, strings, numbers), read back with an unpickler that
-    refuses any class or function: a crafted index cannot make ``check`` run code.
-    """
+
+def index_data(cfg: Config, observed: Observed, result: ScanResult,
+               singletons: dict[str, list[tuple[str, int, int, str, str]]] | None = None) -> IndexData:
+    """What the index holds of a whole-tree check."""
     root = str(cfg.root)
     stamps: dict[str, tuple[int, int]] = {}
-    members: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    same: dict[Any, Any] = {}  # one object per distinct value: pickle writes a repeated object once
+    members: dict[str, list[MemberRow]] = defaultdict(list)
     for m in observed.members:
-        members[m.family].append(tuple(same.setdefault(v, v) for v in m[1:]))
+        members[m.family].append(cast(MemberRow, tuple(m[1:])))
         if m.path not in stamps:
             try:
                 st = os.stat(os.path.join(root, m.path))
@@ -480,125 +495,83 @@ def write_index(cfg: Config, observed: Observed, result: ScanResult,
                     continue
                 stamps[single[0]] = (st.st_size, st.st_mtime_ns)
     variant_fps = [fp for d in sorted(digest_family) if (fp := result.fingerprints.get(d)) is not None]
-    data = {
-        "version": INDEX_VERSION,
-        "root": root,
-        "families": {fid: (f.name, f.duplicated_lines, None if f.canonical is None else
-                           (f.canonical.path, f.canonical.line, f.canonical.end_line, f.canonical.note))
-                     for fid, f in observed.families.items()},
-        "members": dict(members),
-        "canonicals": {fid: rows for fid, rows in canonicals.items() if rows},
-        "digest_family": digest_family,
-        "fingerprints": {fp.digest: (fp.kind, fp.shape, tuple(sorted(fp.tokens)), fp.statements)
-                         for fp in variant_fps},
-        "variants": variant_index(variant_fps),
-        "stamps": stamps,
-        "singletons": _shards({d: [tuple(same.setdefault(v, v) for v in row) for row in rows]
-                               for d, rows in (singletons or {}).items()}),
-    }
-    _save(cfg, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    return IndexData(
+        root=root,
+        families={fid: (f.name, f.duplicated_lines, None if f.canonical is None else
+                        (f.canonical.path, f.canonical.line, f.canonical.end_line, f.canonical.note))
+                  for fid, f in observed.families.items()},
+        members=dict(members),
+        canonicals={fid: rows for fid, rows in canonicals.items() if rows},
+        digest_family=digest_family,
+        fingerprints={fp.digest: (fp.kind, fp.shape, tuple(sorted(fp.tokens)), fp.statements) for fp in variant_fps},
+        variants=variant_index(variant_fps),
+        stamps=stamps,
+        singletons=singletons or {},
+    )
 
 
-SHARD_CHARS = 3  # singletons are kept in shards by the first hex digits of their digest (4096 shards)
-
-
-def _shards(by_digest: dict[str, list[tuple[Any, ...]]]) -> dict[str, bytes]:
-    """``by_digest`` split by digest prefix, each shard pickled on its own: a file check unpickles only the
-    shards of the digests it looks up (a few hundred), not the tens of thousands of definitions of the tree."""
-    grouped: dict[str, dict[str, list[tuple[Any, ...]]]] = defaultdict(dict)
-    for digest, rows in by_digest.items():
-        grouped[digest[:SHARD_CHARS]][digest] = rows
-    return {key: pickle.dumps(shard, protocol=pickle.HIGHEST_PROTOCOL) for key, shard in grouped.items()}
-
-
-class Sharded:
-    """Read side of :func:`_shards`: ``get(digest)`` unpickles (with the data-only unpickler) one shard, once."""
-
-    def __init__(self, shards: dict[str, bytes]) -> None:
-        self.shards = shards
-        self._loaded: dict[str, dict[str, Any]] = {}
-
-    def get(self, digest: str, default: Any = ()) -> Any:
-        key = digest[:SHARD_CHARS]
-        shard = self._loaded.get(key)
-        if shard is None:
-            blob = self.shards.get(key)
-            shard = self._loaded[key] = {} if blob is None else loads_plain(blob)
-        return shard.get(digest, default)
-
-
-def _save(cfg: Config, payload: bytes) -> None:
-    from ssot.fsio import write_bytes_atomic
+def _save(cfg: Config, data: IndexData) -> None:
+    from ssot.app.sqlite_cache import CacheError
 
     try:
-        write_bytes_atomic(cfg.cache_path / INDEX_FILE, payload, durable=False)  # a cache: lost, never torn
+        write_store(cfg.cache_path / INDEX_FILE, data)
         ignore = cfg.cache_path / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# created by ssot\n*\n", encoding="utf-8")
-    except OSError:
+    except CacheError:
         pass  # the index only makes file checks fast: a tree ssot cannot write to is checked whole
 
 
-def read_index(path: Path) -> dict[str, Any] | None:
-    """The index at ``path`` as plain data, or None when it is absent, damaged or crafted."""
-    try:
-        data = load_plain(path)  # the index lives in the checked tree: plain data only, never code
-    except Exception:  # absent, truncated, crafted, from another version: build it again
-        return None
-    return data if isinstance(data, dict) and data.get("version") == INDEX_VERSION else None
-
-
-def _load_index(cfg: Config) -> dict[str, Any] | None:
-    data = read_index(cfg.cache_path / INDEX_FILE)
-    return data if data is not None and data.get("root") == str(cfg.root) else None
+def read_index(path: Path) -> StoredIndex | None:
+    """The index at ``path``, or None when it is absent, damaged or of another version."""
+    return StoredIndex.open(path)
 
 
 def check_files(cfg: Config, rels: Sequence[str]) -> Observed | None:
     """Observe ``rels`` against the index of the rest of the tree; None when there is no usable index."""
-    data = _load_index(cfg)
-    if data is None:
+    index = read_index(cfg.cache_path / INDEX_FILE)
+    if index is None or index.root != str(cfg.root):
         return None
     try:
-        return _check_files(cfg, rels, data)
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError, pickle.UnpicklingError, EOFError):
-        # a damaged (or crafted) index, or one of its shards: check the tree
+        return _check_files(cfg, rels, index)
+    except IndexError_:  # a damaged (or crafted) index: check the tree
         return None
 
 
-def _stale(root: str, stamps: dict[str, tuple[int, int]], paths: Iterable[str]) -> list[str]:
-    """Those of ``paths`` whose size or modification time changed (or that are gone) since the index.
-
-    Only the files whose index rows a file check uses are looked at: the other copies of the
-    families the named files take part in, and the definitions a loose copy may match.
-    """
+def _changed(root: str, stamps: Iterable[tuple[str, int, int]], leaving_out: set[str]) -> list[str]:
+    """The files of the index (but ``leaving_out``) whose size or modification time changed, or that are gone."""
     out = []
-    join, stat = os.path.join, os.stat
-    for path in paths:
-        stamp = stamps.get(path)
-        if stamp is None:
-            continue
-        try:
-            st = stat(join(root, path))
-        except OSError:
-            out.append(path)
-            continue
-        if st.st_size != stamp[0] or st.st_mtime_ns != stamp[1]:
-            out.append(path)
+    stat = os.stat
+    fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) if stat in os.supports_dir_fd else None
+    try:
+        for path, size, mtime in stamps:
+            if path in leaving_out:
+                continue
+            try:  # relative to the root's descriptor: the root's own path is not walked ten thousand times
+                st = stat(path, dir_fd=fd) if fd is not None else stat(os.path.join(root, path))
+            except OSError:
+                out.append(path)
+                continue
+            if st.st_size != size or st.st_mtime_ns != mtime:
+                out.append(path)
+    finally:
+        if fd is not None:
+            os.close(fd)
     return out
 
 
 class _FileReader:
     """Reads files of a file check: their copies (joined to families of the index, or loose) and their texts."""
 
-    def __init__(self, cfg: Config, data: dict[str, Any]) -> None:
+    def __init__(self, cfg: Config, index: StoredIndex) -> None:
         from ssot.scanner.extract import Extractor
 
         self.cfg = cfg
-        self.digest_family: dict[str, str] = data["digest_family"]
-        self.fps = IndexedFingerprints(data["fingerprints"])
-        self.variants = VariantIndex(data["variants"], self.fps, [self.digest_family[d] for d in self.fps.order])
+        self.index = index
+        self.fps = index.fingerprints()
+        self.variants = VariantIndex(index.variant_data(), self.fps, self.fps.families)
         self.canon_defs = {fid: [Definition(p, line, line, line, name, name, "class", digest)
-                                 for p, line, name, digest in rows] for fid, rows in data["canonicals"].items()}
+                                 for p, line, name, digest in rows] for fid, rows in index.canonicals().items()}
         self.pytest_cfg = load_pytest_config(cfg.root)
         self.backups = _backup_spec(cfg)
         self.extractor = Extractor()
@@ -606,13 +579,11 @@ class _FileReader:
         self.findings: list[Finding] = []
         self.joined: list[Member] = []
         self.loose: dict[str, list[Member]] = defaultdict(list)  # digest -> copies outside families
-        self.singles: Sharded | None = None  # the index's definitions in no family (set by the file check)
 
     def _scanned_alone(self, rel: str, qualname: str, digest: str) -> bool:
         """Whether the scan saw this definition, as it is, and put it in no family: the scan's decision
         stands (a variant test of a family member that the family's representative is not alike)."""
-        return self.singles is not None and any(row[0] == rel and row[3] == qualname
-                                                for row in self.singles.get(digest, ()))
+        return self.index.single_at(digest, rel, qualname)
 
     def read(self, rel: str, is_test: Callable[[str], bool], report: bool) -> None:
         """Extract ``rel``; ``report``: a named file, whose findings are reported (else context only)."""
@@ -643,7 +614,7 @@ class _FileReader:
                 d = Definition(rel, u.line, u.start_line, u.end_line, u.qualname, u.name, "class", u.digest,
                                has_init=True, collected=True, test_methods=u.test_methods)
                 self.findings.append(_uncollectable(d))
-            fam = self.digest_family.get(u.digest)
+            fam = self.index.family_of(u.digest)
             if fam is None and (fp := self.extractor.fingerprints.get(u.digest)) is not None \
                     and not self._scanned_alone(rel, u.qualname, u.digest):
                 fam = self.variants.family_of(fp)
@@ -653,83 +624,105 @@ class _FileReader:
                 self.joined.append(member)
             else:
                 self.loose[member.digest].append(member)
-                if self.singles is not None:  # a copy of a definition the scan knows by its text only
-                    if keys is None:
-                        keys = {t.line: text_key(t.exact) for t in index_text(data).units
-                                if t.size >= min_code_bytes(cfg.min_tokens)}
-                    key = keys.get(u.line)
-                    if key is not None and self.singles.get(key):
-                        self.loose[key].append(member._replace(digest=key))
+                # a copy of a definition the scan knows by its text only
+                if keys is None:
+                    keys = {t.line: text_key(t.exact) for t in index_text(data).units
+                            if t.size >= min_code_bytes(cfg.min_tokens)}
+                key = keys.get(u.line)
+                if key is not None and self.index.singles_count(key, 1):
+                    self.loose[key].append(member._replace(digest=key))
 
 
-def _check_files(cfg: Config, rels: Sequence[str], data: dict[str, Any]) -> Observed:
+def _check_files(cfg: Config, rels: Sequence[str], index: StoredIndex) -> Observed:
     from ssot.scope import load_scope
 
     root = cfg.root
     named = set(rels)
+    stored = index.families()
     families = {fid: FamilyInfo(fid, name, lines, None if canon is None else Location(*canon))
-                for fid, (name, lines, canon) in data["families"].items()}
-    rows_of: dict[str, list[tuple[Any, ...]]] = data["members"]
-    singles = Sharded(data["singletons"])
+                for fid, (name, lines, canon, _) in stored.items()}
+    singles = index.singles
     scope = load_scope(root)
-    reader = _FileReader(cfg, data)
-    reader.singles = singles
+    reader = _FileReader(cfg, index)
     for rel in sorted(named):
         reader.read(rel, scope.is_test_code, report=True)
     # the families the named files take part in (now, or in the index), whole; the others cannot give a
-    # finding in them.  Of the rest of the tree, only the files of these rows are looked at again.
+    # finding in them.  Of the rest of the tree, only the files of these families' copies (and of the
+    # definitions a loose copy may match) are looked at again, when they changed since the index.
     touched = {m.family for m in reader.joined}
-    touched |= {fid for fid, rows in rows_of.items() if any(r[0] in named for r in rows)}
-    context = {r[0] for fid in touched for r in rows_of.get(fid, ())}
-    context |= {row[0] for digest in reader.loose for row in singles.get(digest, ())}
-    stale = _stale(str(root), data["stamps"], sorted(context - named))
+    touched |= {fid for rel in named for fid in index.families_at(rel)}
+    changed = _changed(str(root), index.stamps(), named)
+    loose_files = {row[0] for digest in reader.loose for row in singles(digest)} if changed else set()
+    stale = sorted(p for p in changed if p in loose_files or index.families_at(p) & touched)
     for rel in stale:  # changed since the index: its copies are read again (its findings are not reported)
         reader.read(rel, scope.is_test_code, report=False)
     reread = named | set(stale)
-    joined, loose = _outermost(reader.joined, reader.loose, singles)
-    members = [Member(fid, *row) for fid in sorted(touched) for row in rows_of.get(fid, ()) if row[0] not in reread]
-    members += [m for m in joined if m.family in touched]
+    joined, loose = _outermost(reader.joined, reader.loose, index.singles_count)
+    in_reread = index.rows_in(reread)
+    order = [fid for fid in sorted(touched) if fid in stored and stored[fid][3] > in_reread[fid]]
+    members = [m for m in joined if m.family in touched]
     for digest, copies in loose.items():  # a helper copied from a file not read, or among the files read
         if not any(m.path in named for m in copies):  # copies in changed files of the context only
             continue
-        if len(singles.get(digest, ())) > 1:
+        if index.singles_count(digest) > 1:
             # the tree held it twice or more and the scan made no family of it (a thin wrapper, a copy inside
             # a whole copied file...): not a finding of a file check either
             continue
         copies += [Member("", path, line, end, qualname, kind, digest)
-                   for path, line, end, qualname, kind in singles.get(digest, ()) if path not in reread]
+                   for path, line, end, qualname, kind in singles(digest) if path not in reread]
         if len(copies) > 1:
             fid = f"new:{digest[:12]}"
             lines = sum(m.end_line - m.line + 1 for m in copies[1:])
             families[fid] = FamilyInfo(fid, copies[0].qualname.rsplit(".", 1)[-1], lines, None)
             members += [m._replace(family=fid) for m in copies]
-    copies_of = {(r[0], r[3]) for fid, rows in rows_of.items() if families[fid].canonical is not None for r in rows}
+    copies_of = index.consolidated_copies()
     copies_of |= {(m.path, m.qualname) for m in joined if families[m.family].canonical is not None}
     checker = ImportChecker(cfg, canonical_names(cfg), copies_of)
     findings = reader.findings  # only the named files can give findings that are reported
     for rel, text in reader.texts.items():
         findings += checker.check(rel, text)
         findings += nested_tests(rel, text, reader.pytest_cfg)
-    return Observed(families, members, findings, files_read=len(reread), index_used=True, stale=sorted(stale),
-                    root=str(cfg.root))
+
+    def rows(fid: str) -> list[Member]:
+        return [Member(fid, *row) for row in index.rows(fid, reread)]
+
+    return Observed(families, members, findings, files_read=len(reread), index_used=True, stale=stale,
+                    root=str(cfg.root), stored=StoredRows(order, rows))
 
 
 Loose = dict[str, list[Member]]  # digest -> copies outside any family
 
 
-def _outermost(joined: list[Member], loose: Loose, singles: Sharded | dict[str, list[tuple[Any, ...]]]) \
-        -> tuple[list[Member], Loose]:
-    """The scan's maximal copies: a definition inside a copy in its own file is the copy's, not a copy of its own."""
-    copies = [*joined, *(m for d, ms in loose.items() if len(ms) + len(singles.get(d, ())) > 1 for m in ms)]
-    enclosing: dict[str, list[str]] = defaultdict(list)
-    for m in copies:
-        enclosing[m.path].append(m.qualname + ".")
+def _outermost(joined: list[Member], loose: Loose, singles: Callable[[str], int]) -> tuple[list[Member], Loose]:
+    """The scan's maximal copies: a definition inside a copy in its own file is the copy's, not a copy of its own
+    (``singles``: how many definitions in no family the index has of a digest, at least up to 2)."""
+    copies = [*joined, *(m for d, ms in loose.items() if len(ms) + singles(d) > 1 for m in ms)]
+    enclosing = {(m.path, m.qualname) for m in copies}
 
     def inner(m: Member) -> bool:
-        return any(m.qualname.startswith(q) for q in enclosing[m.path])
+        """Whether a copy in its file encloses ``m``: its qualname is one of ``m``'s dotted prefixes."""
+        q = m.qualname
+        dot = q.find(".")
+        while dot != -1:
+            if (m.path, q[:dot]) in enclosing:
+                return True
+            dot = q.find(".", dot + 1)
+        return False
 
     kept = {d: [m for m in ms if not inner(m)] for d, ms in loose.items()}
     return [m for m in joined if not inner(m)], {d: ms for d, ms in kept.items() if ms}
+
+
+class _ByPosition(Protocol):
+    """Fingerprints by position in the variant index (:class:`ssot.app.check_index.StoredFingerprints`)."""
+
+    def sizes(self, i: int) -> tuple[str, int, int]: ...  # kind, shape length, token count
+
+    def at(self, i: int) -> Fingerprint: ...
+
+
+class _FamilyByPosition(Protocol):
+    def __getitem__(self, i: int) -> str: ...
 
 
 class VariantIndex:
@@ -743,10 +736,11 @@ class VariantIndex:
     only the fingerprints that share one, then applies the scan's own test (:func:`ssot.scanner.similarity.alike`).
     """
 
-    def __init__(self, data: dict[str, Any], fps: IndexedFingerprints, families: Sequence[str]) -> None:
-        self.df: dict[tuple[int, int], int] = data["df"]
-        self.postings: dict[tuple[int, int], list[int]] = data["postings"]
+    def __init__(self, data: Mapping[str, Any], fps: _ByPosition, families: _FamilyByPosition) -> None:
+        self.df = data["df"]  # .get(item, 0): a dict, or the index's rows
+        self.postings = data["postings"]
         self.empty: list[int] = data["empty"]
+        self.prefetch: Callable[[list[tuple[int, int]]], None] | None = data.get("prefetch")
         self.fps, self.families = fps, families
 
     def candidates(self, fp: Fingerprint) -> list[int]:
@@ -755,6 +749,9 @@ class VariantIndex:
         items = shape_items(fp)
         if not items:
             return self.empty
+        prefetch = self.prefetch
+        if prefetch is not None:
+            prefetch(items)
         df = self.df
         items.sort(key=lambda x: (df.get(x, 0), x))
         prefix = len(items) - math.ceil(SHAPE_MIN * len(items)) + 1
@@ -767,10 +764,10 @@ class VariantIndex:
         nshape, tokens = len(fp.shape), fp.tokens
         ntok = len(tokens)
         for i in self.candidates(fp):
-            kind, shape, other_tokens = self.fps.row(i)
-            if kind != fp.kind or min(nshape, len(shape)) < SHAPE_MIN * max(nshape, len(shape)):
+            kind, other_nshape, other_ntok = self.fps.sizes(i)
+            if kind != fp.kind or min(nshape, other_nshape) < SHAPE_MIN * max(nshape, other_nshape):
                 continue  # what alike() would rule out anyway, without building anything
-            if min(ntok, len(other_tokens)) < TOKENS_MIN * max(ntok, len(other_tokens)):
+            if min(ntok, other_ntok) < TOKENS_MIN * max(ntok, other_ntok):
                 continue
             other = self.fps.at(i)
             inter = len(tokens & other.tokens)
@@ -796,35 +793,6 @@ class _Layered(Mapping[str, Fingerprint]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
-
-
-class IndexedFingerprints(Mapping[str, Fingerprint]):
-    """The index's fingerprints, built into :class:`Fingerprint` objects only when one is looked at."""
-
-    def __init__(self, rows: dict[str, tuple[str, tuple[int, ...], tuple[str, ...], int]]) -> None:
-        self.rows = rows
-        self.order = list(rows)  # the order of the variant index's positions
-        self._built: dict[str, Fingerprint] = {}
-
-    def row(self, i: int) -> tuple[str, tuple[int, ...], tuple[str, ...]]:
-        kind, shape, tokens, _ = self.rows[self.order[i]]
-        return kind, shape, tokens
-
-    def at(self, i: int) -> Fingerprint:
-        return self[self.order[i]]
-
-    def __getitem__(self, digest: str) -> Fingerprint:
-        fp = self._built.get(digest)
-        if fp is None:
-            kind, shape, tokens, statements = self.rows[digest]
-            fp = self._built[digest] = Fingerprint(digest, cast(Kind, kind), "", statements, shape, frozenset(tokens))
-        return fp
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.order)
-
-    def __len__(self) -> int:
-        return len(self.order)
 
 
 def variant_index(fps: Sequence[Fingerprint]) -> dict[str, Any]:

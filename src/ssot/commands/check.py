@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ssot.app.baseline import baseline_text
+    from ssot.app.baseline import baseline_text, remember_written
     from ssot.app.check import (
         CheckRequest,
         accept_all,
@@ -63,7 +63,10 @@ def run(args: argparse.Namespace) -> int:
         with progress_bar("checking", style.verbosity >= 0) as progress:
             whole, entries = accept_all(cfg, request, progress)
         path = baseline_path(cfg, request)
-        write_output(str(path), baseline_text(entries))
+        data = baseline_text(entries).encode("utf-8", "surrogateescape")
+        write_output(str(path), data)
+        if request.use_cache:  # the next check (the first pre-commit) need not parse it
+            remember_written(path, data, entries, cfg.cache_path)
         if style.verbosity >= 0:
             copies = sum(e.rule == "family-member" for e in entries)
             print(f"baseline written to {path}: {len(entries)} accepted findings "
@@ -92,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     report = FindingsReport("check", str(cfg.root), findings, RULES, summary, {
         "new_findings": len(findings), "files": None if seen.only is None else len(seen.only), "mode": seen.mode,
         "baseline": str(checked.baseline_path) if baseline is not None else None,
-        "baseline_entries": sum(baseline.values()) if baseline is not None else 0,
+        "baseline_entries": baseline.total() if baseline is not None else 0,
         "index_files_reread": len(seen.observed.stale), "seconds": round(seconds, 3)})
     render_report(report, FINDINGS.get(args.format), args.output, style)
     code = FOUND if findings and not args.exit_zero else PARTIAL if seen.skipped else OK
