@@ -7,9 +7,10 @@ import time
 from pathlib import Path
 
 from ssot.app.check import baseline_path
-from ssot.commands.common import add_project_arguments, progress_bar, project_config, relative_paths, write_output
+from ssot.commands.common import add_project_arguments, progress_bar, project_config, relative_paths
 from ssot.commands.options import add_report_arguments, rule_filter, style_of, wanted_rules
 from ssot.exitcodes import FOUND, OK, PARTIAL
+from ssot.report.output import write_output
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -12,7 +12,6 @@ from pathlib import Path
 from ssot import config as config_mod
 from ssot.config import Config
 from ssot.errors import SsotError
-from ssot.report.output import write_output  # noqa: F401  (commands import it from here)
 
 
 def add_project_arguments(parser: argparse.ArgumentParser) -> None:
