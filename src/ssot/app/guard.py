@@ -441,7 +441,7 @@ def _singletons(cfg: Config, observed: Observed, is_test: Callable[[str], bool])
         if not is_test(rel) or backups.match_file(rel) or in_canonical_package(cfg, rel):
             continue
         for u in entry.extract.units:
-            if u.own_lines >= cfg.min_lines and u.digest not in in_family:
+            if u.counts(cfg.min_lines, cfg.min_tokens) and u.digest not in in_family:
                 out[u.digest].append((rel, u.line, u.end_line, u.qualname, u.kind))
         index = entry.extract.index
         if index is not None:
@@ -607,7 +607,7 @@ class _FileReader:
         collected = self.pytest_cfg.collects(rel)
         all_fps = _Layered(self.extractor.fingerprints, self.fps)
         for u in ex.units:
-            if u.own_lines < cfg.min_lines:
+            if not u.counts(cfg.min_lines, cfg.min_tokens):
                 continue
             if report and collected and u.kind == "class" and not u.nested and u.name.startswith("Test") \
                     and u.has_init:

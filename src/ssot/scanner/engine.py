@@ -385,7 +385,7 @@ def _assemble(config: Config, scope: TestScope, entries: dict[str, Entry], finge
         library = not scope.is_test_code(rel)
         bound: dict[str, str] | None = None
         for u in ex.units:
-            if u.trivial or u.own_lines < config.min_lines or u.tokens < config.min_tokens:
+            if not u.counts(config.min_lines, config.min_tokens):
                 continue
             defs.append(Definition(
                 path=rel, line=u.line, start_line=u.start_line, end_line=u.end_line, qualname=u.qualname,

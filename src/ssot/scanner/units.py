@@ -40,6 +40,11 @@ class Unit(NamedTuple):
         return self._replace(line=self.line + offset, start_line=self.start_line + offset,
                              end_line=self.end_line + offset)
 
+    def counts(self, min_lines: int, min_tokens: int) -> bool:
+        """Whether the unit is large enough to be a copy (``min_lines``, ``min_tokens``) and is not trivial:
+        the one rule the scan and ``ssot check FILE...`` apply."""
+        return not self.trivial and self.own_lines >= min_lines and self.tokens >= min_tokens
+
 
 Defn = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
