@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Generic, TypeVar
 
 from ssot.model import Fingerprint
@@ -146,6 +146,118 @@ class _PrefixFilter(Generic[Item]):
         return out
 
 
+def least_overlap(n: int, m: int, threshold: float) -> int | None:
+    """The fewest shared items for sets of ``n`` and ``m`` items to reach ``threshold`` (None: they cannot).
+
+    Decided by the very comparison the verification makes (``inter / union >= threshold``), so a
+    filter built on it cuts nothing the verification would keep."""
+    k = max(0, math.floor(threshold / (1 + threshold) * (n + m)) - 1)
+    while k <= min(n, m):
+        union = n + m - k
+        if (k / union if union else 1.0) >= threshold:
+            return k
+        k += 1
+    return None
+
+
+def partner_sizes(n: int, threshold: float) -> list[tuple[int, int]]:
+    """The sizes ``m`` a set of ``n`` items may be alike, each with :func:`least_overlap` (none when
+    ``threshold`` is 0: every size)."""
+    if not threshold:
+        return []
+    out = []
+    for m in range(max(0, math.floor(threshold * n) - 1), math.floor(n / threshold) + 2):
+        k = least_overlap(n, m, threshold)
+        if k is not None:
+            out.append((m, k))
+    return out
+
+
+_PAIRS_MAX = 45  # pairs a set is indexed under at most (bigger sets are left to the one-item prefix)
+
+
+class _PairFilter:
+    """Prefix filtering on pairs of items, for small sets whose rarest items are still common.
+
+    The one-item prefix filter is weak where every item of a set is shared with thousands of others
+    (the literals 1-100 of a suite's tests). Two sets sharing at least ``k >= 2`` items share their two
+    first common items (in the global rarest-first order), and those lie among the first ``n - k + 2``
+    items of each (the l-prefix scheme of Wang, Li and Feng's AdaptJoin, with l = 2). So each set is
+    indexed under every pair of items of the widest such prefix any partner size needs, each entry
+    keeping the set's size and the position of the pair's second item; a query of size ``n`` looks up
+    the pairs of its prefix and, per partner size ``m`` (``k`` known from ``n`` and ``m``), takes the
+    entries of size ``m`` whose second item lies within ``m - k + 2``: a range, by bisection. Queries
+    where some partner may share fewer than two items, or be larger than the sets indexed, get None
+    (another filter decides).
+    """
+
+    def __init__(self, items: list[list[str]], rank: dict[str, int], threshold: float,
+                 taken: bytearray) -> None:
+        self.threshold, self.taken, self.rank = threshold, taken, rank
+        self._widest: dict[int, int] = {}
+        self.limit = 1 << 15  # sets smaller than this are all indexed
+        for m in sorted({len(it) for it in items}):
+            p = self.widest(m)
+            if p * (p - 1) // 2 > _PAIRS_MAX:
+                self.limit = m
+                break
+        buckets: defaultdict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+        key = rank.__getitem__
+        for i, it in enumerate(items):
+            m = len(it)
+            if m >= self.limit:
+                continue
+            ordered = sorted(it, key=key)
+            for b in range(1, self.widest(m)):
+                code = (m << 16) | b
+                second = ordered[b]
+                for a in range(b):
+                    buckets[(ordered[a], second)].append((code, i))
+        self.buckets: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
+        for pair, entries in buckets.items():
+            entries.sort()
+            self.buckets[pair] = ([c for c, _ in entries], [j for _, j in entries])
+
+    def widest(self, m: int) -> int:
+        """How many of the first items of a set of ``m`` a partner sharing two items or more may need
+        (partners that may share fewer are left to another filter: their queries get None)."""
+        if m not in self._widest:
+            self._widest[m] = max((min(m, m - k + 2) for _, k in partner_sizes(m, self.threshold) if k >= 2),
+                                  default=0)
+        return self._widest[m]
+
+    def ranges(self, tokens: Iterable[str], n: int) -> tuple[list[tuple[list[int], int, int]], int] | None:
+        """The entries that may be alike a set of ``n`` items, and how many (None: this filter cannot
+        tell, as a partner may share fewer than two items or be larger than the sets indexed)."""
+        if not self.threshold:
+            return None
+        needs = partner_sizes(n, self.threshold)
+        if not needs:
+            return [], 0
+        if any(k < 2 or m >= self.limit for m, k in needs):
+            return None
+        rank = self.rank
+        ordered = sorted(tokens, key=lambda x: rank.get(x, -1))
+        out = []
+        volume = 0
+        for b in range(1, min(n, n - min(k for _, k in needs) + 2)):
+            second = ordered[b]
+            for a in range(b):
+                bucket = self.buckets.get((ordered[a], second))
+                if bucket is None:
+                    continue
+                codes, ids = bucket
+                for m, k in needs:
+                    if b > n - k + 1:  # past the prefix that partners of size m need
+                        continue
+                    lo = bisect_left(codes, (m << 16) | 1)
+                    hi = bisect_right(codes, (m << 16) | (m - k + 1))
+                    if hi > lo:
+                        out.append((ids, lo, hi))
+                        volume += hi - lo
+        return out, volume
+
+
 _FEW = 32  # shape candidates up to this many are verified as they are
 _WORTH = 4  # the tokens' filter is built once big queries have cost this many verifications per fingerprint
 
@@ -155,10 +267,11 @@ class ShapeIndex:
 
     Candidates share a prefix item of the shape multiset (as ``(feature, occurrence)`` items,
     :func:`shape_items`); for tests, when those are many, again and again (a suite of tests sharing one
-    shape), the candidates sharing a prefix item of the identifiers and literals are verified instead, if fewer
-    (both Jaccards must reach their threshold, so either filter alone loses nothing).  A query never
-    compares all pairs: grouping asks "what is alike this representative", once per representative,
-    and the fingerprints already taken are skipped.
+    shape), the candidates sharing two prefix items of the identifiers and literals (:class:`_PairFilter`),
+    or one (for tests too large for pairs), are verified instead, if fewer (both Jaccards must reach their
+    threshold, so any of these filters alone loses nothing).  A query never compares all pairs: grouping
+    asks "what is alike this representative", once per representative, and the fingerprints already
+    taken are skipped.
     """
 
     def __init__(self, fps: Sequence[Fingerprint], strict: bool = False) -> None:
@@ -169,6 +282,7 @@ class ShapeIndex:
         self.sets = [frozenset(it) for it in items]
         self.shapes = _PrefixFilter(items, self.shape_min, self.taken)
         self._words: _PrefixFilter[str] | None = None  # built when it pays: most trees never need it
+        self._pairs: _PairFilter | None = None  # built with it
         self._big = 0  # shape candidates of the queries that had more than _FEW, before it was built
 
     @property
@@ -176,6 +290,13 @@ class ShapeIndex:
         if self._words is None:
             self._words = _PrefixFilter([list(fp.tokens) for fp in self.fps], self.tokens_min, self.taken)
         return self._words
+
+    @property
+    def pairs(self) -> _PairFilter:
+        if self._pairs is None:
+            self._pairs = _PairFilter([list(fp.tokens) for fp in self.fps], self.words.rank, self.tokens_min,
+                                      self.taken)
+        return self._pairs
 
     def take(self, i: int) -> None:
         """``i`` is in a group now: no later query returns it."""
@@ -189,7 +310,7 @@ class ShapeIndex:
         """The fingerprints not yet taken that are alike ``fps[i]`` (``i`` itself excluded)."""
         fp = self.fps[i]
         found = self._candidates(self.shapes.prefixes[i], self.shapes.sizes[i],
-                                 lambda: self.words.prefixes[i], len(fp.tokens))
+                                 lambda: self.words.prefixes[i], fp.tokens)
         found.discard(i)
         return self._verify(fp, self.sets[i], found)
 
@@ -197,20 +318,24 @@ class ShapeIndex:
         """The fingerprints not yet taken that are alike ``fp`` (one that is not in the index)."""
         items = shape_items(fp)
         found = self._candidates(self.shapes.prefix(items), len(items),
-                                 lambda: self.words.prefix(list(fp.tokens)), len(fp.tokens))
+                                 lambda: self.words.prefix(list(fp.tokens)), fp.tokens)
         return self._verify(fp, frozenset(items), found)
 
     def _candidates(self, shape_prefix: list[tuple[int, int]], nshape: int,
-                    word_prefix: Callable[[], list[str]], nwords: int) -> set[int]:
+                    word_prefix: Callable[[], list[str]], tokens: frozenset[str]) -> set[int]:
         ranges, volume = self.shapes.ranges(shape_prefix, nshape)
-        if volume > _FEW and nwords and self.strict:  # helpers' tokens threshold is too low to filter much
+        if volume > _FEW and tokens and self.strict:  # helpers' tokens threshold is too low to filter much
             if self._words is None:
                 self._big += volume
                 if self._big < _WORTH * len(self.fps):
                     return self.shapes.members(ranges)
-            word_ranges, word_volume = self.words.ranges(word_prefix(), nwords)
-            if word_volume < volume:
-                return self.words.members(word_ranges)
+            by_pairs = self.pairs.ranges(tokens, len(tokens))
+            if by_pairs is not None and by_pairs[1] < volume:
+                ranges, volume = by_pairs
+            else:
+                word_ranges, word_volume = self.words.ranges(word_prefix(), len(tokens))
+                if word_volume < volume:
+                    return self.words.members(word_ranges)
         return self.shapes.members(ranges)
 
     def _verify(self, fp: Fingerprint, a: frozenset[tuple[int, int]], candidates: set[int]) -> list[int]:
