@@ -61,13 +61,14 @@ def _representatives(digests: list[str], fingerprints: dict[str, Fingerprint],
 
 def _without_nesting(members: list[Definition]) -> list[Definition]:
     """Drop members nested in another member of the same family (the outer one is the copy)."""
-    by_path: dict[str, list[str]] = defaultdict(list)
-    for m in members:
-        by_path[m.path].append(m.qualname)
+    if all("." not in m.qualname for m in members):
+        return members
+    where = {(m.path, m.qualname) for m in members}
     out = []
     for m in members:
-        names = by_path[m.path]
-        if len(names) > 1 and any(m.qualname.startswith(q + ".") for q in names if q != m.qualname):
+        q = m.qualname
+        # an enclosing member's qualname is a prefix of this one's, up to a dot
+        if "." in q and any(c == "." and (m.path, q[:k]) in where for k, c in enumerate(q)):
             continue
         out.append(m)
     return out
@@ -110,7 +111,8 @@ def build_families(defs: Iterable[Definition], fingerprints: dict[str, Fingerpri
         families.append(Family(id="", name=name, kind=kind, classes=classes, category=category))  # type: ignore[arg-type]
     families = _maximal(families, defs)
     # a family must have something to remove: duplicated live lines, variants to merge, or stale copies
-    families = [f for f in families if f.duplicated_lines > 0 or len(f.classes) > 1
+    lines = {id(f): f.duplicated_lines for f in families}
+    families = [f for f in families if lines[id(f)] > 0 or len(f.classes) > 1
                 or any(m.in_backup for m in f.members)]
 
     # ids: the name when no other family has it (the largest keeps it), else the name and a short digest of
@@ -128,7 +130,7 @@ def build_families(defs: Iterable[Definition], fingerprints: dict[str, Fingerpri
         taken.add(fam.id)
         for k, cls in enumerate(fam.classes):
             cls.id = f"{fam.id}/{_letters(k)}"
-    families.sort(key=lambda f: (-f.duplicated_lines, -len(f.members), f.id))
+    families.sort(key=lambda f: (-lines[id(f)], -len(f.members), f.id))
     return families
 
 

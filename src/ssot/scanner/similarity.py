@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 from ssot.model import Fingerprint
@@ -189,11 +189,13 @@ class _PairFilter:
     entries of size ``m`` whose second item lies within ``m - k + 2``: a range, by bisection. Queries
     where some partner may share fewer than two items, or be larger than the sets indexed, get None
     (another filter decides).
+
+    Items are their ranks (ints, rarest first); a pair is packed in one int, an entry too (size,
+    position, set: the order entries are sorted in).
     """
 
-    def __init__(self, items: list[list[str]], rank: dict[str, int], threshold: float,
-                 taken: bytearray) -> None:
-        self.threshold, self.taken, self.rank = threshold, taken, rank
+    def __init__(self, items: list[list[int]], threshold: float, taken: bytearray) -> None:
+        self.threshold, self.taken = threshold, taken
         self._widest: dict[int, int] = {}
         self.limit = 1 << 15  # sets smaller than this are all indexed
         for m in sorted({len(it) for it in items}):
@@ -201,22 +203,25 @@ class _PairFilter:
             if p * (p - 1) // 2 > _PAIRS_MAX:
                 self.limit = m
                 break
-        buckets: defaultdict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
-        key = rank.__getitem__
+        buckets: dict[int, list[int]] = {}
         for i, it in enumerate(items):
             m = len(it)
             if m >= self.limit:
                 continue
-            ordered = sorted(it, key=key)
+            ordered = sorted(it)
             for b in range(1, self.widest(m)):
-                code = (m << 16) | b
+                entry = (m << 16 | b) << 32 | i
                 second = ordered[b]
                 for a in range(b):
-                    buckets[(ordered[a], second)].append((code, i))
-        self.buckets: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
-        for pair, entries in buckets.items():
-            entries.sort()
-            self.buckets[pair] = ([c for c, _ in entries], [j for _, j in entries])
+                    key = ordered[a] << 32 | second
+                    bucket = buckets.get(key)
+                    if bucket is None:
+                        buckets[key] = [entry]
+                    else:
+                        bucket.append(entry)
+        for bucket in buckets.values():
+            bucket.sort()
+        self.buckets = buckets
 
     def widest(self, m: int) -> int:
         """How many of the first items of a set of ``m`` a partner sharing two items or more may need
@@ -226,36 +231,44 @@ class _PairFilter:
                                   default=0)
         return self._widest[m]
 
-    def ranges(self, tokens: Iterable[str], n: int) -> tuple[list[tuple[list[int], int, int]], int] | None:
-        """The entries that may be alike a set of ``n`` items, and how many (None: this filter cannot
-        tell, as a partner may share fewer than two items or be larger than the sets indexed)."""
+    def ranges(self, items: list[int]) -> tuple[list[tuple[list[int], int, int]], int] | None:
+        """The entries that may be alike a set of these items (ranks, -1 for items no indexed set has),
+        and how many (None: this filter cannot tell, as a partner may share fewer than two items or be
+        larger than the sets indexed)."""
         if not self.threshold:
             return None
+        n = len(items)
         needs = partner_sizes(n, self.threshold)
         if not needs:
             return [], 0
         if any(k < 2 or m >= self.limit for m, k in needs):
             return None
-        rank = self.rank
-        ordered = sorted(tokens, key=lambda x: rank.get(x, -1))
+        ordered = sorted(items)
         out = []
         volume = 0
+        buckets = self.buckets
         for b in range(1, min(n, n - min(k for _, k in needs) + 2)):
             second = ordered[b]
             for a in range(b):
-                bucket = self.buckets.get((ordered[a], second))
+                bucket = buckets.get(ordered[a] << 32 | second)
                 if bucket is None:
                     continue
-                codes, ids = bucket
                 for m, k in needs:
                     if b > n - k + 1:  # past the prefix that partners of size m need
                         continue
-                    lo = bisect_left(codes, (m << 16) | 1)
-                    hi = bisect_right(codes, (m << 16) | (m - k + 1))
+                    lo = bisect_left(bucket, (m << 16 | 1) << 32)
+                    hi = bisect_left(bucket, (m << 16 | (m - k + 2)) << 32)
                     if hi > lo:
-                        out.append((ids, lo, hi))
+                        out.append((bucket, lo, hi))
                         volume += hi - lo
         return out, volume
+
+    def members(self, ranges: list[tuple[list[int], int, int]]) -> set[int]:
+        taken = self.taken
+        out: set[int] = set()
+        for entries, lo, hi in ranges:
+            out.update(i for i in (e & 0xFFFFFFFF for e in entries[lo:hi]) if not taken[i])
+        return out
 
 
 _FEW = 32  # shape candidates up to this many are verified as they are
@@ -283,6 +296,7 @@ class ShapeIndex:
         self.shapes = _PrefixFilter(items, self.shape_min, self.taken)
         self._words: _PrefixFilter[str] | None = None  # built when it pays: most trees never need it
         self._pairs: _PairFilter | None = None  # built with it
+        self._token_rank: dict[str, int] | None = None
         self._big = 0  # shape candidates of the queries that had more than _FEW, before it was built
 
     @property
@@ -292,10 +306,18 @@ class ShapeIndex:
         return self._words
 
     @property
+    def token_rank(self) -> dict[str, int]:
+        """Identifiers and literals, rarest first (the words' and the pairs' order)."""
+        if self._token_rank is None:
+            df: Counter[str] = Counter(x for fp in self.fps for x in fp.tokens)
+            self._token_rank = {x: r for r, x in enumerate(sorted(df, key=lambda x: (df[x], x)))}
+        return self._token_rank
+
+    @property
     def pairs(self) -> _PairFilter:
         if self._pairs is None:
-            self._pairs = _PairFilter([list(fp.tokens) for fp in self.fps], self.words.rank, self.tokens_min,
-                                      self.taken)
+            rank = self.token_rank
+            self._pairs = _PairFilter([[rank[x] for x in fp.tokens] for fp in self.fps], self.tokens_min, self.taken)
         return self._pairs
 
     def take(self, i: int) -> None:
@@ -325,14 +347,16 @@ class ShapeIndex:
                     word_prefix: Callable[[], list[str]], tokens: frozenset[str]) -> set[int]:
         ranges, volume = self.shapes.ranges(shape_prefix, nshape)
         if volume > _FEW and tokens and self.strict:  # helpers' tokens threshold is too low to filter much
-            if self._words is None:
+            if self._pairs is None:
                 self._big += volume
                 if self._big < _WORTH * len(self.fps):
                     return self.shapes.members(ranges)
-            by_pairs = self.pairs.ranges(tokens, len(tokens))
-            if by_pairs is not None and by_pairs[1] < volume:
-                ranges, volume = by_pairs
-            else:
+            rank = self.token_rank
+            by_pairs = self.pairs.ranges([rank.get(x, -1) for x in tokens])
+            if by_pairs is not None:
+                if by_pairs[1] < volume:
+                    return self.pairs.members(by_pairs[0])
+            else:  # too small or too large for pairs
                 word_ranges, word_volume = self.words.ranges(word_prefix(), len(tokens))
                 if word_volume < volume:
                     return self.words.members(word_ranges)
