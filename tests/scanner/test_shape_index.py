@@ -38,9 +38,11 @@ def _fingerprints(seed: int, n: int, kind: str) -> list[Fingerprint]:
 @pytest.mark.parametrize("seed", range(6))
 def test_alike_to_is_every_untaken_alike_fingerprint(seed: int, kind: str, words: bool,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    if words:  # the identifiers' and literals' filter from the first query on (it is built when it pays)
+    if words:  # the identifiers' and literals' filters from the first query on (they are built when it pays)
         monkeypatch.setattr(similarity, "_FEW", 0)
         monkeypatch.setattr(similarity, "_WORTH", 0)
+    else:  # the shapes' filter alone
+        monkeypatch.setattr(similarity, "_WORTH", 10**9)
     fps = _fingerprints(seed, 120, kind)
     index = ShapeIndex(fps, strict=kind == "test")
     rng = random.Random(seed)

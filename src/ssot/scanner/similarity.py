@@ -272,7 +272,7 @@ class _PairFilter:
 
 
 _FEW = 32  # shape candidates up to this many are verified as they are
-_WORTH = 4  # the tokens' filter is built once big queries have cost this many verifications per fingerprint
+_WORTH = 1  # the tokens' filter is built once big queries have cost this many verifications per fingerprint
 
 
 class ShapeIndex:
