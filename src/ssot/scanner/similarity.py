@@ -272,7 +272,7 @@ class _PairFilter:
 
 
 _FEW = 32  # shape candidates up to this many are verified as they are
-_WORTH = 1  # the tokens' filter is built once big queries have cost this many verifications per fingerprint
+_WORTH = 1  # the tokens' filters are built once big queries have cost this many verifications per fingerprint
 
 
 class ShapeIndex:
@@ -295,7 +295,7 @@ class ShapeIndex:
         self.sets = [frozenset(it) for it in items]
         self.shapes = _PrefixFilter(items, self.shape_min, self.taken)
         self._words: _PrefixFilter[str] | None = None  # built when it pays: most trees never need it
-        self._pairs: _PairFilter | None = None  # built with it
+        self._pairs: _PairFilter | None = None  # likewise (the words' filter only for tests pairs cannot tell)
         self._token_rank: dict[str, int] | None = None
         self._big = 0  # shape candidates of the queries that had more than _FEW, before it was built
 
