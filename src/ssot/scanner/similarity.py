@@ -92,7 +92,13 @@ class _PrefixFilter(Generic[Item]):
         df: Counter[Item] = Counter(x for it in items for x in it)
         self.rank: dict[Item, int] = {x: r for r, x in enumerate(sorted(df, key=lambda x: (df[x], x)))}
         rank = self.rank.__getitem__
-        self.prefixes: list[list[Item]] = [self._cut(sorted(it, key=rank)) for it in items]
+        cut: dict[int, list[Item]] = {}  # per list of items (one list may stand for many sets)
+        self.prefixes: list[list[Item]] = []
+        for it in items:
+            prefix = cut.get(id(it))
+            if prefix is None:
+                prefix = cut[id(it)] = self._cut(sorted(it, key=rank))
+            self.prefixes.append(prefix)
         postings: defaultdict[Item, list[int]] = defaultdict(list)
         for i, prefix in enumerate(self.prefixes):
             for x in prefix:
@@ -291,8 +297,14 @@ class ShapeIndex:
         self.fps, self.strict = fps, strict
         self.shape_min, self.tokens_min = (STRICT_SHAPE_MIN, STRICT_TOKENS_MIN) if strict else (SHAPE_MIN, TOKENS_MIN)
         self.taken = bytearray(len(fps))
-        items = [shape_items(fp) for fp in fps]
-        self.sets = [frozenset(it) for it in items]
+        # a suite's tests share a few shapes: each made into items once (the lists are never changed)
+        distinct: dict[tuple[int, ...], tuple[list[tuple[int, int]], frozenset[tuple[int, int]]]] = {}
+        for fp in fps:
+            if fp.shape not in distinct:
+                it = shape_items(fp)
+                distinct[fp.shape] = (it, frozenset(it))
+        items = [distinct[fp.shape][0] for fp in fps]
+        self.sets = [distinct[fp.shape][1] for fp in fps]
         self.shapes = _PrefixFilter(items, self.shape_min, self.taken)
         self._words: _PrefixFilter[str] | None = None  # built when it pays: most trees never need it
         self._pairs: _PairFilter | None = None  # likewise (the words' filter only for tests pairs cannot tell)
