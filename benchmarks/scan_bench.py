@@ -284,12 +284,18 @@ def main() -> int:
             size = sum(p.stat().st_size for p in big.rglob("*.py")) / 1e6
             nfiles = sum(1 for _ in big.rglob("*.py"))
             shutil.rmtree(big / ".ssot_cache", ignore_errors=True)
+            cold_load = load()
             cold = ssot_scan(big, work / "big.ssot.json")
             warm = ssot_scan(big, work / "big.ssot.json")
             ar = arid(big, work / "big.arid.json")
             print(f"## {nfiles} files, {size:.0f} MB "
                   f"(make_suite --files {args.files} --extra-tests {args.extra_tests}; {load()})")
-            print(f"ssot cold scan : {cold.seconds:6.2f} s  peak {cold.peak_mib:6.0f} MiB  (exit {cold.returncode})")
+            print(f"ssot cold scan : {cold.seconds:6.2f} s  peak {cold.peak_mib:6.0f} MiB  (exit {cold.returncode}; "
+                  f"{cold_load} before it)")
+            phases = [line.removeprefix("ssot timings: ") for line in cold.stderr.splitlines()
+                      if line.startswith("ssot timings: ")]
+            if phases:  # SSOT_TIMINGS=1: where the cold scan's time went
+                print("  cold phases  : " + "; ".join(phases))
             print(f"ssot warm scan : {warm.seconds:6.2f} s  peak {warm.peak_mib:6.0f} MiB")
             print(f"arid           : {ar.seconds:6.2f} s  peak {ar.peak_mib:6.0f} MiB  (exit {ar.returncode})")
             print(f"ratios         : cold/arid {ratio(cold.seconds, ar.seconds)}, warm/arid "

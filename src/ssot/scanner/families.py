@@ -61,13 +61,14 @@ def _representatives(digests: list[str], fingerprints: dict[str, Fingerprint],
 
 def _without_nesting(members: list[Definition]) -> list[Definition]:
     """Drop members nested in another member of the same family (the outer one is the copy)."""
-    by_path: dict[str, list[str]] = defaultdict(list)
-    for m in members:
-        by_path[m.path].append(m.qualname)
+    if all("." not in m.qualname for m in members):
+        return members
+    where = {(m.path, m.qualname) for m in members}
     out = []
     for m in members:
-        names = by_path[m.path]
-        if len(names) > 1 and any(m.qualname.startswith(q + ".") for q in names if q != m.qualname):
+        q = m.qualname
+        # an enclosing member's qualname is a prefix of this one's, up to a dot
+        if "." in q and any(c == "." and (m.path, q[:k]) in where for k, c in enumerate(q)):
             continue
         out.append(m)
     return out
@@ -80,7 +81,7 @@ def build_families(defs: Iterable[Definition], fingerprints: dict[str, Fingerpri
     ``bindings`` maps ``(path, qualname)`` to what the definition's free names resolve to.
     """
     bindings = bindings or {}
-    defs = list(defs)
+    defs = sorted(defs, key=lambda d: (d.path, d.line))  # so every class's members come in this order
     by_digest: dict[str, list[Definition]] = defaultdict(list)
     for d in defs:
         by_digest[d.fingerprint].append(d)
@@ -89,33 +90,35 @@ def build_families(defs: Iterable[Definition], fingerprints: dict[str, Fingerpri
 
     families: list[Family] = []
     for group in _representatives(digests, fingerprints, count):
-        members = _without_nesting([m for d in group for m in by_digest[d]])
+        every = [m for d in group for m in by_digest[d]]
+        members = _without_nesting(every)
         if len(members) < 2:
             continue
-        keep = {(m.path, m.line) for m in members}
+        keep = None if members is every else {(m.path, m.line) for m in members}
         names = Counter(m.name for m in members if not m.in_backup) or Counter(m.name for m in members)
         name = min(names, key=lambda n: (-names[n], n))
         classes: list[EquivalenceClass] = []
         for digest in group:
             split: dict[BindingKey, list[Definition]] = defaultdict(list)
             for m in by_digest[digest]:
-                if (m.path, m.line) in keep:
+                if keep is None or (m.path, m.line) in keep:
                     split[bindings.get((m.path, m.qualname), ())].append(m)
             for key, ms in sorted(split.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-                ordered = sorted(ms, key=lambda m: (m.path, m.line))
-                classes.append(EquivalenceClass(id="", fingerprint=digest, members=ordered, bindings=dict(key)))
+                classes.append(EquivalenceClass(id="", fingerprint=digest, members=ms, bindings=dict(key)))
         kind = fingerprints[group[0]].kind
         category = "test" if kind == "test" or (kind == "class" and name.startswith("Test")
                                                  and any(m.test_methods for m in members)) else "helper"
         families.append(Family(id="", name=name, kind=kind, classes=classes, category=category))  # type: ignore[arg-type]
     families = _maximal(families, defs)
     # a family must have something to remove: duplicated live lines, variants to merge, or stale copies
-    families = [f for f in families if f.duplicated_lines > 0 or len(f.classes) > 1
-                or any(m.in_backup for m in f.members)]
+    lines = {id(f): f.duplicated_lines for f in families}
+    size = {id(f): sum(len(c.members) for c in f.classes) for f in families}
+    families = [f for f in families if lines[id(f)] > 0 or len(f.classes) > 1
+                or any(m.in_backup for c in f.classes for m in c.members)]
 
     # ids: the name when no other family has it (the largest keeps it), else the name and a short digest of
     # the representative's code: typeable, and the same on every rescan while that code is unchanged
-    families.sort(key=lambda f: (-len(f.members), f.name, f.members[0].location))
+    families.sort(key=lambda f: (-size[id(f)], f.name, f.classes[0].members[0].location))
     taken: set[str] = set()
     for fam in families:
         fam.id = fam.name
@@ -128,23 +131,24 @@ def build_families(defs: Iterable[Definition], fingerprints: dict[str, Fingerpri
         taken.add(fam.id)
         for k, cls in enumerate(fam.classes):
             cls.id = f"{fam.id}/{_letters(k)}"
-    families.sort(key=lambda f: (-f.duplicated_lines, -len(f.members), f.id))
+    families.sort(key=lambda f: (-lines[id(f)], -size[id(f)], f.id))
     return families
 
 
 def _maximal(families: list[Family], defs: list[Definition]) -> list[Family]:
     """Drop families whose every copy lies inside copies of one other family (that family is the copy)."""
+    members = [f.members for f in families]
     home: dict[tuple[str, str], int] = {}
-    for k, f in enumerate(families):
-        for m in f.members:
+    for k, ms in enumerate(members):
+        for m in ms:
             home[(m.path, m.qualname)] = k
-    parent_of = {(d.path, d.qualname): d.parent for d in defs}
+    parent_of = {(d.path, d.qualname): d.parent for d in defs if d.parent}
     # an enclosing copy that is itself copied exactly (its equivalence class has two members or more)
     copied = {(m.path, m.qualname) for f in families for c in f.classes if len(c.members) > 1 for m in c.members}
     dropped: set[int] = set()
-    for k, f in enumerate(families):
+    for k, ms in enumerate(members):
         outer: set[int] = set()
-        for m in f.members:
+        for m in ms:
             p = m.parent
             hit = None
             while p:
@@ -166,8 +170,8 @@ def _maximal(families: list[Family], defs: list[Definition]) -> list[Family]:
     # a thin wrapper (a fixture returning an instance of a class copied elsewhere too) is the inner
     # family's business: report the class, not each wrapper around it
     inner_of: dict[tuple[str, str], list[Definition]] = defaultdict(list)
-    for f in families:
-        for m in f.members:
+    for ms in members:
+        for m in ms:
             if m.parent:
                 inner_of[(m.path, m.parent)].append(m)
     for k, f in enumerate(families):
@@ -175,15 +179,15 @@ def _maximal(families: list[Family], defs: list[Definition]) -> list[Family]:
             continue
         wrapped: set[int] = set()
         inside = 0
-        for m in f.members:
+        for m in members[k]:
             big = [c for c in inner_of.get((m.path, m.qualname), ()) if c.tokens >= _THIN * m.tokens]
             if len(big) != 1:
                 break
             wrapped.add(home[(m.path, big[0].qualname)])
             inside += 1
-        if len(wrapped) == 1 and inside == len(f.members):
+        if len(wrapped) == 1 and inside == len(members[k]):
             [g] = wrapped
-            if g not in dropped and g != k and len(families[g].members) > len(f.members):
+            if g not in dropped and g != k and len(members[g]) > len(members[k]):
                 dropped.add(k)
     return [f for k, f in enumerate(families) if k not in dropped]
 
