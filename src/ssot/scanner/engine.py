@@ -90,7 +90,8 @@ def _survey_files(root: str, rels: Sequence[str], max_bytes: int) -> tuple[list[
 
 def _parse_files(root: str, todo: Sequence[tuple[str, FileExtract, set[int]]], max_bytes: int) \
         -> tuple[list[tuple[str, FileExtract | None]], dict[str, Fingerprint]]:
-    """The units of the candidates of each ``(rel, extract, header lines)`` (None: the file changed since)."""
+    """The units of the candidates of each ``(rel, extract, header lines)`` (None: the file changed since),
+    in extracts without what the caller holds already (their text index, imports, commented-out copies)."""
     extractor = _extractor_here()
     out: list[tuple[str, FileExtract | None]] = []
     for rel, ex, lines in todo:
@@ -99,7 +100,9 @@ def _parse_files(root: str, todo: Sequence[tuple[str, FileExtract, set[int]]], m
         except UnreadableFile:
             out.append((rel, None))
             continue
-        out.append((rel, extractor.parse_candidates(source.text, ex, lines)))
+        got = extractor.parse_candidates(source.text, ex, lines)
+        # what the parent already holds is not sent back (the text index is most of an extract's bytes)
+        out.append((rel, dataclasses.replace(got, index=None, commented=[], imports=frozenset())))
     return out, _new_fingerprints(extractor)
 
 
@@ -217,7 +220,10 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
                         del fresh[rel]
                         continue
                     e = fresh[rel]
-                    fresh[rel] = Entry(e.size, e.mtime_ns, e.digest, ex)
+                    was = e.extract
+                    fresh[rel] = Entry(e.size, e.mtime_ns, e.digest, dataclasses.replace(
+                        ex, index=was.index, commented=was.commented, imports=was.imports))
+            del parse  # (it holds the extracts replaced)
         in_scope = set(scoped)
         _phase("parse", started)
 
@@ -303,9 +309,12 @@ def _candidates_only(entry: Entry, lines: set[int]) -> Entry:
 def _phase(name: str, started: float) -> None:
     """With ``SSOT_TIMINGS`` set, where a scan's time goes (seconds since the start, on stderr)."""
     if os.environ.get("SSOT_TIMINGS"):
+        import resource
         import sys
 
-        print(f"ssot timings: {name} done at {time.perf_counter() - started:.2f} s", file=sys.stderr, flush=True)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # KiB on Linux
+        print(f"ssot timings: {name} done at {time.perf_counter() - started:.2f} s (peak of this process "
+              f"so far {peak} MiB)", file=sys.stderr, flush=True)
 
 
 def _result_key(config: Config, whole: bool, entries: dict[str, Entry], skipped: list[SkippedFile],
