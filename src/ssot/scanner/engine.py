@@ -205,25 +205,42 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
         current = _candidate_lines(cache, fresh, scoped, min_code_bytes(config.min_tokens))
         _phase("candidates", started)
         parse: list[tuple[str, FileExtract, set[int]]] = []
+        # files of the same content with the same candidates (a copied file, a vendored tree twice) are
+        # parsed once: the others take what it gave
+        twins: dict[str, list[str]] = {}
+        first: dict[tuple[str, frozenset[int], frozenset[int]], str] = {}
         for rel, lines in current.items():
             ex = fresh[rel].extract
             if lines and not lines <= ex.done:
+                same = first.setdefault((fresh[rel].digest, frozenset(lines), ex.done), rel)
+                if same != rel:
+                    twins.setdefault(same, []).append(rel)
+                    continue
                 parse.append((rel, ex, lines))
         # 3. parse and fingerprint them
         if parse:
             changed = True
+            orphans: list[tuple[str, FileExtract, set[int]]] = []  # twins of a file that changed since
             for got, new in pool.run(_parse_files, root_text, parse, config.max_file_bytes):
                 fingerprints.update(new)
                 for rel, ex in got:
                     if ex is None:
                         skipped.append(SkippedFile(rel, "changed or vanished during the scan; scan again"))
                         del fresh[rel]
+                        orphans += [(t, fresh[t].extract, current[t]) for t in twins.pop(rel, ())]
                         continue
-                    e = fresh[rel]
-                    was = e.extract
-                    fresh[rel] = Entry(e.size, e.mtime_ns, e.digest, dataclasses.replace(
-                        ex, index=was.index, commented=was.commented, imports=was.imports))
-            del parse  # (it holds the extracts replaced)
+                    for one in (rel, *twins.get(rel, ())):
+                        fresh[one] = _with_units(fresh[one], ex)
+            if orphans:  # (rare: parsed here, each on its own)
+                got, new = _parse_files(root_text, orphans, config.max_file_bytes)
+                fingerprints.update(new)
+                for rel, ex in got:
+                    if ex is None:
+                        skipped.append(SkippedFile(rel, "changed or vanished during the scan; scan again"))
+                        del fresh[rel]
+                        continue
+                    fresh[rel] = _with_units(fresh[rel], ex)
+            del parse, first, orphans  # (they hold the extracts replaced)
         in_scope = set(scoped)
         _phase("parse", started)
 
@@ -248,6 +265,13 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
     _phase("assemble and save", started)
     result.stats.seconds = time.perf_counter() - started
     return result
+
+
+def _with_units(entry: Entry, parsed: FileExtract) -> Entry:
+    """The entry with the extract a worker parsed, given back what the worker did not send."""
+    was = entry.extract
+    return Entry(entry.size, entry.mtime_ns, entry.digest, dataclasses.replace(
+        parsed, index=was.index, commented=was.commented, imports=was.imports))
 
 
 def _candidate_lines(cache: ScanCache, fresh: dict[str, Entry], scoped: list[str], min_bytes: int) \
