@@ -44,6 +44,7 @@ _TASK_FILES = 200
 _extractor: Extractor | None = None
 _sent: set[str] = set()
 _known: dict[str, FileExtract] = {}
+_in_worker = False  # a worker process sends each fingerprint once, then lets it go
 
 
 Row = tuple[str, int, int, str, "FileExtract | None", "str | None"]  # rel, size, mtime_ns, digest, extract, reason
@@ -59,6 +60,10 @@ def _extractor_here() -> Extractor:
 def _new_fingerprints(extractor: Extractor) -> dict[str, Fingerprint]:
     new = {d: fp for d, fp in extractor.fingerprints.items() if d not in _sent}
     _sent.update(new)
+    if _in_worker:
+        # every fingerprint it holds (those inherited from the parent too) went to this scan: a memo hit
+        # later in it needs none of them again, and kept, they are most of a worker's memory
+        extractor.fingerprints.clear()
     return new
 
 
@@ -354,7 +359,10 @@ WORKER_GC_THRESHOLD = (100_000, 50, 100)
 
 
 def _worker_gc() -> None:
-    """A worker is forked from a scan that paused the collector: it collects again, rarely."""
+    """A worker is forked from a scan that paused the collector: it collects again, rarely (and it knows
+    it is a worker: see :func:`_new_fingerprints`)."""
+    global _in_worker
+    _in_worker = True
     gc.set_threshold(*WORKER_GC_THRESHOLD)
     gc.enable()
 
