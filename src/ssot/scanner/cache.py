@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # the unpickler imports it when a cache holds extracts (a res
     from ssot.scanner.textual import CandidateState
 
 # bump when what extraction finds changes; the Python version too (the text index keys on tuple hashes)
-CACHE_VERSION = f"scan-16-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+CACHE_VERSION = f"scan-18-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
 # the parts: the index a rescan reads first (every file's stat and digest, the last result's key), the
 # last result, the files' extracts, the last result's report per format, the last discovery
 INDEX = "scan-result.pickle"
@@ -74,7 +74,7 @@ class _SafeUnpickler(pickle.Unpickler):
         ("ssot.scanner.extract", "FileExtract"),
         ("ssot.scanner.units", "Unit"),
         ("ssot.scanner.textual", "TextIndex"),
-        ("ssot.scanner.textual", "TextUnit"),
+        ("ssot.scanner.textual", "_index_from_columns"),  # builds a TextIndex of plain values, nothing else
         ("ssot.scanner.textual", "CandidateState"),
         ("array", "array"),
         ("array", "_array_reconstructor"),

@@ -44,6 +44,7 @@ _TASK_FILES = 200
 _extractor: Extractor | None = None
 _sent: set[str] = set()
 _known: dict[str, FileExtract] = {}
+_in_worker = False  # a worker process sends each fingerprint once, then lets it go
 
 
 Row = tuple[str, int, int, str, "FileExtract | None", "str | None"]  # rel, size, mtime_ns, digest, extract, reason
@@ -59,6 +60,10 @@ def _extractor_here() -> Extractor:
 def _new_fingerprints(extractor: Extractor) -> dict[str, Fingerprint]:
     new = {d: fp for d, fp in extractor.fingerprints.items() if d not in _sent}
     _sent.update(new)
+    if _in_worker:
+        # every fingerprint it holds (those inherited from the parent too) went to this scan: a memo hit
+        # later in it needs none of them again, and kept, they are most of a worker's memory
+        extractor.fingerprints.clear()
     return new
 
 
@@ -90,7 +95,8 @@ def _survey_files(root: str, rels: Sequence[str], max_bytes: int) -> tuple[list[
 
 def _parse_files(root: str, todo: Sequence[tuple[str, FileExtract, set[int]]], max_bytes: int) \
         -> tuple[list[tuple[str, FileExtract | None]], dict[str, Fingerprint]]:
-    """The units of the candidates of each ``(rel, extract, header lines)`` (None: the file changed since)."""
+    """The units of the candidates of each ``(rel, extract, header lines)`` (None: the file changed since),
+    in extracts without what the caller holds already (their text index, imports, commented-out copies)."""
     extractor = _extractor_here()
     out: list[tuple[str, FileExtract | None]] = []
     for rel, ex, lines in todo:
@@ -99,7 +105,9 @@ def _parse_files(root: str, todo: Sequence[tuple[str, FileExtract, set[int]]], m
         except UnreadableFile:
             out.append((rel, None))
             continue
-        out.append((rel, extractor.parse_candidates(source.text, ex, lines)))
+        got = extractor.parse_candidates(source.text, ex, lines)
+        # what the parent already holds is not sent back (the text index is most of an extract's bytes)
+        out.append((rel, dataclasses.replace(got, index=None, commented=[], imports=frozenset())))
     return out, _new_fingerprints(extractor)
 
 
@@ -202,22 +210,42 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
         current = _candidate_lines(cache, fresh, scoped, min_code_bytes(config.min_tokens))
         _phase("candidates", started)
         parse: list[tuple[str, FileExtract, set[int]]] = []
+        # files of the same content with the same candidates (a copied file, a vendored tree twice) are
+        # parsed once: the others take what it gave
+        twins: dict[str, list[str]] = {}
+        first: dict[tuple[str, frozenset[int], frozenset[int]], str] = {}
         for rel, lines in current.items():
             ex = fresh[rel].extract
             if lines and not lines <= ex.done:
+                same = first.setdefault((fresh[rel].digest, frozenset(lines), ex.done), rel)
+                if same != rel:
+                    twins.setdefault(same, []).append(rel)
+                    continue
                 parse.append((rel, ex, lines))
         # 3. parse and fingerprint them
         if parse:
             changed = True
+            orphans: list[tuple[str, FileExtract, set[int]]] = []  # twins of a file that changed since
             for got, new in pool.run(_parse_files, root_text, parse, config.max_file_bytes):
                 fingerprints.update(new)
                 for rel, ex in got:
                     if ex is None:
                         skipped.append(SkippedFile(rel, "changed or vanished during the scan; scan again"))
                         del fresh[rel]
+                        orphans += [(t, fresh[t].extract, current[t]) for t in twins.pop(rel, ())]
                         continue
-                    e = fresh[rel]
-                    fresh[rel] = Entry(e.size, e.mtime_ns, e.digest, ex)
+                    for one in (rel, *twins.get(rel, ())):
+                        fresh[one] = _with_units(fresh[one], ex)
+            if orphans:  # (rare: parsed here, each on its own)
+                got, new = _parse_files(root_text, orphans, config.max_file_bytes)
+                fingerprints.update(new)
+                for rel, ex in got:
+                    if ex is None:
+                        skipped.append(SkippedFile(rel, "changed or vanished during the scan; scan again"))
+                        del fresh[rel]
+                        continue
+                    fresh[rel] = _with_units(fresh[rel], ex)
+            del parse, first, orphans  # (they hold the extracts replaced)
         in_scope = set(scoped)
         _phase("parse", started)
 
@@ -242,6 +270,13 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
     _phase("assemble and save", started)
     result.stats.seconds = time.perf_counter() - started
     return result
+
+
+def _with_units(entry: Entry, parsed: FileExtract) -> Entry:
+    """The entry with the extract a worker parsed, given back what the worker did not send."""
+    was = entry.extract
+    return Entry(entry.size, entry.mtime_ns, entry.digest, dataclasses.replace(
+        parsed, index=was.index, commented=was.commented, imports=was.imports))
 
 
 def _candidate_lines(cache: ScanCache, fresh: dict[str, Entry], scoped: list[str], min_bytes: int) \
@@ -303,9 +338,12 @@ def _candidates_only(entry: Entry, lines: set[int]) -> Entry:
 def _phase(name: str, started: float) -> None:
     """With ``SSOT_TIMINGS`` set, where a scan's time goes (seconds since the start, on stderr)."""
     if os.environ.get("SSOT_TIMINGS"):
+        import resource
         import sys
 
-        print(f"ssot timings: {name} done at {time.perf_counter() - started:.2f} s", file=sys.stderr, flush=True)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # KiB on Linux
+        print(f"ssot timings: {name} done at {time.perf_counter() - started:.2f} s (peak of this process "
+              f"so far {peak} MiB)", file=sys.stderr, flush=True)
 
 
 def _result_key(config: Config, whole: bool, entries: dict[str, Entry], skipped: list[SkippedFile],
@@ -321,7 +359,10 @@ WORKER_GC_THRESHOLD = (100_000, 50, 100)
 
 
 def _worker_gc() -> None:
-    """A worker is forked from a scan that paused the collector: it collects again, rarely."""
+    """A worker is forked from a scan that paused the collector: it collects again, rarely (and it knows
+    it is a worker: see :func:`_new_fingerprints`)."""
+    global _in_worker
+    _in_worker = True
     gc.set_threshold(*WORKER_GC_THRESHOLD)
     gc.enable()
 

@@ -30,7 +30,7 @@ from array import array
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, NamedTuple
 
@@ -44,7 +44,7 @@ _NAME = re.compile(rb"(?:async\s+)?(def|class)\s+(\w+)")
 # of quotes on a line keeps its parity (triple quotes are still seen as such).
 _STRING = re.compile(rb""""[^"\\\n]*"|'[^'\\\n]*'""")
 _NUMBER = re.compile(rb"[0-9](?<![\w.][0-9])[0-9_]*(?:\.[0-9_]+)?(?![\w.])")
-_EMPTY: array[int] = array("I")
+_NO_WINDOWS: array[int] = array("Q")  # (shared: never written to)
 
 
 class TextUnit(NamedTuple):
@@ -59,23 +59,64 @@ class TextUnit(NamedTuple):
     parent: int  # index of the enclosing unit in the file's list, -1 at module level
     name: str
     is_class: bool
-    own: array[int]  # hashes of its own significant lines (not those of nested units)
+    windows: array[int]  # its windows of two consecutive own lines (not those of nested units), each
+    # packed in one int (the first line's hash << 32 | the second's), each once, in no order
     size: int  # bytes of code, nested units included (stripped lines)
     exact: int  # hash of every significant line, nested ones included
 
 
 @dataclass(slots=True)
 class TextIndex:
-    """What the candidate pass keeps of one file."""
+    """What the candidate pass keeps of one file.
+
+    Pickled by columns (arrays of the units' fields): the cache holds one unit per definition of
+    the tree, and a tuple each would cost a Python call apiece to write and to read again.
+    """
 
     units: list[TextUnit]
     lines: int
+    # the columns it was read from or last written as (an index is never changed: they stay true)
+    columns: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self.columns is None:
+            units = self.units
+            counts = array("I", [len(u.windows) for u in units])
+            windows = array("Q")
+            for u in units:
+                windows.extend(u.windows)
+            self.columns = (
+                self.lines, array("I", [u.line for u in units]), array("I", [u.end for u in units]),
+                array("I", [u.indent for u in units]), array("i", [u.parent for u in units]),
+                "\n".join(u.name for u in units), bytes(u.is_class for u in units), counts, windows,
+                array("Q", [u.size for u in units]), array("q", [u.exact for u in units]))
+        return _index_from_columns, self.columns
+
+
+def _index_from_columns(lines: int, line: array[int], end: array[int], indent: array[int], parent: array[int],
+                        names: str, is_class: bytes, counts: array[int], windows: array[int], size: array[int],
+                        exact: array[int]) -> TextIndex:
+    """A :class:`TextIndex` from the columns its ``__reduce__`` wrote (the cache's unpickler allows it)."""
+    n = len(line)
+    if not (len(end) == len(indent) == len(parent) == len(is_class) == len(counts) == len(size) == len(exact) == n
+            and sum(counts) == len(windows)):
+        raise ValueError("a text index whose columns disagree")
+    spans: list[array[int]] = []
+    at = 0
+    for c in counts:
+        spans.append(windows[at:at + c] if c else _NO_WINDOWS)
+        at += c
+    return TextIndex(list(map(TextUnit, line, end, indent, parent, names.split("\n") if n else [],
+                              map(bool, is_class), spans, size, exact)), lines,
+                     (lines, line, end, indent, parent, names, is_class, counts, windows, size, exact))
 
 
 def index_text(data: bytes) -> TextIndex:
     """Units and line hashes of one file's bytes (no decoding, no parsing)."""
     units: list[list[Any]] = []  # TextUnit fields, filled in as the unit closes
     opened: list[tuple[int, int, int, list[int]]] = []  # (unit index, seq start, bytes start, own hashes)
+    indents: list[int] = []  # the indent of each opened unit (the innermost last)
+    top = -1  # the innermost opened unit's indent (-1: none opened)
     seq: list[int] = []  # every significant line's hash, in order
     total = 0
     in_string: bytes | None = None
@@ -86,47 +127,58 @@ def index_text(data: bytes) -> TextIndex:
     data = _NUMBER.sub(b"1", _STRING.sub(b'""', data))
     for raw in data.split(b"\n"):
         lineno += 1
-        lead = raw.lstrip()
-        if not lead:
+        s = raw.strip()
+        if not s:
             continue
         if in_string is not None:
-            if lead.count(in_string) % 2:
+            if s.count(in_string) % 2:
                 in_string = None
             continue
-        c = lead[0]
+        c = s[0]
         if c == 35:  # a comment
             continue
-        s = lead.rstrip()
-        indent = len(raw) - len(lead)
+        indent = raw.find(c)
         if has_q3 and (b'"""' in s or b"'''" in s):
             i1, i2 = s.find(b'"""'), s.find(b"'''")
             q = b'"""' if i1 != -1 and (i2 == -1 or i1 < i2) else b"'''"
             if s.count(q) % 2:
                 in_string = q
             if s.startswith(q) or s[1:4] == q:  # a docstring or a bare string (r"""...): not code
-                if c not in b")]}":
-                    while opened and indent <= units[opened[-1][0]][2]:
+                if indent <= top and c not in _CLOSERS:
+                    while indent <= top:
                         _close(units, opened.pop(), seq, total, last)
+                        indents.pop()
+                        top = indents[-1] if indents else -1
                 last = lineno
                 continue
-        if opened and indent <= units[opened[-1][0]][2] and c not in b")]}":
-            while opened and indent <= units[opened[-1][0]][2]:
+        if indent <= top and c not in _CLOSERS:
+            while indent <= top:
                 _close(units, opened.pop(), seq, total, last)
-        anonymous = None
+                indents.pop()
+                top = indents[-1] if indents else -1
+        n = len(s)
         if (c == 100 or c == 99 or c == 97) and s.startswith(_HEADS):  # d, c, a
             m = _NAME.match(s)
             name = m.group(2).decode("ascii", "replace") if m else "?"
             units.append([lineno, lineno, indent, opened[-1][0] if opened else -1, name,
-                          m is not None and m.group(1) == b"class", _EMPTY, 0, 0])
-            opened.append((len(units) - 1, len(seq), total, []))
-            if m is not None:  # the exact key leaves the defined name out, as the digest does
-                anonymous = crc(s[:m.start(2)] + b"_" + s[m.end(2):])
-        if len(s) >= MIN_LINE_BYTES:
+                          m is not None and m.group(1) == b"class", _NO_WINDOWS, 0, 0])
+            own: list[int] = []
+            opened.append((len(units) - 1, len(seq), total, own))
+            indents.append(indent)
+            top = indent
+            if n >= MIN_LINE_BYTES:
+                h = crc(s)
+                # the exact key leaves the defined name out, as the digest does; windows keep it (a
+                # header shared by name alone is no copy)
+                seq.append(crc(s[:m.start(2)] + b"_" + s[m.end(2):]) if m is not None else h)
+                total += n
+                own.append(h)
+        elif n >= MIN_LINE_BYTES:
             h = crc(s)
-            seq.append(h if anonymous is None else anonymous)
-            total += len(s)
+            seq.append(h)
+            total += n
             if opened:
-                opened[-1][3].append(h)  # windows keep the name: a header shared by name alone is no copy
+                opened[-1][3].append(h)
         last = lineno
     while opened:
         _close(units, opened.pop(), seq, total, last)
@@ -138,7 +190,8 @@ def _close(units: list[list[Any]], top: tuple[int, int, int, list[int]], seq: li
     k, a, b, own = top
     u = units[k]
     u[1] = last  # end
-    u[6] = array("I", own)
+    if len(own) > 1:
+        u[6] = array("Q", {x << 32 | y for x, y in pairwise(own)})
     u[7] = total - b  # size
     u[8] = hash(tuple(seq[a:]))  # exact
 
@@ -196,12 +249,6 @@ def candidates(files: Sequence[TextIndex | None], min_bytes: int, share: float =
 
 
 _LOW = 0xFFFF_FFFF  # a window's count, in the low half of its packed value (the xor of its holders above)
-
-
-def _windows(u: TextUnit) -> set[int]:
-    """The unit's windows of two consecutive own lines, each packed in one int."""
-    own = u.own
-    return {a << 32 | b for a, b in pairwise(own)}
 
 
 def _holders(held: int | list[int] | None) -> list[int]:
@@ -309,29 +356,71 @@ class CandidateState:
                 continue
             changed.add(f)
             if ix is not None:
-                self._count(f, ix, 1, w_before, k_before, groups)
+                self._count(f, ix, 1, w_before, k_before, groups, windows_too=not scratch)
         affected = changed if w_before is None or k_before is None else self._reached(changed, w_before, k_before)
         index_of = {f: current.get(rel) for rel, f in self.ids.items() if f in affected}
+        packable = all(ix is None or len(ix.units) <= 0xFFFFF for ix in index_of.values())
+        shared = self._count_windows(index_of) if scratch and packable else None
+        if scratch and not packable:  # (a file of a million definitions: counted one window at a time)
+            for f, ix in index_of.items():
+                if ix is not None:
+                    self._count(f, ix, 1, None, None, set(), keys_too=False)
         for f, ix in index_of.items():
-            self._decide(f, ix, groups)
+            self._decide(f, ix, groups, None if shared is None else shared.get(f))
         for key in groups:
             self._decide_name(key)
         return {rel: self.marks(rel) for rel in current}
 
+    def _count_windows(self, files: Mapping[int, TextIndex | None]) -> dict[int, list[int]]:
+        """Count every window of the files at once (the state holding none) and return, per file and unit,
+        how many of its windows another unit holds too.
+
+        One sort of every window occurrence packed with its holder, then one pass over the runs: the
+        counts go straight into the sorted arrays, with no dict of every window (a million windows:
+        a hundred MB as a dict, which the old count kept until the cache was saved).
+        """
+        occurrences = [w << 52 | f << 20 | k for f, ix in files.items() if ix is not None
+                       for k, u in enumerate(ix.units) for w in u.windows]
+        occurrences.sort()
+        occurrences.append(-1)  # (closes the last run)
+        shared = {f: [0] * len(ix.units) for f, ix in files.items() if ix is not None}
+        keys, values = array("Q"), array("Q")
+        key, value = keys.append, values.append
+        prev, xor, start = -1, 0, 0
+        for i, x in enumerate(occurrences):
+            w = x >> 52
+            if w == prev:
+                xor ^= x >> 20 & 0xFFFF_FFFF
+                continue
+            if i:
+                key(prev)
+                value(xor << 32 | (i - start))
+                if i - start > 1:
+                    for y in occurrences[start:i]:
+                        shared[y >> 20 & 0xFFFF_FFFF][y & 0xFFFFF] += 1
+            prev, xor, start = w, x >> 20 & 0xFFFF_FFFF, i
+        self.window_keys, self.window_values, self.windows = keys, values, {}
+        return shared
+
     def _count(self, f: int, ix: TextIndex, sign: int, w_before: dict[int, int] | None,
                k_before: dict[int, list[int]] | None,
-               groups: set[tuple[str, bool]]) -> None:
-        """Add (``sign`` 1) or take out (-1) one file's windows, exact keys and names."""
+               groups: set[tuple[str, bool]], windows_too: bool = True, keys_too: bool = True) -> None:
+        """Add (``sign`` 1) or take out (-1) one file's windows (unless not ``windows_too``), exact keys and
+        names (unless not ``keys_too``)."""
         windows, exact, names, min_bytes = self.windows, self.exact, self.names, self.min_bytes
         window = self._window if self.window_keys else windows.get  # (counting from nothing: a dict alone)
         low = _LOW
-        for u in ix.units:
-            for w in _windows(u):
+        for u in ix.units if windows_too else ():
+            for w in u.windows:
                 v = window(w) or 0
                 if w_before is not None and w not in w_before:
                     w_before[w] = v
                 v = ((v >> 32) ^ f) << 32 | ((v & low) + sign)
                 windows[w] = v if v & low else 0
+        if not keys_too:
+            return
+        units = ix.units
+        for u in units:
             if u.size >= min_bytes:
                 k = u.exact
                 held = exact.get(k)
@@ -345,8 +434,6 @@ class CandidateState:
                     rest = list(held)
                     rest.remove(f)
                     exact[k] = rest[0] if len(rest) == 1 else rest
-        units = ix.units
-        for u in units:
             if _named(units, u, min_bytes):
                 key = (u.name, u.is_class)
                 groups.add(key)
@@ -386,8 +473,11 @@ class CandidateState:
         live = set(self.ids.values())
         return out & live
 
-    def _decide(self, f: int, ix: TextIndex | None, groups: set[tuple[str, bool]]) -> None:
-        """The file's marks by exact key, windows and uncollectable classes (its name groups to re-decide)."""
+    def _decide(self, f: int, ix: TextIndex | None, groups: set[tuple[str, bool]],
+                counted: list[int] | None = None) -> None:
+        """The file's marks by exact key, windows and uncollectable classes (its name groups to re-decide).
+
+        ``counted``: per unit, how many of its windows another unit holds too (else looked up)."""
         base: set[int] = set()
         uncollectable: set[int] = set()
         self.base[f], self.uncollectable[f] = base, uncollectable
@@ -412,9 +502,12 @@ class CandidateState:
         shared: list[int] = []
         low = _LOW
         for u in units:
-            w = _windows(u)
-            total.append(len(w))
-            shared.append(sum(1 for x in w if window(x) & low > 1))
+            total.append(len(u.windows))
+        if counted is not None:
+            shared.extend(counted)
+        else:
+            for u in units:
+                shared.append(sum(1 for x in u.windows if window(x) & low > 1))
         for k in range(len(units) - 1, -1, -1):  # children come after their parent: fold them up
             p = units[k].parent
             if p != -1:
