@@ -251,6 +251,11 @@ def candidates(files: Sequence[TextIndex | None], min_bytes: int, share: float =
 _LOW = 0xFFFF_FFFF  # a window's count, in the low half of its packed value (the xor of its holders above)
 
 
+def _held_elsewhere(held: int | list[int], f: int) -> bool:
+    """Whether a file other than ``f`` holds the exact key (without copying the list of its holders)."""
+    return held != f if isinstance(held, int) else any(g != f for g in held)
+
+
 def _holders(held: int | list[int] | None) -> list[int]:
     """The files holding an exact key, one per unit, as :attr:`CandidateState.exact` keeps them."""
     return [] if held is None else [held] if isinstance(held, int) else list(held)
@@ -426,14 +431,19 @@ class CandidateState:
                 held = exact.get(k)
                 if k_before is not None and k not in k_before:
                     k_before[k] = _holders(held)
-                if sign > 0:
-                    exact[k] = f if held is None else [held, f] if isinstance(held, int) else [*held, f]
+                if sign > 0:  # in place: 11k copies of one helper made a new list per copy (quadratic)
+                    if held is None:
+                        exact[k] = f
+                    elif isinstance(held, int):
+                        exact[k] = [held, f]
+                    else:
+                        held.append(f)
                 elif isinstance(held, int):
                     del exact[k]
                 elif held is not None:
-                    rest = list(held)
-                    rest.remove(f)
-                    exact[k] = rest[0] if len(rest) == 1 else rest
+                    held.remove(f)
+                    if len(held) == 1:
+                        exact[k] = held[0]
             if _named(units, u, min_bytes):
                 key = (u.name, u.is_class)
                 groups.add(key)
@@ -489,7 +499,7 @@ class CandidateState:
         own_keys: dict[int, list[int]] = defaultdict(list)
         for k, u in enumerate(units):
             if u.size >= min_bytes:
-                if any(g != f for g in _holders(exact[u.exact])):
+                if _held_elsewhere(exact[u.exact], f):
                     base.add(u.line)
                 else:
                     own_keys[u.exact].append(k)
