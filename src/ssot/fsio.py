@@ -160,6 +160,7 @@ def remove_quietly(path: Path) -> bool:
 
 
 Stamp = tuple[int, int, int, int]  # (inode, size, mtime ns, ctime ns): changes whenever the file does
+RACY_NS = 2_000_000_000  # a stamp taken this soon after a change may miss a second change in the same clock tick
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,16 +199,16 @@ def read_state(path: Path, rel: str) -> FileState:
             data = fh.read()
     except OSError as exc:
         raise UnsafeFileError(f"cannot read {rel}: {exc.strerror or exc}") from exc
-    return FileState(data, stat.S_IMODE(st.st_mode), _stamp(st))
+    return FileState(data, stat.S_IMODE(st.st_mode), stat_stamp(st))
 
 
-def _stamp(st: os.stat_result) -> Stamp:
+def stat_stamp(st: os.stat_result) -> Stamp:
     return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def stamp_of(path: Path) -> Stamp | None:
     """The current stamp of ``path`` (None: absent); a cheap "has it changed?" check."""
     try:
-        return _stamp(os.lstat(path))
+        return stat_stamp(os.lstat(path))
     except (FileNotFoundError, NotADirectoryError):
         return None

@@ -19,10 +19,10 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 from ssot import __version__
 from ssot.errors import SsotError
+from ssot.fsio import RACY_NS, Stamp, stat_stamp
 from ssot.model import Finding
 
 BASELINE_FILE = ".ssot-baseline.json"
@@ -54,8 +54,7 @@ def baseline_text(entries: Iterable[Accepted]) -> str:
 
 
 COUNTS_FILE = "check-baseline.sqlite"  # in the cache folder: the counts of the last baseline read
-COUNTS_VERSION = 2
-RACY_NS = 2_000_000_000  # a file changed this close to when its stamp was taken may change again unseen
+COUNTS_VERSION = 3
 
 
 class BaselineCounts(Mapping[str, int]):
@@ -94,20 +93,6 @@ class BaselineCounts(Mapping[str, int]):
         return self._total
 
 
-class Stamp(NamedTuple):
-    """What changes whenever a file's bytes do: a rewrite gives a new change time (which no tool sets back)."""
-
-    dev: int
-    ino: int
-    size: int
-    mtime_ns: int
-    ctime_ns: int
-
-    @classmethod
-    def of(cls, st: os.stat_result) -> Stamp:
-        return cls(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
 def load_baseline(path: Path, cache_dir: Path | None = None) -> BaselineCounts | None:
     """The accepted fingerprints (with multiplicity), or None when there is no baseline file.
 
@@ -123,7 +108,7 @@ def load_baseline(path: Path, cache_dir: Path | None = None) -> BaselineCounts |
         return None
     except OSError as exc:
         raise SsotError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
-    stamp = Stamp.of(st)
+    stamp = stat_stamp(st)
     kept = _kept(cache_dir / COUNTS_FILE, stamp) if cache_dir is not None else None
     if kept is not None and kept[1]:
         return kept[0]
@@ -175,7 +160,7 @@ def remember_written(path: Path, data: bytes, entries: Iterable[Accepted], cache
     need not parse it (best effort).  Its stamp is taken after the write: a change made in between is caught by
     the digest, which is compared while the stamp is that young."""
     try:
-        stamp = Stamp.of(os.stat(path))
+        stamp = stat_stamp(os.stat(path))
     except OSError:
         return
     remember_baseline(cache_dir, _digest(data), stamp, Counter(a.fingerprint for a in entries))
@@ -199,7 +184,7 @@ def _kept(path: Path, stamp: Stamp) -> tuple[BaselineCounts, bool, str] | None:
     if version != COUNTS_VERSION or not isinstance(digest, str) or not isinstance(total, int):
         return None
     try:
-        same = Stamp(*json.loads(kept_stamp)) == stamp and stamped_at - stamp.ctime_ns > RACY_NS
+        same = tuple(json.loads(kept_stamp)) == stamp and stamped_at - stamp[3] > RACY_NS  # [3]: ctime
     except (TypeError, ValueError):
         same = False
     return BaselineCounts(db=db, total=total), same, digest

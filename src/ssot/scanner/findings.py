@@ -31,22 +31,17 @@ def findings_for(families: list[Family], defs: list[Definition], commented: list
                                        f"stale copy of {fam.name} under a backup folder (family {fam.id})",
                                        fam.id, "note", end_line=d.end_line, key=definition_key(d),
                                        fix="delete the backup copy", related=kept))
-                elif d is not keep and fam.category == "test":
-                    # a duplicated test is not imported from anywhere: the same check runs twice
-                    out.append(Finding("duplicate-copy", d.path, d.line,
-                                       f"{d.qualname} is one of {total} copies of the test {fam.name} "
-                                       f"(family {fam.id}, class {cls.id}, kept copy {keep.location}); "
-                                       f"the same test runs {runs} times", fam.id,
-                                       end_line=d.end_line, key=definition_key(d),
-                                       fix="delete this copy, or parametrize the copies into one test",
-                                       related=kept))
                 elif d is not keep:
+                    if fam.category == "test":  # a duplicated test is imported from nowhere: it runs twice
+                        what, do = f"the test {fam.name}", f"the same test runs {runs} times"
+                        fix = "delete this copy, or parametrize the copies into one test"
+                    else:
+                        what, do = fam.name, "import it from the canonical module instead"
+                        fix = f"run `ssot migrate --family {fam.id}`, or import the kept copy"
                     out.append(Finding("duplicate-copy", d.path, d.line,
-                                       f"{d.qualname} is one of {total} copies of {fam.name} "
-                                       f"(family {fam.id}, class {cls.id}, kept copy {keep.location}); "
-                                       f"import it from the canonical module instead", fam.id,
-                                       end_line=d.end_line, key=definition_key(d),
-                                       fix=f"run `ssot migrate --family {fam.id}`, or import the kept copy",
+                                       f"{d.qualname} is one of {total} copies of {what} "
+                                       f"(family {fam.id}, class {cls.id}, kept copy {keep.location}); {do}",
+                                       fam.id, end_line=d.end_line, key=definition_key(d), fix=fix,
                                        related=kept))
         for c in fam.commented:
             out.append(Finding("commented-out-copy", c.path, c.line,

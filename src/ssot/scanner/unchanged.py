@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ssot.config import Config
 from ssot.files import discover, distinct_files, in_vendored
+from ssot.fsio import RACY_NS
 from ssot.model import SkippedFile
 from ssot.pytest_config import PytestConfig, load_pytest_config
 from ssot.scanner.cache import ScanCache, load_tree, save_tree
@@ -71,7 +72,6 @@ def unchanged_key(paths: Sequence[str | Path] | None = None, *, config: Config,
 
 
 Stamp = tuple[tuple[str, int], ...]  # (path relative to the root, mtime_ns; -1: absent)
-_RACY_NS = 2_000_000_000  # a stamp this close to a change may have missed a second change in the same tick
 
 
 def tree_stamp(root: Path, paths: Sequence[str]) -> Stamp | None:
@@ -126,7 +126,7 @@ def tree_stamp(root: Path, paths: Sequence[str]) -> Stamp | None:
                 elif entry.is_dir(follow_symlinks=False) and entry.name not in SKIP_DIRS \
                         and not entry.name.endswith(".egg-info"):
                     todo.append(entry.path)
-    if any(mtime > now - _RACY_NS for _, mtime in stamp):
+    if any(mtime > now - RACY_NS for _, mtime in stamp):
         return None
     return tuple(sorted(set(stamp)))
 
