@@ -28,11 +28,11 @@ import re
 import zlib
 from array import array
 from bisect import bisect_left
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 MIN_LINE_BYTES = 6  # shorter lines ("pass", "else:", ")") carry no evidence
 _HEADS = (b"def ", b"class ", b"async def ", b"async  def ")
@@ -40,10 +40,21 @@ _CLOSERS = b")]}"
 _Q3 = (b'"""', b"'''")
 _NAME = re.compile(rb"(?:async\s+)?(def|class)\s+(\w+)")
 # literals blanked before lines are hashed: copies that differ only in a string or a number (a test
-# copied with other values) share their lines.  Each match becomes two quotes or a 1, so the count
-# of quotes on a line keeps its parity (triple quotes are still seen as such).
-_STRING = re.compile(rb""""[^"\\\n]*"|'[^'\\\n]*'""")
+# copied with other values) share their lines.  A string opened and closed on the line (escapes and all)
+# becomes two quotes, a number a 1.  A line with triple quotes is blanked with care (a triple-quoted
+# string closed on the line too, the quotes of one left open kept as they are): what is left of them
+# opens a string that goes on, in which only its closing quotes matter (looked for in the line as it is).
+_STRING = re.compile(rb""""[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'""")
+_TRIPLED = re.compile(rb'"""(?:[^"\\\n]|\\.|"(?!""))*"""' rb"|'''(?:[^'\\\n]|\\.|'(?!''))*'''"
+                      rb"""|\"\"\"|'''|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'""")
 _NUMBER = re.compile(rb"[0-9](?<![\w.][0-9])[0-9_]*(?:\.[0-9_]+)?(?![\w.])")
+
+
+def _blank_tripled(m: re.Match[bytes]) -> bytes:
+    text = m.group()
+    return text if text in _Q3 else b'""'
+
+
 _NO_WINDOWS: array[int] = array("Q")  # (shared: never written to)
 
 
@@ -124,6 +135,7 @@ def index_text(data: bytes) -> TextIndex:
     crc = zlib.crc32
     lineno = 0
     has_q3 = b'"""' in data or b"'''" in data
+    originals = data.split(b"\n") if has_q3 else []
     data = _NUMBER.sub(b"1", _STRING.sub(b'""', data))
     for raw in data.split(b"\n"):
         lineno += 1
@@ -131,14 +143,15 @@ def index_text(data: bytes) -> TextIndex:
         if not s:
             continue
         if in_string is not None:
-            if s.count(in_string) % 2:
+            if originals[lineno - 1].count(in_string) % 2:
                 in_string = None
             continue
         c = s[0]
         if c == 35:  # a comment
             continue
         indent = raw.find(c)
-        if has_q3 and (b'"""' in s or b"'''" in s):
+        if has_q3 and (b'"""' in (o := originals[lineno - 1]) or b"'''" in o):
+            s = _NUMBER.sub(b"1", _TRIPLED.sub(_blank_tripled, o)).strip()
             i1, i2 = s.find(b'"""'), s.find(b"'''")
             q = b'"""' if i1 != -1 and (i2 == -1 or i1 < i2) else b"'''"
             if s.count(q) % 2:
@@ -161,16 +174,18 @@ def index_text(data: bytes) -> TextIndex:
             m = _NAME.match(s)
             name = m.group(2).decode("ascii", "replace") if m else "?"
             units.append([lineno, lineno, indent, opened[-1][0] if opened else -1, name,
-                          m is not None and m.group(1) == b"class", _NO_WINDOWS, 0, 0])
+                          m is not None and m.group(1) == b"class", _NO_WINDOWS, 0, None])
             own: list[int] = []
             opened.append((len(units) - 1, len(seq), total, own))
             indents.append(indent)
             top = indent
             if n >= MIN_LINE_BYTES:
                 h = crc(s)
-                # the exact key leaves the defined name out, as the digest does; windows keep it (a
-                # header shared by name alone is no copy)
-                seq.append(crc(s[:m.start(2)] + b"_" + s[m.end(2):]) if m is not None else h)
+                # the unit's exact key leaves its own name out, as the digest does (not the names of the
+                # definitions inside it, which the digest keeps); windows keep it (a header shared by name
+                # alone is no copy)
+                units[-1][8] = crc(s[:m.start(2)] + b"_" + s[m.end(2):]) if m is not None else h
+                seq.append(h)
                 total += n
                 own.append(h)
         elif n >= MIN_LINE_BYTES:
@@ -193,7 +208,8 @@ def _close(units: list[list[Any]], top: tuple[int, int, int, list[int]], seq: li
     if len(own) > 1:
         u[6] = array("Q", {x << 32 | y for x, y in pairwise(own)})
     u[7] = total - b  # size
-    u[8] = hash(tuple(seq[a:]))  # exact
+    header = u[8]  # the header's hash without the name (None: the header is too short to count)
+    u[8] = hash(tuple(seq[a:]) if header is None else (header, *seq[a + 1:]))  # exact
 
 
 def min_code_bytes(min_tokens: int) -> int:
@@ -488,50 +504,19 @@ class CandidateState:
         """The file's marks by exact key, windows and uncollectable classes (its name groups to re-decide).
 
         ``counted``: per unit, how many of its windows another unit holds too (else looked up)."""
-        base: set[int] = set()
-        uncollectable: set[int] = set()
-        self.base[f], self.uncollectable[f] = base, uncollectable
         self.by_name[f] = set()  # its groups are re-decided (those it left too: they were counted out)
         if ix is None:
+            self.base[f], self.uncollectable[f] = set(), set()
             return
         units, min_bytes, exact = ix.units, self.min_bytes, self.exact
-        window = self._window if self.window_keys else self.windows.__getitem__
-        own_keys: dict[int, list[int]] = defaultdict(list)
-        for k, u in enumerate(units):
-            if u.size >= min_bytes:
-                if _held_elsewhere(exact[u.exact], f):
-                    base.add(u.line)
-                else:
-                    own_keys[u.exact].append(k)
-        for ks in own_keys.values():
-            for n, k in enumerate(ks):
-                a = units[k]
-                if any(a.end < units[o].line or units[o].end < a.line for i, o in enumerate(ks) if i != n):
-                    base.add(a.line)
-        total: list[int] = []
-        shared: list[int] = []
-        low = _LOW
+        if counted is None:
+            window, low = (self._window if self.window_keys else self.windows.__getitem__), _LOW
+            counted = [sum(1 for x in u.windows if window(x) & low > 1) for u in units]
+        self.base[f], self.uncollectable[f] = decide_base(
+            units, min_bytes, self.share, lambda key: _held_elsewhere(exact[key], f), counted)
         for u in units:
-            total.append(len(u.windows))
-        if counted is not None:
-            shared.extend(counted)
-        else:
-            for u in units:
-                shared.append(sum(1 for x in u.windows if window(x) & low > 1))
-        for k in range(len(units) - 1, -1, -1):  # children come after their parent: fold them up
-            p = units[k].parent
-            if p != -1:
-                total[p] += total[k]
-                shared[p] += shared[k]
-        for k, u in enumerate(units):
-            if u.size >= min_bytes and shared[k] and shared[k] >= self.share * total[k]:
-                base.add(u.line)
             if _named(units, u, min_bytes):
                 groups.add((u.name, u.is_class))
-            if u.parent != -1 and u.name == "__init__" and not u.is_class:
-                top = units[u.parent]
-                if top.is_class and top.parent == -1 and top.name.startswith("Test"):
-                    uncollectable.add(top.line)
 
     def _decide_name(self, key: tuple[str, bool]) -> None:
         """Classes and functions (not methods) named like a candidate are candidates too.
@@ -543,10 +528,191 @@ class CandidateState:
         """
         members = self.names.get(key, ())
         others = [ref for ref in members if (ref & _LOW) not in self.base[ref >> 32]]
-        follow = bool(others) and len(others) < len(members) and len(others) <= SAME_NAME_MAX
+        follow = _follows(len(members) - len(others), len(others))
         for ref in members:
             named = self.by_name[ref >> 32]
             if follow and (ref & _LOW) not in self.base[ref >> 32]:
                 named.add(ref & _LOW)
             else:
                 named.discard(ref & _LOW)
+
+
+def decide_base(units: Sequence[TextUnit], min_bytes: int, share: float, elsewhere: Callable[[int], bool],
+                shared: Sequence[int]) -> tuple[set[int], set[int]]:
+    """One file's lines marked by exact key or windows, and those of its uncollectable ``Test*`` classes.
+
+    ``elsewhere(key)``: whether a unit of another file has this exact key; ``shared[k]``: how many
+    of unit ``k``'s own windows another unit holds too.  (The rule of :class:`CandidateState`, which
+    counts the tree, and of a file check, which asks the counts an index kept: :func:`marks_against`.)
+    """
+    base: set[int] = set()
+    uncollectable: set[int] = set()
+    own_keys: dict[int, list[int]] = defaultdict(list)
+    for k, u in enumerate(units):
+        if u.size >= min_bytes:
+            if elsewhere(u.exact):
+                base.add(u.line)
+            else:
+                own_keys[u.exact].append(k)
+    for ks in own_keys.values():
+        for n, k in enumerate(ks):
+            a = units[k]
+            if any(a.end < units[o].line or units[o].end < a.line for i, o in enumerate(ks) if i != n):
+                base.add(a.line)
+    total = [len(u.windows) for u in units]
+    folded = list(shared)
+    for k in range(len(units) - 1, -1, -1):  # children come after their parent: fold them up
+        p = units[k].parent
+        if p != -1:
+            total[p] += total[k]
+            folded[p] += folded[k]
+    for k, u in enumerate(units):
+        if u.size >= min_bytes and folded[k] and folded[k] >= share * total[k]:
+            base.add(u.line)
+        if u.parent != -1 and u.name == "__init__" and not u.is_class:
+            top = units[u.parent]
+            if top.is_class and top.parent == -1 and top.name.startswith("Test"):
+                uncollectable.add(top.line)
+    return base, uncollectable
+
+
+Named = tuple[str, bool, bool]  # a followed unit of a file: name, is_class, marked by key or windows
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateCounts:
+    """What a file check needs of :class:`CandidateState` to judge a file's candidates without the tree.
+
+    Per window and per exact key, how many units hold it and, when one does, its file's number
+    (sorted arrays: a look-up is a bisection); per file, its number and its followed units as
+    counted; per name group, how many of its members are candidates by key or windows and how many not.
+    """
+
+    min_bytes: int
+    share: float
+    window_keys: array[int]
+    window_values: array[int]  # holders' xor << 32 | holders
+    exact_keys: array[int]  # signed: exact keys are hashes
+    exact_values: array[int]
+    files: dict[str, tuple[int, list[Named]]]  # rel -> its number, its followed units
+    groups: dict[tuple[str, bool], tuple[int, int]]  # (name, is_class) -> members marked, members not
+
+    def window(self, w: int) -> int:
+        return find_sorted(self.window_keys, self.window_values, w)
+
+    def exact(self, key: int) -> int:
+        return find_sorted(self.exact_keys, self.exact_values, key)
+
+    def group(self, name: str, is_class: bool) -> tuple[int, int]:
+        return self.groups.get((name, is_class), (0, 0))
+
+    def file(self, rel: str) -> tuple[int, list[Named]] | None:
+        return self.files.get(rel)
+
+
+def find_sorted(keys: Sequence[int], values: Sequence[int], key: int) -> int:
+    """The value of ``key`` in sorted ``keys`` (0: absent)."""
+    i = bisect_left(keys, key)
+    return values[i] if i < len(keys) and keys[i] == key else 0
+
+
+def _follows(marked: int, others: int) -> bool:
+    """Whether a name group is followed: some members are candidates, and the others are a few."""
+    return 0 < others <= SAME_NAME_MAX and marked > 0
+
+
+def counts_of(state: CandidateState) -> CandidateCounts:
+    """The counts of ``state`` as :class:`CandidateCounts`."""
+    merged = dict(zip(state.window_keys, state.window_values, strict=True))
+    merged.update(state.windows)
+    wkeys = array("Q", sorted(k for k, v in merged.items() if v))
+    exact = sorted(state.exact.items())
+    values = array("Q")
+    for _, held in exact:
+        holders = _holders(held)
+        x = 0
+        for g in holders:
+            x ^= g
+        values.append(x << 32 | len(holders))
+    named: dict[int, list[Named]] = defaultdict(list)
+    groups: dict[tuple[str, bool], tuple[int, int]] = {}
+    for (name, is_class), members in state.names.items():
+        marked = 0
+        for ref in members:
+            f = ref >> 32
+            based = (ref & _LOW) in state.base.get(f, ())
+            marked += based
+            named[f].append((name, is_class, based))
+        groups[(name, is_class)] = (marked, len(members) - marked)
+    files = {rel: (f, named.get(f, [])) for rel, f in state.ids.items()}
+    return CandidateCounts(state.min_bytes, state.share, wkeys, array("Q", map(merged.__getitem__, wkeys)),
+                           array("q", [k for k, _ in exact]), values, files, groups)
+
+
+class Counted(Protocol):
+    """Counts of the rest of the tree, as a file check reads them (:class:`ssot.app.check_index.StoredCandidates`)."""
+
+    min_bytes: int
+    share: float
+
+    def window(self, w: int) -> int: ...  # packed as in CandidateCounts.window_values (0: held by none)
+
+    def exact(self, key: int) -> int: ...  # the same, for an exact key
+
+    def group(self, name: str, is_class: bool) -> tuple[int, int]: ...
+
+    def file(self, rel: str) -> tuple[int, list[Named]] | None: ...
+
+
+def marks_against(files: Mapping[str, TextIndex], counted: Counted) -> dict[str, set[int]]:
+    """The candidate lines of a few files (rel -> text index), judged against the counts of the tree an
+    earlier scan kept, with these files' counted part replaced by what they hold now.
+
+    The rest of the tree is taken as counted.  A window or key is shared when another unit holds it:
+    in the files given, or in the counts but for the file's own old copy when that alone held it
+    (when several held it and one was the file's, the count cannot tell: taken as shared, so a
+    few more may be parsed than a scan would, none fewer).  A name group's members are recounted with
+    the files' old members out and their new ones in.  For a file unchanged since the count, the
+    marks are the scan's.
+    """
+    min_bytes = counted.min_bytes
+    local_windows: Counter[int] = Counter()
+    local_keys: dict[int, set[str]] = defaultdict(set)
+    for rel, ix in files.items():
+        for u in ix.units:
+            local_windows.update(u.windows)
+            if u.size >= min_bytes:
+                local_keys[u.exact].add(rel)
+    decided: dict[str, tuple[set[int], set[int]]] = {}
+    delta: dict[tuple[str, bool], list[int]] = defaultdict(lambda: [0, 0])  # group -> change of (marked, others)
+    for rel, ix in files.items():
+        known = counted.file(rel)
+        me = known[0] if known is not None else -1
+
+        def held(value: int, me: int = me) -> bool:
+            n = value & _LOW
+            return n > 1 or (n == 1 and value >> 32 != me)
+
+        def elsewhere(key: int, rel: str = rel, held: Callable[[int], bool] = held) -> bool:
+            return held(counted.exact(key)) or bool(local_keys[key] - {rel})
+
+        units = ix.units
+        shared = [sum(1 for w in u.windows if local_windows[w] > 1 or held(counted.window(w))) for u in units]
+        base, uncollectable = decide_base(units, min_bytes, counted.share, elsewhere, shared)
+        decided[rel] = base, uncollectable
+        for name, is_class, based in known[1] if known is not None else ():
+            delta[(name, is_class)][0 if based else 1] -= 1
+        for u in units:
+            if _named(units, u, min_bytes):
+                delta[(u.name, u.is_class)][0 if u.line in base else 1] += 1
+    follow = {}
+    for key, (d_marked, d_others) in delta.items():
+        marked, others = counted.group(*key)
+        follow[key] = _follows(marked + d_marked, others + d_others)
+    out: dict[str, set[int]] = {}
+    for rel, ix in files.items():
+        base, uncollectable = decided[rel]
+        units = ix.units
+        out[rel] = base | uncollectable | {u.line for u in units if _named(units, u, min_bytes)
+                                           and u.line not in base and follow[(u.name, u.is_class)]}
+    return out
