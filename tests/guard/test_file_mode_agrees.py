@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from testkit import corpus_script
+from testkit import corpus_script, write_tree
 
 from .conftest import ssot
 
@@ -60,3 +60,46 @@ def test_a_definition_below_min_tokens_is_no_copy_in_a_file_check_either(tmp_pat
     tests = sorted(p.relative_to(root).as_posix() for p in (root / "tests").glob("test_*.py"))
     every = ssot("check", *tests, cwd=root)
     assert len(tests) > 20 and every.code == 0, every.stdout
+
+
+CLASS = '''class TestSessionClient:
+    def test_sends_the_token(self):
+        client = Client(token="abc", retries=3)
+        reply = client.send("ping", timeout=5)
+        assert reply.status == 200 and reply.body == "pong"
+        assert client.sent == [("ping", 5)]
+
+    def test_retries_then_fails(self):
+        client = Client(token="abc", retries=2)
+        client.fail_next(3)
+        with pytest.raises(ConnectionError):
+            client.send("ping", timeout=1)
+        assert client.attempts == 2
+'''
+
+
+@pytest.mark.parametrize("paste", ["as it is", "a method renamed"])
+def test_a_paste_whose_imports_differ_is_found_alike_in_both_modes(tmp_path: Path, paste: str) -> None:
+    # django, pydantic, attrs: a test class pasted into a file that imports its names from elsewhere is two
+    # equivalence classes of one copy each (the bindings differ), which the whole-tree check counted as 0
+    # duplicated lines (no finding) while the file check reported it, twice: found by fingerprint and by
+    # text.  With a method renamed it is a variant (the digest keeps the names of nested definitions), which
+    # the file check took for a copy: the text's exact key left every header's name out, not only the unit's.
+    root = write_tree(tmp_path / "proj", {
+        "pyproject.toml": "[tool.pytest.ini_options]\ntestpaths = ['tests']\n",
+        "tests/test_a.py": "import pytest\n\nfrom app.client import Client\n\n\n" + CLASS,
+        "tests/test_b.py": "import pytest\n\nfrom other.client import Client\n\n\ndef test_b():\n    assert Client\n",
+    })
+    assert ssot("check", "--update-baseline", "-q", cwd=root).code == 0
+    b = root / "tests" / "test_b.py"
+    pasted = CLASS if paste == "as it is" else CLASS.replace("test_retries_then_fails", "test_retries_x")
+    b.write_text(b.read_text() + "\n\n" + pasted)
+    line = b.read_text().split("\n").index("class TestSessionClient:") + 1
+    seen = []
+    for args in (["tests/test_b.py"], []):  # the file check, and the whole tree
+        run = ssot("check", *args, "--format", "json", cwd=root)
+        seen.append((run.code, [(f["rule"], f["locations"][0]["path"], f["locations"][0]["line"])
+                                for f in run.json()["findings"]]))
+    assert seen[0] == seen[1], seen
+    if paste == "as it is":
+        assert seen[0] == (1, [("new-family", "tests/test_b.py", line)])

@@ -26,7 +26,7 @@ def test_the_stored_index_answers_as_the_full_load(tmp_path: Path) -> None:
                     "--extra-tests", "40", "--seed", "5", "--heavy-ms", "0"], check=True, capture_output=True)
     cfg = config_mod.load(suite)
     observed, result = check_tree(cfg, jobs=1)  # writes the index
-    data = index_data(cfg, observed, result, _singletons(cfg, observed, load_scope(suite).is_test_code))
+    data = index_data(cfg, observed, result, *_singletons(cfg, observed, load_scope(suite).is_test_code))
     index = StoredIndex.open(cfg.cache_path / INDEX_FILE)
     assert index is not None and index.root == str(suite)
     assert len(data.members) > 20 and len(data.singletons) > 100 and len(data.fingerprints) > 50
@@ -69,3 +69,21 @@ def test_the_stored_index_answers_as_the_full_load(tmp_path: Path) -> None:
         assert variants["df"].get(item, 0) == n
         assert variants["postings"].get(item, []) == data.variants["postings"].get(item, [])
     assert variants["df"].get((0, 99), 0) == 0
+
+    counts = data.candidates
+    stored = index.candidates()
+    assert counts is not None and stored is not None
+    assert (stored.min_bytes, stored.share) == (counts.min_bytes, counts.share)
+    assert len(counts.window_keys) > 1000 and len(counts.files) > 100 and counts.groups
+    for w, v in zip(counts.window_keys, counts.window_values, strict=True):
+        assert stored.window(w) == v != 0
+    for k, v in zip(counts.exact_keys, counts.exact_values, strict=True):
+        assert stored.exact(k) == v != 0
+    assert stored.window(max(counts.window_keys) + 1) == 0 and stored.exact(min(counts.exact_keys) - 1) == 0
+    for rel, row in counts.files.items():
+        assert stored.file(rel) == row
+    assert stored.file("absent.py") is None
+    assert any(named for _, named in counts.files.values())
+    for (name, is_class), n in counts.groups.items():
+        assert stored.group(name, is_class) == n
+    assert stored.group("absent", True) == (0, 0)

@@ -25,9 +25,10 @@ from typing import Any, cast
 
 from ssot.model import Fingerprint, Kind
 from ssot.plaindata import loads_plain
+from ssot.scanner.textual import CandidateCounts, Named, find_sorted
 
 INDEX_FILE = "check-index.sqlite"
-INDEX_VERSION = 10  # 10: fingerprint sizes in columns; 9: SQLite, read by row; 8: text keys leave defined names out
+INDEX_VERSION = 11  # 11: the candidate pass's counts; 10: fingerprint sizes in columns; 9: SQLite, read by row
 # what reading a damaged or crafted index can raise (beyond SQLite's errors)
 IndexError_ = (sqlite3.Error, OSError, KeyError, IndexError, TypeError, ValueError, AttributeError,
                pickle.UnpicklingError, EOFError)
@@ -52,6 +53,8 @@ class IndexData:
     variants: dict[str, Any]  # df, postings, empty (:func:`ssot.app.guard.variant_index`)
     stamps: dict[str, tuple[int, int]]  # path -> (size, mtime ns) when indexed
     singletons: dict[str, list[SingleRow]]  # digest or text key -> definitions in no family
+    # what the scan's candidate pass counted (None: unknown, a file check then parses its files whole)
+    candidates: CandidateCounts | None = None
 
 
 SCHEMA = """
@@ -71,6 +74,9 @@ CREATE TABLE stamps (path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER) WITHOUT
 CREATE TABLE singles (seq INTEGER PRIMARY KEY, key TEXT, path TEXT, line INTEGER, end_line INTEGER,
                       qualname TEXT, kind TEXT);
 CREATE INDEX singles_key ON singles (key, path);
+CREATE TABLE text_files (path TEXT PRIMARY KEY, id INTEGER, named TEXT) WITHOUT ROWID;
+CREATE TABLE name_groups (name TEXT, is_class INTEGER, marked INTEGER, others INTEGER,
+                          PRIMARY KEY (name, is_class)) WITHOUT ROWID;
 """
 
 
@@ -123,6 +129,17 @@ def write_store(path: Path, data: IndexData) -> None:
         db.executemany("INSERT INTO stamps VALUES (?, ?, ?)", ((p, *s) for p, s in data.stamps.items()))
         db.executemany("INSERT INTO singles (key, path, line, end_line, qualname, kind) VALUES (?, ?, ?, ?, ?, ?)",
                        ((key, *row) for key, rows in data.singletons.items() for row in rows))
+        counts = data.candidates
+        if counts is not None:
+            db.executemany("INSERT INTO meta VALUES (?, ?)", [
+                ("cand_min_bytes", counts.min_bytes), ("cand_share", counts.share),
+                ("cand_window_keys", counts.window_keys.tobytes()),
+                ("cand_window_values", counts.window_values.tobytes()),
+                ("cand_exact_keys", counts.exact_keys.tobytes()), ("cand_exact_values", counts.exact_values.tobytes())])
+            db.executemany("INSERT INTO text_files VALUES (?, ?, ?)",
+                           ((rel, f, _named_text(named)) for rel, (f, named) in counts.files.items()))
+            db.executemany("INSERT INTO name_groups VALUES (?, ?, ?, ?)",
+                           ((name, int(is_class), *n) for (name, is_class), n in counts.groups.items()))
 
     write_db(path, fill)
 
@@ -224,6 +241,13 @@ class StoredIndex:
 
     def fingerprints(self) -> StoredFingerprints:
         return StoredFingerprints(self.db)
+
+    def candidates(self) -> StoredCandidates | None:
+        """The candidate pass's counts (:class:`ssot.scanner.textual.Counted`), or None when the index has none."""
+        meta = dict(self.db.execute("SELECT key, value FROM meta WHERE key IN ('cand_min_bytes', 'cand_share')"))
+        if "cand_min_bytes" not in meta:
+            return None
+        return StoredCandidates(self.db, int(meta["cand_min_bytes"]), float(meta["cand_share"]))
 
     def variant_data(self) -> dict[str, Any]:
         """The variant index's df and postings, read by item (the data :class:`ssot.app.guard.VariantIndex` takes)."""
@@ -342,3 +366,44 @@ class _FamilyAt:
 
     def __getitem__(self, i: int) -> str:
         return self.fps.family(i)
+
+
+class StoredCandidates:
+    """The candidate pass's counts as a file check reads them: the windows' and exact keys' counts as
+    sorted arrays (read whole, in two blobs each: a bisection per look-up), files and names by row."""
+
+    def __init__(self, db: sqlite3.Connection, min_bytes: int, share: float) -> None:
+        self.db, self.min_bytes, self.share = db, min_bytes, share
+        self._arrays: dict[str, array[int]] = {}
+
+    def _array(self, key: str, code: str) -> array[int]:
+        got = self._arrays.get(key)
+        if got is None:
+            row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            got = self._arrays[key] = array(code)
+            got.frombytes(row[0])  # absent: TypeError; of the wrong length: ValueError (a damaged index)
+        return got
+
+    def window(self, w: int) -> int:
+        return find_sorted(self._array("cand_window_keys", "Q"), self._array("cand_window_values", "Q"), w)
+
+    def exact(self, key: int) -> int:
+        return find_sorted(self._array("cand_exact_keys", "q"), self._array("cand_exact_values", "Q"), key)
+
+    def group(self, name: str, is_class: bool) -> tuple[int, int]:
+        row = self.db.execute("SELECT marked, others FROM name_groups WHERE name = ? AND is_class = ?",
+                              (name, int(is_class))).fetchone()
+        return (0, 0) if row is None else (int(row[0]), int(row[1]))
+
+    def file(self, rel: str) -> tuple[int, list[Named]] | None:
+        row = self.db.execute("SELECT id, named FROM text_files WHERE path = ?", (rel,)).fetchone()
+        return None if row is None else (int(row[0]), _read_named(str(row[1])))
+
+
+def _named_text(named: list[Named]) -> str:
+    """A file's followed units as one text: a line each, two flags then the name (names are identifiers)."""
+    return "\n".join(f"{int(is_class)}{int(based)}{name}" for name, is_class, based in named)
+
+
+def _read_named(text: str) -> list[Named]:
+    return [(line[2:], line[0] == "1", line[1] == "1") for line in text.split("\n") if line]

@@ -50,10 +50,11 @@ from ssot.app.check_index import INDEX_FILE, IndexData, IndexError_, MemberRow, 
 from ssot.app.compliance import is_canonical
 from ssot.app.validate_rules import RULES as IMPORT_RULES
 from ssot.config import Config
-from ssot.model import Definition, Finding, Fingerprint, Location, ScanResult, finding_fingerprint
+from ssot.model import Definition, Family, Finding, Fingerprint, Location, ScanResult, finding_fingerprint
 from ssot.pytest_config import PytestConfig, load_pytest_config
 from ssot.report.common import plural
 from ssot.scanner.findings import UNCOLLECTABLE_FIX, definition_key
+from ssot.scanner.textual import CandidateCounts, TextIndex
 
 MEMBER_RULE = "family-member"  # baseline entries for copies: one per live copy, whatever the copy kept
 COPY_OF_CONSOLIDATED = "copy-of-consolidated"
@@ -276,11 +277,12 @@ def _test_methods(text: str | None, line: int) -> int:
     return sum(1 for u in units if u.parent == k and not u.is_class and u.name.startswith(TEST_PREFIX))
 
 
-def nested_tests(rel: str, text: str, pytest_cfg: PytestConfig) -> list[Finding]:
+def nested_tests(rel: str, text: str, pytest_cfg: PytestConfig, index: TextIndex | None = None) -> list[Finding]:
     """``test*`` functions nested in a function of a collected module that pytest never sees.
 
     A nested function the enclosing function uses (calls it, passes it on: ``test(self)``
     after a decorator, an admin action named ``test_action``) is deliberate, not a hidden test.
+    With the file's text ``index``, only the module-level definitions holding a hit are parsed.
     """
     from ssot.collect.static import nested_test_lines
 
@@ -289,10 +291,12 @@ def nested_tests(rel: str, text: str, pytest_cfg: PytestConfig) -> list[Finding]
     hits = set(nested_test_lines(text, pytest_cfg.python_functions))
     if not hits:
         return []
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        return []
+    tree = _holding(text, index, hits) if index is not None else None
+    if tree is None:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            return []
     out: list[Finding] = []
     seen: Counter[str] = Counter()
     funcs = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -319,6 +323,46 @@ def nested_tests(rel: str, text: str, pytest_cfg: PytestConfig) -> list[Finding]
     return sorted(out, key=lambda f: f.line)
 
 
+def _holding(text: str, index: TextIndex, hits: set[int]) -> ast.Module | None:
+    """A module of the module-level definitions that hold the ``hits`` (parsed alone, at their lines), or
+    None when one is not a module-level definition the text index can delimit (the caller parses the file)."""
+    from ssot.scanner.extract import decorated_start
+
+    source = text.split("\n")
+    tops = [u for u in index.units if u.parent == -1]
+    body: list[ast.stmt] = []
+    for u in tops:
+        if not any(u.line <= h <= u.end for h in hits):
+            continue
+        if u.indent:
+            return None  # inside an ``if`` or a ``try``: not a statement of its own
+        start = decorated_start(source, u)
+        try:
+            tree = ast.parse("\n" * (start - 1) + "\n".join(source[start - 1:u.end]))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        if len(tree.body) != 1 or not isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+                or tree.body[0].lineno != u.line:
+            return None
+        body.extend(tree.body)
+    if any(not any(t.line <= h <= t.end for t in tops) for h in hits):
+        return None
+    return ast.Module(body=body, type_ignores=[])
+
+
+def copied_lines(fam: Family) -> int:
+    """Lines that would go if every live copy of the same code but one went, whatever its names are bound to.
+
+    A file check knows a copy by its fingerprint (the bindings of a file it does not read are not in the
+    index), so the guard counts a paste whose imports differ as the copy it is; the scan's
+    ``duplicated_lines`` counts only what is interchangeable as it is.
+    """
+    sizes: dict[str, list[int]] = defaultdict(list)
+    for c in fam.classes:
+        sizes[c.fingerprint].extend(d.size for d in c.members if not d.in_backup)
+    return sum(sum(s) - max(s) for s in sizes.values() if s)
+
+
 def observe_scan(cfg: Config, result: ScanResult, texts: dict[str, str] | None = None) -> Observed:
     """What ``check`` sees in a whole-tree scan result."""
     families: dict[str, FamilyInfo] = {}
@@ -328,7 +372,7 @@ def observe_scan(cfg: Config, result: ScanResult, texts: dict[str, str] | None =
     for fam in result.families:
         canonicals = [d for d in fam.members if is_canonical(cfg, fixtures, d)]
         canon = canonicals[0] if canonicals else None
-        families[fam.id] = FamilyInfo(fam.id, fam.name, fam.duplicated_lines,
+        families[fam.id] = FamilyInfo(fam.id, fam.name, copied_lines(fam),
                                       None if canon is None else Location(canon.path, canon.line, canon.end_line,
                                                                           f"canonical {canon.qualname}"))
         for d in fam.members:
@@ -339,7 +383,7 @@ def observe_scan(cfg: Config, result: ScanResult, texts: dict[str, str] | None =
             members.append(Member(fam.id, d.path, d.line, d.end_line, d.qualname, d.kind, d.fingerprint,
                                   closest(d.fingerprint, canonicals, result.fingerprints)))
     # a method of a copied class is the class's copy, not its own
-    members, _ = _outermost(members, {}, lambda _digest: 0)
+    members, _ = _outermost(members, {}, lambda _digest: 0, lambda fid: families[fid].duplicated_lines > 0)
     findings = [_uncollectable(d) for d in uncollectable.values()]
     # the scan reports uncollectable classes outside families as findings only; one holding tests is
     # worded, and fingerprinted, as a file check words it: its tests never run
@@ -417,13 +461,14 @@ def check_tree(cfg: Config, *, use_cache: bool = True, jobs: int | None = None,
     scope = load_scope(cfg.root)
     observed = observe_scan(cfg, result, read_texts(cfg, files, scope.is_test_code))
     if use_cache:
-        write_index(cfg, observed, result, _singletons(cfg, observed, scope.is_test_code))
+        write_index(cfg, observed, result, *_singletons(cfg, observed, scope.is_test_code))
     return observed, result
 
 
 def _singletons(cfg: Config, observed: Observed, is_test: Callable[[str], bool]) \
-        -> dict[str, list[tuple[str, int, int, str, str]]]:
-    """Definitions of test code that are in no family, by fingerprint (from the scan's cache).
+        -> tuple[dict[str, list[tuple[str, int, int, str, str]]], CandidateCounts | None]:
+    """Definitions of test code that are in no family, by fingerprint (from the scan's cache), and what
+    the scan's candidate pass counted (a file check judges by it which of its definitions to parse).
 
     A file check finds a copy of one of these (a helper copied from a file it does not
     read) by its exact fingerprint.  The scan parses only definitions with a textual
@@ -432,12 +477,13 @@ def _singletons(cfg: Config, observed: Observed, is_test: Callable[[str], bool])
     """
     from ssot.files import gitignore_spec
     from ssot.scanner.cache import ScanCache
-    from ssot.scanner.textual import kind_of, min_code_bytes, qualname_of, text_key
+    from ssot.scanner.textual import counts_of, kind_of, min_code_bytes, qualname_of, text_key
 
     in_family = {m.digest for m in observed.members}
     backups = gitignore_spec(cfg.backup_globs)
     out: dict[str, list[tuple[str, int, int, str, str]]] = defaultdict(list)
-    for rel, entry in ScanCache.load(cfg.cache_path).files.items():
+    cache = ScanCache.load(cfg.cache_path)
+    for rel, entry in cache.files.items():
         if not is_test(rel) or backups.match_file(rel) or in_canonical_package(cfg, rel):
             continue
         for u in entry.extract.units:
@@ -450,21 +496,25 @@ def _singletons(cfg: Config, observed: Observed, is_test: Callable[[str], bool])
                 if t.line not in done and t.size >= min_code_bytes(cfg.min_tokens):
                     out[text_key(t.exact)].append((rel, t.line, t.end, qualname_of(index.units, k),
                                                    kind_of(index.units, k)))
-    return dict(out)
+    state = cache.candidates
+    counts = counts_of(state) if state is not None and state.min_bytes == min_code_bytes(cfg.min_tokens) else None
+    return dict(out), counts
 
 
 # ---------------------------------------------------------------- the index, and a few files
 
 
 def write_index(cfg: Config, observed: Observed, result: ScanResult,
-                singletons: dict[str, list[tuple[str, int, int, str, str]]] | None = None) -> None:
+                singletons: dict[str, list[tuple[str, int, int, str, str]]] | None = None,
+                candidates: CandidateCounts | None = None) -> None:
     """``<cache_dir>/check-index.sqlite``: what file checks need of the rest of the tree (best effort;
     :mod:`ssot.app.check_index`)."""
-    _save(cfg, index_data(cfg, observed, result, singletons))
+    _save(cfg, index_data(cfg, observed, result, singletons, candidates))
 
 
 def index_data(cfg: Config, observed: Observed, result: ScanResult,
-               singletons: dict[str, list[tuple[str, int, int, str, str]]] | None = None) -> IndexData:
+               singletons: dict[str, list[tuple[str, int, int, str, str]]] | None = None,
+               candidates: CandidateCounts | None = None) -> IndexData:
     """What the index holds of a whole-tree check."""
     root = str(cfg.root)
     stamps: dict[str, tuple[int, int]] = {}
@@ -507,6 +557,7 @@ def index_data(cfg: Config, observed: Observed, result: ScanResult,
         variants=variant_index(variant_fps),
         stamps=stamps,
         singletons=singletons or {},
+        candidates=candidates,
     )
 
 
@@ -561,10 +612,17 @@ def _changed(root: str, stamps: Iterable[tuple[str, int, int]], leaving_out: set
 
 
 class _FileReader:
-    """Reads files of a file check: their copies (joined to families of the index, or loose) and their texts."""
+    """Reads files of a file check: their copies (joined to families of the index, or loose) and their texts.
+
+    As a scan does, only the definitions with a textual near-copy are parsed and fingerprinted:
+    which they are is judged against the candidate pass's counts the index kept
+    (:func:`ssot.scanner.textual.marks_against`), never fewer than the scan would parse.  An
+    index without them (or counted with other settings) has its files parsed whole.
+    """
 
     def __init__(self, cfg: Config, index: StoredIndex) -> None:
         from ssot.scanner.extract import Extractor
+        from ssot.scanner.textual import min_code_bytes
 
         self.cfg = cfg
         self.index = index
@@ -575,6 +633,10 @@ class _FileReader:
         self.pytest_cfg = load_pytest_config(cfg.root)
         self.backups = _backup_spec(cfg)
         self.extractor = Extractor()
+        counted = index.candidates()
+        self.counted = counted if counted is not None and counted.min_bytes == min_code_bytes(cfg.min_tokens) \
+            else None
+        self.loaded: dict[str, tuple[bytes, str, TextIndex, set[int] | None] | None] = {}
         self.texts: dict[str, str] = {}
         self.findings: list[Finding] = []
         self.joined: list[Member] = []
@@ -585,27 +647,58 @@ class _FileReader:
         stands (a variant test of a family member that the family's representative is not alike)."""
         return self.index.single_at(digest, rel, qualname)
 
-    def read(self, rel: str, is_test: Callable[[str], bool], report: bool) -> None:
-        """Extract ``rel``; ``report``: a named file, whose findings are reported (else context only)."""
+    def load(self, rels: Iterable[str]) -> None:
+        """Read ``rels`` and judge their candidates together (a copy between two of them counts)."""
         from ssot.files import UnreadableFile, read_bytes_and_source
-        from ssot.scanner.textual import index_text, min_code_bytes, text_key
+        from ssot.scanner.textual import index_text, marks_against
 
         cfg = self.cfg
-        if not rel.endswith(".py") or self.backups.match_file(rel) or in_canonical_package(cfg, rel):
+        got: dict[str, TextIndex] = {}
+        for rel in rels:
+            if rel in self.loaded:
+                continue
+            if not rel.endswith(".py") or self.backups.match_file(rel) or in_canonical_package(cfg, rel):
+                self.loaded[rel] = None
+                continue
+            try:
+                data, source = read_bytes_and_source(cfg.root / rel, cfg.max_file_bytes)
+            except (UnreadableFile, OSError):
+                self.loaded[rel] = None
+                continue
+            ix = index_text(data)
+            self.loaded[rel] = (data, source.text, ix, None)
+            got[rel] = ix
+        if self.counted is not None and got:
+            for rel, marks in marks_against(got, self.counted).items():
+                data, text, ix, _ = cast(tuple[bytes, str, TextIndex, None], self.loaded[rel])
+                self.loaded[rel] = (data, text, ix, marks)
+
+    def read(self, rel: str, is_test: Callable[[str], bool], report: bool) -> None:
+        """Extract ``rel``; ``report``: a named file, whose findings are reported (else context only)."""
+        from ssot.scanner.extract import FileExtract
+        from ssot.scanner.textual import min_code_bytes, text_key
+
+        cfg = self.cfg
+        self.load([rel])
+        loaded = self.loaded[rel]
+        if loaded is None:
             return
-        try:
-            data, source = read_bytes_and_source(cfg.root / rel, cfg.max_file_bytes)
-        except (UnreadableFile, OSError):
-            return
-        text = source.text
-        keys: dict[int, str] | None = None  # header line -> exact key of the text (the index's unparsed singles)
+        _, text, ix, marks = loaded
         if report and is_test(rel):
             self.texts[rel] = text
-        ex = self.extractor.extract(text)
+        if marks is None:
+            ex = self.extractor.extract(text)
+        else:
+            from ssot.scanner.bindings import is_generated
+
+            if is_generated(text):
+                return
+            ex = self.extractor.parse_candidates(text, FileExtract(index=ix, lines=ix.lines), marks)
         if ex.error:
             return
         collected = self.pytest_cfg.collects(rel)
         all_fps = _Layered(self.extractor.fingerprints, self.fps)
+        keys: dict[int, str] | None = None  # header line -> exact key of the text (the index's unparsed singles)
         for u in ex.units:
             if not u.counts(cfg.min_lines, cfg.min_tokens):
                 continue
@@ -626,8 +719,7 @@ class _FileReader:
                 self.loose[member.digest].append(member)
                 # a copy of a definition the scan knows by its text only
                 if keys is None:
-                    keys = {t.line: text_key(t.exact) for t in index_text(data).units
-                            if t.size >= min_code_bytes(cfg.min_tokens)}
+                    keys = {t.line: text_key(t.exact) for t in ix.units if t.size >= min_code_bytes(cfg.min_tokens)}
                 key = keys.get(u.line)
                 if key is not None and self.index.singles_count(key, 1):
                     self.loose[key].append(member._replace(digest=key))
@@ -644,6 +736,7 @@ def _check_files(cfg: Config, rels: Sequence[str], index: StoredIndex) -> Observ
     singles = index.singles
     scope = load_scope(root)
     reader = _FileReader(cfg, index)
+    reader.load(sorted(named))
     for rel in sorted(named):
         reader.read(rel, scope.is_test_code, report=True)
     # the families the named files take part in (now, or in the index), whole; the others cannot give a
@@ -657,10 +750,12 @@ def _check_files(cfg: Config, rels: Sequence[str], index: StoredIndex) -> Observ
     for rel in stale:  # changed since the index: its copies are read again (its findings are not reported)
         reader.read(rel, scope.is_test_code, report=False)
     reread = named | set(stale)
-    joined, loose = _outermost(reader.joined, reader.loose, index.singles_count)
+    joined, loose = _outermost(reader.joined, reader.loose, index.singles_count,
+                               lambda fid: fid not in families or families[fid].duplicated_lines > 0)
     in_reread = index.rows_in(reread)
     order = [fid for fid in sorted(touched) if fid in stored and stored[fid][3] > in_reread[fid]]
     members = [m for m in joined if m.family in touched]
+    formed: set[frozenset[tuple[str, int]]] = set()
     for digest, copies in loose.items():  # a helper copied from a file not read, or among the files read
         if not any(m.path in named for m in copies):  # copies in changed files of the context only
             continue
@@ -670,6 +765,10 @@ def _check_files(cfg: Config, rels: Sequence[str], index: StoredIndex) -> Observ
             continue
         copies += [Member("", path, line, end, qualname, kind, digest)
                    for path, line, end, qualname, kind in singles(digest) if path not in reread]
+        places = frozenset((m.path, m.line) for m in copies)
+        if places in formed:  # the same copies found by their fingerprint and by their text: one family
+            continue
+        formed.add(places)
         if len(copies) > 1:
             fid = f"new:{digest[:12]}"
             lines = sum(m.end_line - m.line + 1 for m in copies[1:])
@@ -681,7 +780,8 @@ def _check_files(cfg: Config, rels: Sequence[str], index: StoredIndex) -> Observ
     findings = reader.findings  # only the named files can give findings that are reported
     for rel, text in reader.texts.items():
         findings += checker.check(rel, text)
-        findings += nested_tests(rel, text, reader.pytest_cfg)
+        loaded = reader.loaded.get(rel)
+        findings += nested_tests(rel, text, reader.pytest_cfg, loaded[2] if loaded is not None else None)
 
     def rows(fid: str) -> list[Member]:
         return [Member(fid, *row) for row in index.rows(fid, reread)]
@@ -693,10 +793,14 @@ def _check_files(cfg: Config, rels: Sequence[str], index: StoredIndex) -> Observ
 Loose = dict[str, list[Member]]  # digest -> copies outside any family
 
 
-def _outermost(joined: list[Member], loose: Loose, singles: Callable[[str], int]) -> tuple[list[Member], Loose]:
+def _outermost(joined: list[Member], loose: Loose, singles: Callable[[str], int],
+               counted: Callable[[str], bool]) -> tuple[list[Member], Loose]:
     """The scan's maximal copies: a definition inside a copy in its own file is the copy's, not a copy of its own
-    (``singles``: how many definitions in no family the index has of a digest, at least up to 2)."""
-    copies = [*joined, *(m for d, ms in loose.items() if len(ms) + singles(d) > 1 for m in ms)]
+    (``singles``: how many definitions in no family the index has of a digest, at least up to 2).  A copy
+    encloses when its family duplicates lines (``counted(family)``): inside a class whose copies are all
+    variants of each other (none redundant), a method copied as it is stays a copy of its own."""
+    copies = [*(m for m in joined if counted(m.family)),
+              *(m for d, ms in loose.items() if len(ms) + singles(d) > 1 for m in ms)]
     enclosing = {(m.path, m.qualname) for m in copies}
 
     def inner(m: Member) -> bool:

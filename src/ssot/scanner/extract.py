@@ -205,7 +205,7 @@ class Extractor:
 
     def _parse_unit(self, source: list[str], units: list[TextUnit], k: int) -> list[Unit]:
         u = units[k]
-        start = _decorated_start(source, u)
+        start = decorated_start(source, u)
         segment = "\n".join(source[start - 1:u.end])
         ancestors: list[TextUnit] = []
         p = u.parent
@@ -346,7 +346,7 @@ def _outermost(units: list[TextUnit], wanted: set[int], done: frozenset[int]) ->
     return out
 
 
-def _decorated_start(source: list[str], u: TextUnit) -> int:
+def decorated_start(source: list[str], u: TextUnit) -> int:
     """The first line of the unit's decorators (its header line when it has none)."""
     start = u.line
     i = u.line - 1  # 1-based number of the line above the header
