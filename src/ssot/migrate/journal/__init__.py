@@ -35,22 +35,68 @@ Usage by ``ssot migrate``::
 
 from __future__ import annotations
 
-from ssot.fsio import UnsafeFileError, sha256_bytes
-from ssot.migrate.journal.layout import JournalError, RunNotFoundError, find_root
-from ssot.migrate.journal.restore import Conflict, RollbackRefused, RollbackResult, RollbackUsageError
-from ssot.migrate.journal.rollback import default_run, dismiss, rollback
-from ssot.migrate.journal.runs import RunInfo, interrupted_runs, list_runs
-from ssot.migrate.journal.warn import state_root, warn_for_cli, warn_if_interrupted
-from ssot.migrate.journal.writer import (
-    ABSENT,
-    FileChangedError,
-    FileWrite,
-    InterruptedRunError,
-    Journal,
-    RunInProgressError,
-    UnsafePathError,
-    normalize_rel,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ssot.fsio import UnsafeFileError, sha256_bytes
+    from ssot.migrate.journal.layout import JournalError, RunNotFoundError, find_root
+    from ssot.migrate.journal.restore import Conflict, RollbackRefused, RollbackResult, RollbackUsageError
+    from ssot.migrate.journal.rollback import default_run, dismiss, rollback
+    from ssot.migrate.journal.runs import RunInfo, interrupted_runs, list_runs
+    from ssot.migrate.journal.warn import state_root, warn_for_cli, warn_if_interrupted
+    from ssot.migrate.journal.writer import (
+        ABSENT,
+        FileChangedError,
+        FileWrite,
+        InterruptedRunError,
+        Journal,
+        RunInProgressError,
+        UnsafePathError,
+        normalize_rel,
+    )
+
+# name -> the module that defines it: imported when first asked for, so that a command which only needs
+# the warning about interrupted runs (every command) does not import the writer, the rollback and the
+# log's entries
+_EXPORTS = {
+    "ABSENT": "ssot.migrate.journal.writer",
+    "Conflict": "ssot.migrate.journal.restore",
+    "FileChangedError": "ssot.migrate.journal.writer",
+    "FileWrite": "ssot.migrate.journal.writer",
+    "InterruptedRunError": "ssot.migrate.journal.writer",
+    "Journal": "ssot.migrate.journal.writer",
+    "JournalError": "ssot.migrate.journal.layout",
+    "RollbackRefused": "ssot.migrate.journal.restore",
+    "RollbackResult": "ssot.migrate.journal.restore",
+    "RollbackUsageError": "ssot.migrate.journal.restore",
+    "RunInProgressError": "ssot.migrate.journal.writer",
+    "RunInfo": "ssot.migrate.journal.runs",
+    "RunNotFoundError": "ssot.migrate.journal.layout",
+    "UnsafeFileError": "ssot.fsio",
+    "UnsafePathError": "ssot.migrate.journal.writer",
+    "default_run": "ssot.migrate.journal.rollback",
+    "dismiss": "ssot.migrate.journal.rollback",
+    "find_root": "ssot.migrate.journal.layout",
+    "interrupted_runs": "ssot.migrate.journal.runs",
+    "list_runs": "ssot.migrate.journal.runs",
+    "normalize_rel": "ssot.migrate.journal.writer",
+    "rollback": "ssot.migrate.journal.rollback",
+    "sha256_bytes": "ssot.fsio",
+    "state_root": "ssot.migrate.journal.warn",
+    "warn_for_cli": "ssot.migrate.journal.warn",
+    "warn_if_interrupted": "ssot.migrate.journal.warn",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ABSENT",

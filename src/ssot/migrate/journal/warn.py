@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ssot.errors import SsotError
-from ssot.migrate.journal.layout import find_root, local_time
-from ssot.migrate.journal.runs import RunInfo, interrupted_runs
+from ssot.migrate.journal.layout import RUNS, STATE_DIR, find_root, local_time
+
+if TYPE_CHECKING:
+    from ssot.migrate.journal.runs import RunInfo
 
 
 def state_root(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -37,6 +39,8 @@ def warn_if_interrupted(root: Path, console_or_stream: Any = None) -> None:
     ``console_or_stream``: a rich Console, a text stream, or None for stderr.
     Never fails: a damaged journal is reported by ``ssot runs``/``rollback`` instead.
     """
+    from ssot.migrate.journal.runs import interrupted_runs  # (a tree with no runs never gets here from the CLI)
+
     try:
         runs = [r for r in interrupted_runs(Path(root)) if r.pending]
     except (SsotError, OSError, ValueError, KeyError):
@@ -60,5 +64,5 @@ def warn_for_cli(
         base = Path(root) if isinstance(root, (str, os.PathLike)) else find_root(Path.cwd())
     except OSError:
         return
-    if base is not None:
+    if base is not None and (base / STATE_DIR / RUNS).is_dir():
         warn_if_interrupted(base, out)
