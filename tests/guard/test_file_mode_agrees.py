@@ -62,7 +62,8 @@ def test_a_definition_below_min_tokens_is_no_copy_in_a_file_check_either(tmp_pat
     assert len(tests) > 20 and every.code == 0, every.stdout
 
 
-CLASS = '''class TestSessionClient:
+CLASS = '''@pytest.mark.usefixtures("db")
+class TestSessionClient:
     def test_sends_the_token(self):
         client = Client(token="abc", retries=3)
         reply = client.send("ping", timeout=5)
@@ -78,13 +79,22 @@ CLASS = '''class TestSessionClient:
 '''
 
 
-@pytest.mark.parametrize("paste", ["as it is", "a method renamed"])
-def test_a_paste_whose_imports_differ_is_found_alike_in_both_modes(tmp_path: Path, paste: str) -> None:
+PASTES = {"as it is": lambda text: text,
+          "a method renamed": lambda text: text.replace("test_retries_then_fails", "test_retries_x"),
+          "one method edited": lambda text: text.replace("retries=2", "retries=2, spare=1"),
+          "its decorator left out": lambda text: text.replace('@pytest.mark.usefixtures("db")\n', "")}
+
+
+@pytest.mark.parametrize("named", [["tests/test_b.py"], ["tests/test_a.py", "tests/test_b.py"]])
+@pytest.mark.parametrize("paste", sorted(PASTES))
+def test_a_paste_is_found_alike_in_both_modes(tmp_path: Path, paste: str, named: list[str]) -> None:
     # django, pydantic, attrs: a test class pasted into a file that imports its names from elsewhere is two
     # equivalence classes of one copy each (the bindings differ), which the whole-tree check counted as 0
     # duplicated lines (no finding) while the file check reported it, twice: found by fingerprint and by
     # text.  With a method renamed it is a variant (the digest keeps the names of nested definitions), which
-    # the file check took for a copy: the text's exact key left every header's name out, not only the unit's.
+    # the file check took for a copy: the text's exact key left every header's name out, not only the unit's;
+    # without its decorator too (the key left decorators out).  With the original's file named as well, the
+    # original class counted its own row of the index as a second copy and swallowed its methods' copies.
     root = write_tree(tmp_path / "proj", {
         "pyproject.toml": "[tool.pytest.ini_options]\ntestpaths = ['tests']\n",
         "tests/test_a.py": "import pytest\n\nfrom app.client import Client\n\n\n" + CLASS,
@@ -92,14 +102,13 @@ def test_a_paste_whose_imports_differ_is_found_alike_in_both_modes(tmp_path: Pat
     })
     assert ssot("check", "--update-baseline", "-q", cwd=root).code == 0
     b = root / "tests" / "test_b.py"
-    pasted = CLASS if paste == "as it is" else CLASS.replace("test_retries_then_fails", "test_retries_x")
-    b.write_text(b.read_text() + "\n\n" + pasted)
+    b.write_text(b.read_text() + "\n\n" + PASTES[paste](CLASS))
     line = b.read_text().split("\n").index("class TestSessionClient:") + 1
     seen = []
-    for args in (["tests/test_b.py"], []):  # the file check, and the whole tree
+    for args in (named, []):  # the file check, and the whole tree
         run = ssot("check", *args, "--format", "json", cwd=root)
         seen.append((run.code, [(f["rule"], f["locations"][0]["path"], f["locations"][0]["line"])
-                                for f in run.json()["findings"]]))
+                                for f in run.json()["findings"] if f["locations"][0]["path"] in named]))
     assert seen[0] == seen[1], seen
     if paste == "as it is":
         assert seen[0] == (1, [("new-family", "tests/test_b.py", line)])

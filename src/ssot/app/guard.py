@@ -383,7 +383,7 @@ def observe_scan(cfg: Config, result: ScanResult, texts: dict[str, str] | None =
             members.append(Member(fam.id, d.path, d.line, d.end_line, d.qualname, d.kind, d.fingerprint,
                                   closest(d.fingerprint, canonicals, result.fingerprints)))
     # a method of a copied class is the class's copy, not its own
-    members, _ = _outermost(members, {}, lambda _digest: 0, lambda fid: families[fid].duplicated_lines > 0)
+    members, _ = _outermost(members, {}, lambda _digest: 0, lambda m: families[m.family].duplicated_lines > 0)
     findings = [_uncollectable(d) for d in uncollectable.values()]
     # the scan reports uncollectable classes outside families as findings only; one holding tests is
     # worded, and fingerprinted, as a file check words it: its tests never run
@@ -750,8 +750,20 @@ def _check_files(cfg: Config, rels: Sequence[str], index: StoredIndex) -> Observ
     for rel in stale:  # changed since the index: its copies are read again (its findings are not reported)
         reader.read(rel, scope.is_test_code, report=False)
     reread = named | set(stale)
-    joined, loose = _outermost(reader.joined, reader.loose, index.singles_count,
-                               lambda fid: fid not in families or families[fid].duplicated_lines > 0)
+
+    def singles_elsewhere(digest: str) -> int:
+        """The index's definitions in no family with this digest, outside the files read (those are read now)."""
+        return sum(1 for row in index.singles(digest) if row[0] not in reread)
+
+    def duplicates_lines(m: Member) -> bool:
+        """Whether ``m``'s family duplicates lines now: it did in the index, or ``m`` is an exact copy of
+        another copy (a paste of a variant of a family whose copies were all variants)."""
+        if m.family not in families or families[m.family].duplicated_lines > 0:
+            return True
+        same = sum(1 for j in reader.joined if j.digest == m.digest)
+        return same > 1 or any(row[5] == m.digest for row in index.rows(m.family, reread))
+
+    joined, loose = _outermost(reader.joined, reader.loose, singles_elsewhere, duplicates_lines)
     in_reread = index.rows_in(reread)
     order = [fid for fid in sorted(touched) if fid in stored and stored[fid][3] > in_reread[fid]]
     members = [m for m in joined if m.family in touched]
@@ -794,12 +806,12 @@ Loose = dict[str, list[Member]]  # digest -> copies outside any family
 
 
 def _outermost(joined: list[Member], loose: Loose, singles: Callable[[str], int],
-               counted: Callable[[str], bool]) -> tuple[list[Member], Loose]:
+               counted: Callable[[Member], bool]) -> tuple[list[Member], Loose]:
     """The scan's maximal copies: a definition inside a copy in its own file is the copy's, not a copy of its own
-    (``singles``: how many definitions in no family the index has of a digest, at least up to 2).  A copy
-    encloses when its family duplicates lines (``counted(family)``): inside a class whose copies are all
+    (``singles``: how many definitions in no family the index has of a digest, outside the files read).  A
+    copy encloses when its family duplicates lines (``counted``): inside a class whose copies are all
     variants of each other (none redundant), a method copied as it is stays a copy of its own."""
-    copies = [*(m for m in joined if counted(m.family)),
+    copies = [*(m for m in joined if counted(m)),
               *(m for d, ms in loose.items() if len(ms) + singles(d) > 1 for m in ms)]
     enclosing = {(m.path, m.qualname) for m in copies}
 

@@ -134,6 +134,7 @@ def index_text(data: bytes) -> TextIndex:
     last = 0
     crc = zlib.crc32
     lineno = 0
+    deco_at, deco_indent = 0, -1  # where the current run of decorators starts in seq, at which indent
     has_q3 = b'"""' in data or b"'''" in data
     originals = data.split(b"\n") if has_q3 else []
     data = _NUMBER.sub(b"1", _STRING.sub(b'""', data))
@@ -169,22 +170,28 @@ def index_text(data: bytes) -> TextIndex:
                 _close(units, opened.pop(), seq, total, last)
                 indents.pop()
                 top = indents[-1] if indents else -1
+        if indent <= deco_indent and c != 64 and c not in _CLOSERS and not s.startswith(_HEADS):
+            deco_indent = -1  # a statement ends the run of decorators (a multi-line one's lines are deeper)
         n = len(s)
+        if c == 64 and deco_indent != indent:  # the first of a run of decorators: where the exact key of the
+            deco_at, deco_indent = len(seq), indent  # definition they decorate starts
         if (c == 100 or c == 99 or c == 97) and s.startswith(_HEADS):  # d, c, a
             m = _NAME.match(s)
             name = m.group(2).decode("ascii", "replace") if m else "?"
             units.append([lineno, lineno, indent, opened[-1][0] if opened else -1, name,
-                          m is not None and m.group(1) == b"class", _NO_WINDOWS, 0, None])
+                          m is not None and m.group(1) == b"class", _NO_WINDOWS, 0,
+                          (None, deco_at if deco_indent == indent else len(seq))])
+            deco_indent = -1
             own: list[int] = []
             opened.append((len(units) - 1, len(seq), total, own))
             indents.append(indent)
             top = indent
             if n >= MIN_LINE_BYTES:
                 h = crc(s)
-                # the unit's exact key leaves its own name out, as the digest does (not the names of the
-                # definitions inside it, which the digest keeps); windows keep it (a header shared by name
-                # alone is no copy)
-                units[-1][8] = crc(s[:m.start(2)] + b"_" + s[m.end(2):]) if m is not None else h
+                # the unit's exact key holds its decorators and leaves its own name out, as the digest does
+                # (not the names of the definitions inside it, which the digest keeps); windows keep the
+                # name (a header shared by name alone is no copy)
+                units[-1][8] = (crc(s[:m.start(2)] + b"_" + s[m.end(2):]) if m is not None else h, units[-1][8][1])
                 seq.append(h)
                 total += n
                 own.append(h)
@@ -208,8 +215,8 @@ def _close(units: list[list[Any]], top: tuple[int, int, int, list[int]], seq: li
     if len(own) > 1:
         u[6] = array("Q", {x << 32 | y for x, y in pairwise(own)})
     u[7] = total - b  # size
-    header = u[8]  # the header's hash without the name (None: the header is too short to count)
-    u[8] = hash(tuple(seq[a:]) if header is None else (header, *seq[a + 1:]))  # exact
+    header, d = u[8]  # the header's hash without the name (None: too short to count); where its decorators start
+    u[8] = hash((*seq[d:a], *seq[a:]) if header is None else (*seq[d:a], header, *seq[a + 1:]))  # exact
 
 
 def min_code_bytes(min_tokens: int) -> int:
