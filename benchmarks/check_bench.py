@@ -71,7 +71,7 @@ def median_cpu(runs: list[Timed]) -> float:
 
 def five_files(index: Path) -> list[str]:
     """Five test files holding copies of the most copied families (spread over families)."""
-    from ssot.app.guard import read_index
+    from ssot.app.check_files import read_index
 
     data = read_index(index)
     if data is None:

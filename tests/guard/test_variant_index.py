@@ -6,7 +6,7 @@ import random
 from pathlib import Path
 
 from ssot.app.check_index import IndexData, StoredIndex, write_store
-from ssot.app.guard import VariantIndex, variant_index
+from ssot.app.variant_index import VariantIndex, variant_index
 from ssot.model import Fingerprint
 from ssot.scanner.extract import Extractor
 from ssot.scanner.similarity import alike

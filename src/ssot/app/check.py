@@ -64,7 +64,7 @@ def baseline_path(cfg: Config, request: CheckRequest) -> Path:
 
 def files_asked(cfg: Config, request: CheckRequest) -> list[str] | None:
     """The Python files the request names, and those changed since ``diff_base``; None: the whole tree."""
-    from ssot.app.guard import diff_files
+    from ssot.app.check_files import diff_files
 
     if request.files is None and not request.diff_base:
         return None
@@ -77,7 +77,7 @@ def files_asked(cfg: Config, request: CheckRequest) -> list[str] | None:
 def observe_files(cfg: Config, request: CheckRequest, only: list[str] | None) -> Observation | None:
     """The files ``only`` names, read against the index of the rest; None when the index cannot serve (no
     index yet, the cache off, or too many files)."""
-    from ssot.app.guard import check_files
+    from ssot.app.check_files import check_files
 
     if only is None or not request.use_cache or len(only) > MAX_FILES_ON_INDEX:
         return None

@@ -50,7 +50,7 @@ class IndexData:
     canonicals: dict[str, list[tuple[str, int, str, str]]]  # family id -> (path, line, name, digest)
     digest_family: dict[str, str]
     fingerprints: dict[str, FingerprintRow]  # in the variant index's order
-    variants: dict[str, Any]  # df, postings, empty (:func:`ssot.app.guard.variant_index`)
+    variants: dict[str, Any]  # df, postings, empty (:func:`ssot.app.variant_index.variant_index`)
     stamps: dict[str, tuple[int, int]]  # path -> (size, mtime ns) when indexed
     singletons: dict[str, list[SingleRow]]  # digest or text key -> definitions in no family
     # what the scan's candidate pass counted (None: unknown, a file check then parses its files whole)
@@ -250,7 +250,8 @@ class StoredIndex:
         return StoredCandidates(self.db, int(meta["cand_min_bytes"]), float(meta["cand_share"]))
 
     def variant_data(self) -> dict[str, Any]:
-        """The variant index's df and postings, read by item (the data :class:`ssot.app.guard.VariantIndex` takes)."""
+        """The variant index's df and postings, read by item (what :class:`ssot.app.variant_index.VariantIndex`
+        takes)."""
         items = _Items(self.db)
         return {"df": items.df, "postings": items.postings, "empty": self.empty, "prefetch": items.prefetch}
 

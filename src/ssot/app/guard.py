@@ -17,7 +17,7 @@ Two ways to get the copies:
 - the whole tree (:func:`check_tree`): a scan, with its cache; it also writes the
   *index* (``<cache_dir>/check-index.sqlite``, :mod:`ssot.app.check_index`): each family's copies
   and fingerprints;
-- a few files (:func:`check_files`, what pre-commit passes): only those files are
+- a few files (:func:`ssot.app.check_files.check_files`, what pre-commit passes): only those files are
   read; the rest of the tree comes from the index, a few rows of it (a family's copies
   outside the files are read only when a new copy in them is judged).  A file of the index that has
   changed on disk since is read again.  A definition of a changed file joins a
@@ -30,13 +30,11 @@ Two ways to get the copies:
 from __future__ import annotations
 
 import ast
-import math
 import os
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, NamedTuple, Protocol, cast
+from typing import Any, NamedTuple, cast
 
 from ssot.app.baseline import Accepted, Left, accepted, new_findings
 from ssot.app.canonical import (
@@ -46,9 +44,10 @@ from ssot.app.canonical import (
     in_canonical_package,
     module_name,
 )
-from ssot.app.check_index import INDEX_FILE, IndexData, IndexError_, MemberRow, StoredIndex, write_store
+from ssot.app.check_index import INDEX_FILE, IndexData, MemberRow, write_store
 from ssot.app.compliance import is_canonical
 from ssot.app.validate_rules import RULES as IMPORT_RULES
+from ssot.app.variant_index import variant_index
 from ssot.config import Config
 from ssot.model import Definition, Family, Finding, Fingerprint, Location, ScanResult, finding_fingerprint
 from ssot.pytest_config import PytestConfig, load_pytest_config
@@ -252,7 +251,7 @@ def _new_family(fam: FamilyInfo, focus: list[Member], others: list[Member], has_
 # ---------------------------------------------------------------- the whole tree
 
 
-def _uncollectable(d: Definition) -> Finding:
+def uncollectable_finding(d: Definition) -> Finding:
     if d.test_methods:
         return Finding(NEVER_RUN, d.path, d.line,
                        f"the {d.test_methods} test method(s) of {d.qualname} never run: pytest cannot collect "
@@ -383,8 +382,8 @@ def observe_scan(cfg: Config, result: ScanResult, texts: dict[str, str] | None =
             members.append(Member(fam.id, d.path, d.line, d.end_line, d.qualname, d.kind, d.fingerprint,
                                   closest(d.fingerprint, canonicals, result.fingerprints)))
     # a method of a copied class is the class's copy, not its own
-    members, _ = _outermost(members, {}, lambda _digest: 0, lambda m: families[m.family].duplicated_lines > 0)
-    findings = [_uncollectable(d) for d in uncollectable.values()]
+    members, _ = outermost_copies(members, {}, lambda _digest: 0, lambda m: families[m.family].duplicated_lines > 0)
+    findings = [uncollectable_finding(d) for d in uncollectable.values()]
     # the scan reports uncollectable classes outside families as findings only; one holding tests is
     # worded, and fingerprinted, as a file check words it: its tests never run
     for f in result.findings:
@@ -392,7 +391,7 @@ def observe_scan(cfg: Config, result: ScanResult, texts: dict[str, str] | None =
             tests = _test_methods((texts or {}).get(f.path), f.line)
             if tests:
                 qualname = (f.key or "").partition(":")[2]
-                findings.append(_uncollectable(Definition(f.path, f.line, f.line, f.end_line or f.line, qualname,
+                findings.append(uncollectable_finding(Definition(f.path, f.line, f.line, f.end_line or f.line, qualname,
                                                           qualname.rpartition(".")[2], "class", "",
                                                           test_methods=tests)))
                 continue
@@ -573,239 +572,10 @@ def _save(cfg: Config, data: IndexData) -> None:
         pass  # the index only makes file checks fast: a tree ssot cannot write to is checked whole
 
 
-def read_index(path: Path) -> StoredIndex | None:
-    """The index at ``path``, or None when it is absent, damaged or of another version."""
-    return StoredIndex.open(path)
-
-
-def check_files(cfg: Config, rels: Sequence[str]) -> Observed | None:
-    """Observe ``rels`` against the index of the rest of the tree; None when there is no usable index."""
-    index = read_index(cfg.cache_path / INDEX_FILE)
-    if index is None or index.root != str(cfg.root):
-        return None
-    try:
-        return _check_files(cfg, rels, index)
-    except IndexError_:  # a damaged (or crafted) index: check the tree
-        return None
-
-
-def _changed(root: str, stamps: Iterable[tuple[str, int, int]], leaving_out: set[str]) -> list[str]:
-    """The files of the index (but ``leaving_out``) whose size or modification time changed, or that are gone."""
-    out = []
-    stat = os.stat
-    fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) if stat in os.supports_dir_fd else None
-    try:
-        for path, size, mtime in stamps:
-            if path in leaving_out:
-                continue
-            try:  # relative to the root's descriptor: the root's own path is not walked ten thousand times
-                st = stat(path, dir_fd=fd) if fd is not None else stat(os.path.join(root, path))
-            except OSError:
-                out.append(path)
-                continue
-            if st.st_size != size or st.st_mtime_ns != mtime:
-                out.append(path)
-    finally:
-        if fd is not None:
-            os.close(fd)
-    return out
-
-
-class _FileReader:
-    """Reads files of a file check: their copies (joined to families of the index, or loose) and their texts.
-
-    As a scan does, only the definitions with a textual near-copy are parsed and fingerprinted:
-    which they are is judged against the candidate pass's counts the index kept
-    (:func:`ssot.scanner.textual.marks_against`), never fewer than the scan would parse.  An
-    index without them (or counted with other settings) has its files parsed whole.
-    """
-
-    def __init__(self, cfg: Config, index: StoredIndex) -> None:
-        from ssot.scanner.extract import Extractor
-        from ssot.scanner.textual import min_code_bytes
-
-        self.cfg = cfg
-        self.index = index
-        self.fps = index.fingerprints()
-        self.variants = VariantIndex(index.variant_data(), self.fps, self.fps.families)
-        self.canon_defs = {fid: [Definition(p, line, line, line, name, name, "class", digest)
-                                 for p, line, name, digest in rows] for fid, rows in index.canonicals().items()}
-        self.pytest_cfg = load_pytest_config(cfg.root)
-        self.backups = _backup_spec(cfg)
-        self.extractor = Extractor()
-        counted = index.candidates()
-        self.counted = counted if counted is not None and counted.min_bytes == min_code_bytes(cfg.min_tokens) \
-            else None
-        self.loaded: dict[str, tuple[bytes, str, TextIndex, set[int] | None] | None] = {}
-        self.texts: dict[str, str] = {}
-        self.findings: list[Finding] = []
-        self.joined: list[Member] = []
-        self.loose: dict[str, list[Member]] = defaultdict(list)  # digest -> copies outside families
-
-    def _scanned_alone(self, rel: str, qualname: str, digest: str) -> bool:
-        """Whether the scan saw this definition, as it is, and put it in no family: the scan's decision
-        stands (a variant test of a family member that the family's representative is not alike)."""
-        return self.index.single_at(digest, rel, qualname)
-
-    def load(self, rels: Iterable[str]) -> None:
-        """Read ``rels`` and judge their candidates together (a copy between two of them counts)."""
-        from ssot.files import UnreadableFile, read_bytes_and_source
-        from ssot.scanner.textual import index_text, marks_against
-
-        cfg = self.cfg
-        got: dict[str, TextIndex] = {}
-        for rel in rels:
-            if rel in self.loaded:
-                continue
-            if not rel.endswith(".py") or self.backups.match_file(rel) or in_canonical_package(cfg, rel):
-                self.loaded[rel] = None
-                continue
-            try:
-                data, source = read_bytes_and_source(cfg.root / rel, cfg.max_file_bytes)
-            except (UnreadableFile, OSError):
-                self.loaded[rel] = None
-                continue
-            ix = index_text(data)
-            self.loaded[rel] = (data, source.text, ix, None)
-            got[rel] = ix
-        if self.counted is not None and got:
-            for rel, marks in marks_against(got, self.counted).items():
-                data, text, ix, _ = cast(tuple[bytes, str, TextIndex, None], self.loaded[rel])
-                self.loaded[rel] = (data, text, ix, marks)
-
-    def read(self, rel: str, is_test: Callable[[str], bool], report: bool) -> None:
-        """Extract ``rel``; ``report``: a named file, whose findings are reported (else context only)."""
-        from ssot.scanner.extract import FileExtract
-        from ssot.scanner.textual import min_code_bytes, text_key
-
-        cfg = self.cfg
-        self.load([rel])
-        loaded = self.loaded[rel]
-        if loaded is None:
-            return
-        _, text, ix, marks = loaded
-        if report and is_test(rel):
-            self.texts[rel] = text
-        if marks is None:
-            ex = self.extractor.extract(text)
-        else:
-            from ssot.scanner.bindings import is_generated
-
-            if is_generated(text):
-                return
-            ex = self.extractor.parse_candidates(text, FileExtract(index=ix, lines=ix.lines), marks)
-        if ex.error:
-            return
-        collected = self.pytest_cfg.collects(rel)
-        all_fps = _Layered(self.extractor.fingerprints, self.fps)
-        keys: dict[int, str] | None = None  # header line -> exact key of the text (the index's unparsed singles)
-        for u in ex.units:
-            if not u.counts(cfg.min_lines, cfg.min_tokens):
-                continue
-            if report and collected and u.kind == "class" and not u.nested and u.name.startswith("Test") \
-                    and u.has_init:
-                d = Definition(rel, u.line, u.start_line, u.end_line, u.qualname, u.name, "class", u.digest,
-                               has_init=True, collected=True, test_methods=u.test_methods)
-                self.findings.append(_uncollectable(d))
-            fam = self.index.family_of(u.digest)
-            if fam is None and (fp := self.extractor.fingerprints.get(u.digest)) is not None \
-                    and not self._scanned_alone(rel, u.qualname, u.digest):
-                fam = self.variants.family_of(fp)
-            canonical = closest(u.digest, self.canon_defs.get(fam or "", []), all_fps)
-            member = Member(fam or "", rel, u.line, u.end_line, u.qualname, u.kind, u.digest, canonical)
-            if fam is not None:
-                self.joined.append(member)
-            else:
-                self.loose[member.digest].append(member)
-                # a copy of a definition the scan knows by its text only
-                if keys is None:
-                    keys = {t.line: text_key(t.exact) for t in ix.units if t.size >= min_code_bytes(cfg.min_tokens)}
-                key = keys.get(u.line)
-                if key is not None and self.index.singles_count(key, 1):
-                    self.loose[key].append(member._replace(digest=key))
-
-
-def _check_files(cfg: Config, rels: Sequence[str], index: StoredIndex) -> Observed:
-    from ssot.scope import load_scope
-
-    root = cfg.root
-    named = set(rels)
-    stored = index.families()
-    families = {fid: FamilyInfo(fid, name, lines, None if canon is None else Location(*canon))
-                for fid, (name, lines, canon, _) in stored.items()}
-    singles = index.singles
-    scope = load_scope(root)
-    reader = _FileReader(cfg, index)
-    reader.load(sorted(named))
-    for rel in sorted(named):
-        reader.read(rel, scope.is_test_code, report=True)
-    # the families the named files take part in (now, or in the index), whole; the others cannot give a
-    # finding in them.  Of the rest of the tree, only the files of these families' copies (and of the
-    # definitions a loose copy may match) are looked at again, when they changed since the index.
-    touched = {m.family for m in reader.joined}
-    touched |= {fid for rel in named for fid in index.families_at(rel)}
-    changed = _changed(str(root), index.stamps(), named)
-    loose_files = {row[0] for digest in reader.loose for row in singles(digest)} if changed else set()
-    stale = sorted(p for p in changed if p in loose_files or index.families_at(p) & touched)
-    for rel in stale:  # changed since the index: its copies are read again (its findings are not reported)
-        reader.read(rel, scope.is_test_code, report=False)
-    reread = named | set(stale)
-
-    def singles_elsewhere(digest: str) -> int:
-        """The index's definitions in no family with this digest, outside the files read (those are read now)."""
-        return sum(1 for row in index.singles(digest) if row[0] not in reread)
-
-    def duplicates_lines(m: Member) -> bool:
-        """Whether ``m``'s family duplicates lines now: it did in the index, or ``m`` is an exact copy of
-        another copy (a paste of a variant of a family whose copies were all variants)."""
-        if m.family not in families or families[m.family].duplicated_lines > 0:
-            return True
-        same = sum(1 for j in reader.joined if j.digest == m.digest)
-        return same > 1 or any(row[5] == m.digest for row in index.rows(m.family, reread))
-
-    joined, loose = _outermost(reader.joined, reader.loose, singles_elsewhere, duplicates_lines)
-    in_reread = index.rows_in(reread)
-    order = [fid for fid in sorted(touched) if fid in stored and stored[fid][3] > in_reread[fid]]
-    members = [m for m in joined if m.family in touched]
-    formed: set[frozenset[tuple[str, int]]] = set()
-    for digest, copies in loose.items():  # a helper copied from a file not read, or among the files read
-        if not any(m.path in named for m in copies):  # copies in changed files of the context only
-            continue
-        if index.singles_count(digest) > 1:
-            # the tree held it twice or more and the scan made no family of it (a thin wrapper, a copy inside
-            # a whole copied file...): not a finding of a file check either
-            continue
-        copies += [Member("", path, line, end, qualname, kind, digest)
-                   for path, line, end, qualname, kind in singles(digest) if path not in reread]
-        places = frozenset((m.path, m.line) for m in copies)
-        if places in formed:  # the same copies found by their fingerprint and by their text: one family
-            continue
-        formed.add(places)
-        if len(copies) > 1:
-            fid = f"new:{digest[:12]}"
-            lines = sum(m.end_line - m.line + 1 for m in copies[1:])
-            families[fid] = FamilyInfo(fid, copies[0].qualname.rsplit(".", 1)[-1], lines, None)
-            members += [m._replace(family=fid) for m in copies]
-    copies_of = index.consolidated_copies()
-    copies_of |= {(m.path, m.qualname) for m in joined if families[m.family].canonical is not None}
-    checker = ImportChecker(cfg, canonical_names(cfg), copies_of)
-    findings = reader.findings  # only the named files can give findings that are reported
-    for rel, text in reader.texts.items():
-        findings += checker.check(rel, text)
-        loaded = reader.loaded.get(rel)
-        findings += nested_tests(rel, text, reader.pytest_cfg, loaded[2] if loaded is not None else None)
-
-    def rows(fid: str) -> list[Member]:
-        return [Member(fid, *row) for row in index.rows(fid, reread)]
-
-    return Observed(families, members, findings, files_read=len(reread), index_used=True, stale=stale,
-                    root=str(cfg.root), stored=StoredRows(order, rows))
-
-
 Loose = dict[str, list[Member]]  # digest -> copies outside any family
 
 
-def _outermost(joined: list[Member], loose: Loose, singles: Callable[[str], int],
+def outermost_copies(joined: list[Member], loose: Loose, singles: Callable[[str], int],
                counted: Callable[[Member], bool]) -> tuple[list[Member], Loose]:
     """The scan's maximal copies: a definition inside a copy in its own file is the copy's, not a copy of its own
     (``singles``: how many definitions in no family the index has of a digest, outside the files read).  A
@@ -829,136 +599,3 @@ def _outermost(joined: list[Member], loose: Loose, singles: Callable[[str], int]
     return [m for m in joined if not inner(m)], {d: ms for d, ms in kept.items() if ms}
 
 
-class _ByPosition(Protocol):
-    """Fingerprints by position in the variant index (:class:`ssot.app.check_index.StoredFingerprints`)."""
-
-    def sizes(self, i: int) -> tuple[str, int, int]: ...  # kind, shape length, token count
-
-    def at(self, i: int) -> Fingerprint: ...
-
-
-class _FamilyByPosition(Protocol):
-    def __getitem__(self, i: int) -> str: ...
-
-
-class VariantIndex:
-    """Which family of the index a new fingerprint is a variant of, found by prefix filtering.
-
-    The shape of every fingerprint of the index is a set of ``(feature, occurrence)`` items
-    (``ssot.scanner.similarity.shape_items``, as in the scan's own prefix filter), ordered rarest
-    first; two shapes whose multiset Jaccard reaches ``SHAPE_MIN`` share an item among the
-    first ``n - ceil(SHAPE_MIN * n) + 1`` of each.  The index keeps those first items of each
-    fingerprint (``postings``) and the counts that order them (``df``), so a query compares
-    only the fingerprints that share one, then applies the scan's own test (:func:`ssot.scanner.similarity.alike`).
-    """
-
-    def __init__(self, data: Mapping[str, Any], fps: _ByPosition, families: _FamilyByPosition) -> None:
-        self.df = data["df"]  # .get(item, 0): a dict, or the index's rows
-        self.postings = data["postings"]
-        self.empty: list[int] = data["empty"]
-        self.prefetch: Callable[[list[tuple[int, int]]], None] | None = data.get("prefetch")
-        self.fps, self.families = fps, families
-
-    def candidates(self, fp: Fingerprint) -> list[int]:
-        from ssot.scanner.similarity import SHAPE_MIN, shape_items
-
-        items = shape_items(fp)
-        if not items:
-            return self.empty
-        prefetch = self.prefetch
-        if prefetch is not None:
-            prefetch(items)
-        df = self.df
-        items.sort(key=lambda x: (df.get(x, 0), x))
-        prefix = len(items) - math.ceil(SHAPE_MIN * len(items)) + 1
-        return sorted({i for x in items[:prefix] for i in self.postings.get(x, ())})
-
-    def family_of(self, fp: Fingerprint) -> str | None:
-        """The family of the first fingerprint (in index order) ``fp`` is a variant of, or None."""
-        from ssot.scanner.similarity import SHAPE_MIN, TOKENS_MIN, alike
-
-        nshape, tokens = len(fp.shape), fp.tokens
-        ntok = len(tokens)
-        for i in self.candidates(fp):
-            kind, other_nshape, other_ntok = self.fps.sizes(i)
-            if kind != fp.kind or min(nshape, other_nshape) < SHAPE_MIN * max(nshape, other_nshape):
-                continue  # what alike() would rule out anyway, without building anything
-            if min(ntok, other_ntok) < TOKENS_MIN * max(ntok, other_ntok):
-                continue
-            other = self.fps.at(i)
-            inter = len(tokens & other.tokens)
-            if inter < TOKENS_MIN * (ntok + len(other.tokens) - inter):
-                continue
-            if alike(fp, other):
-                return self.families[i]
-        return None
-
-
-class _Layered(Mapping[str, Fingerprint]):
-    """The fingerprints of the files read, then those of the index."""
-
-    def __init__(self, first: Mapping[str, Fingerprint], then: Mapping[str, Fingerprint]) -> None:
-        self.first, self.then = first, then
-
-    def __getitem__(self, digest: str) -> Fingerprint:
-        fp = self.first.get(digest)
-        return fp if fp is not None else self.then[digest]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter({**dict.fromkeys(self.first), **dict.fromkeys(self.then)})
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-
-def variant_index(fps: Sequence[Fingerprint]) -> dict[str, Any]:
-    """The plain data of a :class:`VariantIndex` over ``fps`` (in that order)."""
-    from ssot.scanner.similarity import SHAPE_MIN, shape_items
-
-    items = [shape_items(fp) for fp in fps]
-    df: Counter[tuple[int, int]] = Counter(x for it in items for x in it)
-    postings: dict[tuple[int, int], list[int]] = defaultdict(list)
-    empty: list[int] = []
-    for i, it in enumerate(items):
-        if not it:
-            empty.append(i)
-            continue
-        it.sort(key=lambda x: (df[x], x))
-        for x in it[:len(it) - math.ceil(SHAPE_MIN * len(it)) + 1]:
-            postings[x].append(i)
-    return {"df": dict(df), "postings": dict(postings), "empty": empty}
-
-
-def _backup_spec(cfg: Config) -> Any:
-    from ssot.files import gitignore_spec
-
-    return gitignore_spec(cfg.backup_globs)
-
-
-def diff_files(cfg: Config, base: str) -> list[str]:
-    """Files changed since ``base`` (its merge base with HEAD), staged and unstaged, relative to the root."""
-    import subprocess
-
-    from ssot.errors import SsotError
-
-    def git(*args: str) -> str:
-        try:
-            proc = subprocess.run(["git", *args], cwd=cfg.root, capture_output=True, text=True, check=False)
-        except OSError as exc:
-            raise SsotError(f"--diff-base needs git: {exc}") from None
-        if proc.returncode:
-            raise SsotError(f"--diff-base {base}: git {' '.join(args)} failed: {proc.stderr.strip()}")
-        return proc.stdout
-
-    top = Path(git("rev-parse", "--show-toplevel").strip())
-    merge_base = git("merge-base", base, "HEAD").strip()
-    names = git("diff", "--name-only", "--diff-filter=ACMR", merge_base, "--").splitlines()
-    names += git("ls-files", "--others", "--exclude-standard", "--full-name", ":/").splitlines()
-    out = []
-    for name in dict.fromkeys(names):
-        path = (top / name).resolve()
-        try:
-            out.append(path.relative_to(cfg.root.resolve()).as_posix())
-        except ValueError:
-            continue
-    return [p for p in out if p.endswith(".py") and (cfg.root / p).is_file()]
