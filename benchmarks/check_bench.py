@@ -92,7 +92,9 @@ def five_files(index: Path) -> list[str]:
 def bench(name: str, root: Path, extra: list[str], cache: Path, repeat: int) -> None:
     load = os.getloadavg()
     print(f"\n## {name}: {root} (load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f})")
-    warm_cache = (cache / "scan.pickle").exists()
+    from ssot.scanner.cache import ScanCache
+
+    warm_cache = ScanCache.load_meta(cache) is not None  # a cache of this version (another one is not read)
     ssot("--version", cwd=root)  # the first run writes the bytecode cache (PYTHONPYCACHEPREFIX)
     floor = [ssot("--version", cwd=root) for _ in range(repeat)]
     bare = [timed([sys.executable, "-c", "pass"], cwd=root) for _ in range(repeat)]
