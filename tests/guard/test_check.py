@@ -306,3 +306,13 @@ def test_a_copy_of_a_local_helper_is_not_told_to_import_it(project: Path) -> Non
     (finding,) = ssot("check", "tests/test_f.py", "--format", "json", cwd=project).json()["findings"]
     assert finding["rule"] == "duplicate-copy"
     assert "local to a function" in finding["fix"] and "import the existing one" not in finding["fix"]
+
+
+def test_a_named_file_that_cannot_be_read_exits_3_as_in_the_whole_tree(project: Path) -> None:
+    # a file check used to pass over an unreadable named file in silence (exit 0), where the whole tree
+    # says so and exits 3 when nothing is new
+    assert ssot("check", "--update-baseline", "-q", cwd=project).code == 0
+    (project / "tests" / "test_undecodable.py").write_bytes(b"x = '\xff\xfe\xfa'\n")
+    for args in (["tests/test_undecodable.py", "tests/test_d.py"], []):
+        run = ssot("check", *args, cwd=project)
+        assert run.code == 3 and "1 file could not be read or parsed" in run.stdout + run.stderr, (args, run.stdout)

@@ -82,7 +82,7 @@ def observe_files(cfg: Config, request: CheckRequest, only: list[str] | None) ->
     if only is None or not request.use_cache or len(only) > MAX_FILES_ON_INDEX:
         return None
     observed = check_files(cfg, only)
-    return None if observed is None else Observation(observed, only, "files", 0)
+    return None if observed is None else Observation(observed, only, "files", observed.skipped)
 
 
 def observe_tree(cfg: Config, request: CheckRequest, only: list[str] | None,

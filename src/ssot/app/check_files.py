@@ -98,6 +98,7 @@ class _FileReader:
             else None
         self.loaded: dict[str, tuple[bytes, str, TextIndex, set[int] | None] | None] = {}
         self.texts: dict[str, str] = {}
+        self.unread: set[str] = set()  # files that could not be read, or parsed where the scan parses
         self.findings: list[Finding] = []
         self.joined: list[Member] = []
         self.loose: dict[str, list[Member]] = defaultdict(list)  # digest -> copies outside families
@@ -124,6 +125,7 @@ class _FileReader:
                 data, source = read_bytes_and_source(cfg.root / rel, cfg.max_file_bytes)
             except (UnreadableFile, OSError):
                 self.loaded[rel] = None
+                self.unread.add(rel)
                 continue
             ix = index_text(data)
             self.loaded[rel] = (data, source.text, ix, None)
@@ -155,6 +157,7 @@ class _FileReader:
                 return
             ex = self.extractor.parse_candidates(text, FileExtract(index=ix, lines=ix.lines), marks)
         if ex.error:
+            self.unread.add(rel)
             return
         collected = self.pytest_cfg.collects(rel)
         all_fps = _Layered(self.extractor.fingerprints, self.fps)
@@ -259,6 +262,7 @@ def _check_files(cfg: Config, rels: Sequence[str], index: StoredIndex) -> Observ
         return [Member(fid, *row) for row in index.rows(fid, reread)]
 
     return Observed(families, members, findings, files_read=len(reread), index_used=True, stale=stale,
+                    skipped=len(reader.unread & named),
                     root=str(cfg.root), stored=StoredRows(order, rows))
 
 

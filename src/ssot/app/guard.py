@@ -127,6 +127,7 @@ class Observed:
     stale: list[str] = field(default_factory=list)  # index files read again because they changed
     root: str = ""  # where the files are (a new family is reported at its most recently changed copy)
     stored: StoredRows | None = None  # a file check: the index's copies of the families, before ``members``
+    skipped: int = 0  # a file check: named files it could not read, or parse where the scan parses
 
     def accepted(self) -> list[Accepted]:
         """What ``--update-baseline`` records: every live copy, and every other finding."""
