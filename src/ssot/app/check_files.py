@@ -9,7 +9,7 @@ judged against the candidate pass's counts the index kept.  What comes out is an
 from __future__ import annotations
 
 import os
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -96,7 +96,7 @@ class _FileReader:
         counted = index.candidates()
         self.counted = counted if counted is not None and counted.min_bytes == min_code_bytes(cfg.min_tokens) \
             else None
-        self.loaded: dict[str, tuple[bytes, str, TextIndex, set[int] | None] | None] = {}
+        self.loaded: dict[str, tuple[str, TextIndex, set[int] | None] | None] = {}  # rel -> text, index, marks
         self.texts: dict[str, str] = {}
         self.unread: set[str] = set()  # files that could not be read, or parsed where the scan parses
         self.findings: list[Finding] = []
@@ -128,12 +128,12 @@ class _FileReader:
                 self.unread.add(rel)
                 continue
             ix = index_text(data)
-            self.loaded[rel] = (data, source.text, ix, None)
+            self.loaded[rel] = (source.text, ix, None)
             got[rel] = ix
         if self.counted is not None and got:
             for rel, marks in marks_against(got, self.counted).items():
-                data, text, ix, _ = cast(tuple[bytes, str, TextIndex, None], self.loaded[rel])
-                self.loaded[rel] = (data, text, ix, marks)
+                text, ix, _ = cast(tuple[str, TextIndex, None], self.loaded[rel])
+                self.loaded[rel] = (text, ix, marks)
 
     def read(self, rel: str, is_test: Callable[[str], bool], report: bool) -> None:
         """Extract ``rel``; ``report``: a named file, whose findings are reported (else context only)."""
@@ -145,7 +145,7 @@ class _FileReader:
         loaded = self.loaded[rel]
         if loaded is None:
             return
-        _, text, ix, marks = loaded
+        text, ix, marks = loaded
         if report and is_test(rel):
             self.texts[rel] = text
         if marks is None:
@@ -218,13 +218,17 @@ def _check_files(cfg: Config, rels: Sequence[str], index: StoredIndex) -> Observ
         """The index's definitions in no family with this digest, outside the files read (those are read now)."""
         return sum(1 for row in index.singles(digest) if row[0] not in reread)
 
+    joined_digests = Counter(j.digest for j in reader.joined)
+    index_digests: dict[str, set[str]] = {}  # family -> the digests of its copies in the index, outside the files read
+
     def duplicates_lines(m: Member) -> bool:
         """Whether ``m``'s family duplicates lines now: it did in the index, or ``m`` is an exact copy of
         another copy (a paste of a variant of a family whose copies were all variants)."""
-        if m.family not in families or families[m.family].duplicated_lines > 0:
+        if m.family not in families or families[m.family].duplicated_lines > 0 or joined_digests[m.digest] > 1:
             return True
-        same = sum(1 for j in reader.joined if j.digest == m.digest)
-        return same > 1 or any(row[5] == m.digest for row in index.rows(m.family, reread))
+        if m.family not in index_digests:
+            index_digests[m.family] = {row[5] for row in index.rows(m.family, reread)}
+        return m.digest in index_digests[m.family]
 
     joined, loose = outermost_copies(reader.joined, reader.loose, singles_elsewhere, duplicates_lines)
     in_reread = index.rows_in(reread)
@@ -256,7 +260,7 @@ def _check_files(cfg: Config, rels: Sequence[str], index: StoredIndex) -> Observ
     for rel, text in reader.texts.items():
         findings += checker.check(rel, text)
         loaded = reader.loaded.get(rel)
-        findings += nested_tests(rel, text, reader.pytest_cfg, loaded[2] if loaded is not None else None)
+        findings += nested_tests(rel, text, reader.pytest_cfg, loaded[1] if loaded is not None else None)
 
     def rows(fid: str) -> list[Member]:
         return [Member(fid, *row) for row in index.rows(fid, reread)]

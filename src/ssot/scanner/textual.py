@@ -178,10 +178,10 @@ def index_text(data: bytes) -> TextIndex:
         if (c == 100 or c == 99 or c == 97) and s.startswith(_HEADS):  # d, c, a
             m = _NAME.match(s)
             name = m.group(2).decode("ascii", "replace") if m else "?"
-            units.append([lineno, lineno, indent, opened[-1][0] if opened else -1, name,
-                          m is not None and m.group(1) == b"class", _NO_WINDOWS, 0,
-                          (None, deco_at if deco_indent == indent else len(seq))])
+            decorated = deco_at if deco_indent == indent else len(seq)
             deco_indent = -1
+            units.append([lineno, lineno, indent, opened[-1][0] if opened else -1, name,
+                          m is not None and m.group(1) == b"class", _NO_WINDOWS, 0, (None, decorated)])
             own: list[int] = []
             opened.append((len(units) - 1, len(seq), total, own))
             indents.append(indent)
@@ -191,7 +191,7 @@ def index_text(data: bytes) -> TextIndex:
                 # the unit's exact key holds its decorators and leaves its own name out, as the digest does
                 # (not the names of the definitions inside it, which the digest keeps); windows keep the
                 # name (a header shared by name alone is no copy)
-                units[-1][8] = (crc(s[:m.start(2)] + b"_" + s[m.end(2):]) if m is not None else h, units[-1][8][1])
+                units[-1][8] = (crc(s[:m.start(2)] + b"_" + s[m.end(2):]) if m is not None else h, decorated)
                 seq.append(h)
                 total += n
                 own.append(h)
@@ -216,7 +216,7 @@ def _close(units: list[list[Any]], top: tuple[int, int, int, list[int]], seq: li
         u[6] = array("Q", {x << 32 | y for x, y in pairwise(own)})
     u[7] = total - b  # size
     header, d = u[8]  # the header's hash without the name (None: too short to count); where its decorators start
-    u[8] = hash((*seq[d:a], *seq[a:]) if header is None else (*seq[d:a], header, *seq[a + 1:]))  # exact
+    u[8] = hash(tuple(seq[d:]) if header is None else (*seq[d:a], header, *seq[a + 1:]))  # exact
 
 
 def min_code_bytes(min_tokens: int) -> int:
@@ -322,15 +322,16 @@ class CandidateState:
 
     def __getstate__(self) -> dict[str, Any]:
         if len(self.windows) > len(self.window_keys) // 4:  # sorted again once the changes are many
-            merged = dict(zip(self.window_keys, self.window_values, strict=True))
-            merged.update(self.windows)
-            keys = array("Q", sorted(merged))
-            values = array("Q", map(merged.__getitem__, keys))
-            if 0 in values:  # windows no unit holds any more
-                kept = [k for k, v in enumerate(values) if v]
-                keys, values = array("Q", map(keys.__getitem__, kept)), array("Q", map(values.__getitem__, kept))
-            self.window_keys, self.window_values, self.windows = keys, values, {}
+            self.window_keys, self.window_values = self.sorted_windows()
+            self.windows = {}
         return dict(self.__dict__)
+
+    def sorted_windows(self) -> tuple[array[int], array[int]]:
+        """Every window some unit holds, sorted, and its packed count: the arrays with the changes merged in."""
+        merged = dict(zip(self.window_keys, self.window_values, strict=True))
+        merged.update(self.windows)
+        keys = array("Q", sorted(k for k, v in merged.items() if v))  # (0: a window no unit holds any more)
+        return keys, array("Q", map(merged.__getitem__, keys))
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -338,11 +339,7 @@ class CandidateState:
     def _window(self, w: int) -> int:
         """The packed count and holders of a window (0: held by none)."""
         v = self.windows.get(w)
-        if v is not None:
-            return v
-        keys = self.window_keys
-        i = bisect_left(keys, w)
-        return self.window_values[i] if i < len(keys) and keys[i] == w else 0
+        return v if v is not None else find_sorted(self.window_keys, self.window_values, w)
 
     def marks(self, rel: str) -> set[int]:
         """The header lines of the file's candidates."""
@@ -630,9 +627,7 @@ def _follows(marked: int, others: int) -> bool:
 
 def counts_of(state: CandidateState) -> CandidateCounts:
     """The counts of ``state`` as :class:`CandidateCounts`."""
-    merged = dict(zip(state.window_keys, state.window_values, strict=True))
-    merged.update(state.windows)
-    wkeys = array("Q", sorted(k for k, v in merged.items() if v))
+    wkeys, wvalues = state.sorted_windows()
     exact = sorted(state.exact.items())
     values = array("Q")
     for _, held in exact:
@@ -652,8 +647,8 @@ def counts_of(state: CandidateState) -> CandidateCounts:
             named[f].append((name, is_class, based))
         groups[(name, is_class)] = (marked, len(members) - marked)
     files = {rel: (f, named.get(f, [])) for rel, f in state.ids.items()}
-    return CandidateCounts(state.min_bytes, state.share, wkeys, array("Q", map(merged.__getitem__, wkeys)),
-                           array("q", [k for k, _ in exact]), values, files, groups)
+    return CandidateCounts(state.min_bytes, state.share, wkeys, wvalues, array("q", [k for k, _ in exact]), values,
+                           files, groups)
 
 
 class Counted(Protocol):

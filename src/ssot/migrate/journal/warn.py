@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ssot.errors import SsotError
-from ssot.migrate.journal.layout import RUNS, STATE_DIR, find_root, local_time
+from ssot.migrate.journal.layout import find_root, local_time, runs_dir
 
 if TYPE_CHECKING:
     from ssot.migrate.journal.runs import RunInfo
@@ -64,5 +64,5 @@ def warn_for_cli(
         base = Path(root) if isinstance(root, (str, os.PathLike)) else find_root(Path.cwd())
     except OSError:
         return
-    if base is not None and (base / STATE_DIR / RUNS).is_dir():
+    if base is not None and runs_dir(base).is_dir():
         warn_if_interrupted(base, out)
