@@ -1,7 +1,5 @@
 """``python -m ssot``: the same as the ``ssot`` command."""
 
-import sys
+from ssot.cli import console_main
 
-from ssot.cli import main
-
-sys.exit(main())
+console_main()

@@ -92,5 +92,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return INTERNAL_ERROR
 
 
+def console_main() -> None:
+    """The ``ssot`` command: :func:`main`, in a process that ends with it (its heap is left to the
+    operating system: :mod:`ssot.heap`)."""
+    from ssot import heap
+
+    heap.leave_to_exit()
+    heap.hard_exit(main())
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    console_main()

@@ -134,7 +134,22 @@ class Totals:
     findings_by_rule: dict[str, int]
 
 
+_last_totals: tuple[ScanResult, tuple[int, ...], Totals] | None = None
+
+
 def totals(result: ScanResult) -> Totals:
+    """The result's totals; the last one is remembered (the report and the history's figures both need it,
+    and it walks every member).  Results are not changed once built; their lists' lengths are checked."""
+    global _last_totals
+    stamp = (len(result.families), len(result.findings), len(result.commented_out), len(result.skipped))
+    if _last_totals is not None and _last_totals[0] is result and _last_totals[1] == stamp:
+        return _last_totals[2]
+    out = _totals(result)
+    _last_totals = (result, stamp, out)
+    return out
+
+
+def _totals(result: ScanResult) -> Totals:
     counts = [member_counts(f) for f in result.families]
     return Totals(
         families=len(result.families),

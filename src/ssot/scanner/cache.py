@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # the unpickler imports it when a cache holds extracts (a res
     from ssot.scanner.textual import CandidateState
 
 # bump when what extraction finds changes; the Python version too (the text index keys on tuple hashes)
-CACHE_VERSION = f"scan-20-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+CACHE_VERSION = f"scan-21-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
 # the parts: the index a rescan reads first (every file's stat and digest, the last result's key), the
 # last result, the files' extracts, the last result's report per format, the last discovery
 INDEX = "scan-result.pickle"
@@ -120,6 +120,9 @@ class ScanCache:
     result: ScanResult | None = None
     # what the candidate pass counted over the tree: a rescan re-decides only what a change reaches
     candidates: CandidateState | None = None
+    # the last grouping of the definitions' digests (their counts, the groups): the same digests, as many
+    # times each, group the same (see ssot.scanner.families.GroupMemo)
+    grouping: tuple[dict[str, int], list[list[str]]] | None = None
     # the extracts as last written whole (their token, entries and fingerprints): a save writes only
     # what differs from them, as a delta beside them, until the delta grows past DELTA_SHARE of the tree
     base_token: str = field(default="", repr=False)
@@ -132,13 +135,13 @@ class ScanCache:
 
         data = _load(directory / FILES)
         try:
-            files, fingerprints, described, candidates, token = data
+            files, fingerprints, described, candidates, grouping, token = data
         except (TypeError, ValueError):  # absent, or not a cache of this shape: start afresh
             return cls()
         base_files, base_fingerprints = dict(files), fingerprints
         delta = _load(directory / DELTA)
         try:
-            of, changed, removed, new_fingerprints, described_now, candidates_now = delta
+            of, changed, removed, new_fingerprints, described_now, candidates_now, grouping_now = delta
         except (TypeError, ValueError):  # none, or damaged: the whole alone (consistent in itself)
             of = None
         if of == token:
@@ -146,14 +149,16 @@ class ScanCache:
             for rel in removed:
                 files.pop(rel, None)
             fingerprints = {**fingerprints, **new_fingerprints}
-            described, candidates = described_now, candidates_now
+            described, candidates, grouping = described_now, candidates_now, grouping_now
         if not isinstance(candidates, CandidateState):
             candidates = None
+        if not _is_grouping(grouping):
+            grouping = None
         index = ScanCache.load_meta(directory)
         key = index[1] if index is not None else ""
         result = ScanCache.load_last(directory, key) if key else None
-        return cls(files, fingerprints, described, key if result is not None else "", result, candidates, token,
-                   base_files, base_fingerprints)
+        return cls(files, fingerprints, described, key if result is not None else "", result, candidates, grouping,
+                   token, base_files, base_fingerprints)
 
     @staticmethod
     def load_meta(directory: Path) -> tuple[dict[str, tuple[int, int, str, bool]], str] | None:
@@ -215,11 +220,13 @@ class ScanCache:
             used |= {c[4] for e in self.files.values() for c in e.extract.commented}
             if self.base_token and len(changed) + len(removed) <= DELTA_SHARE * max(len(self.files), 1):
                 new = {d: fp for d, fp in self.fingerprints.items() if d in used and d not in self.base_fingerprints}
-                _dump(directory / DELTA, (self.base_token, changed, removed, new, self.described, self.candidates))
+                _dump(directory / DELTA, (self.base_token, changed, removed, new, self.described, self.candidates,
+                                          self.grouping))
             else:
                 fingerprints = {d: fp for d, fp in self.fingerprints.items() if d in used}
                 token = os.urandom(8).hex()
-                _dump(directory / FILES, (self.files, fingerprints, self.described, self.candidates, token))
+                _dump(directory / FILES, (self.files, fingerprints, self.described, self.candidates, self.grouping,
+                                          token))
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(directory / DELTA)  # (left behind, it names the old whole: ignored)
                 self.base_token, self.base_files, self.base_fingerprints = token, dict(self.files), fingerprints
@@ -229,6 +236,15 @@ class ScanCache:
             _dump(directory / INDEX, (meta, self.result_key, _stamps(directory)))
             if self.result is not None:
                 _remember(self.result, self.result_key)
+
+
+def _is_grouping(data: object) -> bool:
+    """Whether ``data`` is a grouping as :class:`ScanCache` keeps it (a cache may hold anything)."""
+    if not (isinstance(data, tuple) and len(data) == 2 and isinstance(data[0], dict) and isinstance(data[1], list)):
+        return False
+    counts, groups = data
+    return (all(isinstance(d, str) and type(n) is int for d, n in counts.items())
+            and all(isinstance(g, list) and g and all(d in counts for d in g) for g in groups))
 
 
 def _load(path: Path) -> Any:

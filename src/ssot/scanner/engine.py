@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, ParamSpec
 
 from ssot import config as config_mod
+from ssot import heap
 from ssot.config import Config
 from ssot.files import UnreadableFile, gitignore_spec, read_bytes_and_source, read_source
 from ssot.model import CommentedCopy, Definition, Family, Fingerprint, ScanResult, ScanStats, SkippedFile
@@ -29,10 +30,10 @@ from ssot.scanner.bindings import resolve
 from ssot.scanner.blocks import Gap, find_blocks
 from ssot.scanner.cache import Entry, ScanCache
 from ssot.scanner.extract import Extractor, FileExtract
-from ssot.scanner.families import build_families, describe, link_commented, link_look_alikes
+from ssot.scanner.families import GroupMemo, build_families, describe, link_commented, link_look_alikes
 from ssot.scanner.findings import findings_for
 from ssot.scanner.textual import SHARE, CandidateState, TextIndex, min_code_bytes
-from ssot.scanner.unchanged import discovered, last_key, result_key
+from ssot.scanner.unchanged import discovered, last_key, result_key, scan_files
 from ssot.scope import TestScope, helpers_from_imports
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -126,6 +127,7 @@ def _collector_paused(fn: Callable[_P, ScanResult]) -> Callable[_P, ScanResult]:
         try:
             return fn(*args, **kwargs)
         finally:
+            heap.settle()  # (in the ssot command: the collector never walks the scan's objects again)
             if enabled:
                 gc.enable()
     return paused
@@ -147,7 +149,8 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
     if config is None:
         config = config_mod.load(Path(root) if root else None)
     rootp = config.root
-    files, skipped, whole, pytest_cfg = discovered(paths, config, whole_tree)
+    files, skipped, whole, pytest_cfg = scan_files(paths, config, whole_tree) if use_cache \
+        else discovered(paths, config, whole_tree)
     stats = ScanStats(files=len(files))
     base = TestScope(pytest=pytest_cfg)
 
@@ -258,9 +261,11 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
                 cache.save(config.cache_path)
         else:
             fingerprints = {**cache.fingerprint_map(), **fingerprints}
+            grouping = GroupMemo(cache.grouping)
             result = _assemble(config, scope, {rel: _candidates_only(e, current[rel]) for rel, e in fresh.items()
                                                if rel in in_scope}, fingerprints, skipped, stats, pool,
-                               cache.described, _known_sources(cache.result, cache.files, fresh))
+                               cache.described, _known_sources(cache.result, cache.files, fresh), grouping)
+            cache.grouping = grouping.last
             _phase("assembled", started)
             if use_cache:
                 cache.files = fresh
@@ -268,6 +273,7 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
                 cache.result_key, cache.result = key, result
                 cache.save(config.cache_path)
     _phase("assemble and save", started)
+    heap.keep(cache, fresh, fingerprints)  # (in the ssot command: not freed one by one, the process ends soon)
     result.stats.seconds = time.perf_counter() - started
     return result
 
@@ -408,7 +414,7 @@ class _Workers:
 def _assemble(config: Config, scope: TestScope, entries: dict[str, Entry], fingerprints: dict[str, Fingerprint],
               skipped: list[SkippedFile], stats: ScanStats, pool: _Workers | None = None,
               memo: dict[tuple[object, ...], Described] | None = None,
-              known: dict[tuple[str, int, int], str] | None = None) -> ScanResult:
+              known: dict[tuple[str, int, int], str] | None = None, grouping: GroupMemo | None = None) -> ScanResult:
     backups = gitignore_spec(config.backup_globs)
     defs: list[Definition] = []
     commented: list[CommentedCopy] = []
@@ -443,7 +449,7 @@ def _assemble(config: Config, scope: TestScope, entries: dict[str, Entry], finge
             commented.append(CommentedCopy(rel, line, end, name, kind, digest, in_backup=in_backup))  # type: ignore[arg-type]
     stats.definitions = len(defs)
     mark = time.perf_counter()
-    families = build_families(defs, fingerprints, bindings)
+    families = build_families(defs, fingerprints, bindings, grouping)
     _phase("  families", mark)
     same_files: dict[str, list[tuple[str, int]]] = {}
     for rel in sorted(entries):

@@ -35,9 +35,18 @@ def _letters(i: int) -> str:
     return out
 
 
+Grouping = tuple[dict[str, int], list[list[str]]]  # the copies of each digest, and the groups they made
+
+
 def _representatives(digests: list[str], fingerprints: dict[str, Fingerprint],
-                     count: dict[str, int]) -> list[list[str]]:
-    """Groups of digests: each a representative and the unassigned digests alike it (no chaining)."""
+                     count: dict[str, int], last: Grouping | None = None) -> list[list[str]]:
+    """Groups of digests: each a representative and the unassigned digests alike it (no chaining).
+
+    The groups depend on the digests and their counts alone (alike is decided by the fingerprints
+    that the digests name): when those are the ones of ``last``, so are the groups.
+    """
+    if last is not None and last[0] == count:
+        return last[1]
     # helpers: near-miss variants; tests: near-miss tests are how a suite is written, so only tests
     # that are the same but for a name or a literal or two are one family
     where: dict[int, tuple[ShapeIndex, list[int], int]] = {}  # digest -> its index, the index's digests, position
@@ -74,11 +83,23 @@ def _without_nesting(members: list[Definition]) -> list[Definition]:
     return out
 
 
+class GroupMemo:
+    """The grouping of the last :func:`build_families` (kept by the scan cache): a rescan whose
+    definitions have the same digests, as many times each, groups them without comparing any."""
+
+    __slots__ = ("last",)
+
+    def __init__(self, last: Grouping | None = None) -> None:
+        self.last = last
+
+
 def build_families(defs: Iterable[Definition], fingerprints: dict[str, Fingerprint],
-                   bindings: dict[tuple[str, str], BindingKey] | None = None) -> list[Family]:
+                   bindings: dict[tuple[str, str], BindingKey] | None = None,
+                   memo: GroupMemo | None = None) -> list[Family]:
     """Families of two or more copies, largest (by duplicated lines) first, with stable ids.
 
-    ``bindings`` maps ``(path, qualname)`` to what the definition's free names resolve to.
+    ``bindings`` maps ``(path, qualname)`` to what the definition's free names resolve to; ``memo``
+    holds the last grouping, and then this one.
     """
     bindings = bindings or {}
     defs = sorted(defs, key=lambda d: (d.path, d.line))  # so every class's members come in this order
@@ -89,7 +110,10 @@ def build_families(defs: Iterable[Definition], fingerprints: dict[str, Fingerpri
     count = {d: len(ms) for d, ms in by_digest.items()}
 
     families: list[Family] = []
-    for group in _representatives(digests, fingerprints, count):
+    groups = _representatives(digests, fingerprints, count, memo.last if memo is not None else None)
+    if memo is not None:
+        memo.last = (count, groups)
+    for group in groups:
         every = [m for d in group for m in by_digest[d]]
         members = _without_nesting(every)
         if len(members) < 2:

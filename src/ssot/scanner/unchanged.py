@@ -53,22 +53,27 @@ def unchanged_key(paths: Sequence[str | Path] | None = None, *, config: Config,
     """The key of the last scan's result (:func:`ssot.scanner.cache.key_of`) when
     :func:`ssot.scanner.engine.scan` with these arguments would return that result as it is; ``None``
     otherwise.  Reads only the cache's small index, not the result.
-
-    The files a scan reads come from the last discovery when no folder under the scanned paths
-    and no ``.gitignore`` changed since (:func:`tree_stamp`), else from a discovery now.
     """
+    files, skipped, whole, pytest_cfg = scan_files(paths, config, whole_tree)
+    return last_key(config, whole, files, skipped, pytest_cfg)
+
+
+def scan_files(paths: Sequence[str | Path] | None, config: Config, whole_tree: bool | None) \
+        -> tuple[list[str], list[SkippedFile], bool, PytestConfig]:
+    """What :func:`discovered` finds: from the last discovery when no folder under the scanned paths
+    and no ``.gitignore`` changed since (:func:`tree_stamp`), else from a discovery now (kept, with
+    its stamp, beside the cache for the next scan)."""
     settings = repr((str(config.root), sorted(str(p) for p in paths) if paths else None, config.paths, config.exclude,
                      config.vendor_dirs, whole_tree, config.whole_tree))
     kept = load_tree(config.cache_path)
     if kept is not None and kept[0] == settings and _holds(config.root, kept[1]):
         _, _, kept_files, kept_whole = kept
-        return last_key(config, kept_whole, list(kept_files), [], load_pytest_config(config.root))
+        return list(kept_files), [], kept_whole, load_pytest_config(config.root)
     stamp = tree_stamp(config.root, [str(p) for p in (paths or config.paths)])  # before the discovery
     files, skipped, whole, pytest_cfg = discovered(paths, config, whole_tree)
-    key = last_key(config, whole, files, skipped, pytest_cfg)
-    if key is not None and stamp is not None and not skipped:  # (a path named that is missing: no stamp)
+    if stamp is not None and not skipped:  # (a path named that is missing: no stamp)
         save_tree(config.cache_path, (settings, stamp, tuple(files), whole))
-    return key
+    return files, skipped, whole, pytest_cfg
 
 
 Stamp = tuple[tuple[str, int], ...]  # (path relative to the root, mtime_ns; -1: absent)
