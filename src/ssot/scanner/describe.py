@@ -37,9 +37,14 @@ def _parse(fp: Fingerprint) -> ast.stmt:
 
 def _parse_fresh(fp: Fingerprint) -> ast.stmt:
     node = ast.parse(fp.source).body[0]
+    lines = fp.source.split("\n")
     todo: list[ast.stmt] = [node]
     while todo:  # definitions are statements: only statement lists can hold one
         sub = todo.pop()
+        _remember_text(sub, lines)
+        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for part in (*sub.decorator_list, *getattr(sub, "bases", ())):
+                _remember_text(part, lines)
         if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and sub.body \
                 and isinstance(sub.body[0], ast.Expr) and isinstance(sub.body[0].value, ast.Constant) \
                 and isinstance(sub.body[0].value.value, str):
@@ -105,6 +110,55 @@ class _Rename(ast.NodeTransformer):
 
 
 _dumps: dict[int, tuple[ast.AST, str]] = {}
+_texts: dict[int, tuple[ast.AST, str]] = {}  # a node's source text and where on its lines it starts and ends
+
+
+def _remember_text(node: ast.AST, lines: list[str]) -> None:
+    if getattr(node, "end_lineno", None) is None:  # made here (the pass left of a docstring alone): no text
+        return
+    if len(_texts) > 200_000:
+        _texts.clear()
+    # a decorated definition's own position is its ``def``/``class`` line: its text starts at its decorators
+    start = min((d.lineno for d in getattr(node, "decorator_list", ())), default=node.lineno)  # type: ignore[attr-defined]
+    _texts[id(node)] = (node, "\n".join(lines[start - 1:node.end_lineno])  # type: ignore[attr-defined]
+                        + f"\0{node.col_offset}\0{node.end_col_offset}")  # type: ignore[attr-defined]
+
+
+def _same_text(a: ast.AST, b: ast.AST) -> bool:
+    """Whether two nodes have the same source text at the same place (so they parsed the same)."""
+    ta, tb = _texts.get(id(a)), _texts.get(id(b))
+    return ta is not None and tb is not None and ta[0] is a and tb[0] is b and ta[1] == tb[1]
+
+
+def _same(a: ast.AST, b: ast.AST) -> bool:
+    """Whether two nodes are the same code (their dumps are equal): the same source text where it is known
+    (no dump needed); a statement holding statements field by field, so that only its parts whose text
+    differs are dumped; else the same dump."""
+    if _same_text(a, b):
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, _HOLDERS):
+        return all(_same_value(getattr(a, f, None), getattr(b, f, None)) for f in a._fields)
+    return _dump(a) == _dump(b)
+
+
+# nodes that hold statements (their bodies are compared statement by statement)
+_HOLDERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor, ast.While, ast.With,
+            ast.AsyncWith, ast.Try, ast.ExceptHandler, ast.match_case, ast.Match, *(
+                (ast.TryStar,) if hasattr(ast, "TryStar") else ()))
+
+
+def _same_value(x: object, y: object) -> bool:
+    if isinstance(x, ast.AST) and isinstance(y, ast.AST):
+        return _same(x, y)
+    if isinstance(x, list) and isinstance(y, list):
+        return len(x) == len(y) and all(_same_value(u, v) for u, v in zip(x, y, strict=True))
+    return type(x) is type(y) and x == y
+
+
+def _same_lists(a: list[ast.expr] | list[ast.stmt], b: list[ast.expr] | list[ast.stmt]) -> bool:
+    return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
 
 
 def _dump(node: ast.AST) -> str:
@@ -140,24 +194,36 @@ def _function_differences(name: str, a: _Func, b: _Func) -> list[str]:
     label = f"{name} " if name else ""
     if isinstance(a, ast.AsyncFunctionDef) != isinstance(b, ast.AsyncFunctionDef):
         out.append(f"{label}is {'async' if isinstance(b, ast.AsyncFunctionDef) else 'sync'} here".strip())
-    if _signature(a) != _signature(b):
-        out.append(f"{name or 'it'} takes ({_signature(b)}) here instead of ({_signature(a)})")
-    if [_dump(d) for d in a.decorator_list] != [_dump(d) for d in b.decorator_list]:
+    sig_a, sig_b = _signature(a), _signature(b)
+    if sig_a != sig_b:
+        out.append(f"{name or 'it'} takes ({sig_b}) here instead of ({sig_a})")
+    if not _same_lists(a.decorator_list, b.decorator_list):
         out.append(f"decorators of {name or 'it'} differ")
-    body_a, body_b = [_dump(s) for s in a.body], [_dump(s) for s in b.body]
-    if body_a != body_b:
-        la, lb = _literals(a.body), _literals(b.body)
-        changed = [(x, y) for x, y in zip(la, lb, strict=False) if x != y] if len(la) == len(lb) else []
-        if changed and _without_literals(a.body) == _without_literals(b.body):  # only literals changed
-            out.extend(f"literal {x} is {y} here" for x, y in changed[:3])
-        elif len(body_b) > len(body_a) and all(s in body_b for s in body_a):
-            out.append(f"{name or 'it'} has {len(body_b) - len(body_a)} more statement(s) here")
-        elif len(body_b) < len(body_a) and all(s in body_a for s in body_b):
-            out.append(f"{name or 'it'} has {len(body_a) - len(body_b)} fewer statement(s) here")
-        else:
-            changed_n = sum(1 for x, y in zip(body_a, body_b, strict=False) if x != y) + abs(len(body_a) - len(body_b))
-            out.append(f"body of {name or 'it'} differs ({changed_n} statement(s))")
+    if not _same_lists(a.body, b.body):
+        out.extend(_body_difference(name or "it", a.body, b.body))
     return out
+
+
+def _body_difference(name: str, a: list[ast.stmt], b: list[ast.stmt]) -> list[str]:
+    """How body ``b`` differs from body ``a`` (they differ).  Statements of the same text are the same: only
+    the others are dumped (the part of describing that cost most)."""
+    if len(a) == len(b) and all(_same_text(x, y) or _CONSTANT.sub("C", _dump(x)) == _CONSTANT.sub("C", _dump(y))
+                                for x, y in zip(a, b, strict=True)):  # the same but for literals, maybe
+        la, lb = _literals(a), _literals(b)
+        changed = [(x, y) for x, y in zip(la, lb, strict=False) if x != y] if len(la) == len(lb) else []
+        if changed:
+            return [f"literal {x} is {y} here" for x, y in changed[:3]]
+    if len(b) > len(a) and all(_contains(b, s) for s in a):
+        return [f"{name} has {len(b) - len(a)} more statement(s) here"]
+    if len(b) < len(a) and all(_contains(a, s) for s in b):
+        return [f"{name} has {len(a) - len(b)} fewer statement(s) here"]
+    changed_n = sum(1 for x, y in zip(a, b, strict=False) if not _same(x, y)) + abs(len(a) - len(b))
+    return [f"body of {name} differs ({changed_n} statement(s))"]
+
+
+def _contains(stmts: list[ast.stmt], s: ast.stmt) -> bool:
+    """Whether ``s`` is one of ``stmts`` (by text first, then by dump)."""
+    return any(_same_text(s, t) for t in stmts) or any(_dump(s) == _dump(t) for t in stmts)
 
 
 def differences(base: Fingerprint, other: Fingerprint) -> list[str]:
@@ -178,7 +244,7 @@ def differences(base: Fingerprint, other: Fingerprint) -> list[str]:
 
 def _class_differences(a: ast.ClassDef, b: ast.ClassDef) -> list[str]:
     out: list[str] = []
-    if [_dump(x) for x in a.bases] != [_dump(x) for x in b.bases]:
+    if not _same_lists(a.bases, b.bases):
         out.append(f"bases are ({', '.join(ast.unparse(x) for x in b.bases)}) here")
     attrs_a, attrs_b = _attrs(a), _attrs(b)
     gone = [x for x in attrs_a if x not in attrs_b]
@@ -198,9 +264,9 @@ def _class_differences(a: ast.ClassDef, b: ast.ClassDef) -> list[str]:
     out.extend(f"adds method {n}" for n in mb if n not in ma)
     out.extend(f"has no method {n}" for n in ma if n not in mb)
     for n in ma:
-        if n in mb and _dump(ma[n]) != _dump(mb[n]):
+        if n in mb and not _same(ma[n], mb[n]):
             out.extend(_function_differences(n, ma[n], mb[n]))
-    if [_dump(s) for s in oa] != [_dump(s) for s in ob]:
+    if not _same_lists(oa, ob):
         out.append("class attributes differ")
     return out or ["differs in details"]
 
@@ -215,11 +281,10 @@ def is_superset(big: Fingerprint, small: Fingerprint) -> bool:
         return False
     if not (isinstance(a, ast.ClassDef) and isinstance(b, ast.ClassDef)):
         return False
-    if [_dump(x) for x in a.bases] != [_dump(x) for x in b.bases] or \
-            [_dump(x) for x in a.decorator_list] != [_dump(x) for x in b.decorator_list]:
+    if not (_same_lists(a.bases, b.bases) and _same_lists(a.decorator_list, b.decorator_list)):
         return False
     ma, oa = _members(a)
     mb, ob = _members(b)
-    if [_dump(s) for s in oa] != [_dump(s) for s in ob]:
+    if not _same_lists(oa, ob):
         return False
-    return all(n in ma and _dump(ma[n]) == _dump(mb[n]) for n in mb) and len(ma) > len(mb)
+    return len(ma) > len(mb) and all(n in ma and _same(ma[n], mb[n]) for n in mb)

@@ -1,0 +1,150 @@
+"""Describing compares statements by their source text first, and dumps only those whose text differs:
+the words must be those a comparison of the dumps gives (``ast.dump`` equality is the reference)."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+from ssot.model import Fingerprint
+from ssot.scanner import describe
+
+
+def _fp(digest: str, source: str, kind: str = "function") -> Fingerprint:
+    return Fingerprint(digest, kind, textwrap.dedent(source).strip() + "\n", 1, (), frozenset())  # type: ignore[arg-type]
+
+
+def _by_dumps(a: Fingerprint, b: Fingerprint, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """``differences`` as it is without the text shortcut (every comparison by dump)."""
+    with monkeypatch.context() as m:
+        m.setattr(describe, "_same_text", lambda x, y: False)
+        describe._parsed.clear()
+        return describe.differences(a, b)
+
+
+CASES = {
+    # a nested definition whose decorator differs: its own position is its def line, the same text
+    "nested decorator": ('''
+        def test_one(self):
+            @permission_required({"a", "b"})
+            def view(request):
+                return 1
+            assert view(self.request) == 1
+        ''', '''
+        def test_one(self):
+            @permission_required(["a", "b", "c"])
+            def view(request):
+                return 1
+            assert view(self.request) == 1
+        '''),
+    "literal only": ('''
+        def f(x):
+            y = x + 1
+            return y * 2
+        ''', '''
+        def f(x):
+            y = x + 1
+            return y * 3
+        '''),
+    "same code, other formatting": ('''
+        def f(x):
+            y = (x +
+                 1)
+            return y
+        ''', '''
+        def f(x):
+            y = x + 1
+            return y
+        '''),
+    "more statements": ('''
+        def f(x):
+            y = x + 1
+            return y
+        ''', '''
+        def f(x):
+            y = x + 1
+            print(y)
+            return y
+        '''),
+    "docstring differs, the rest the same": ('''
+        def f(x):
+            """One."""
+            if x:
+                return 1
+            return 2
+        ''', '''
+        def f(x):
+            """Two."""
+            if x:
+                return 1
+            return 3
+        '''),
+}
+
+CLASS_CASES = {
+    "method decorators": ('''
+        class Client:
+            def __init__(self):
+                self.sent = []
+
+            @property
+            def last(self):
+                return self.sent[-1]
+        ''', '''
+        class Client:
+            def __init__(self):
+                self.sent = []
+
+            @cached_property
+            def last(self):
+                return self.sent[-1]
+        '''),
+    "a method that differs deep inside": ('''
+        class Client:
+            def send(self, m):
+                for x in m:
+                    if x:
+                        self.sent.append(x)
+        ''', '''
+        class Client:
+            def send(self, m):
+                for x in m:
+                    if x:
+                        self.sent.append(x + 1)
+        '''),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_function_words_are_those_of_the_dumps(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = (_fp(f"d{k}", src) for k, src in enumerate(CASES[name]))
+    expected = _by_dumps(a, b, monkeypatch)
+    describe._parsed.clear()
+    assert describe.differences(a, b) == expected
+    assert expected  # (each case differs somehow)
+
+
+@pytest.mark.parametrize("name", sorted(CLASS_CASES))
+def test_class_words_are_those_of_the_dumps(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = (_fp(f"c{k}", src, "class") for k, src in enumerate(CLASS_CASES[name]))
+    expected = _by_dumps(a, b, monkeypatch)
+    describe._parsed.clear()
+    assert describe.differences(a, b) == expected
+    assert describe.is_superset(a, b) is False
+
+
+def test_the_nested_decorator_is_seen() -> None:
+    a, b = (_fp(f"n{k}", src) for k, src in enumerate(CASES["nested decorator"]))
+    describe._parsed.clear()
+    assert describe.differences(a, b) == ["body of it differs (1 statement(s))"]
+
+
+def test_the_same_text_is_the_same_node() -> None:
+    a, b = (_fp(f"s{k}", "def f(x):\n    return x\n") for k in range(2))
+    describe._parsed.clear()
+    na, nb = describe._parse(a), describe._parse(b)
+    assert isinstance(na, ast.FunctionDef) and isinstance(nb, ast.FunctionDef)
+    assert describe._same_text(na.body[0], nb.body[0])
+    assert describe._same(na, nb)
