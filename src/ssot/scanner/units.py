@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left, bisect_right
 from typing import NamedTuple
 
 from ssot.model import Fingerprint
@@ -60,8 +61,10 @@ def _children(stmt: ast.stmt) -> list[ast.stmt]:
     return out
 
 
-def _code_lines(node: Defn) -> int:
-    """Lines holding the definition's code, nested definitions included: no blank or comment lines."""
+def code_lines(node: Defn) -> list[int]:
+    """The lines holding the definition's code, nested definitions included (no blank or comment lines),
+    sorted.  A definition inside it holds exactly those of its own span (:func:`lines_within`): statements
+    never share a line across a definition's edge, so one walk of the outermost serves all of them."""
     lines: set[int] = set(range(_start(node), node.lineno + 1))
     todo: list[ast.stmt] = list(node.body)
     while todo:
@@ -77,7 +80,12 @@ def _code_lines(node: Defn) -> int:
             todo.extend(children)
         else:
             lines.update(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
-    return len(lines)
+    return sorted(lines)
+
+
+def lines_within(lines: list[int], node: Defn) -> int:
+    """How many of ``lines`` (sorted) lie in the span of ``node``, decorators included."""
+    return bisect_right(lines, node.end_lineno or node.lineno) - bisect_left(lines, _start(node))
 
 
 def _defs_in(stmts: list[ast.stmt]) -> list[Defn]:
@@ -106,6 +114,7 @@ def walk_units(body: list[ast.stmt], fingerprints: dict[str, Fingerprint], prefi
         found: list[DefInfo] = []
         walk_definition(top, in_class, enclosing, found)
         info = {id(i.node): i for i in found}
+        lines = code_lines(top)
         todo: list[tuple[Defn, str, str, int]] = [(top, prefix, parent, int(bool(parent)))]
         while todo:
             node, pre, par, depth = todo.pop()
@@ -122,7 +131,7 @@ def walk_units(body: list[ast.stmt], fingerprints: dict[str, Fingerprint], prefi
                 is_async=isinstance(node, ast.AsyncFunctionDef),
                 has_init=any(m.name == "__init__" for m in methods),
                 test_methods=sum(m.name.startswith(TEST_PREFIX) for m in methods),
-                own_lines=_code_lines(node), tokens=i.size, trivial=i.trivial, parent=par,
+                own_lines=lines_within(lines, node), tokens=i.size, trivial=i.trivial, parent=par,
                 free=tuple(n for n in i.free if n not in qualname.replace(".<locals>", "").split(".")),
                 cosmetic=i.cosmetic,
             ))
