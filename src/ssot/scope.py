@@ -98,7 +98,9 @@ def test_helpers(base: TestScope, sources: Mapping[str, str]) -> frozenset[str]:
 def helpers_from_imports(base: TestScope, imports: Mapping[str, Iterable[str]]) -> frozenset[str]:
     """:func:`test_helpers` from what each module imports (``imports``: rel path -> module names)."""
     by_name: dict[str, str] = {}
-    for rel in imports:
+    # a name several modules could be (``systemd`` for ``modules/systemd.py`` and ``facts/system/systemd.py``)
+    # is the first path's: in sorted order, not in the order the files were read (which varies run to run)
+    for rel in sorted(imports):
         if rel.endswith(".py") and not base.is_test_code(rel):
             for name in module_names(rel):
                 by_name.setdefault(name, rel)

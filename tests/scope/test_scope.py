@@ -43,3 +43,21 @@ def test_helpers_imported_only_by_tests(tmp_path: Path) -> None:
     assert scope.reason("helpers/fakes.py") == "imported only by tests"
     assert not scope.is_test_code("shared.py")  # the library imports it too
     assert split(scope, sources) == (["tests/test_a.py", "helpers/fakes.py"], ["shared.py", "pkg/core.py"])
+
+
+def test_helpers_do_not_depend_on_the_order_the_files_were_read() -> None:
+    """ansible: ``modules/systemd.py`` (imported by its unit test) and ``module_utils/.../systemd.py`` are
+    both ``systemd``; a library module importing ``systemd`` must reach the same one whatever the order
+    the scan's workers handed the files back in (it used to vary from run to run)."""
+    from itertools import permutations
+
+    from ssot.scope import TestScope, helpers_from_imports
+
+    imports = {
+        "lib/ansible/modules/systemd.py": [],
+        "lib/ansible/module_utils/facts/system/systemd.py": [],
+        "lib/ansible/plugins/service.py": ["systemd"],
+        "test/units/modules/test_systemd.py": ["ansible.modules.systemd", "lib.ansible.modules.systemd"],
+    }
+    results = {helpers_from_imports(TestScope(), dict(order)) for order in permutations(imports.items())}
+    assert len(results) == 1
