@@ -384,8 +384,13 @@ class _Workers:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Let the workers go (a later :meth:`run` forks new ones): what they hold is no longer needed."""
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
+            self.pool = None
 
     def run(self, fn: Callable[..., Any], root: str, todo: Sequence[Any], max_bytes: int,
             spread: bool = False) -> Iterator[Any]:
@@ -462,6 +467,8 @@ def _assemble(config: Config, scope: TestScope, entries: dict[str, Entry], finge
     shown = _with_sources(config.root, families, fingerprints, known or {})
     _phase("  sources", mark)
     described = _describe_all(families, shown, pool, memo if memo is not None else {})
+    if pool is not None:
+        pool.close()  # the last of the parallel work: the workers' memory goes before the result is saved
     if memo is not None:
         memo.clear()
         memo.update(described)

@@ -54,10 +54,29 @@ def _start(node: Defn) -> int:
     return min([node.lineno, *(d.lineno for d in node.decorator_list)])
 
 
+# per statement type: its fields holding statements, and whether it has handlers or cases holding some
+_HOLDS: dict[type, tuple[tuple[str, ...], bool]] = {}
+_NONE: list[ast.stmt] = []  # (shared: never written to)
+
+
 def _children(stmt: ast.stmt) -> list[ast.stmt]:
-    out = [c for f in ("body", "orelse", "finalbody") for c in getattr(stmt, f, None) or ()]
-    out += [c for h in getattr(stmt, "handlers", None) or () for c in h.body]
-    out += [c for h in getattr(stmt, "cases", None) or () for c in h.body]
+    """The statements directly in ``stmt``: its bodies, then those of its handlers or cases."""
+    plan = _HOLDS.get(type(stmt))
+    if plan is None:
+        fields = type(stmt)._fields
+        plan = _HOLDS[type(stmt)] = (tuple(f for f in ("body", "orelse", "finalbody") if f in fields),
+                                     "handlers" in fields or "cases" in fields)
+    names, nested = plan
+    if not names and not nested:  # a simple statement (most of them)
+        return _NONE
+    out: list[ast.stmt] = []
+    for f in names:
+        out.extend(getattr(stmt, f, None) or ())
+    if nested:
+        for h in getattr(stmt, "handlers", None) or ():
+            out.extend(h.body)
+        for h in getattr(stmt, "cases", None) or ():
+            out.extend(h.body)
     return out
 
 
