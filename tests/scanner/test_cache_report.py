@@ -313,3 +313,74 @@ def test_a_git_work_tree_around_the_project_is_seen(tmp_path: Path) -> None:
     expected, _ = scan_bytes(root, "--no-cache")
     assert without_stats(after) == without_stats(expected)
     assert b"tests/test_3.py" not in after
+
+
+def _no_discovery(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ssot.scanner import unchanged
+
+    def no_discovery(*args: object) -> None:
+        raise AssertionError("discovered again")
+
+    monkeypatch.setattr(unchanged, "discovered", no_discovery)
+
+
+def _key(root: Path) -> str | None:
+    from ssot.app.scan import ScanRequest, scan_config
+    from ssot.config import load
+    from ssot.scanner import unchanged
+
+    # as ``ssot scan .`` asks (the paths named and the scope are part of what a kept discovery is for)
+    cfg = scan_config(load(root), ScanRequest(paths=["."]))
+    return unchanged.unchanged_key(["."], config=cfg, whole_tree=cfg.whole_tree)
+
+
+def test_the_first_scan_keeps_a_discovery_the_next_one_uses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cold scan makes ``.ssot_cache/`` and ``.ssot/`` beside the files it found (the root's time moves,
+    and it moved less than two seconds before): the next scan still needs no discovery of its own."""
+    root = project(tmp_path / "p")
+    scan_bytes(root)
+    assert (root / ".ssot_cache" / "tree.pickle").is_file() and (root / ".ssot").is_dir()
+    with monkeypatch.context() as m:
+        _no_discovery(m)
+        assert _key(root) is not None
+
+
+def test_a_file_saved_through_a_rename_keeps_the_discovery(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Editors save by writing a temporary file and renaming it over the old one: the folder's time moves,
+    its listing does not, and the files found are the same."""
+    root = project(tmp_path / "p")
+    scan_bytes(root)
+    _age(root)
+    scan_bytes(root)
+    target = root / "tests" / "test_1.py"
+    tmp = root / "tests" / ".test_1.py.swp"
+    tmp.write_text(target.read_text(encoding="utf-8") + "\nLIMIT = 3\n", encoding="utf-8")
+    os.replace(tmp, target)
+    with monkeypatch.context() as m:
+        _no_discovery(m)
+        assert _key(root) is None  # a file changed: not the last result, but no discovery to tell it
+    after, _ = scan_bytes(root)
+    expected, _ = scan_bytes(root, "--no-cache")
+    assert without_stats(after) == without_stats(expected)
+
+
+def test_a_second_change_in_the_same_clock_tick_is_seen(tmp_path: Path) -> None:
+    """A stamp taken right after a change cannot trust the folder's time (a second change in the same tick
+    leaves it as it was): the listing decides."""
+    import time
+
+    from ssot.scanner.unchanged import _holds, tree_stamp
+
+    root = project(tmp_path / "p")
+    (root / "tests" / "test_9.py").write_text("x = 1\n", encoding="utf-8")  # a change just now
+    stamp = tree_stamp(root, ["."])
+    assert stamp is not None and stamp[0] <= time.time_ns()
+    assert _holds(root, stamp)
+    folder = root / "tests"
+    before = os.stat(folder).st_mtime_ns
+    (folder / "test_10.py").write_text("y = 2\n", encoding="utf-8")  # the second change...
+    os.utime(folder, ns=(before, before))  # ...in the same tick: the folder's time as it was
+    assert not _holds(root, stamp)
+    (folder / "test_10.py").unlink()
+    os.utime(folder, ns=(before, before))
+    assert _holds(root, stamp)

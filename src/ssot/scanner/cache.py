@@ -208,10 +208,7 @@ class ScanCache:
         written (a delta beside them, naming the whole it applies to); else the whole, and no delta.
         """
         with contextlib.suppress(OSError):
-            directory.mkdir(parents=True, exist_ok=True)
-            ignore = directory / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# created by ssot\n*\n", encoding="utf-8")
+            ensure_cache_dir(directory)
             base = self.base_files
             changed = {rel: e for rel, e in self.files.items() if base.get(rel) is not e}
             removed = [rel for rel in base if rel not in self.files]
@@ -236,6 +233,14 @@ class ScanCache:
             _dump(directory / INDEX, (meta, self.result_key, _stamps(directory)))
             if self.result is not None:
                 _remember(self.result, self.result_key)
+
+
+def ensure_cache_dir(directory: Path) -> None:
+    """The cache's folder, ignored by git (``*`` in its own ``.gitignore``); OS errors propagate."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ignore = directory / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# created by ssot\n*\n", encoding="utf-8")
 
 
 def _is_grouping(data: object) -> bool:
@@ -324,15 +329,20 @@ def save_tree(directory: Path, data: tuple[Any, ...]) -> None:
             _dump(directory / TREE, data)
 
 
-def load_tree(directory: Path) -> tuple[str, tuple[tuple[str, int], ...], tuple[str, ...], bool] | None:
-    """``(settings, stamp, files, whole)`` of the last discovery kept, if well formed."""
+TreeStamp = tuple[int, tuple[tuple[str, int, str], ...]]  # see ssot.scanner.unchanged.Stamp
+
+
+def load_tree(directory: Path) -> tuple[str, TreeStamp, tuple[str, ...], bool] | None:
+    """``(settings, stamp, files, whole)`` of the last discovery kept, if well formed (the stamp:
+    :data:`ssot.scanner.unchanged.Stamp`)."""
     data = _load(directory / TREE)
     try:
         settings, stamp, files, whole = data
+        taken, entries = stamp
     except (TypeError, ValueError):
         return None
-    ok = (isinstance(settings, str) and isinstance(whole, bool) and isinstance(stamp, tuple)
-          and all(isinstance(s, tuple) and len(s) == 2 and isinstance(s[0], str) and isinstance(s[1], int)
-                  for s in stamp)
+    ok = (isinstance(settings, str) and isinstance(whole, bool) and type(taken) is int and isinstance(entries, tuple)
+          and all(isinstance(s, tuple) and len(s) == 3 and isinstance(s[0], str) and type(s[1]) is int
+                  and isinstance(s[2], str) for s in entries)
           and isinstance(files, tuple) and all(isinstance(f, str) for f in files))
-    return (settings, stamp, files, whole) if ok else None
+    return (settings, (taken, entries), files, whole) if ok else None

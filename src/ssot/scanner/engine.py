@@ -149,7 +149,7 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
     if config is None:
         config = config_mod.load(Path(root) if root else None)
     rootp = config.root
-    files, skipped, whole, pytest_cfg = scan_files(paths, config, whole_tree) if use_cache \
+    files, skipped, whole, pytest_cfg = scan_files(paths, config, whole_tree, create=True) if use_cache \
         else discovered(paths, config, whole_tree)
     stats = ScanStats(files=len(files))
     base = TestScope(pytest=pytest_cfg)

@@ -19,7 +19,7 @@ from ssot.files import discover, distinct_files, in_vendored
 from ssot.fsio import RACY_NS
 from ssot.model import SkippedFile
 from ssot.pytest_config import PytestConfig, load_pytest_config
-from ssot.scanner.cache import ScanCache, load_tree, save_tree
+from ssot.scanner.cache import ScanCache, TreeStamp, ensure_cache_dir, load_tree, save_tree
 from ssot.scope import TestScope
 
 
@@ -54,21 +54,26 @@ def unchanged_key(paths: Sequence[str | Path] | None = None, *, config: Config,
     :func:`ssot.scanner.engine.scan` with these arguments would return that result as it is; ``None``
     otherwise.  Reads only the cache's small index, not the result.
     """
+    if ScanCache.load_meta(config.cache_path) is None:  # no last result (a first scan): nothing to discover
+        return None
     files, skipped, whole, pytest_cfg = scan_files(paths, config, whole_tree)
     return last_key(config, whole, files, skipped, pytest_cfg)
 
 
-def scan_files(paths: Sequence[str | Path] | None, config: Config, whole_tree: bool | None) \
-        -> tuple[list[str], list[SkippedFile], bool, PytestConfig]:
-    """What :func:`discovered` finds: from the last discovery when no folder under the scanned paths
-    and no ``.gitignore`` changed since (:func:`tree_stamp`), else from a discovery now (kept, with
-    its stamp, beside the cache for the next scan)."""
+def scan_files(paths: Sequence[str | Path] | None, config: Config, whole_tree: bool | None,
+               create: bool = False) -> tuple[list[str], list[SkippedFile], bool, PytestConfig]:
+    """What :func:`discovered` finds: from the last discovery while the folders under the scanned paths
+    and the ``.gitignore`` files hold what they held then (:func:`tree_stamp`), else from a discovery now,
+    kept with its stamp beside the cache for the next scan (``create``: the cache's folder is made for it,
+    as a scan that writes the cache does)."""
     settings = repr((str(config.root), sorted(str(p) for p in paths) if paths else None, config.paths, config.exclude,
                      config.vendor_dirs, whole_tree, config.whole_tree))
     kept = load_tree(config.cache_path)
     if kept is not None and kept[0] == settings and _holds(config.root, kept[1]):
         _, _, kept_files, kept_whole = kept
         return list(kept_files), [], kept_whole, load_pytest_config(config.root)
+    if create:
+        ensure_cache_dir(config.cache_path)  # (before the stamp: making it changes its parent folder)
     stamp = tree_stamp(config.root, [str(p) for p in (paths or config.paths)])  # before the discovery
     files, skipped, whole, pytest_cfg = discovered(paths, config, whole_tree)
     if stamp is not None and not skipped:  # (a path named that is missing: no stamp)
@@ -76,15 +81,51 @@ def scan_files(paths: Sequence[str | Path] | None, config: Config, whole_tree: b
     return files, skipped, whole, pytest_cfg
 
 
-Stamp = tuple[tuple[str, int], ...]  # (path relative to the root, mtime_ns; -1: absent)
+# when it was taken (ns); per folder and .gitignore: its path relative to the root, its mtime_ns (-1: absent)
+# and what it holds (a folder's listing, a .gitignore's content) as a digest
+Stamp = TreeStamp
+
+
+def _is_gitignore(path: str) -> bool:
+    return os.path.basename(path) == ".gitignore"
+
+
+def _content(path: str) -> str:
+    """What a stamped path holds now: a ``.gitignore``'s bytes or a folder's listing, as a digest
+    ("" when it cannot be read)."""
+    h = hashlib.blake2b(digest_size=12)
+    try:
+        if _is_gitignore(path):
+            with open(path, "rb") as fh:
+                h.update(fh.read())
+        else:
+            h.update(_listing(list(os.scandir(path))))
+    except OSError:
+        return ""
+    return h.hexdigest()
+
+
+def _listing(entries: list[os.DirEntry[str]]) -> bytes:
+    """A folder's entries as a discovery sees them: names and kinds (ssot's own ``.ssot*`` folders left
+    out: they appear beside the tree a first scan reads, and nothing in them is ever scanned)."""
+    out = []
+    for e in entries:
+        if e.name.startswith(".ssot"):
+            continue
+        try:
+            kind = "l" if e.is_symlink() else "d" if e.is_dir() else "f"
+        except OSError:
+            kind = "?"
+        out.append(f"{e.name}\0{kind}")
+    out.sort()
+    return "\n".join(out).encode("utf-8", "surrogateescape")
 
 
 def tree_stamp(root: Path, paths: Sequence[str]) -> Stamp | None:
-    """What decides which files a discovery under ``paths`` finds, as it is now: the modification time of
-    every folder there (a file or folder added, removed or renamed in one changes it) and of every
-    ``.gitignore`` from the root down.  ``None`` where that does not decide: in a git work tree (git's
-    index and excludes decide), for a path that is not a folder inside the root, or when something
-    changed too recently to tell a later change in the same clock tick."""
+    """What decides which files a discovery under ``paths`` finds, as it is now: every folder there (its
+    modification time and its listing) and every ``.gitignore`` from the root down (its time and its
+    content).  ``None`` where that does not decide: in a git work tree (git's index and excludes decide),
+    or for a path that is not a folder inside the root."""
     import time
 
     from ssot.files import SKIP_DIRS
@@ -93,16 +134,19 @@ def tree_stamp(root: Path, paths: Sequence[str]) -> Stamp | None:
     if any(os.path.lexists(os.path.join(folder, ".git")) for folder in (root, *root.parents)):
         return None
     top = os.path.join(str(root), "")
-    stamp: list[tuple[str, int]] = []
+    stamp: list[tuple[str, int, str]] = []
     now = time.time_ns()
 
-    def add(path: str) -> int:
+    def add(path: str, entries: list[os.DirEntry[str]] | None = None) -> None:
         try:
             mtime = os.stat(path).st_mtime_ns
         except OSError:
             mtime = -1
-        stamp.append((path[len(top):], mtime))
-        return mtime
+        if entries is None:
+            content = _content(path) if mtime != -1 else ""
+        else:
+            content = hashlib.blake2b(_listing(entries), digest_size=12).hexdigest()
+        stamp.append((path[len(top):], mtime, content))
 
     for p in paths:
         start = os.path.realpath(os.path.join(str(root), p))
@@ -118,22 +162,20 @@ def tree_stamp(root: Path, paths: Sequence[str]) -> Stamp | None:
             if _ignores_all(os.path.join(folder, ".gitignore")):  # as .ssot/ (the history) does: nothing in
                 add(os.path.join(folder, ".gitignore"))          # it is found while that file stays
                 continue
-            add(folder)
-            if os.path.exists(os.path.join(folder, "pyvenv.cfg")):
-                continue  # a virtual environment: never scanned, but it may stop being one
             try:
                 entries = list(os.scandir(folder))
             except OSError:
                 return None
+            add(folder, entries)
+            if any(e.name == "pyvenv.cfg" for e in entries):
+                continue  # a virtual environment: never scanned, but it may stop being one
             for entry in entries:
                 if entry.name == ".gitignore":
                     add(entry.path)
                 elif entry.is_dir(follow_symlinks=False) and entry.name not in SKIP_DIRS \
                         and not entry.name.endswith(".egg-info"):
                     todo.append(entry.path)
-    if any(mtime > now - RACY_NS for _, mtime in stamp):
-        return None
-    return tuple(sorted(set(stamp)))
+    return now, tuple(sorted(set(stamp)))
 
 
 def _ignores_all(gitignore: str) -> bool:
@@ -147,17 +189,29 @@ def _ignores_all(gitignore: str) -> bool:
 
 
 def _holds(root: Path, stamp: Stamp) -> bool:
-    """Whether every folder and ``.gitignore`` of ``stamp`` is as it was (and no git work tree appeared)."""
+    """Whether every folder and ``.gitignore`` of ``stamp`` holds what it held (and no git work tree
+    appeared).  An unchanged time is enough unless it was too close to the stamp's to tell a second change
+    in the same clock tick; a changed time (a file saved through a rename, say) is then looked into: the
+    same listing, or the same content, is the same for a discovery."""
     top = os.path.join(str(root.resolve()), "")
     if any(os.path.lexists(os.path.join(folder, ".git")) for folder in (root.resolve(), *root.resolve().parents)):
         return False
+    taken, entries = stamp
+    racy = taken - RACY_NS
     stat = os.stat
-    for rel, mtime in stamp:
+    for rel, mtime, content in entries:
+        path = top + rel
         try:
-            now = stat(top + rel).st_mtime_ns
+            now = stat(path).st_mtime_ns
         except (OSError, ValueError):  # gone (or not a path at all)
             now = -1
-        if now != mtime:
+        if now == mtime and mtime < racy:
+            continue
+        if now == -1 or mtime == -1:
+            if now != mtime:
+                return False
+            continue
+        if _content(path) != content:
             return False
     return True
 
