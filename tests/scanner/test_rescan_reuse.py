@@ -133,3 +133,42 @@ def test_the_files_come_from_the_last_discovery_while_its_stamp_holds(tmp_path: 
     result = scan(root=root, config=cfg, jobs=1)
     assert len(calls) == 1
     assert any(m.path == "tests/test_e.py" for f in result.families for m in f.members)
+
+
+def test_a_rescan_after_an_edit_does_not_read_the_last_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last result (a large part of the cache) is read only when nothing changed; the sources it showed
+    are kept apart, by place and file digest, for the rescan that changed something."""
+    root = _tree(tmp_path)
+    _json(root, use_cache=True)
+    kept = ScanCache.load(config_mod.load(root).cache_path)
+    assert kept.result is None and kept.result_key  # (not read by loading the cache)
+    # one source per class shown: the copy of test_a.py stands for A, test_c.py's variant is B
+    assert sorted(path for path, _, _ in kept.sources) == ["tests/test_a.py", "tests/test_c.py"]
+    calls: list[str] = []
+    real = ScanCache.load_last
+
+    def counting(directory: Path, key: str) -> object:
+        calls.append(key)
+        return real(directory, key)
+
+    monkeypatch.setattr(ScanCache, "load_last", staticmethod(counting))
+    read: list[str] = []
+    import ssot.scanner.engine as engine_mod
+
+    real_read = engine_mod.read_source
+
+    def reading(path: Path, max_bytes: int) -> object:
+        read.append(path.name)
+        return real_read(path, max_bytes)
+
+    monkeypatch.setattr(engine_mod, "read_source", reading)
+    c = root / "tests" / "test_c.py"
+    c.write_text(c.read_text() + "\nLIMIT = 3\n")
+    again = _json(root, use_cache=True)
+    assert calls == []
+    assert "test_a.py" not in read  # its class's source came from the kept sources (test_a.py is unchanged)
+    assert again == _json(root, use_cache=False)
+    os.utime(c)  # touched, the same content: the last result as it is
+    read.clear()
+    assert _json(root, use_cache=True) == again
+    assert len(calls) == 1

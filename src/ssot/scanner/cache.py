@@ -44,6 +44,7 @@ DELTA = "scan-delta.pickle"  # the entries changed since FILES was written whole
 DELTA_SHARE = 0.1  # a delta of more files than this share of the tree: the whole is rewritten
 REPORT = "report-{}.pickle"
 TREE = "tree.pickle"  # what the last discovery found, and the folders' stamp it holds for
+SOURCES = "scan-sources.pickle"  # the sources the last result showed, by place and file digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +116,8 @@ class ScanCache:
     fingerprints: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     # how the families of several classes differ, by what they hold: a rescan describes only new ones
     described: dict[tuple[object, ...], list[tuple[list[str], list[str], list[int]]]] = field(default_factory=dict)
-    # the last result and what it was computed from: a rescan with nothing changed returns it as is
+    # the last result and what it was computed from: a rescan with nothing changed returns it as is (it is
+    # read only then: :meth:`last_result`)
     result_key: str = ""
     result: ScanResult | None = None
     # what the candidate pass counted over the tree: a rescan re-decides only what a change reaches
@@ -128,6 +130,8 @@ class ScanCache:
     base_token: str = field(default="", repr=False)
     base_files: dict[str, Entry] = field(default_factory=dict, repr=False)
     base_fingerprints: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)
+    # the sources the last result showed: (path, start line, end line) -> (the file's digest then, source)
+    sources: dict[tuple[str, int, int], tuple[str, str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, directory: Path) -> ScanCache:
@@ -156,9 +160,16 @@ class ScanCache:
             grouping = None
         index = ScanCache.load_meta(directory)
         key = index[1] if index is not None else ""
-        result = ScanCache.load_last(directory, key) if key else None
-        return cls(files, fingerprints, described, key if result is not None else "", result, candidates, grouping,
-                   token, base_files, base_fingerprints)
+        return cls(files, fingerprints, described, key, None, candidates, grouping, token, base_files,
+                   base_fingerprints, _sources(_load(directory / SOURCES)))
+
+    def last_result(self, directory: Path) -> ScanResult | None:
+        """The last result (read now, the first time: a rescan that changed anything never needs it)."""
+        if self.result is None and self.result_key:
+            self.result = ScanCache.load_last(directory, self.result_key)
+            if self.result is None:
+                self.result_key = ""
+        return self.result
 
     @staticmethod
     def load_meta(directory: Path) -> tuple[dict[str, tuple[int, int, str, bool]], str] | None:
@@ -228,6 +239,7 @@ class ScanCache:
                     os.unlink(directory / DELTA)  # (left behind, it names the old whole: ignored)
                 self.base_token, self.base_files, self.base_fingerprints = token, dict(self.files), fingerprints
             _dump(directory / RESULT, (self.result_key, self.result))
+            _dump(directory / SOURCES, _shown_sources(self.result, self.files))
             meta = {rel: (e.size, e.mtime_ns, e.digest, e.extract.parsed) for rel, e in self.files.items()}
             # the large parts' sizes and times: one rewritten since (or corrupted) voids the index
             _dump(directory / INDEX, (meta, self.result_key, _stamps(directory)))
@@ -241,6 +253,37 @@ def ensure_cache_dir(directory: Path) -> None:
     ignore = directory / ".gitignore"
     if not ignore.exists():
         ignore.write_text("# created by ssot\n*\n", encoding="utf-8")
+
+
+def _shown_sources(result: ScanResult | None, files: dict[str, Entry]) -> dict[tuple[str, int, int], tuple[str, str]]:
+    """The source of each class the result shows, as its first family shows it (the order a scan reads them in),
+    with its file's digest: what a rescan takes instead of reading the file again while it is unchanged."""
+    out: dict[tuple[str, int, int], tuple[str, str]] = {}
+    if result is None:
+        return out
+    seen: set[str] = set()
+    for fam in result.families:
+        for cls in fam.classes:
+            if cls.fingerprint in seen:
+                continue
+            seen.add(cls.fingerprint)
+            rep, fp = cls.representative, result.fingerprints.get(cls.fingerprint)
+            entry = files.get(rep.path)
+            if fp is not None and fp.source and entry is not None:
+                out[(rep.path, rep.start_line, rep.end_line)] = (entry.digest, fp.source)
+    return out
+
+
+def _sources(data: object) -> dict[tuple[str, int, int], tuple[str, str]]:
+    """The kept sources, if well formed (a cache is part of the scanned tree: it may be anything)."""
+    if not isinstance(data, dict):
+        return {}
+    for key, value in data.items():
+        if not (isinstance(key, tuple) and len(key) == 3 and isinstance(key[0], str) and type(key[1]) is int
+                and type(key[2]) is int and isinstance(value, tuple) and len(value) == 2
+                and isinstance(value[0], str) and isinstance(value[1], str)):
+            return {}
+    return data
 
 
 def _is_grouping(data: object) -> bool:

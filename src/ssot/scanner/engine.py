@@ -253,8 +253,9 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
         _phase("parse", started)
 
         key = _result_key(config, whole, fresh, skipped, pytest_cfg)
-        if use_cache and cache.result is not None and cache.result_key == key:
-            result = cache.result  # nothing changed: the families, blocks and descriptions are those of last time
+        last_result = cache.last_result(config.cache_path) if use_cache and cache.result_key == key else None
+        if last_result is not None:
+            result = last_result  # nothing changed: the families, blocks and descriptions are those of last time
             result.stats.cached, result.stats.parsed = stats.cached, stats.parsed
             if changed:  # touched files, the same content: remember their new times
                 cache.files = fresh
@@ -264,7 +265,7 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
             grouping = GroupMemo(cache.grouping)
             result = _assemble(config, scope, {rel: _candidates_only(e, current[rel]) for rel, e in fresh.items()
                                                if rel in in_scope}, fingerprints, skipped, stats, pool,
-                               cache.described, _known_sources(cache.result, cache.files, fresh), grouping)
+                               cache.described, _known_sources(cache.sources, fresh), grouping)
             cache.grouping = grouping.last
             _phase("assembled", started)
             if use_cache:
@@ -606,22 +607,14 @@ def _module_names(rel: str, ex: FileExtract) -> dict[str, str]:
     return bound
 
 
-def _known_sources(last: ScanResult | None, then: dict[str, Entry], now: dict[str, Entry]) \
+def _known_sources(kept: dict[tuple[str, int, int], tuple[str, str]], now: dict[str, Entry]) \
         -> dict[tuple[str, int, int], str]:
     """The sources the last result showed, by ``(path, start line, end line)``, from files unchanged since."""
     out: dict[tuple[str, int, int], str] = {}
-    if last is None:
-        return out
-    seen: set[str] = set()
-    for fam in last.families:  # in the order _with_sources read them: a source is its first class's
-        for cls in fam.classes:
-            if cls.fingerprint in seen:
-                continue
-            seen.add(cls.fingerprint)
-            rep, fp = cls.representative, last.fingerprints.get(cls.fingerprint)
-            e0, e1 = then.get(rep.path), now.get(rep.path)
-            if fp is not None and fp.source and e0 is not None and e1 is not None and e0.digest == e1.digest:
-                out[(rep.path, rep.start_line, rep.end_line)] = fp.source
+    for place, (digest, source) in kept.items():
+        entry = now.get(place[0])
+        if entry is not None and entry.digest == digest:
+            out[place] = source
     return out
 
 
