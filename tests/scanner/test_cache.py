@@ -181,3 +181,23 @@ def test_a_crafted_cache_runs_no_code(tmp_path: Path) -> None:
     assert_no_traceback(run)
     assert not marker.exists()
     assert run.code == 1 and json.loads(run.stdout)["stats"]["parsed"] == 2  # ignored and rebuilt
+
+
+def test_entries_pickle_as_their_fields_and_come_back_equal() -> None:
+    """Entries and extracts pickle as their fields in order (``__reduce__``), not through the slotted
+    dataclasses' generic state: every field must come back, through the cache's own unpickler."""
+    import dataclasses
+    import io
+    import pickle
+
+    from ssot.scanner.cache import Entry, _SafeUnpickler
+    from ssot.scanner.extract import Extractor, FileExtract
+
+    text = "class A:\n    def f(self):\n        return 1\n\n\ndef g():\n    return 2\n"
+    ex = Extractor().extract(text)
+    ex = dataclasses.replace(ex, error=("bad", 3), generated=True, parsed=False, done=frozenset({1, 5}),
+                             commented=[(1, 2, "h", "function", "d")], bindings=(("os", "import:os"),))
+    entry = Entry(12, 34, "digest", ex)
+    back = _SafeUnpickler(io.BytesIO(pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))).load()
+    assert back == entry
+    assert all(getattr(back.extract, f.name) == getattr(ex, f.name) for f in dataclasses.fields(FileExtract))

@@ -107,6 +107,10 @@ class Entry:
     digest: str
     extract: FileExtract
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # (as FileExtract: its fields in order, not the slotted dataclass's generic state)
+        return Entry, (self.size, self.mtime_ns, self.digest, self.extract)
+
 
 @dataclass(slots=True)
 class ScanCache:
