@@ -44,6 +44,7 @@ def make_suite(out: Path, *args: str) -> dict:
 
 
 def ssot_scan(suite: Path, report: Path) -> Run:
+    report.unlink(missing_ok=True)  # a scan that fails must not leave the last run's report to be scored
     return measure([str(BIN / "ssot"), "scan", str(suite), "--format", "json", "-o", str(report), "--no-progress"])
 
 
@@ -240,8 +241,8 @@ def realcode(src: Path, work: Path, growth: bool = True, edits: bool = True, war
                        str(work / "grow.json"), "--no-progress"])
         factor = fraction * copies
         base = base or run.seconds / factor
-        print(f"  {label:3s} x tree: {run.seconds:6.2f} s  peak {run.peak_mib:6.0f} MiB  "
-              f"(time per tree {run.seconds / factor:6.2f} s, {ratio(run.seconds / factor, base)} of the 1/4 rate)")
+        print(f"  {label:3s} x tree: {run.seconds:6.2f} s  peak {run.peak_mib:6.0f} MiB  (exit {run.returncode}; "
+              f"time per tree {run.seconds / factor:6.2f} s, {ratio(run.seconds / factor, base)} of the 1/4 rate)")
         shutil.rmtree(grown, ignore_errors=True)
     print()
 
@@ -318,7 +319,7 @@ def main() -> int:
         score = subprocess.run([sys.executable, str(SCORE), str(small) + ".truth.json", str(work / "small.ssot.json")],
                                capture_output=True, text=True).stdout.strip()
         print(f"## {args.small}-file suite (make_suite default)")
-        print(f"ssot cold scan : {s.seconds:6.2f} s  peak {s.peak_mib:6.0f} MiB")
+        print(f"ssot cold scan : {s.seconds:6.2f} s  peak {s.peak_mib:6.0f} MiB  (exit {s.returncode})")
         print(f"arid           : {ar.seconds:6.2f} s  peak {ar.peak_mib:6.0f} MiB")
         print(f"pylint R0801   : {pl.seconds:6.2f} s  peak {pl.peak_mib:6.0f} MiB")
         print(f"ratios         : ssot/pylint {ratio(s.seconds, pl.seconds)}, ssot/arid {ratio(s.seconds, ar.seconds)}")
