@@ -8,8 +8,9 @@ Markdown) imports these helpers instead of re-deriving them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from ssot.model import CommentedCopy, Definition, EquivalenceClass, Family, ScanResult
 
@@ -134,19 +135,30 @@ class Totals:
     findings_by_rule: dict[str, int]
 
 
-_last_totals: tuple[ScanResult, tuple[int, ...], Totals] | None = None
+_T = TypeVar("_T")
+
+
+class LastResult(Generic[_T]):
+    """``compute(result)`` remembered for the last result and stamp asked about (a command may need a
+    report's data twice; on a large tree building it costs seconds).  Results are not changed once built;
+    the stamp holds what of one could change (its lengths, its stats)."""
+
+    def __init__(self, compute: Callable[[ScanResult], _T]) -> None:
+        self.compute = compute
+        self.last: tuple[ScanResult, object, _T] | None = None
+
+    def __call__(self, result: ScanResult, stamp: object = None) -> _T:
+        if self.last is not None and self.last[0] is result and self.last[1] == stamp:
+            return self.last[2]
+        out = self.compute(result)
+        self.last = (result, stamp, out)
+        return out
 
 
 def totals(result: ScanResult) -> Totals:
-    """The result's totals; the last one is remembered (the report and the history's figures both need it,
-    and it walks every member).  Results are not changed once built; their lists' lengths are checked."""
-    global _last_totals
-    stamp = (len(result.families), len(result.findings), len(result.commented_out), len(result.skipped))
-    if _last_totals is not None and _last_totals[0] is result and _last_totals[1] == stamp:
-        return _last_totals[2]
-    out = _totals(result)
-    _last_totals = (result, stamp, out)
-    return out
+    """The result's totals (the report and the history's figures both need them: remembered)."""
+    return _last_totals(result, (len(result.families), len(result.findings), len(result.commented_out),
+                                 len(result.skipped)))
 
 
 def _totals(result: ScanResult) -> Totals:
@@ -165,6 +177,9 @@ def _totals(result: ScanResult) -> Totals:
         skipped=len(result.skipped),
         findings_by_rule=dict(sorted(Counter(f.rule for f in result.findings).items())),
     )
+
+
+_last_totals = LastResult(_totals)
 
 
 def skipped_location(path: str, line: int | None) -> str:

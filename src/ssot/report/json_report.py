@@ -29,7 +29,7 @@ from ssot.model import (
     ScanStats,
     SkippedFile,
 )
-from ssot.report.common import member_counts, representatives, totals
+from ssot.report.common import LastResult, member_counts, representatives, totals
 from ssot.report.schema_check import first_error
 
 JSON = dict[str, Any]
@@ -131,23 +131,12 @@ def _fingerprints(result: ScanResult) -> JSON:
     return out
 
 
-_last: tuple[ScanResult, tuple[object, ...], JSON] | None = None
-
-
 def to_dict(result: ScanResult) -> JSON:
-    """The scan result as plain JSON data (schema version ``SCHEMA_VERSION``).
-
-    The last one is remembered (a command may need it twice; on a large tree building it costs
-    seconds).  Results are not changed once built; the stats, which are, are part of the check.
-    """
-    global _last
+    """The scan result as plain JSON data (schema version ``SCHEMA_VERSION``); the last one is remembered,
+    its stats (which change) part of the check."""
     s = result.stats
-    stamp = (s.files, s.parsed, s.cached, s.definitions, s.seconds, len(result.families), len(result.skipped))
-    if _last is not None and _last[0] is result and _last[1] == stamp:
-        return _last[2]
-    out = _to_dict(result)
-    _last = (result, stamp, out)
-    return out
+    return _last_dict(result, (s.files, s.parsed, s.cached, s.definitions, s.seconds, len(result.families),
+                               len(result.skipped)))
 
 
 def _stats(s: ScanStats) -> JSON:
@@ -193,29 +182,31 @@ def _to_dict(result: ScanResult) -> JSON:
     }
 
 
+_last_dict = LastResult(_to_dict)
+
+
 def _dumps(data: object) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
 
 _STATS_MARK = "\ue000ssot:stats\ue000"  # stands for the stats while the rest is rendered (a private-use mark)
-_parts: tuple[ScanResult, tuple[str, str]] | None = None
-
-
 def json_parts(result: ScanResult) -> tuple[str, str]:
     """The JSON report of ``result`` before and after its ``stats`` object, the one part that changes
     on every run: ``head + stats_json(result.stats) + tail`` is :func:`render_json`.  Remembered for
     the last result (what a rescan with nothing changed writes again is these two)."""
-    global _parts
-    if _parts is not None and _parts[0] is result:
-        return _parts[1]
+    return _last_parts(result)
+
+
+def _json_parts(result: ScanResult) -> tuple[str, str]:
     data = dict(to_dict(result))
     data["stats"] = _STATS_MARK
     text = _dumps(data) + "\n"
     mark = f'"stats": {_dumps(_STATS_MARK)}'
     at = text.index(mark)  # once: every other string's quotes are escaped, and no other member is "stats"
-    parts = text[:at + len('"stats": ')], text[at + len(mark):]
-    _parts = (result, parts)
-    return parts
+    return text[:at + len('"stats": ')], text[at + len(mark):]
+
+
+_last_parts = LastResult(_json_parts)
 
 
 def stats_json(stats: ScanStats) -> str:
