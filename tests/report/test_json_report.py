@@ -141,3 +141,25 @@ def test_documented_example_matches_the_schema() -> None:
     doc = (Path(__file__).parents[2] / "docs" / "scan-json.md").read_text(encoding="utf-8")
     example = doc.split("### Example (abridged)", 1)[1].split("```json", 1)[1].split("```", 1)[0]
     validate_scan_json(json.loads(example))
+
+
+def _json_bytes(data: object) -> bytes:
+    """The documented encoding, written by the standard library."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "surrogateescape")
+
+
+def test_the_report_is_the_documented_bytes(result: ScanResult) -> None:
+    # orjson writes the report; what it writes must be what json would, byte for byte
+    text = render(result, "json")
+    assert text.encode() == _json_bytes(json.loads(text)) + b"\n"
+
+
+def test_what_orjson_refuses_is_written_by_json_as_the_same_bytes() -> None:
+    from ssot.report.json_report import _dumps
+
+    undecodable = {"source": "x = '\udcff'", "line": 2**70, "é": ["\u2028", "\x00"]}  # a lone surrogate: a file's byte
+    assert _dumps(undecodable) == _json_bytes(undecodable)
+    assert b"\xff" in _dumps(undecodable)  # written back as the byte it was read from
+    plain = {"b": [1, 2.5, None, True], "a": {"z": "ü", "y": "\x1f"}}
+    assert _dumps(plain) == _json_bytes(plain)

@@ -91,7 +91,7 @@ def json_report(cfg: Config, request: ScanRequest, result: ScanResult) -> Cached
     from ssot.scanner.cache import CachedReport, key_of, save_report
 
     key = key_of(result) if request.use_cache else None
-    head, tail = (part.encode("utf-8", "surrogateescape") for part in json_parts(result))
+    head, tail = json_parts(result)
     report = CachedReport(key or "", head, tail, result.stats.files, result.stats.definitions,
                           tuple((f.name, f.value, f.scope) for f in scan_figures(result)), report_digest(head, tail),
                           len(result.families), result.partial)
@@ -104,7 +104,7 @@ def report_bytes(report: CachedReport, stats: ScanStats) -> bytes:
     """The whole JSON report: ``report`` with the stats of this run."""
     from ssot.report.json_report import stats_json
 
-    return b"".join((report.head, stats_json(stats).encode(), report.tail))
+    return b"".join((report.head, stats_json(stats), report.tail))
 
 
 def rescan_stats(report: CachedReport, seconds: float) -> ScanStats:

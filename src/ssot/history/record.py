@@ -73,7 +73,7 @@ def _ignore_folder(path: Path) -> None:
 
 def report_digest(head: bytes, tail: bytes) -> str:
     """What a scan's JSON report says, its stats left out (``head`` and ``tail`` of
-    :func:`ssot.report.json_report.json_parts`, encoded): the history stores a report once per digest."""
+    :func:`ssot.report.json_report.json_parts`): the history stores a report once per digest."""
     import hashlib
 
     h = hashlib.blake2b(head, digest_size=16)
@@ -88,8 +88,8 @@ def record_scan(config: Config, result: ScanResult, exit_code: int) -> int | Non
     from ssot.history.figures import scan_figures
     from ssot.report.json_report import json_parts, stats_json
 
-    head, tail = (part.encode("utf-8", "surrogateescape") for part in json_parts(result))
-    document = Document(head + stats_json(result.stats).encode() + tail, report_digest(head, tail))
+    head, tail = json_parts(result)
+    document = Document(head + stats_json(result.stats) + tail, report_digest(head, tail))
     return record_run(config, "scan", scan_figures(result), exit_code=exit_code, seconds=result.stats.seconds,
                       documents={"scan": document})
 

@@ -3,7 +3,8 @@
 The layout is documented in docs/scan-json.md and pinned by
 ``scan.schema.json`` beside this module.  Keys are sorted and lists keep the
 order of the model (families in result order), so one scan result always
-renders to the same bytes.
+renders to the same bytes: compact UTF-8 (no spaces after ``,`` and ``:``),
+written by orjson, or by ``json`` for what orjson refuses (the same bytes).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from ssot import __version__
 from ssot.errors import SsotError
@@ -185,39 +188,49 @@ def _to_dict(result: ScanResult) -> JSON:
 _last_dict = LastResult(_to_dict)
 
 
-def _dumps(data: object) -> str:
-    return json.dumps(data, sort_keys=True, ensure_ascii=False)
+def _dumps(data: object) -> bytes:
+    """Compact UTF-8 JSON, keys sorted.  orjson writes it (the monorepo's 18 MB report: 0.04 s, against
+    0.34 s for ``json``); what orjson refuses, ``json`` writes as the same bytes: a string holding a
+    file's undecodable byte (a lone surrogate, written back as the byte), an integer past 64 bits."""
+    try:
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # (orjson.JSONEncodeError is one)
+        return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode(
+            "utf-8", "surrogateescape")
 
 
 _STATS_MARK = "\ue000ssot:stats\ue000"  # stands for the stats while the rest is rendered (a private-use mark)
-def json_parts(result: ScanResult) -> tuple[str, str]:
+
+
+def json_parts(result: ScanResult) -> tuple[bytes, bytes]:
     """The JSON report of ``result`` before and after its ``stats`` object, the one part that changes
-    on every run: ``head + stats_json(result.stats) + tail`` is :func:`render_json`.  Remembered for
-    the last result (what a rescan with nothing changed writes again is these two)."""
+    on every run: ``head + stats_json(result.stats) + tail`` is :func:`render_json`, encoded.  Remembered
+    for the last result (what a rescan with nothing changed writes again is these two)."""
     return _last_parts(result)
 
 
-def _json_parts(result: ScanResult) -> tuple[str, str]:
+def _json_parts(result: ScanResult) -> tuple[bytes, bytes]:
     data = dict(to_dict(result))
     data["stats"] = _STATS_MARK
-    text = _dumps(data) + "\n"
-    mark = f'"stats": {_dumps(_STATS_MARK)}'
+    text = _dumps(data) + b"\n"
+    key = b'"stats":'
+    mark = key + _dumps(_STATS_MARK)
     at = text.index(mark)  # once: every other string's quotes are escaped, and no other member is "stats"
-    return text[:at + len('"stats": ')], text[at + len(mark):]
+    return text[:at + len(key)], text[at + len(mark):]
 
 
 _last_parts = LastResult(_json_parts)
 
 
-def stats_json(stats: ScanStats) -> str:
+def stats_json(stats: ScanStats) -> bytes:
     return _dumps(_stats(stats))
 
 
 def render_json(result: ScanResult) -> str:
-    """Compact and deterministic (sorted keys): indenting makes ``json`` fall back to its slow pure-Python
-    encoder, four times slower on a large tree; pipe through ``python -m json.tool`` or ``jq`` to read it."""
+    """Compact and deterministic (sorted keys), the report as one line; pipe through
+    ``python -m json.tool`` or ``jq`` to read it."""
     head, tail = json_parts(result)
-    return head + stats_json(result.stats) + tail
+    return (head + stats_json(result.stats) + tail).decode("utf-8", "surrogateescape")
 
 
 # -- reading a saved report back -------------------------------------------------------------
