@@ -11,6 +11,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ssot.fieldpickle import pickled_by_fields
+
 # ``method``: a function defined in a class body; ``test``: a test function or test method pytest collects
 Kind = Literal["class", "function", "method", "fixture", "test"]
 # what a family's copies are: helpers (test infrastructure) or duplicated tests (the same test body twice)
@@ -19,6 +21,7 @@ Category = Literal["helper", "test"]
 SCHEMA_VERSION = 1
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Definition:
     """One definition found in a file: class, function, method, fixture or test, at any level."""
@@ -57,6 +60,7 @@ class Definition:
         return f"{self.path}:{self.line}"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
     """What the scan learnt about one distinct piece of code (shared by its copies)."""
@@ -69,6 +73,7 @@ class Fingerprint:
     tokens: frozenset[str]  # identifiers and literals used (the defined name excluded)
 
 
+@pickled_by_fields
 @dataclass(slots=True)
 class EquivalenceClass:
     """Copies that can replace one another with no change in behaviour."""
@@ -92,6 +97,7 @@ class EquivalenceClass:
         return sorted({d.name for d in self.members})
 
 
+@pickled_by_fields
 @dataclass(slots=True)
 class CommentedCopy:
     """A run of commented-out lines that is Python code defining a class or function."""
@@ -106,6 +112,7 @@ class CommentedCopy:
     in_backup: bool = False
 
 
+@pickled_by_fields
 @dataclass(slots=True)
 class Family:
     """Every copy of one piece of code, near-miss variants included."""
@@ -141,6 +148,7 @@ class Family:
         return sum(d.pytest_warning for d in self.members)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class BlockCopy:
     """One place where a duplicated block stands."""
@@ -150,6 +158,7 @@ class BlockCopy:
     end_line: int
 
 
+@pickled_by_fields
 @dataclass(slots=True)
 class Block:
     """A run of consecutive duplicated definitions (or a whole duplicated file), reported once."""
@@ -160,6 +169,7 @@ class Block:
     whole_file: bool = False
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class SkippedFile:
     """A file the scan could not read or parse, and why."""
@@ -172,6 +182,7 @@ class SkippedFile:
 Severity = Literal["error", "warning", "note"]
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Location:
     """A place a finding points at: a file, and the lines in it when known (0 = the whole file)."""
@@ -182,6 +193,7 @@ class Location:
     note: str = ""  # what this place is, for a related location ("copy kept here")
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Cost:
     """What a finding costs the project, when measured (``ssot collect``): time, warnings, tests."""
@@ -196,6 +208,7 @@ class Cost:
 NO_COST = Cost()
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One actionable observation: the unit of SARIF results, of ``ssot check`` and of ``ssot validate``.
@@ -272,6 +285,7 @@ def finding_fingerprint(rule: str, path: str, key: str) -> str:
     return hashlib.sha256(f"{rule}\0{path}\0{key}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
+@pickled_by_fields
 @dataclass(slots=True)
 class ScanStats:
     files: int = 0
@@ -281,6 +295,7 @@ class ScanStats:
     seconds: float = 0.0
 
 
+@pickled_by_fields
 @dataclass(slots=True)
 class ScanResult:
     root: str

@@ -83,12 +83,13 @@ def test_a_rescan_whose_digests_are_the_same_groups_without_comparing(tmp_path: 
     assert "Client" in first
     kept = ScanCache.load(config_mod.load(root).cache_path).grouping
     assert kept is not None and kept[1]
-    # a statement added outside every definition: the same digests, as many times each
-    (root / "tests" / "test_b.py").write_text((root / "tests" / "test_b.py").read_text() + "\nLIMIT = 3\n")
+    # the definitions moved down two lines: assembled again (their places changed), with the same digests,
+    # as many times each
+    (root / "tests" / "test_b.py").write_text("LIMIT = 3\n\n" + (root / "tests" / "test_b.py").read_text())
     counted.built = 0
     again = _json(root, use_cache=True)
     assert counted.built == 0
-    assert again == _json(root, use_cache=False) == first
+    assert again == _json(root, use_cache=False) != first
 
 
 @pytest.mark.parametrize("edit", ["variant", "copy", "removed"])
@@ -136,8 +137,8 @@ def test_the_files_come_from_the_last_discovery_while_its_stamp_holds(tmp_path: 
 
 
 def test_a_rescan_after_an_edit_does_not_read_the_last_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The last result (a large part of the cache) is read only when nothing changed; the sources it showed
-    are kept apart, by place and file digest, for the rescan that changed something."""
+    """The last result (a large part of the cache) is read only when nothing it was assembled from changed;
+    the sources it showed are kept apart, by place and file digest, for the rescan that assembles again."""
     root = _tree(tmp_path)
     _json(root, use_cache=True)
     kept = ScanCache.load(config_mod.load(root).cache_path)
@@ -153,17 +154,17 @@ def test_a_rescan_after_an_edit_does_not_read_the_last_result(tmp_path: Path, mo
 
     monkeypatch.setattr(ScanCache, "load_last", staticmethod(counting))
     read: list[str] = []
-    import ssot.scanner.engine as engine_mod
+    import ssot.scanner.inputs as inputs_mod  # (where the shown copies' sources are read)
 
-    real_read = engine_mod.read_source
+    real_read = inputs_mod.read_source
 
     def reading(path: Path, max_bytes: int) -> object:
         read.append(path.name)
         return real_read(path, max_bytes)
 
-    monkeypatch.setattr(engine_mod, "read_source", reading)
+    monkeypatch.setattr(inputs_mod, "read_source", reading)
     c = root / "tests" / "test_c.py"
-    c.write_text(c.read_text() + "\nLIMIT = 3\n")
+    c.write_text("LIMIT = 3\n" + c.read_text())  # its definitions move: assembled again (ssot.scanner.inputs)
     again = _json(root, use_cache=True)
     assert calls == []
     assert "test_a.py" not in read  # its class's source came from the kept sources (test_a.py is unchanged)

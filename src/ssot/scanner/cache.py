@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ssot import __version__
+from ssot.fieldpickle import pickled_by_fields
 from ssot.fsio import atomic_open
 from ssot.model import Fingerprint, ScanResult
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:  # the unpickler imports it when a cache holds extracts (a res
     from ssot.scanner.textual import CandidateState
 
 # bump when what extraction finds changes; the Python version too (the text index keys on tuple hashes)
-CACHE_VERSION = f"scan-21-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+CACHE_VERSION = f"scan-22-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
 # the parts: the index a rescan reads first (every file's stat and digest, the last result's key), the
 # last result, the files' extracts, the last result's report per format, the last discovery
 INDEX = "scan-result.pickle"
@@ -100,16 +101,13 @@ class _SafeUnpickler(pickle.Unpickler):
         return found
 
 
+@pickled_by_fields
 @dataclass(slots=True)
 class Entry:
     size: int
     mtime_ns: int
     digest: str
     extract: FileExtract
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # (as FileExtract: its fields in order, not the slotted dataclass's generic state)
-        return Entry, (self.size, self.mtime_ns, self.digest, self.extract)
 
 
 @dataclass(slots=True)
@@ -129,6 +127,9 @@ class ScanCache:
     # the last grouping of the definitions' digests (their counts, the groups): the same digests, as many
     # times each, group the same (see ssot.scanner.families.GroupMemo)
     grouping: tuple[dict[str, int], list[list[str]]] | None = None
+    # what the last result was assembled from: the digest of its inputs, and where the copies it shows stand
+    # (path, lines) with their files' digests (see ssot.scanner.inputs: the same again, and the result stands)
+    assembly: tuple[str, dict[tuple[str, int, int], str]] | None = None
     # the extracts as last written whole (their token, entries and fingerprints): a save writes only
     # what differs from them, as a delta beside them, until the delta grows past DELTA_SHARE of the tree
     base_token: str = field(default="", repr=False)
@@ -143,13 +144,13 @@ class ScanCache:
 
         data = _load(directory / FILES)
         try:
-            files, fingerprints, described, candidates, grouping, token = data
+            files, fingerprints, described, candidates, grouping, assembly, token = data
         except (TypeError, ValueError):  # absent, or not a cache of this shape: start afresh
             return cls()
         base_files, base_fingerprints = dict(files), fingerprints
         delta = _load(directory / DELTA)
         try:
-            of, changed, removed, new_fingerprints, described_now, candidates_now, grouping_now = delta
+            of, changed, removed, new_fingerprints, described_now, candidates_now, grouping_now, assembly_now = delta
         except (TypeError, ValueError):  # none, or damaged: the whole alone (consistent in itself)
             of = None
         if of == token:
@@ -157,14 +158,16 @@ class ScanCache:
             for rel in removed:
                 files.pop(rel, None)
             fingerprints = {**fingerprints, **new_fingerprints}
-            described, candidates, grouping = described_now, candidates_now, grouping_now
+            described, candidates, grouping, assembly = described_now, candidates_now, grouping_now, assembly_now
         if not isinstance(candidates, CandidateState):
             candidates = None
         if not _is_grouping(grouping):
             grouping = None
+        if not _is_assembly(assembly):
+            assembly = None
         index = ScanCache.load_meta(directory)
         key = index[1] if index is not None else ""
-        return cls(files, fingerprints, described, key, None, candidates, grouping, token, base_files,
+        return cls(files, fingerprints, described, key, None, candidates, grouping, assembly, token, base_files,
                    base_fingerprints, _sources(_load(directory / SOURCES)))
 
     def last_result(self, directory: Path) -> ScanResult | None:
@@ -233,12 +236,12 @@ class ScanCache:
             if self.base_token and len(changed) + len(removed) <= DELTA_SHARE * max(len(self.files), 1):
                 new = {d: fp for d, fp in self.fingerprints.items() if d in used and d not in self.base_fingerprints}
                 _dump(directory / DELTA, (self.base_token, changed, removed, new, self.described, self.candidates,
-                                          self.grouping))
+                                          self.grouping, self.assembly))
             else:
                 fingerprints = {d: fp for d, fp in self.fingerprints.items() if d in used}
                 token = os.urandom(8).hex()
                 _dump(directory / FILES, (self.files, fingerprints, self.described, self.candidates, self.grouping,
-                                          token))
+                                          self.assembly, token))
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(directory / DELTA)  # (left behind, it names the old whole: ignored)
                 self.base_token, self.base_files, self.base_fingerprints = token, dict(self.files), fingerprints
@@ -299,6 +302,14 @@ def _is_grouping(data: object) -> bool:
             and all(isinstance(g, list) and g and all(d in counts for d in g) for g in groups))
 
 
+def _is_assembly(data: object) -> bool:
+    """Whether ``data`` is what :attr:`ScanCache.assembly` holds (a cache may hold anything)."""
+    if not (isinstance(data, tuple) and len(data) == 2 and isinstance(data[0], str) and isinstance(data[1], dict)):
+        return False
+    return all(isinstance(place, tuple) and len(place) == 3 and isinstance(place[0], str) and type(place[1]) is int
+               and type(place[2]) is int and isinstance(d, str) for place, d in data[1].items())
+
+
 def _load(path: Path) -> Any:
     try:
         with open(path, "rb") as fh:
@@ -334,6 +345,21 @@ _keyed: tuple[ScanResult, str] | None = None
 def _remember(result: ScanResult, key: str) -> None:
     global _keyed
     _keyed = (result, key)
+
+
+# the result a rescan took again (its inputs unchanged: see ssot.scanner.inputs), and the key it was kept under
+_reused: tuple[ScanResult, str] | None = None
+
+
+def remember_reuse(result: ScanResult, earlier_key: str) -> None:
+    global _reused
+    _reused = (result, earlier_key)
+
+
+def earlier_key(result: ScanResult) -> str | None:
+    """The key ``result`` was kept under before this scan took it again (its reports kept under that key are
+    its reports), else ``None``."""
+    return _reused[1] if _reused is not None and _reused[0] is result and _reused[1] else None
 
 
 def key_of(result: ScanResult) -> str | None:

@@ -11,7 +11,6 @@ import dataclasses
 import functools
 import gc
 import os
-import textwrap
 import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
@@ -23,15 +22,16 @@ from typing import Any, ParamSpec
 from ssot import config as config_mod
 from ssot import heap
 from ssot.config import Config
-from ssot.files import UnreadableFile, gitignore_spec, read_bytes_and_source, read_source
-from ssot.model import CommentedCopy, Definition, Family, Fingerprint, ScanResult, ScanStats, SkippedFile
+from ssot.files import UnreadableFile, read_bytes_and_source, read_source
+from ssot.model import Family, Fingerprint, ScanResult, ScanStats, SkippedFile
 from ssot.pytest_config import PytestConfig
 from ssot.scanner.bindings import resolve
-from ssot.scanner.blocks import Gap, find_blocks
-from ssot.scanner.cache import Entry, ScanCache
+from ssot.scanner.blocks import find_blocks
+from ssot.scanner.cache import Entry, ScanCache, remember_reuse
 from ssot.scanner.extract import Extractor, FileExtract
 from ssot.scanner.families import GroupMemo, build_families, describe, link_commented, link_look_alikes
 from ssot.scanner.findings import findings_for
+from ssot.scanner.inputs import AssemblyInputs, gather, inputs_digest, shown_places, shown_source, still_shown
 from ssot.scanner.textual import SHARE, CandidateState, TextIndex, min_code_bytes
 from ssot.scanner.unchanged import discovered, last_key, result_key, scan_files
 from ssot.scope import TestScope, helpers_from_imports
@@ -262,21 +262,43 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
                 cache.save(config.cache_path)
         else:
             fingerprints = {**cache.fingerprint_map(), **fingerprints}
-            grouping = GroupMemo(cache.grouping)
-            result = _assemble(config, scope, {rel: _candidates_only(e, current[rel]) for rel, e in fresh.items()
-                                               if rel in in_scope}, fingerprints, skipped, stats, pool,
-                               cache.described, _known_sources(cache.sources, fresh), grouping)
-            cache.grouping = grouping.last
+            inputs = gather(config, scope, {rel: _candidates_only(e, current[rel]) for rel, e in fresh.items()
+                                            if rel in in_scope})
+            digest = inputs_digest(inputs, _result_key(config, whole, {}, [], pytest_cfg), skipped)
+            again = _same_as_last(cache, config, digest, fresh) if use_cache else None
+            if again is not None:  # the edits reached nothing the assembly reads: the last result stands
+                result = again
+                stats.definitions = result.definitions
+                result.stats = stats
+            else:
+                grouping = GroupMemo(cache.grouping)
+                result = _assemble(config, inputs, fingerprints, skipped, stats, pool, cache.described,
+                                   _known_sources(cache.sources, fresh), grouping)
+                cache.grouping = grouping.last
+            del inputs
             _phase("assembled", started)
             if use_cache:
                 cache.files = fresh
                 cache.keep(fingerprints)
                 cache.result_key, cache.result = key, result
+                cache.assembly = (digest, shown_places(result, fresh))
                 cache.save(config.cache_path)
     _phase("assemble and save", started)
     heap.keep(cache, fresh, fingerprints)  # (in the ssot command: not freed one by one, the process ends soon)
     result.stats.seconds = time.perf_counter() - started
     return result
+
+
+def _same_as_last(cache: ScanCache, config: Config, digest: str, fresh: dict[str, Entry]) -> ScanResult | None:
+    """The last result, when this scan's assembly inputs digest to its and the files it showed copies
+    from are unchanged (see :mod:`ssot.scanner.inputs`); else None."""
+    if cache.assembly is None or cache.assembly[0] != digest \
+            or not still_shown(config.root, cache.assembly[1], fresh, cache.sources):
+        return None
+    last = cache.last_result(config.cache_path)
+    if last is not None:
+        remember_reuse(last, cache.result_key)
+    return last
 
 
 def _with_units(entry: Entry, parsed: FileExtract) -> Entry:
@@ -417,53 +439,17 @@ class _Workers:
             yield fut.result()
 
 
-def _assemble(config: Config, scope: TestScope, entries: dict[str, Entry], fingerprints: dict[str, Fingerprint],
+def _assemble(config: Config, inputs: AssemblyInputs, fingerprints: dict[str, Fingerprint],
               skipped: list[SkippedFile], stats: ScanStats, pool: _Workers | None = None,
               memo: dict[tuple[object, ...], Described] | None = None,
               known: dict[tuple[str, int, int], str] | None = None, grouping: GroupMemo | None = None) -> ScanResult:
-    backups = gitignore_spec(config.backup_globs)
-    defs: list[Definition] = []
-    commented: list[CommentedCopy] = []
-    bindings: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
-    for rel in sorted(entries):
-        ex = entries[rel].extract
-        if not ex.parsed or ex.generated:
-            continue
-        if ex.error:
-            reason, line = ex.error
-            skipped.append(SkippedFile(rel, reason, line))
-            continue
-        collected = scope.pytest.collects(rel)
-        in_backup = backups.match_file(rel)
-        library = not scope.is_test_code(rel)
-        bound: dict[str, str] | None = None
-        for u in ex.units:
-            if not u.counts(config.min_lines, config.min_tokens):
-                continue
-            defs.append(Definition(
-                path=rel, line=u.line, start_line=u.start_line, end_line=u.end_line, qualname=u.qualname,
-                name=u.name, kind=u.kind, fingerprint=u.digest, nested=u.nested,  # type: ignore[arg-type]
-                is_async=u.is_async, collected=collected, in_backup=in_backup, has_init=u.has_init,
-                test_methods=u.test_methods, parent=u.parent, tokens=u.tokens, library=library,
-                cosmetic=u.cosmetic,
-            ))
-            if u.free:
-                if bound is None:
-                    bound = _module_names(rel, ex)
-                bindings[(rel, u.qualname)] = tuple((n, bound.get(n, "?")) for n in u.free)
-        for line, end, name, kind, digest in ex.commented:
-            commented.append(CommentedCopy(rel, line, end, name, kind, digest, in_backup=in_backup))  # type: ignore[arg-type]
+    defs, commented = inputs.defs, inputs.commented
+    skipped.extend(inputs.errors)
     stats.definitions = len(defs)
     mark = time.perf_counter()
-    families = build_families(defs, fingerprints, bindings, grouping)
+    families = build_families(defs, fingerprints, inputs.bindings, grouping)
     _phase("  families", mark)
-    same_files: dict[str, list[tuple[str, int]]] = {}
-    for rel in sorted(entries):
-        ex = entries[rel].extract
-        if ex.parsed and not ex.generated and not ex.error and ex.units:
-            same_files.setdefault(entries[rel].digest, []).append((rel, ex.lines))
-    blocks, families = find_blocks(families, defs, [g for g in same_files.values() if len(g) > 1],
-                                   _gaps(entries, config.min_tokens))
+    blocks, families = find_blocks(families, defs, inputs.same_files, inputs.gaps)
     _phase("  blocks", mark)
     shown = _with_sources(config.root, families, fingerprints, known or {})
     _phase("  sources", mark)
@@ -572,41 +558,6 @@ def _imports(rel: str, ex: FileExtract) -> set[str]:
     return out
 
 
-def _gaps(entries: dict[str, Entry], min_tokens: int) -> list[Gap]:
-    """The definitions of a size to count that were not parsed (no textual near-copy)."""
-    out: list[Gap] = []
-    floor = min_code_bytes(min_tokens)
-    for rel, e in entries.items():
-        index = e.extract.index
-        if index is None:
-            continue
-        done = e.extract.done
-        units = index.units
-        qualnames: list[str] = []  # as qualname_of spells them, in one pass (a parent comes before its units)
-        for u in units:
-            p = u.parent
-            qualnames.append(u.name if p == -1 else
-                             f"{qualnames[p]}{'.' if units[p].is_class else '.<locals>.'}{u.name}")
-            if u.line in done or u.size < floor:
-                continue
-            out.append(Gap(rel, qualnames[p] if p != -1 else "", u.line, u.line, u.end))
-    return out
-
-
-def _module_names(rel: str, ex: FileExtract) -> dict[str, str]:
-    """What each module-level name of the file is bound to (module-level definitions: their digest;
-    those not parsed, the hash of their text)."""
-    bound = {name: resolve(rel, what) for name, what in ex.bindings}
-    if ex.index is not None:
-        for t in ex.index.units:
-            if t.parent == -1:
-                bound[t.name] = f"text:{t.exact & 0xFFFFFFFFFFFF:012x}"
-    for u in ex.units:
-        if not u.parent:
-            bound[u.name] = "def:" + u.digest
-    return bound
-
-
 def _known_sources(kept: dict[tuple[str, int, int], tuple[str, str]], now: dict[str, Entry]) \
         -> dict[tuple[str, int, int], str]:
     """The sources the last result showed, by ``(path, start line, end line)``, from files unchanged since."""
@@ -633,12 +584,6 @@ def _with_sources(root: Path, families: list[Family], fingerprints: dict[str, Fi
             if source is not None:
                 out[cls.fingerprint] = dataclasses.replace(fingerprints[cls.fingerprint], source=source)
                 continue
-            if rep.path not in texts:
-                try:
-                    texts[rep.path] = read_source(root / rep.path, 1 << 40).text.split("\n")
-                except UnreadableFile:
-                    texts[rep.path] = None
-            lines = texts[rep.path]
-            source = textwrap.dedent("\n".join(lines[rep.start_line - 1:rep.end_line])) if lines else ""
+            source = shown_source(root, rep.path, rep.start_line, rep.end_line, texts)
             out[cls.fingerprint] = dataclasses.replace(fingerprints[cls.fingerprint], source=source)
     return out

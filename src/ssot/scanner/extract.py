@@ -23,13 +23,11 @@ where syntax errors get their exact message and line.
 from __future__ import annotations
 
 import ast
-import dataclasses
-import operator
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from typing import Any
 
+from ssot.fieldpickle import pickled_by_fields
 from ssot.model import Fingerprint
 from ssot.scanner.bindings import is_generated, module_bindings
 from ssot.scanner.commented import find_commented
@@ -121,6 +119,7 @@ def _normalise(chunk: str) -> str:
         return chunk
 
 
+@pickled_by_fields
 @dataclass(slots=True)
 class FileExtract:
     """What one file holds: plain data, cached by content."""
@@ -135,14 +134,6 @@ class FileExtract:
     lines: int = 0  # lines in the file
     index: TextIndex | None = None  # the candidate pass's view (None: extracted whole, every unit parsed)
     done: frozenset[int] = frozenset()  # header lines of the text units whose units are in ``units``
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # pickled as its fields in order: a slotted dataclass's own pickling asks dataclasses.fields() for
-        # every object, writing and reading (a quarter of a second of the cache's load and save on the monorepo)
-        return FileExtract, _extract_fields(self)
-
-
-_extract_fields = operator.attrgetter(*(f.name for f in dataclasses.fields(FileExtract)))
 
 
 class Extractor:
