@@ -48,11 +48,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pathspec
-
 from ssot.collect.pytestnames import matches_name
 from ssot.config import Config
 from ssot.errors import SsotError
+from ssot.files import gitignore_spec
 from ssot.migrate.analysis_cache import AnalysisCache, Key
 from ssot.migrate.home import LEAF, Home, reachable, resolve_home
 from ssot.migrate.importgraph import ImportGraph
@@ -784,7 +783,7 @@ def plan_family(fam: Family, config: Config, options: PlanOptions, files: _Files
 def _phase_of(config: Config) -> tuple[list[str], Callable[[str], str]]:
     if not config.phases:
         return [DEFAULT_PHASE], lambda _p: DEFAULT_PHASE
-    specs = [(name, pathspec.PathSpec.from_lines("gitwildmatch", globs))
+    specs = [(name, gitignore_spec(globs))
              for name, globs in config.phases.items()]
     order = [name for name, _ in specs] + [OTHER_PHASE]
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 import os
 from collections import Counter
 
-import pathspec
-
 from ssot.collect.context import RuleInput, is_venv, ms, n
 from ssot.collect.rules.base import finding
+from ssot.files import gitignore_spec
 from ssot.model import Cost, Finding, Severity
 from ssot.pytest_config import DEFAULT_NORECURSE
 
 
 def unwanted_folders(inp: RuleInput) -> dict[str, str]:
     """Each collected folder that should not be, with what it is."""
-    spec = pathspec.PathSpec.from_lines("gitwildmatch", inp.backup_globs)
+    spec = gitignore_spec(inp.backup_globs)
     offenders: dict[str, str] = {}
     for f in inp.m.files:
         if os.path.isabs(f.path):
