@@ -106,3 +106,36 @@ def test_an_edit_the_assembly_reads_assembles_again(tmp_path: Path, counted: tup
     assert (assembled.calls, rendered.calls) == (2, 2)
     assert again != first
     assert again == _scan(root, tmp_path / "c.json", "--no-cache")
+
+
+ONE = '''def helper_one(value):
+    total = value * 2
+    total += 17
+    return total + 1
+'''
+TWO = '''def helper_two(items):
+    out = []
+    for item in items:
+        out.append(item * 3)
+    return out
+'''
+LONELY = '''def lonely(x):
+    y = x ** 3 - 11
+    z = [y for _ in range(4)]
+    return sum(z) // 7
+'''
+
+
+def test_a_definition_no_longer_copied_breaks_a_run_as_in_a_scan_from_nothing(tmp_path: Path) -> None:
+    # x holds one, lonely, two; y holds one, two: lonely stands between, so there is no block
+    root = write_tree(tmp_path / "p", {
+        "pyproject.toml": "[tool.ssot]\nmin_tokens = 1\n",
+        "tests/test_x.py": f"{ONE}\n\n{LONELY}\n\n{TWO}",
+        "tests/test_y.py": f"{ONE}\n\n{TWO}",
+        "tests/test_z.py": LONELY,  # lonely copied: parsed, and kept parsed in the cache
+    })
+    _scan(root, tmp_path / "a.json")
+    (root / "tests" / "test_z.py").unlink()  # no longer copied: known only from its text again
+    again = _scan(root, tmp_path / "b.json")
+    assert again == _scan(root, tmp_path / "c.json", "--no-cache")
+    assert b'"blocks":[]' in again  # (the rescan used to join one and two into a block across it)

@@ -343,10 +343,12 @@ def _candidate_lines(cache: ScanCache, fresh: dict[str, Entry], scoped: list[str
 
 def _candidates_only(entry: Entry, lines: set[int]) -> Entry:
     """The entry with only the units of this scan's candidates (a cached file may hold units parsed
-    for an earlier scan's candidates: the result must not depend on what was scanned before)."""
+    for an earlier scan's candidates: the result must not depend on what was scanned before), and
+    only their header lines ``done`` (a unit parsed before and no candidate now is known only from
+    its text, as in a scan from nothing: it breaks a run of copies)."""
     ex = entry.extract
     index = ex.index
-    if index is None or not ex.units:
+    if index is None or not ex.done:
         return entry
     starts: list[int] = []  # the outermost spans of the candidates, in order (text units come sorted)
     ends: list[int] = []
@@ -354,14 +356,16 @@ def _candidates_only(entry: Entry, lines: set[int]) -> Entry:
         if t.line in lines and not (ends and t.line <= ends[-1]):
             starts.append(t.line)
             ends.append(t.end)
-    units = []
-    for u in ex.units:
-        k = bisect_right(starts, u.line) - 1
-        if k >= 0 and u.line <= ends[k]:
-            units.append(u)
-    if len(units) == len(ex.units):
+
+    def within(line: int) -> bool:
+        k = bisect_right(starts, line) - 1
+        return k >= 0 and line <= ends[k]
+
+    units = [u for u in ex.units if within(u.line)]
+    done = frozenset(line for line in ex.done if within(line))
+    if len(units) == len(ex.units) and len(done) == len(ex.done):
         return entry
-    return Entry(entry.size, entry.mtime_ns, entry.digest, dataclasses.replace(ex, units=units))
+    return Entry(entry.size, entry.mtime_ns, entry.digest, dataclasses.replace(ex, units=units, done=done))
 
 
 def _phase(name: str, started: float) -> None:
