@@ -32,6 +32,7 @@ from ssot.model import Fingerprint, ScanResult
 
 if TYPE_CHECKING:  # the unpickler imports it when a cache holds extracts (a rescan with nothing changed reads none)
     from ssot.scanner.extract import FileExtract
+    from ssot.scanner.inputs import FileDigests
     from ssot.scanner.textual import CandidateState
 
 # bump when what extraction finds changes; the Python version too (the text index keys on tuple hashes)
@@ -127,9 +128,10 @@ class ScanCache:
     # the last grouping of the definitions' digests (their counts, the groups): the same digests, as many
     # times each, group the same (see ssot.scanner.families.GroupMemo)
     grouping: tuple[dict[str, int], list[list[str]]] | None = None
-    # what the last result was assembled from: the digest of its inputs, and where the copies it shows stand
-    # (path, lines) with their files' digests (see ssot.scanner.inputs: the same again, and the result stands)
-    assembly: tuple[str, dict[tuple[str, int, int], str]] | None = None
+    # what the last result was assembled from: the digest of its inputs, where the copies it shows stand
+    # (path, lines) with their files' digests, the settings, each file's part of the digest and what it
+    # followed from (see ssot.scanner.inputs: the same again, and the result stands)
+    assembly: tuple[str, dict[tuple[str, int, int], str], str, FileDigests] | None = None
     # the extracts as last written whole (their token, entries and fingerprints): a save writes only
     # what differs from them, as a delta beside them, until the delta grows past DELTA_SHARE of the tree
     base_token: str = field(default="", repr=False)
@@ -213,8 +215,10 @@ class ScanCache:
         return {d: Fingerprint(d, kind, "", statements, shape, tokens)
                 for d, (kind, statements, shape, tokens) in self.fingerprints.items()}
 
-    def keep(self, fingerprints: dict[str, Fingerprint]) -> None:
-        self.fingerprints = {d: (fp.kind, fp.statements, fp.shape, fp.tokens) for d, fp in fingerprints.items()}
+    def add_fingerprints(self, fingerprints: dict[str, Fingerprint]) -> None:
+        """Keep these beside the ones kept (a new dict: the loaded one is also what was last written whole)."""
+        self.fingerprints = {**self.fingerprints,
+                             **{d: (fp.kind, fp.statements, fp.shape, fp.tokens) for d, fp in fingerprints.items()}}
 
     def by_digest(self) -> dict[str, FileExtract]:
         return {e.digest: e.extract for e in self.files.values()}
@@ -304,10 +308,18 @@ def _is_grouping(data: object) -> bool:
 
 def _is_assembly(data: object) -> bool:
     """Whether ``data`` is what :attr:`ScanCache.assembly` holds (a cache may hold anything)."""
-    if not (isinstance(data, tuple) and len(data) == 2 and isinstance(data[0], str) and isinstance(data[1], dict)):
+    if not (isinstance(data, tuple) and len(data) == 4 and isinstance(data[0], str) and isinstance(data[1], dict)
+            and isinstance(data[2], str) and isinstance(data[3], dict)):
         return False
-    return all(isinstance(place, tuple) and len(place) == 3 and isinstance(place[0], str) and type(place[1]) is int
-               and type(place[2]) is int and isinstance(d, str) for place, d in data[1].items())
+    return (all(isinstance(place, tuple) and len(place) == 3 and isinstance(place[0], str) and type(place[1]) is int
+                and type(place[2]) is int and isinstance(d, str) for place, d in data[1].items())
+            and all(isinstance(rel, str) and isinstance(v, tuple) and len(v) == 2 and isinstance(v[1], str)
+                    and _is_file_key(v[0]) for rel, v in data[3].items()))
+
+
+def _is_file_key(key: object) -> bool:
+    return (isinstance(key, tuple) and len(key) == 5 and isinstance(key[0], str) and isinstance(key[1], frozenset)
+            and all(type(n) is int for n in key[1]) and all(type(b) is bool for b in key[2:]))
 
 
 def _load(path: Path) -> Any:

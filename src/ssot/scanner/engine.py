@@ -261,10 +261,11 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
                 cache.files = fresh
                 cache.save(config.cache_path)
         else:
-            fingerprints = {**cache.fingerprint_map(), **fingerprints}
-            inputs = gather(config, scope, {rel: _candidates_only(e, current[rel]) for rel, e in fresh.items()
-                                            if rel in in_scope})
-            digest = inputs_digest(inputs, _result_key(config, whole, {}, [], pytest_cfg), skipped)
+            entries = {rel: _candidates_only(e, current[rel]) for rel, e in fresh.items() if rel in in_scope}
+            settings = _result_key(config, whole, {}, [], pytest_cfg)
+            assembled = cache.assembly
+            digest, per_file = inputs_digest(config, scope, entries, settings, skipped,
+                                             assembled[3] if assembled is not None and assembled[2] == settings else {})
             again = _same_as_last(cache, config, digest, fresh) if use_cache else None
             if again is not None:  # the edits reached nothing the assembly reads: the last result stands
                 result = again
@@ -272,16 +273,17 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
                 result.stats = stats
             else:
                 grouping = GroupMemo(cache.grouping)
-                result = _assemble(config, inputs, fingerprints, skipped, stats, pool, cache.described,
-                                   _known_sources(cache.sources, fresh), grouping)
+                result = _assemble(config, gather(config, scope, entries), {**cache.fingerprint_map(), **fingerprints},
+                                   skipped, stats, pool, cache.described, _known_sources(cache.sources, fresh),
+                                   grouping)
                 cache.grouping = grouping.last
-            del inputs
+            del entries
             _phase("assembled", started)
             if use_cache:
                 cache.files = fresh
-                cache.keep(fingerprints)
+                cache.add_fingerprints(fingerprints)
                 cache.result_key, cache.result = key, result
-                cache.assembly = (digest, shown_places(result, fresh))
+                cache.assembly = (digest, shown_places(result, fresh), settings, per_file)
                 cache.save(config.cache_path)
     _phase("assemble and save", started)
     heap.keep(cache, fresh, fingerprints)  # (in the ssot command: not freed one by one, the process ends soon)

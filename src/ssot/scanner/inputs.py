@@ -40,32 +40,53 @@ class AssemblyInputs:
     errors: list[SkippedFile]  # files that do not parse
 
 
-def gather(config: Config, scope: TestScope, entries: dict[str, Entry]) -> AssemblyInputs:
-    """The inputs of assembling ``entries`` (the files in scope, each with only this scan's candidates)."""
-    backups = gitignore_spec(config.backup_globs)
-    defs: list[Definition] = []
-    commented: list[CommentedCopy] = []
-    bindings: Bindings = {}
-    errors: list[SkippedFile] = []
-    same: dict[str, list[tuple[str, int]]] = {}
-    for rel in sorted(entries):
-        ex = entries[rel].extract
+@dataclass(slots=True)
+class FileInputs:
+    """One file's part of the inputs (a file that does not parse has only its ``error``)."""
+
+    defs: list[Definition]
+    commented: list[CommentedCopy]
+    bindings: list[tuple[tuple[str, str], tuple[tuple[str, str], ...]]]
+    gaps: list[Gap]
+    error: SkippedFile | None = None
+    lines: int = 0  # its lines, when it holds units (a whole-file copy reports them)
+
+
+FileKey = tuple[str, frozenset[int], bool, bool, bool]  # content digest, units parsed, collected, backup, library
+FileDigests = dict[str, tuple[FileKey, str]]  # path -> (its key, the digest of its inputs) of the last scan
+
+
+class Gatherer:
+    """Each file's inputs, as one scan sees them (its settings, which files are test code, backups)."""
+
+    def __init__(self, config: Config, scope: TestScope) -> None:
+        self.config, self.scope = config, scope
+        self.backups = gitignore_spec(config.backup_globs)
+        self.floor = min_code_bytes(config.min_tokens)
+
+    def key(self, rel: str, entry: Entry) -> FileKey:
+        """What the file's inputs follow from (its units are those of ``done``: see engine._candidates_only)."""
+        return (entry.digest, entry.extract.done, bool(self.scope.pytest.collects(rel)),
+                bool(self.backups.match_file(rel)), not self.scope.is_test_code(rel))
+
+    def file(self, rel: str, entry: Entry, key: FileKey) -> FileInputs:
+        ex = entry.extract
+        out = FileInputs([], [], [], _gaps(rel, ex, self.floor))
         if not ex.parsed or ex.generated:
-            continue
+            return out
         if ex.error:
             reason, line = ex.error
-            errors.append(SkippedFile(rel, reason, line))
-            continue
+            out.error = SkippedFile(rel, reason, line)
+            return out
         if ex.units:
-            same.setdefault(entries[rel].digest, []).append((rel, ex.lines))
-        collected = scope.pytest.collects(rel)
-        in_backup = backups.match_file(rel)
-        library = not scope.is_test_code(rel)
+            out.lines = ex.lines
+        _, _, collected, in_backup, library = key
+        config = self.config
         bound: dict[str, str] | None = None
         for u in ex.units:
             if not u.counts(config.min_lines, config.min_tokens):
                 continue
-            defs.append(Definition(
+            out.defs.append(Definition(
                 path=rel, line=u.line, start_line=u.start_line, end_line=u.end_line, qualname=u.qualname,
                 name=u.name, kind=u.kind, fingerprint=u.digest, nested=u.nested,  # type: ignore[arg-type]
                 is_async=u.is_async, collected=collected, in_backup=in_backup, has_init=u.has_init,
@@ -75,25 +96,73 @@ def gather(config: Config, scope: TestScope, entries: dict[str, Entry]) -> Assem
             if u.free:
                 if bound is None:
                     bound = module_names(rel, ex)
-                bindings[(rel, u.qualname)] = tuple((n, bound.get(n, "?")) for n in u.free)
+                out.bindings.append(((rel, u.qualname), tuple((n, bound.get(n, "?")) for n in u.free)))
         for line, end, name, kind, digest in ex.commented:
-            commented.append(CommentedCopy(rel, line, end, name, kind, digest, in_backup=in_backup))  # type: ignore[arg-type]
-    return AssemblyInputs(defs, commented, bindings, [g for g in same.values() if len(g) > 1],
-                          gaps(entries, config.min_tokens), errors)
+            out.commented.append(CommentedCopy(rel, line, end, name, kind, digest,  # type: ignore[arg-type]
+                                               in_backup=in_backup))
+        return out
 
 
-def inputs_digest(inputs: AssemblyInputs, settings: str, skipped: list[SkippedFile]) -> str:
-    """A digest of everything the assembly reads but the shown sources (``settings``: the scan's, as a key).
+def gather(config: Config, scope: TestScope, entries: dict[str, Entry]) -> AssemblyInputs:
+    """The inputs of assembling ``entries`` (the files in scope, each with only this scan's candidates)."""
+    g = Gatherer(config, scope)
+    inputs = AssemblyInputs([], [], {}, [], [], [])
+    same: dict[str, list[tuple[str, int]]] = {}
+    for rel in sorted(entries):
+        entry = entries[rel]
+        part = g.file(rel, entry, g.key(rel, entry))
+        inputs.gaps += part.gaps
+        if part.error is not None:
+            inputs.errors.append(part.error)
+            continue
+        if part.lines:
+            same.setdefault(entry.digest, []).append((rel, part.lines))
+        inputs.defs += part.defs
+        inputs.commented += part.commented
+        inputs.bindings.update(part.bindings)
+    inputs.same_files = [group for group in same.values() if len(group) > 1]
+    return inputs
+
+
+def inputs_digest(config: Config, scope: TestScope, entries: dict[str, Entry], settings: str,
+                  skipped: list[SkippedFile], last: FileDigests) -> tuple[str, FileDigests]:
+    """A digest of everything :func:`gather` gives but the shown sources (``settings``: the scan's, as a key),
+    and each file's part of it; a file whose key is the one in ``last`` is not gathered again.
 
     Pickled without the pickler's memo: two equal inputs give the same bytes whichever of their strings
     happen to be one object (a cached file's units and a freshly parsed file's share them differently).
     """
+    g = Gatherer(config, scope)
+    now: FileDigests = {}
+    h = hashlib.blake2b(digest_size=16)
+    h.update(settings.encode())
+    same: dict[str, list[tuple[str, int]]] = {}
+    for rel in sorted(entries):
+        entry = entries[rel]
+        key = g.key(rel, entry)
+        kept = last.get(rel)
+        digest = kept[1] if kept is not None and kept[0] == key else _digest(rel, g.file(rel, entry, key))
+        now[rel] = (key, digest)
+        h.update(f"{rel}\0{digest}\n".encode("utf-8", "surrogateescape"))
+        ex = entry.extract
+        if ex.units and ex.parsed and not ex.generated and not ex.error:
+            same.setdefault(entry.digest, []).append((rel, ex.lines))
+    h.update(_plain([group for group in same.values() if len(group) > 1]))  # (a file's lines count only here)
+    h.update(_plain(sorted((s.path, s.reason, s.line or 0) for s in skipped)))
+    return h.hexdigest(), now
+
+
+def _digest(rel: str, part: FileInputs) -> str:
+    return hashlib.blake2b(_plain((rel, part.defs, part.commented, part.bindings, part.gaps, part.error)),
+                           digest_size=16).hexdigest()
+
+
+def _plain(data: object) -> bytes:
     buf = io.BytesIO()
     pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.fast = True  # (no memo: equal values, equal bytes; the inputs hold no cycles)
-    pickler.dump((settings, inputs.defs, inputs.commented, inputs.bindings, inputs.same_files, inputs.gaps,
-                  sorted((s.path, s.reason, s.line or 0) for s in (*skipped, *inputs.errors))))
-    return hashlib.blake2b(buf.getbuffer(), digest_size=16).hexdigest()
+    pickler.dump(data)
+    return buf.getvalue()
 
 
 Places = dict[tuple[str, int, int], str]  # (path, first line, last line) -> the digest of the file then
@@ -144,25 +213,22 @@ def shown_source(root: Path, path: str, start: int, end: int, texts: dict[str, l
     return textwrap.dedent("\n".join(lines[start - 1:end])) if lines else ""
 
 
-def gaps(entries: dict[str, Entry], min_tokens: int) -> list[Gap]:
-    """The definitions of a size to count that were not parsed (no textual near-copy)."""
+def _gaps(rel: str, ex: FileExtract, floor: int) -> list[Gap]:
+    """The file's definitions of a size to count that were not parsed (no textual near-copy)."""
+    index = ex.index
+    if index is None:
+        return []
     out: list[Gap] = []
-    floor = min_code_bytes(min_tokens)
-    for rel in sorted(entries):  # (in path order, as every input: a rescan's entries come in another)
-        ex = entries[rel].extract
-        index = ex.index
-        if index is None:
+    done = ex.done
+    units = index.units
+    qualnames: list[str] = []  # as qualname_of spells them, in one pass (a parent comes before its units)
+    for u in units:
+        p = u.parent
+        qualnames.append(u.name if p == -1 else
+                         f"{qualnames[p]}{'.' if units[p].is_class else '.<locals>.'}{u.name}")
+        if u.line in done or u.size < floor:
             continue
-        done = ex.done
-        units = index.units
-        qualnames: list[str] = []  # as qualname_of spells them, in one pass (a parent comes before its units)
-        for u in units:
-            p = u.parent
-            qualnames.append(u.name if p == -1 else
-                             f"{qualnames[p]}{'.' if units[p].is_class else '.<locals>.'}{u.name}")
-            if u.line in done or u.size < floor:
-                continue
-            out.append(Gap(rel, qualnames[p] if p != -1 else "", u.line, u.line, u.end))
+        out.append(Gap(rel, qualnames[p] if p != -1 else "", u.line, u.line, u.end))
     return out
 
 
