@@ -52,7 +52,7 @@ def test_warm_rescan_parses_nothing_and_reports_the_same(suite: Path) -> None:
     from ssot.scanner.cache import ScanCache
 
     index = ScanCache.load_meta(suite / ".ssot_cache")
-    assert index is not None and ScanCache.load_last(suite / ".ssot_cache", index[1]) is not None
+    assert index is not None and ScanCache.load_last(suite / ".ssot_cache", index[2]) is not None
     # the cache never shows up in a scan and is ignored by git
     assert (suite / ".ssot_cache" / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
 

@@ -139,3 +139,17 @@ def test_a_definition_no_longer_copied_breaks_a_run_as_in_a_scan_from_nothing(tm
     again = _scan(root, tmp_path / "b.json")
     assert again == _scan(root, tmp_path / "c.json", "--no-cache")
     assert b'"blocks":[]' in again  # (the rescan used to join one and two into a block across it)
+
+
+def test_a_result_taken_again_is_not_written_again(tmp_path: Path) -> None:
+    # the result and its JSON report stay where they are, under the key they were assembled for
+    root = _tree(tmp_path / "p")
+    _scan(root, tmp_path / "a.json")
+    cache = root / ".ssot_cache"
+    written = {name: (cache / name).stat().st_mtime_ns for name in ("scan-last.pickle", "report-json.pickle")}
+    (root / "tests" / "test_c.py").write_text((root / "tests" / "test_c.py").read_text() + "\nLIMIT = 3\n")
+    again = _scan(root, tmp_path / "b.json")
+    assert {name: (cache / name).stat().st_mtime_ns for name in written} == written
+    assert _scan(root, tmp_path / "c.json") == again  # nothing changed since: the kept report, as it is
+    (root / "tests" / "test_c.py").write_text((root / "tests" / "test_c.py").read_text() + "\nMORE = 4\n")
+    assert _scan(root, tmp_path / "d.json") == again == _scan(root, tmp_path / "e.json", "--no-cache")

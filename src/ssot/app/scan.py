@@ -88,15 +88,15 @@ def json_report(cfg: Config, request: ScanRequest, result: ScanResult) -> Cached
     from ssot.history.figures import scan_figures
     from ssot.history.record import report_digest
     from ssot.report.json_report import json_parts
-    from ssot.scanner.cache import CachedReport, earlier_key, key_of, load_report, save_report
+    from ssot.scanner.cache import CachedReport, key_of, load_report, save_report, was_reused
 
     key = key_of(result) if request.use_cache else None
-    earlier = earlier_key(result) if key else None
-    kept = load_report(cfg.cache_path, JSON_REPORT, earlier) if earlier else None
-    if kept is not None and key:  # the last result, taken again: its report is this one's (the stats aside)
-        report = replace(kept, key=key, files=result.stats.files)
-        save_report(cfg.cache_path, JSON_REPORT, report)
-        return report
+    kept = load_report(cfg.cache_path, JSON_REPORT, key) if key and was_reused(result) else None
+    if kept is not None:  # the last result, taken again: its report is this one's (the stats aside)
+        if kept.files != result.stats.files:
+            kept = replace(kept, files=result.stats.files)
+            save_report(cfg.cache_path, JSON_REPORT, kept)
+        return kept
     head, tail = json_parts(result)
     report = CachedReport(key or "", head, tail, result.stats.files, result.stats.definitions,
                           tuple((f.name, f.value, f.scope) for f in scan_figures(result)), report_digest(head, tail),

@@ -139,6 +139,10 @@ class ScanCache:
     base_fingerprints: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)
     # the sources the last result showed: (path, start line, end line) -> (the file's digest then, source)
     sources: dict[tuple[str, int, int], tuple[str, str]] = field(default_factory=dict, repr=False)
+    # the key the last result is written under (the one it was assembled for: a rescan that takes it again
+    # leaves it, and the reports kept of it, where they are), and the result as read from there
+    result_id: str = ""
+    read_result: ScanResult | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, directory: Path) -> ScanCache:
@@ -168,39 +172,40 @@ class ScanCache:
         if not _is_assembly(assembly):
             assembly = None
         index = ScanCache.load_meta(directory)
-        key = index[1] if index is not None else ""
+        key, result_id = (index[1], index[2]) if index is not None else ("", "")
         return cls(files, fingerprints, described, key, None, candidates, grouping, assembly, token, base_files,
-                   base_fingerprints, _sources(_load(directory / SOURCES)))
+                   base_fingerprints, _sources(_load(directory / SOURCES)), result_id)
 
     def last_result(self, directory: Path) -> ScanResult | None:
         """The last result (read now, the first time: a rescan that changed anything never needs it)."""
-        if self.result is None and self.result_key:
-            self.result = ScanCache.load_last(directory, self.result_key)
+        if self.result is None and self.result_key and self.result_id:
+            self.result = self.read_result = ScanCache.load_last(directory, self.result_id)
             if self.result is None:
-                self.result_key = ""
+                self.result_key = self.result_id = ""
         return self.result
 
     @staticmethod
-    def load_meta(directory: Path) -> tuple[dict[str, tuple[int, int, str, bool]], str] | None:
-        """The small index of the cache: ``(rel -> (size, mtime_ns, digest, parsed), result key)``.
+    def load_meta(directory: Path) -> tuple[dict[str, tuple[int, int, str, bool]], str, str] | None:
+        """The small index of the cache: ``(rel -> (size, mtime_ns, digest, parsed), result key, result id)``,
+        the id being the key the result is written under (:meth:`load_last`).
 
         Enough to tell that nothing changed since the last result, without reading it or the
         extracts (the large parts).
         """
         index = _load(directory / INDEX)
         try:
-            meta, key, stamps = index
-            if not isinstance(meta, dict) or not isinstance(key, str):
+            meta, key, stamps, result_id = index
+            if not isinstance(meta, dict) or not isinstance(key, str) or not isinstance(result_id, str):
                 return None
             if stamps != _stamps(directory):
                 return None  # a large part rewritten since (or lost): the index no longer tells
         except (TypeError, ValueError, OSError):
             return None
-        return meta, key
+        return meta, key, result_id
 
     @staticmethod
     def load_last(directory: Path, key: str) -> ScanResult | None:
-        """The last result, if it is the one of ``key`` (see :meth:`load_meta`)."""
+        """The last result, if it is written under ``key`` (its id: see :meth:`load_meta`)."""
         data = _load(directory / RESULT)
         try:
             stored, result = data
@@ -249,13 +254,17 @@ class ScanCache:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(directory / DELTA)  # (left behind, it names the old whole: ignored)
                 self.base_token, self.base_files, self.base_fingerprints = token, dict(self.files), fingerprints
-            _dump(directory / RESULT, (self.result_key, self.result))
+            if self.result is None or self.result is not self.read_result or not self.result_id:
+                _dump(directory / RESULT, (self.result_key, self.result))
+                self.result_id, self.read_result = self.result_key, self.result
+            # (else the result read from there, taken again for this key: it stands under its id, as do
+            # the reports kept of it)
             _dump(directory / SOURCES, _shown_sources(self.result, self.files))
             meta = {rel: (e.size, e.mtime_ns, e.digest, e.extract.parsed) for rel, e in self.files.items()}
             # the large parts' sizes and times: one rewritten since (or corrupted) voids the index
-            _dump(directory / INDEX, (meta, self.result_key, _stamps(directory)))
+            _dump(directory / INDEX, (meta, self.result_key, _stamps(directory), self.result_id))
             if self.result is not None:
-                _remember(self.result, self.result_key)
+                _remember(self.result, self.result_id)
 
 
 def ensure_cache_dir(directory: Path) -> None:
@@ -359,24 +368,23 @@ def _remember(result: ScanResult, key: str) -> None:
     _keyed = (result, key)
 
 
-# the result a rescan took again (its inputs unchanged: see ssot.scanner.inputs), and the key it was kept under
-_reused: tuple[ScanResult, str] | None = None
+# the result a rescan took again (its inputs unchanged: see ssot.scanner.inputs)
+_reused: ScanResult | None = None
 
 
-def remember_reuse(result: ScanResult, earlier_key: str) -> None:
+def remember_reuse(result: ScanResult) -> None:
     global _reused
-    _reused = (result, earlier_key)
+    _reused = result
 
 
-def earlier_key(result: ScanResult) -> str | None:
-    """The key ``result`` was kept under before this scan took it again (its reports kept under that key are
-    its reports), else ``None``."""
-    return _reused[1] if _reused is not None and _reused[0] is result and _reused[1] else None
+def was_reused(result: ScanResult) -> bool:
+    """Whether this process's last scan took ``result`` again: the reports kept of it are its reports."""
+    return _reused is result
 
 
 def key_of(result: ScanResult) -> str | None:
-    """The key of ``result`` when it is the one this process last saved to or loaded from a cache
-    (the digest of every file's content and every setting it was computed from), else ``None``."""
+    """The key of ``result`` when it is the one this process last saved to or loaded from a cache (its id:
+    the digest of every file's content and every setting it was assembled for), else ``None``."""
     return _keyed[1] if _keyed is not None and _keyed[0] is result and _keyed[1] else None
 
 

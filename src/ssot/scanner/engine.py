@@ -299,7 +299,7 @@ def _same_as_last(cache: ScanCache, config: Config, digest: str, fresh: dict[str
         return None
     last = cache.last_result(config.cache_path)
     if last is not None:
-        remember_reuse(last, cache.result_key)
+        remember_reuse(last)
     return last
 
 

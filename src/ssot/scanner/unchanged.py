@@ -222,7 +222,7 @@ def last_key(config: Config, whole: bool, files: list[str], skipped: list[Skippe
     last = ScanCache.load_meta(config.cache_path)
     if last is None:
         return None
-    meta, key = last
+    meta, key, result_id = last
     if not key or len(meta) != len(files):
         return None
     base = TestScope(pytest=pytest_cfg)
@@ -240,4 +240,4 @@ def last_key(config: Config, whole: bool, files: list[str], skipped: list[Skippe
         if st.st_size != m[0] or st.st_mtime_ns != m[1]:
             return None
         seen[rel] = (m[2], m[3])
-    return key if result_key(config, whole, seen, skipped, pytest_cfg) == key else None
+    return result_id if result_key(config, whole, seen, skipped, pytest_cfg) == key else None
