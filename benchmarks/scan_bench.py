@@ -167,6 +167,31 @@ def copy_tree(src: Path, dest: Path, fraction: float = 1.0, copies: int = 1) -> 
     return dest
 
 
+def edit_copies(tree: Path, report: Path, count: int) -> int:
+    """A statement added at the top of the body of one copied definition (a family member of ``report``) in
+    each of ``count`` files; returns how many files were edited."""
+    members: dict[str, tuple[int, int]] = {}
+    for fam in json.loads(report.read_text(encoding="utf-8"))["families"]:
+        for m in fam["members"]:
+            members.setdefault(m["path"], (m["line"], m["end_line"]))
+    paths = sorted(members)
+    edited = 0
+    for rel in paths[::max(1, len(paths) // max(count, 1))][:count]:
+        path = tree / rel
+        lines = path.read_text(encoding="utf-8", errors="surrogateescape").split("\n")
+        line, end = members[rel]
+        header = next((k for k in range(line - 1, min(end, len(lines))) if lines[k].rstrip().endswith(":")), None)
+        body = next((k for k in range(header + 1, min(end, len(lines))) if lines[k].strip()), None) \
+            if header is not None else None
+        if body is None:
+            continue
+        indent = lines[body][:len(lines[body]) - len(lines[body].lstrip())]
+        lines.insert(body, f"{indent}_ssot_bench_edit = 1")
+        path.write_text("\n".join(lines), encoding="utf-8", errors="surrogateescape")
+        edited += 1
+    return edited
+
+
 def cpu_measure(cmd: list[str]) -> tuple[Run, float]:
     """``measure(cmd)`` and the CPU seconds (user + system) of the process tree: a figure the other
     processes of a loaded machine inflate far less than the wall time."""
@@ -251,10 +276,22 @@ def realcode(src: Path, work: Path, growth: bool = True, edits: bool = True, war
              str(work / "rc-nocache.json"), "--no-progress"])
     same_in = same_report(work / "rc.json", work / "rc-nocache.json")
     print(f"ssot 1% in defs: {in_def.seconds:6.2f} s  peak {in_def.peak_mib:6.0f} MiB  ({inside} files edited inside "
-          f"a definition; cpu {in_def_cpu:.2f} s; vs --no-cache: {'identical JSON' if same_in else 'DIFFERENT JSON'})")
+          f"a function, most of them copied nowhere; cpu {in_def_cpu:.2f} s; vs --no-cache: "
+          f"{'identical JSON' if same_in else 'DIFFERENT JSON'})")
+    # and 1% of the files edited inside a copied definition: a statement added to its body (other digests,
+    # other families): the rescan that assembles again
+    copied = edit_copies(tree, work / "rc.json", len(files) // 100)
+    in_copy, in_copy_cpu = cpu_measure(scan_cmd)
+    measure([str(BIN / "ssot"), "scan", str(tree), "--all", "--no-cache", "--format", "json", "-o",
+             str(work / "rc-nocache.json"), "--no-progress"])
+    same_copy = same_report(work / "rc.json", work / "rc-nocache.json")
+    print(f"ssot 1% copies : {in_copy.seconds:6.2f} s  peak {in_copy.peak_mib:6.0f} MiB  ({copied} files edited inside "
+          f"a copied definition; cpu {in_copy_cpu:.2f} s; vs --no-cache: "
+          f"{'identical JSON' if same_copy else 'DIFFERENT JSON'})")
     print(f"targets        : cold <= 1.5x arid {ratio(cold.seconds, ar.seconds)} "
           f"{'met' if cold.seconds <= 1.5 * ar.seconds else 'MISSED'}, warm < 1 s "
-          f"{'met' if warm.seconds < 1 else 'MISSED'}, 1% edited < 2 s {'met' if edited.seconds < 2 else 'MISSED'}, "
+          f"{'met' if warm.seconds < 1 else 'MISSED'}, 1% edited < 2 s {'met' if edited.seconds < 2 else 'MISSED'} "
+          f"(in copies {'met' if in_copy.seconds < 2 else 'MISSED'}), "
           f"peak <= arid {ratio(cold.peak_mib, ar.peak_mib)} {'met' if cold.peak_mib <= ar.peak_mib else 'MISSED'}")
     if not growth:
         return
