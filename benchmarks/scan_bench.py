@@ -201,6 +201,13 @@ def cpu_measure(cmd: list[str]) -> tuple[Run, float]:
     return run, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def same_as_from_nothing(tree: Path, work: Path) -> bool:
+    """Whether the last rescan's report (``rc.json``) is the one a scan without the cache writes, stats aside."""
+    measure([str(BIN / "ssot"), "scan", str(tree), "--all", "--no-cache", "--format", "json", "-o",
+             str(work / "rc-nocache.json"), "--no-progress"])
+    return same_report(work / "rc.json", work / "rc-nocache.json")
+
+
 def same_report(a: Path, b: Path) -> bool:
     """Whether two JSON reports are the same but for their stats (the time, what was read afresh)."""
     def strip(path: Path) -> bytes:
@@ -258,9 +265,7 @@ def realcode(src: Path, work: Path, growth: bool = True, edits: bool = True, war
         print("jscpd          : not installed (npm install -g jscpd)")
     # the rescan after the edit must report what a scan from nothing does (the incremental candidates,
     # the cache's delta): the same JSON, stats aside
-    measure([str(BIN / "ssot"), "scan", str(tree), "--all", "--no-cache", "--format", "json", "-o",
-             str(work / "rc-nocache.json"), "--no-progress"])
-    same = same_report(work / "rc.json", work / "rc-nocache.json")
+    same = same_as_from_nothing(tree, work)
     print(f"1% edited vs --no-cache: {'identical JSON' if same else 'DIFFERENT JSON'} (stats aside)")
     # the same files edited again, inside a definition this time: the edit reaches what the assembly reads
     # (a digest), so the families are assembled again rather than taken from the last result
@@ -272,9 +277,7 @@ def realcode(src: Path, work: Path, growth: bool = True, edits: bool = True, war
                          errors="surrogateescape")
             inside += 1
     in_def, in_def_cpu = cpu_measure(scan_cmd)
-    measure([str(BIN / "ssot"), "scan", str(tree), "--all", "--no-cache", "--format", "json", "-o",
-             str(work / "rc-nocache.json"), "--no-progress"])
-    same_in = same_report(work / "rc.json", work / "rc-nocache.json")
+    same_in = same_as_from_nothing(tree, work)
     print(f"ssot 1% in defs: {in_def.seconds:6.2f} s  peak {in_def.peak_mib:6.0f} MiB  ({inside} files edited inside "
           f"a function, most of them copied nowhere; cpu {in_def_cpu:.2f} s; vs --no-cache: "
           f"{'identical JSON' if same_in else 'DIFFERENT JSON'})")
@@ -282,9 +285,7 @@ def realcode(src: Path, work: Path, growth: bool = True, edits: bool = True, war
     # other families): the rescan that assembles again
     copied = edit_copies(tree, work / "rc.json", len(files) // 100)
     in_copy, in_copy_cpu = cpu_measure(scan_cmd)
-    measure([str(BIN / "ssot"), "scan", str(tree), "--all", "--no-cache", "--format", "json", "-o",
-             str(work / "rc-nocache.json"), "--no-progress"])
-    same_copy = same_report(work / "rc.json", work / "rc-nocache.json")
+    same_copy = same_as_from_nothing(tree, work)
     print(f"ssot 1% copies : {in_copy.seconds:6.2f} s  peak {in_copy.peak_mib:6.0f} MiB  ({copied} files edited inside "
           f"a copied definition; cpu {in_copy_cpu:.2f} s; vs --no-cache: "
           f"{'identical JSON' if same_copy else 'DIFFERENT JSON'})")

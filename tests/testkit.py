@@ -89,6 +89,18 @@ def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True, env=env).stdout
 
 
+# a small helper class, copied as it is into the trees of the cache and rescan tests
+CLIENT = '''
+class Client:
+    def __init__(self, url):
+        self.url = url
+        self.sent = []
+
+    def send(self, message):
+        self.sent.append((self.url, message))
+        return len(self.sent)
+'''
+
 # a small project's pieces: a helper class pytest cannot collect (``__init__``), a helper function, a test
 HELPER = '''
 class TestWebSocketConnection:

@@ -8,18 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from testkit import write_tree
+from testkit import CLIENT, write_tree
 
-HELPER = '''
-class Client:
-    def __init__(self, url):
-        self.url = url
-        self.sent = []
-
-    def send(self, message):
-        self.sent.append((self.url, message))
-        return len(self.sent)
-'''
+HELPER = CLIENT
 
 
 def _ssot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -20,18 +20,9 @@ from ssot.scanner import families as families_mod
 from ssot.scanner import unchanged
 from ssot.scanner.cache import ScanCache
 from ssot.scanner.engine import scan
-from testkit import write_tree
+from testkit import CLIENT, write_tree
 
-HELPER = '''
-class Client:
-    def __init__(self, url):
-        self.url = url
-        self.sent = []
-
-    def send(self, message):
-        self.sent.append((self.url, message))
-        return len(self.sent)
-'''
+HELPER = CLIENT
 
 VARIANT = HELPER + '''
     def close(self):

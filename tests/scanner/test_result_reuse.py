@@ -17,19 +17,9 @@ import pytest
 from ssot.cli import main
 from ssot.report import json_report
 from ssot.scanner import engine
-from testkit import write_tree
+from testkit import CLIENT, write_tree
 
-HELPER = '''
-class Client:
-    def __init__(self, url):
-        self.url = url
-        # what was sent, in order
-        self.sent = []
-
-    def send(self, message):
-        self.sent.append((self.url, message))
-        return len(self.sent)
-'''
+HELPER = CLIENT.replace("self.url = url\n", "self.url = url\n        # what was sent, in order\n")
 
 
 def _tree(root: Path) -> Path:

@@ -7,18 +7,9 @@ from pathlib import Path
 from ssot import config as config_mod
 from ssot.scanner.engine import scan
 from ssot.scanner.textual import index_text
-from testkit import write_tree
+from testkit import CLIENT, write_tree
 
-HELPER = '''
-class Client:
-    def __init__(self, url):
-        self.url = url
-        self.sent = []
-
-    def send(self, message):
-        self.sent.append((self.url, message))
-        return len(self.sent)
-'''
+HELPER = CLIENT
 
 
 def test_a_trailing_comment_leaves_the_lines_hashes_as_they_were() -> None:

@@ -21,6 +21,7 @@ import contextlib
 import os
 import pickle
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from ssot import __version__
 from ssot.fieldpickle import pickled_by_fields
 from ssot.fsio import atomic_open
-from ssot.model import Fingerprint, ScanResult
+from ssot.model import Definition, Family, Fingerprint, ScanResult
 
 if TYPE_CHECKING:  # the unpickler imports it when a cache holds extracts (a rescan with nothing changed reads none)
     from ssot.scanner.extract import FileExtract
@@ -275,22 +276,27 @@ def ensure_cache_dir(directory: Path) -> None:
         ignore.write_text("# created by ssot\n*\n", encoding="utf-8")
 
 
+def shown_copies(families: list[Family]) -> Iterator[tuple[str, Definition]]:
+    """Each class fingerprint the families show, with the copy whose source stands for it: its representative
+    in the first family holding it (the order a scan reads them in)."""
+    seen: set[str] = set()
+    for fam in families:
+        for cls in fam.classes:
+            if cls.fingerprint not in seen:
+                seen.add(cls.fingerprint)
+                yield cls.fingerprint, cls.representative
+
+
 def _shown_sources(result: ScanResult | None, files: dict[str, Entry]) -> dict[tuple[str, int, int], tuple[str, str]]:
-    """The source of each class the result shows, as its first family shows it (the order a scan reads them in),
-    with its file's digest: what a rescan takes instead of reading the file again while it is unchanged."""
+    """The source of each class the result shows (:func:`shown_copies`), with its file's digest: what a rescan
+    takes instead of reading the file again while it is unchanged."""
     out: dict[tuple[str, int, int], tuple[str, str]] = {}
     if result is None:
         return out
-    seen: set[str] = set()
-    for fam in result.families:
-        for cls in fam.classes:
-            if cls.fingerprint in seen:
-                continue
-            seen.add(cls.fingerprint)
-            rep, fp = cls.representative, result.fingerprints.get(cls.fingerprint)
-            entry = files.get(rep.path)
-            if fp is not None and fp.source and entry is not None:
-                out[(rep.path, rep.start_line, rep.end_line)] = (entry.digest, fp.source)
+    for fingerprint, rep in shown_copies(result.families):
+        fp, entry = result.fingerprints.get(fingerprint), files.get(rep.path)
+        if fp is not None and fp.source and entry is not None:
+            out[(rep.path, rep.start_line, rep.end_line)] = (entry.digest, fp.source)
     return out
 
 

@@ -27,7 +27,7 @@ from ssot.model import Family, Fingerprint, ScanResult, ScanStats, SkippedFile
 from ssot.pytest_config import PytestConfig
 from ssot.scanner.bindings import resolve
 from ssot.scanner.blocks import find_blocks
-from ssot.scanner.cache import Entry, ScanCache, remember_reuse
+from ssot.scanner.cache import Entry, ScanCache, remember_reuse, shown_copies
 from ssot.scanner.extract import Extractor, FileExtract
 from ssot.scanner.families import GroupMemo, build_families, describe, link_commented, link_look_alikes
 from ssot.scanner.findings import findings_for
@@ -581,15 +581,9 @@ def _with_sources(root: Path, families: list[Family], fingerprints: dict[str, Fi
     ``known``: the sources a rescan's last result showed of files unchanged since)."""
     out: dict[str, Fingerprint] = {}
     texts: dict[str, list[str] | None] = {}
-    for fam in families:
-        for cls in fam.classes:
-            if cls.fingerprint in out:
-                continue
-            rep = cls.representative
-            source = known.get((rep.path, rep.start_line, rep.end_line))
-            if source is not None:
-                out[cls.fingerprint] = dataclasses.replace(fingerprints[cls.fingerprint], source=source)
-                continue
+    for fingerprint, rep in shown_copies(families):
+        source = known.get((rep.path, rep.start_line, rep.end_line))
+        if source is None:
             source = shown_source(root, rep.path, rep.start_line, rep.end_line, texts)
-            out[cls.fingerprint] = dataclasses.replace(fingerprints[cls.fingerprint], source=source)
+        out[fingerprint] = dataclasses.replace(fingerprints[fingerprint], source=source)
     return out

@@ -22,7 +22,7 @@ from ssot.files import UnreadableFile, gitignore_spec, read_source
 from ssot.model import CommentedCopy, Definition, ScanResult, SkippedFile
 from ssot.scanner.bindings import resolve
 from ssot.scanner.blocks import Gap
-from ssot.scanner.cache import Entry
+from ssot.scanner.cache import Entry, shown_copies
 from ssot.scanner.extract import FileExtract
 from ssot.scanner.textual import min_code_bytes
 from ssot.scope import TestScope
@@ -169,18 +169,12 @@ Places = dict[tuple[str, int, int], str]  # (path, first line, last line) -> the
 
 
 def shown_places(result: ScanResult, files: dict[str, Entry]) -> Places:
-    """Where the result's shown copies stand (each class's representative, in its first family: the
-    copy whose source the result holds), with their files' digests."""
+    """Where the result's shown copies stand (:func:`~ssot.scanner.cache.shown_copies`: the copies whose
+    sources the result holds), with their files' digests."""
     out: Places = {}
-    seen: set[str] = set()
-    for fam in result.families:
-        for cls in fam.classes:
-            if cls.fingerprint in seen:
-                continue
-            seen.add(cls.fingerprint)
-            rep = cls.representative
-            entry = files.get(rep.path)
-            out[(rep.path, rep.start_line, rep.end_line)] = entry.digest if entry is not None else ""
+    for _, rep in shown_copies(result.families):
+        entry = files.get(rep.path)
+        out[(rep.path, rep.start_line, rep.end_line)] = entry.digest if entry is not None else ""
     return out
 
 

@@ -151,9 +151,10 @@ def index_text(data: bytes) -> TextIndex:
         if c == 35:  # a comment
             continue
         indent = raw.find(c)
-        if 35 in s and not (has_q3 and (b'"""' in originals[lineno - 1] or b"'''" in originals[lineno - 1])):
+        tripled = has_q3 and (b'"""' in (o := originals[lineno - 1]) or b"'''" in o)
+        if 35 in s and not tripled:
             s = s[:s.index(b"#")].rstrip()  # a trailing comment (strings are blanked by now): not code
-        if has_q3 and (b'"""' in (o := originals[lineno - 1]) or b"'''" in o):
+        if tripled:
             s = _NUMBER.sub(b"1", _TRIPLED.sub(_blank_tripled, o)).strip()
             i1, i2 = s.find(b'"""'), s.find(b"'''")
             q = b'"""' if i1 != -1 and (i2 == -1 or i1 < i2) else b"'''"
