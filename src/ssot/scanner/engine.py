@@ -263,21 +263,25 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
         else:
             entries = {rel: _candidates_only(e, current[rel]) for rel, e in fresh.items() if rel in in_scope}
             settings = _result_key(config, whole, {}, [], pytest_cfg)
-            assembled = cache.assembly
-            digest, per_file = inputs_digest(config, scope, entries, settings, skipped,
-                                             assembled[3] if assembled is not None and assembled[2] == settings else {})
-            again = _same_as_last(cache, config, digest, fresh) if use_cache else None
+            again, parts = None, None
+            if use_cache:  # (what decides whether the last result stands, kept for the next scan)
+                assembled = cache.assembly
+                digest, per_file, parts = inputs_digest(
+                    config, scope, entries, settings, skipped,
+                    assembled[3] if assembled is not None and assembled[2] == settings else {})
+                again = _same_as_last(cache, config, digest, fresh)
             if again is not None:  # the edits reached nothing the assembly reads: the last result stands
                 result = again
                 stats.definitions = result.definitions
                 result.stats = stats
             else:
                 grouping = GroupMemo(cache.grouping)
-                result = _assemble(config, gather(config, scope, entries), {**cache.fingerprint_map(), **fingerprints},
+                result = _assemble(config, gather(config, scope, entries, parts),
+                                   {**cache.fingerprint_map(), **fingerprints},
                                    skipped, stats, pool, cache.described, _known_sources(cache.sources, fresh),
                                    grouping)
                 cache.grouping = grouping.last
-            del entries
+            del entries, parts
             _phase("assembled", started)
             if use_cache:
                 cache.files = fresh

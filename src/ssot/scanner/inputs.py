@@ -103,14 +103,17 @@ class Gatherer:
         return out
 
 
-def gather(config: Config, scope: TestScope, entries: dict[str, Entry]) -> AssemblyInputs:
-    """The inputs of assembling ``entries`` (the files in scope, each with only this scan's candidates)."""
+def gather(config: Config, scope: TestScope, entries: dict[str, Entry],
+           parts: dict[str, FileInputs] | None = None) -> AssemblyInputs:
+    """The inputs of assembling ``entries`` (the files in scope, each with only this scan's candidates);
+    ``parts``: files' inputs gathered already (by :func:`inputs_digest`)."""
     g = Gatherer(config, scope)
     inputs = AssemblyInputs([], [], {}, [], [], [])
     same: dict[str, list[tuple[str, int]]] = {}
+    gathered = parts or {}
     for rel in sorted(entries):
         entry = entries[rel]
-        part = g.file(rel, entry, g.key(rel, entry))
+        part = gathered.get(rel) or g.file(rel, entry, g.key(rel, entry))
         inputs.gaps += part.gaps
         if part.error is not None:
             inputs.errors.append(part.error)
@@ -125,15 +128,18 @@ def gather(config: Config, scope: TestScope, entries: dict[str, Entry]) -> Assem
 
 
 def inputs_digest(config: Config, scope: TestScope, entries: dict[str, Entry], settings: str,
-                  skipped: list[SkippedFile], last: FileDigests) -> tuple[str, FileDigests]:
+                  skipped: list[SkippedFile], last: FileDigests) \
+        -> tuple[str, FileDigests, dict[str, FileInputs]]:
     """A digest of everything :func:`gather` gives but the shown sources (``settings``: the scan's, as a key),
-    and each file's part of it; a file whose key is the one in ``last`` is not gathered again.
+    each file's part of it, and the inputs of the files it gathered (for :func:`gather`, should the
+    assembly run); a file whose key is the one in ``last`` is not gathered again.
 
     Pickled without the pickler's memo: two equal inputs give the same bytes whichever of their strings
     happen to be one object (a cached file's units and a freshly parsed file's share them differently).
     """
     g = Gatherer(config, scope)
     now: FileDigests = {}
+    parts: dict[str, FileInputs] = {}
     h = hashlib.blake2b(digest_size=16)
     h.update(settings.encode())
     same: dict[str, list[tuple[str, int]]] = {}
@@ -141,7 +147,11 @@ def inputs_digest(config: Config, scope: TestScope, entries: dict[str, Entry], s
         entry = entries[rel]
         key = g.key(rel, entry)
         kept = last.get(rel)
-        digest = kept[1] if kept is not None and kept[0] == key else _digest(rel, g.file(rel, entry, key))
+        if kept is not None and kept[0] == key:
+            digest = kept[1]
+        else:
+            parts[rel] = part = g.file(rel, entry, key)
+            digest = _digest(rel, part)
         now[rel] = (key, digest)
         h.update(f"{rel}\0{digest}\n".encode("utf-8", "surrogateescape"))
         ex = entry.extract
@@ -149,7 +159,7 @@ def inputs_digest(config: Config, scope: TestScope, entries: dict[str, Entry], s
             same.setdefault(entry.digest, []).append((rel, ex.lines))
     h.update(_plain([group for group in same.values() if len(group) > 1]))  # (a file's lines count only here)
     h.update(_plain(sorted((s.path, s.reason, s.line or 0) for s in skipped)))
-    return h.hexdigest(), now
+    return h.hexdigest(), now, parts
 
 
 def _digest(rel: str, part: FileInputs) -> str:
