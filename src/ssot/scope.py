@@ -97,13 +97,11 @@ def test_helpers(base: TestScope, sources: Mapping[str, str]) -> frozenset[str]:
 
 def helpers_from_imports(base: TestScope, imports: Mapping[str, Iterable[str]]) -> frozenset[str]:
     """:func:`test_helpers` from what each module imports (``imports``: rel path -> module names)."""
-    by_name: dict[str, str] = {}
-    # a name several modules could be (``systemd`` for ``modules/systemd.py`` and ``facts/system/systemd.py``)
-    # is the first path's: in sorted order, not in the order the files were read (which varies run to run)
+    by_name: dict[str, list[str]] = {}
     for rel in sorted(imports):
         if rel.endswith(".py") and not base.is_test_code(rel):
             for name in module_names(rel):
-                by_name.setdefault(name, rel)
+                by_name.setdefault(name, []).append(rel)
     if not by_name:
         return frozenset()
     from_tests: set[str] = set()
@@ -111,10 +109,30 @@ def helpers_from_imports(base: TestScope, imports: Mapping[str, Iterable[str]]) 
     for rel, names in imports.items():
         target = from_tests if base.is_test_code(rel) else from_library
         for name in names:
-            hit = by_name.get(name)
-            if hit is not None and hit != rel:
+            paths = by_name.get(name)
+            if paths is None:
+                continue
+            hit = paths[0] if len(paths) == 1 else _nearest(rel, paths)
+            if hit != rel:
                 target.add(hit)
     return frozenset(from_tests - from_library)
+
+
+def _nearest(rel: str, paths: list[str]) -> str:
+    """Of the modules a name could be (``systemd`` for ``modules/systemd.py`` and ``facts/system/systemd.py``;
+    one module in each of two copies of a tree), the one sharing the most folders with the importer ``rel``;
+    of those, the first in path order (``paths`` are sorted)."""
+    folders = rel.split("/")[:-1]
+
+    def shared(path: str) -> int:
+        n = 0
+        for a, b in zip(folders, path.split("/")[:-1], strict=False):
+            if a != b:
+                break
+            n += 1
+        return n
+
+    return max(paths, key=lambda p: (shared(p), -paths.index(p)))
 
 
 def load_scope(root: Path, sources: Mapping[str, str] | None = None,

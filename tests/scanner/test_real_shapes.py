@@ -144,6 +144,7 @@ def test_relative_imports_resolve_from_the_module_s_package(tmp_path: Path) -> N
     result = scan_tree(tmp_path, {
         "tests/a/helpers.py": "from .nodes import Node\n" + body,
         "tests/b/helpers.py": "from .nodes import Node\n" + body,
+        "tests/b/test_b.py": "def test_b():\n    assert True\n",  # (else tests/b is a copy of tests/a)
     })
     [fam] = result.families
     assert len(fam.classes) == 2  # tests.a.nodes.Node is not tests.b.nodes.Node

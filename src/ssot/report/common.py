@@ -17,6 +17,8 @@ from ssot.model import CommentedCopy, Definition, EquivalenceClass, Family, Scan
 # Short descriptions of the rules a Finding (or a redundant copy) is reported under.
 RULES: dict[str, str] = {
     "duplicate-copy": "A live copy of a definition that is interchangeable with another copy kept elsewhere.",
+    "duplicate-file": "A whole file with the same bytes as another (its definitions are reported once, as "
+    "this file).",
     "backup-copy": "A copy of a definition under a backup or stale folder.",
     "commented-out-copy": "Commented-out code that defines a copy of a class or function.",
     "pytest-uncollectable-class": "A Test* class with __init__: pytest cannot collect it, warns, and runs "

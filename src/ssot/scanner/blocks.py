@@ -7,13 +7,14 @@ definition, or both at module level) with no other definition between them.
 A family of duplicated test functions or methods whose every copy lies
 inside wholly copied files is not listed on its own: the block says it.  Helper families stay
 (each is a consolidation target of its own), the block lists where they
-were copied together.
+were copied together.  (A definition copied only with its folder is no family
+at all: see :func:`~ssot.scanner.families.build_families`.)
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from ssot.model import Block, BlockCopy, Definition, Family
@@ -36,25 +37,23 @@ class Gap(NamedTuple):
 
 
 def find_blocks(families: list[Family], defs: list[Definition],
-                identical: Sequence[list[tuple[str, int]]] = (),
-                gaps: Sequence[Gap] = ()) -> tuple[list[Block], list[Family]]:
+                identical: Sequence[Sequence[tuple[str, int, int]]] = (),
+                gaps: Sequence[Gap] = (), copies: Mapping[str, str] | None = None) \
+        -> tuple[list[Block], list[Family]]:
     """The blocks, and the families left once those wholly inside blocks are taken out.
 
-    ``identical``: groups of files with the same bytes, as ``(path, lines)``: each is one
-    whole-file block, whatever it holds.  ``gaps``: definitions known only from the text.
+    ``identical``: groups of copies of one file, as ``(path, lines, module-level definitions)``:
+    each is one whole-file block, whatever it holds.  ``gaps``: definitions known only from the text.
+    ``copies``: the files of copied folders (:mod:`~ssot.scanner.copied_folders`).
     """
     twin: dict[str, int] = {}
     blocks: list[Block] = []
-    units_in: dict[str, int] = defaultdict(int)
-    for d in defs:
-        if not d.parent:
-            units_in[d.path] += 1
     for k, group in enumerate(identical):
-        for path, _ in group:
+        for path, _, _ in group:
             twin[path] = k
-        digest = hex_digest("\0".join(p for p, _ in group), 4)
-        blocks.append(Block(id=f"file-{digest}", copies=[BlockCopy(p, 1, n) for p, n in group],
-                            units=units_in.get(group[0][0], 0), whole_file=True))
+        digest = hex_digest("\0".join(p for p, _, _ in group), 4)
+        blocks.append(Block(id=f"file-{digest}", copies=[BlockCopy(p, 1, n) for p, n, _ in group],
+                            units=group[0][2], whole_file=True))
     cls_of: dict[tuple[str, int], str] = {}
     for f in families:  # by family: a near-miss copy in the middle does not break the run
         for m in f.members:
@@ -107,22 +106,26 @@ def find_blocks(families: list[Family], defs: list[Definition],
                     else:
                         whole[key] = False
 
-    for key, copies in runs.items():
+    for key, run in runs.items():
         digest = hex_digest("\0".join(key), 4)
-        blocks.append(Block(id=f"block-{digest}", copies=sorted(copies, key=lambda c: (c.path, c.start_line)),
+        blocks.append(Block(id=f"block-{digest}", copies=sorted(run, key=lambda c: (c.path, c.start_line)),
                             units=len(key), whole_file=whole.get(key, False)))
     blocks.sort(key=lambda b: (-b.units * len(b.copies), b.id))
 
     # duplicated test functions and methods inside whole copied files are the blocks' business; other
-    # test families stay (each test is a finding: delete one copy), as do classes and helpers
+    # test families stay (each test is a finding: delete one copy), as do classes and helpers; decided as
+    # if the copied folders were not there (their definitions are no family's: see build_families)
+    copies = copies or {}
     spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for blk in blocks:
         if blk.whole_file:
-            for c in blk.copies:
+            outside = [c for c in blk.copies if c.path not in copies]
+            for c in outside if len(outside) > 1 else ():
                 spans[c.path].append((c.start_line, c.end_line))
 
     def inside(m: Definition) -> bool:
         return any(a <= m.start_line and m.end_line <= z for a, z in spans.get(m.path, ()))
 
-    kept = [f for f in families if f.kind != "test" or not all(inside(m) for m in f.members)]
+    kept = [f for f in families
+            if f.kind != "test" or not all(inside(m) for m in f.members if m.path not in copies)]
     return blocks, kept

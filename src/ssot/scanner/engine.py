@@ -31,7 +31,16 @@ from ssot.scanner.cache import Entry, ScanCache, remember_reuse, shown_copies
 from ssot.scanner.extract import Extractor, FileExtract
 from ssot.scanner.families import GroupMemo, build_families, describe, link_commented, link_look_alikes
 from ssot.scanner.findings import findings_for
-from ssot.scanner.inputs import AssemblyInputs, gather, inputs_digest, shown_places, shown_source, still_shown
+from ssot.scanner.inputs import (
+    AssemblyInputs,
+    Gatherer,
+    copies_of,
+    gather,
+    inputs_digest,
+    shown_places,
+    shown_source,
+    still_shown,
+)
 from ssot.scanner.textual import SHARE, CandidateState, TextIndex, min_code_bytes
 from ssot.scanner.unchanged import discovered, last_key, result_key, scan_files
 from ssot.scope import TestScope, helpers_from_imports
@@ -210,7 +219,13 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
             base, {rel: _imports(rel, e.extract) for rel, e in fresh.items()}))
         # 2. the candidates: definitions in scope with a textual near-copy
         scoped = sorted(rel for rel in fresh if whole or scope.is_test_code(rel))
-        current = _candidate_lines(cache, fresh, scoped, min_code_bytes(config.min_tokens))
+        # a copied file is counted once: its copies take the first's candidates (a definition is no
+        # candidate for being in a copied file; the copy is one whole-file block)
+        copies = copies_of(Gatherer(config, scope), {rel: fresh[rel] for rel in scoped})
+        current = _candidate_lines(cache, fresh, [rel for rel in scoped if rel not in copies],
+                                   min_code_bytes(config.min_tokens))
+        for rel, copied in copies.items():
+            current[rel] = current[copied]
         _phase("candidates", started)
         parse: list[tuple[str, FileExtract, set[int]]] = []
         # files of the same content with the same candidates (a copied file, a vendored tree twice) are
@@ -457,9 +472,9 @@ def _assemble(config: Config, inputs: AssemblyInputs, fingerprints: dict[str, Fi
     skipped.extend(inputs.errors)
     stats.definitions = len(defs)
     mark = time.perf_counter()
-    families = build_families(defs, fingerprints, inputs.bindings, grouping)
+    families = build_families(defs, fingerprints, inputs.bindings, grouping, inputs.copies)
     _phase("  families", mark)
-    blocks, families = find_blocks(families, defs, inputs.same_files, inputs.gaps)
+    blocks, families = find_blocks(families, defs, inputs.same_files, inputs.gaps, inputs.copies)
     _phase("  blocks", mark)
     shown = _with_sources(config.root, families, fingerprints, known or {})
     _phase("  sources", mark)
@@ -481,7 +496,7 @@ def _assemble(config: Config, inputs: AssemblyInputs, fingerprints: dict[str, Fi
         families=families,
         commented_out=commented,
         skipped=skipped,
-        findings=findings_for(families, defs, commented),
+        findings=findings_for(families, defs, commented, inputs.same_files, inputs.copies),
         fingerprints={d: shown.get(d, fp) for d, fp in fingerprints.items() if d in used},
         stats=stats,
         definitions=len(defs),

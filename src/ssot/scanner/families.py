@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from ssot.model import CommentedCopy, Definition, EquivalenceClass, Family, Fingerprint
 from ssot.scanner.describe import differences, is_superset
@@ -95,13 +95,18 @@ class GroupMemo:
 
 def build_families(defs: Iterable[Definition], fingerprints: dict[str, Fingerprint],
                    bindings: dict[tuple[str, str], BindingKey] | None = None,
-                   memo: GroupMemo | None = None) -> list[Family]:
+                   memo: GroupMemo | None = None, copies: Mapping[str, str] | None = None) -> list[Family]:
     """Families of two or more copies, largest (by duplicated lines) first, with stable ids.
 
     ``bindings`` maps ``(path, qualname)`` to what the definition's free names resolve to; ``memo``
-    holds the last grouping, and then this one.
+    holds the last grouping, and then this one.  ``copies`` maps each file of a copied folder to the
+    first copy's (:mod:`~ssot.scanner.copied_folders`): a definition copied only with its folder
+    (every copy the same definition of one file's copies) is no family, each whole-file block is
+    the finding; nor do such copies of an enclosing definition make the definitions nested in it
+    part of its copy (:func:`_maximal`).
     """
     bindings = bindings or {}
+    copies = copies or {}
     defs = sorted(defs, key=lambda d: (d.path, d.line))  # so every class's members come in this order
     by_digest: dict[str, list[Definition]] = defaultdict(list)
     for d in defs:
@@ -132,8 +137,10 @@ def build_families(defs: Iterable[Definition], fingerprints: dict[str, Fingerpri
         kind = fingerprints[group[0]].kind
         category = "test" if kind == "test" or (kind == "class" and name.startswith("Test")
                                                  and any(m.test_methods for m in members)) else "helper"
+        if copies and len({(copies.get(m.path, m.path), m.line) for m in members}) == 1:
+            continue  # copied only with its folder
         families.append(Family(id="", name=name, kind=kind, classes=classes, category=category))  # type: ignore[arg-type]
-    families = _maximal(families, defs)
+    families = _maximal(families, defs, copies)
     # a family must have something to remove: duplicated live lines, variants to merge, or stale copies
     lines = {id(f): f.duplicated_lines for f in families}
     size = {id(f): sum(len(c.members) for c in f.classes) for f in families}
@@ -159,16 +166,19 @@ def build_families(defs: Iterable[Definition], fingerprints: dict[str, Fingerpri
     return families
 
 
-def _maximal(families: list[Family], defs: list[Definition]) -> list[Family]:
-    """Drop families whose every copy lies inside copies of one other family (that family is the copy)."""
+def _maximal(families: list[Family], defs: list[Definition], copies: Mapping[str, str]) -> list[Family]:
+    """Drop families whose every copy lies inside copies of one other family (that family is the copy);
+    ``copies``: as :func:`build_families` takes them."""
     members = [f.members for f in families]
     home: dict[tuple[str, str], int] = {}
     for k, ms in enumerate(members):
         for m in ms:
             home[(m.path, m.qualname)] = k
     parent_of = {(d.path, d.qualname): d.parent for d in defs if d.parent}
-    # an enclosing copy that is itself copied exactly (its equivalence class has two members or more)
-    copied = {(m.path, m.qualname) for f in families for c in f.classes if len(c.members) > 1 for m in c.members}
+    # an enclosing copy that is itself copied exactly (its equivalence class has two members or more,
+    # not counting the copies of copied folders)
+    copied = {(m.path, m.qualname) for f in families for c in f.classes
+              if len({(copies.get(m.path, m.path), m.line) for m in c.members}) > 1 for m in c.members}
     dropped: set[int] = set()
     for k, ms in enumerate(members):
         outer: set[int] = set()

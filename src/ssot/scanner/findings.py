@@ -7,6 +7,8 @@ moved lines and reformatting; ``fix`` says what to do in words.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from ssot.model import CommentedCopy, Definition, Family, Finding, Location
 
 UNCOLLECTABLE_FIX = "add `__test__ = False` to the class, or run `ssot fix collection-warnings`"
@@ -17,8 +19,26 @@ def definition_key(d: Definition) -> str:
     return f"{d.kind}:{d.qualname}"
 
 
-def findings_for(families: list[Family], defs: list[Definition], commented: list[CommentedCopy]) -> list[Finding]:
+def findings_for(families: list[Family], defs: list[Definition], commented: list[CommentedCopy],
+                 same_files: Sequence[Sequence[tuple[str, int, int]]] = (),
+                 copies: Mapping[str, str] | None = None) -> list[Finding]:
+    """The findings of a scan.  ``same_files``: groups of copies of one whole file, as ``(path, lines,
+    module-level definitions)``; ``copies``: the files of copied folders, each mapped to the first copy's
+    (their definitions are in no family: each such file is a finding of its own)."""
     out: list[Finding] = []
+    for group in same_files if copies else ():
+        first = group[0]
+        for path, lines, _ in group:
+            rep = copies.get(path) if copies else None
+            if rep is None:
+                continue
+            folder, rep_folder = path.rpartition("/")[0] or ".", rep.rpartition("/")[0] or "."
+            out.append(Finding("duplicate-file", path, 1,
+                               f"{path} has the same bytes as {rep}: the folder {folder} is a copy of "
+                               f"{rep_folder} ({first[2]} definition{'' if first[2] == 1 else 's'} at module "
+                               "level here, not reported one by one)", None, end_line=lines, key="file",
+                               related=(Location(rep, 1, lines, "copy kept"),),
+                               fix=f"keep one copy of the folder: delete {folder}, or make it from {rep_folder}"))
     for fam in families:
         total = len(fam.members)
         for cls in fam.classes:

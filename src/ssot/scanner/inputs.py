@@ -14,6 +14,7 @@ import hashlib
 import io
 import pickle
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,11 +24,13 @@ from ssot.model import CommentedCopy, Definition, ScanResult, SkippedFile
 from ssot.scanner.bindings import resolve
 from ssot.scanner.blocks import Gap
 from ssot.scanner.cache import Entry, shown_copies
+from ssot.scanner.copied_folders import folder_copies
 from ssot.scanner.extract import FileExtract
 from ssot.scanner.textual import min_code_bytes
 from ssot.scope import TestScope
 
 Bindings = dict[tuple[str, str], tuple[tuple[str, str], ...]]  # (path, qualname) -> (free name, what binds it)
+SameFile = tuple[str, int, int]  # a copy of a whole file: path, lines, module-level definitions of a size to count
 
 
 @dataclass(slots=True)
@@ -35,9 +38,10 @@ class AssemblyInputs:
     defs: list[Definition]
     commented: list[CommentedCopy]
     bindings: Bindings
-    same_files: list[list[tuple[str, int]]]  # groups of two or more files of the same bytes: (path, lines)
+    same_files: list[list[SameFile]]  # groups of two or more copies of one file (see :func:`copies_of`)
     gaps: list[Gap]
     errors: list[SkippedFile]  # files that do not parse
+    copies: dict[str, str]  # each file of a copied folder -> the first copy's (see :func:`copies_of`)
 
 
 @dataclass(slots=True)
@@ -49,10 +53,11 @@ class FileInputs:
     bindings: list[tuple[tuple[str, str], tuple[tuple[str, str], ...]]]
     gaps: list[Gap]
     error: SkippedFile | None = None
-    lines: int = 0  # its lines, when it holds units (a whole-file copy reports them)
+    whole: tuple[int, int] | None = None  # its lines and module-level definitions, when it holds one to count
 
 
 FileKey = tuple[str, frozenset[int], bool, bool, bool]  # content digest, units parsed, collected, backup, library
+Standing = tuple[str, bool, bool, bool]  # content digest, collected, backup, library
 FileDigests = dict[str, tuple[FileKey, str]]  # path -> (its key, the digest of its inputs) of the last scan
 
 
@@ -64,22 +69,28 @@ class Gatherer:
         self.backups = gitignore_spec(config.backup_globs)
         self.floor = min_code_bytes(config.min_tokens)
 
+    def standing(self, rel: str, entry: Entry) -> Standing:
+        """What makes two files copies of one another: the same bytes, and standing alike (both collected
+        or neither, both backups or neither, both test code or neither)."""
+        return (entry.digest, bool(self.scope.pytest.collects(rel)), bool(self.backups.match_file(rel)),
+                not self.scope.is_test_code(rel))
+
     def key(self, rel: str, entry: Entry) -> FileKey:
         """What the file's inputs follow from (its units are those of ``done``: see engine._candidates_only)."""
-        return (entry.digest, entry.extract.done, bool(self.scope.pytest.collects(rel)),
-                bool(self.backups.match_file(rel)), not self.scope.is_test_code(rel))
+        digest, collected, backup, library = self.standing(rel, entry)
+        return digest, entry.extract.done, collected, backup, library
 
     def file(self, rel: str, entry: Entry, key: FileKey) -> FileInputs:
         ex = entry.extract
         out = FileInputs([], [], [], _gaps(rel, ex, self.floor))
-        if not ex.parsed or ex.generated:
+        if ex.generated or ex.error:
+            if ex.error and ex.parsed:
+                reason, line = ex.error
+                out.error = SkippedFile(rel, reason, line)
             return out
-        if ex.error:
-            reason, line = ex.error
-            out.error = SkippedFile(rel, reason, line)
+        out.whole = _whole_file(ex, self.floor)
+        if not ex.parsed:
             return out
-        if ex.units:
-            out.lines = ex.lines
         _, _, collected, in_backup, library = key
         config = self.config
         bound: dict[str, str] | None = None
@@ -108,23 +119,51 @@ def gather(config: Config, scope: TestScope, entries: dict[str, Entry],
     """The inputs of assembling ``entries`` (the files in scope, each with only this scan's candidates);
     ``parts``: files' inputs gathered already (by :func:`inputs_digest`)."""
     g = Gatherer(config, scope)
-    inputs = AssemblyInputs([], [], {}, [], [], [])
-    same: dict[str, list[tuple[str, int]]] = {}
+    inputs = AssemblyInputs([], [], {}, [], [], [], copies_of(g, entries))
+    same: dict[Standing, list[SameFile]] = {}
     gathered = parts or {}
     for rel in sorted(entries):
         entry = entries[rel]
-        part = gathered.get(rel) or g.file(rel, entry, g.key(rel, entry))
+        key = g.key(rel, entry)
+        part = gathered.get(rel) or g.file(rel, entry, key)
         inputs.gaps += part.gaps
         if part.error is not None:
             inputs.errors.append(part.error)
             continue
-        if part.lines:
-            same.setdefault(entry.digest, []).append((rel, part.lines))
+        if part.whole is not None:
+            same.setdefault(_standing(key), []).append((rel, *part.whole))
         inputs.defs += part.defs
         inputs.commented += part.commented
         inputs.bindings.update(part.bindings)
     inputs.same_files = [group for group in same.values() if len(group) > 1]
     return inputs
+
+
+def copies_of(g: Gatherer, entries: Mapping[str, Entry]) -> dict[str, str]:
+    """Each file of ``entries`` inside a copied folder (:mod:`~ssot.scanner.copied_folders`; files the same
+    when their bytes are and they stand alike: :meth:`Gatherer.standing`), mapped to the first copy's.
+
+    The candidate pass counts only the first: a definition is not a candidate for being in a copied
+    folder, each copied file is reported once as a whole-file block.
+    """
+    return folder_copies({rel: g.standing(rel, entry) for rel, entry in entries.items()})
+
+
+def _standing(key: FileKey) -> Standing:
+    digest, _, collected, backup, library = key
+    return digest, collected, backup, library
+
+
+def _whole_file(ex: FileExtract, floor: int) -> tuple[int, int] | None:
+    """The file's lines and module-level definitions of a size to count, when it holds a definition of
+    that size at any level (a copy of it is a whole-file copy worth a block); else None."""
+    index = ex.index
+    if index is None:  # extracted whole: its units are every definition
+        top = sum(1 for u in ex.units if not u.parent)
+        return (ex.lines, top) if ex.units else None
+    if not any(u.size >= floor for u in index.units):
+        return None
+    return ex.lines, sum(1 for u in index.units if u.parent == -1 and u.size >= floor)
 
 
 def inputs_digest(config: Config, scope: TestScope, entries: dict[str, Entry], settings: str,
@@ -142,7 +181,7 @@ def inputs_digest(config: Config, scope: TestScope, entries: dict[str, Entry], s
     parts: dict[str, FileInputs] = {}
     h = hashlib.blake2b(digest_size=16)
     h.update(settings.encode())
-    same: dict[str, list[tuple[str, int]]] = {}
+    same: dict[Standing, list[str]] = {}
     for rel in sorted(entries):
         entry = entries[rel]
         key = g.key(rel, entry)
@@ -154,10 +193,11 @@ def inputs_digest(config: Config, scope: TestScope, entries: dict[str, Entry], s
             digest = _digest(rel, part)
         now[rel] = (key, digest)
         h.update(f"{rel}\0{digest}\n".encode("utf-8", "surrogateescape"))
-        ex = entry.extract
-        if ex.units and ex.parsed and not ex.generated and not ex.error:
-            same.setdefault(entry.digest, []).append((rel, ex.lines))
-    h.update(_plain([group for group in same.values() if len(group) > 1]))  # (a file's lines count only here)
+        same.setdefault(_standing(key), []).append(rel)
+    # which files are copies of one another, as gather groups them (a file's whole-file lines count only here)
+    h.update(_plain([[(rel, _whole_file(entries[rel].extract, g.floor)) for rel in group]
+                     for group in same.values() if len(group) > 1]))
+    h.update(_plain(sorted(copies_of(g, entries).items())))
     h.update(_plain(sorted((s.path, s.reason, s.line or 0) for s in skipped)))
     return h.hexdigest(), now, parts
 
