@@ -5,7 +5,8 @@
 
 On the realcode monorepo (``--realcode``, copied into the workdir): cold scan, warm rescan,
 rescan after editing 1% of the files, peak memory, beside arid (and jscpd when installed);
-then the growth of the cold scan over 1/4, 1/2, 1 and 2 copies of the tree.
+then the growth of the cold scan over 1/4, 1/2, 1 and 2 copies of the tree (a part: the same share
+of every project's files; linear: each step's time at most 1.1 times its growth in bytes).
 On a suite from ``make_suite.py --files 10000 --extra-tests 40`` (11k files, 82 MB):
 ssot's cold scan and warm rescan (wall time, peak memory of the process tree)
 beside arid's on the same tree, as ratios.  On the default 400-file suite:
@@ -154,17 +155,24 @@ def jscpd(tree: Path, out: Path) -> Run | None:
     return measure([exe, "--silent", "--format", "python", "--reporters", "json", "--output", str(out), str(tree)])
 
 
-def copy_tree(src: Path, dest: Path, fraction: float = 1.0, copies: int = 1) -> Path:
-    """``copies`` copies of ``src`` (or the first ``fraction`` of its .py files) side by side under ``dest``."""
+def copy_tree(src: Path, dest: Path, fraction: float = 1.0, copies: int = 1) -> tuple[Path, int]:
+    """``copies`` copies of ``src`` side by side under ``dest``, each of the first ``fraction`` of every
+    top-level folder's .py files (so that a part of the tree is a mix of the projects as the whole is);
+    and the bytes copied."""
     shutil.rmtree(dest, ignore_errors=True)
-    files = sorted(p for p in src.rglob("*.py") if ".ssot_cache" not in p.parts)
-    files = files[:max(1, int(len(files) * fraction))]
+    every = sorted(p for p in src.rglob("*.py") if ".ssot_cache" not in p.parts)
+    by_top: dict[str, list[Path]] = defaultdict(list)
+    for f in every:
+        by_top[f.relative_to(src).parts[0]].append(f)
+    files = [f for part in by_top.values() for f in part[:max(1, round(len(part) * fraction))]]
+    size = 0
     for k in range(copies):
         for f in files:
             target = dest / f"copy{k}" / f.relative_to(src)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(f, target)
-    return dest
+            size += f.stat().st_size
+    return dest, size
 
 
 def edit_copies(tree: Path, report: Path, count: int) -> int:
@@ -296,16 +304,22 @@ def realcode(src: Path, work: Path, growth: bool = True, edits: bool = True, war
           f"peak <= arid {ratio(cold.peak_mib, ar.peak_mib)} {'met' if cold.peak_mib <= ar.peak_mib else 'MISSED'}")
     if not growth:
         return
-    print(f"growth ({load()}):")
-    base = None
+    print(f"growth ({load()}; each part takes the same share of every project's files, its size in bytes):")
+    last: tuple[float, int] | None = None
+    rates: list[float] = []
     for label, fraction, copies in (("1/4", 0.25, 1), ("1/2", 0.5, 1), ("1", 1.0, 1), ("2", 1.0, 2)):
-        grown = copy_tree(src, work / f"grow-{label.replace('/', 'of')}", fraction, copies)
+        grown, size = copy_tree(src, work / f"grow-{label.replace('/', 'of')}", fraction, copies)
         run = measure([str(BIN / "ssot"), "scan", str(grown), "--all", "--format", "json", "--no-cache", "-o",
                        str(work / "grow.json"), "--no-progress"])
-        factor = fraction * copies
-        base = base or run.seconds / factor
-        print(f"  {label:3s} x tree: {run.seconds:6.2f} s  peak {run.peak_mib:6.0f} MiB  (exit {run.returncode}; "
-              f"time per tree {run.seconds / factor:6.2f} s, {ratio(run.seconds / factor, base)} of the 1/4 rate)")
+        rates.append(run.seconds / (size / 2**20))
+        step = ""
+        if last is not None:  # linear: the time grows at most 1.1 times as fast as the size
+            times, sizes = run.seconds / last[0], size / last[1]
+            step = (f"; {sizes:.2f}x the size of the last, {times:.2f}x its time "
+                    f"({'met' if times <= 1.1 * sizes else 'MISSED'})")
+        print(f"  {label:3s} x tree: {size / 2**20:6.1f} MB {run.seconds:6.2f} s  peak {run.peak_mib:6.0f} MiB  "
+              f"(exit {run.returncode}; {rates[-1]:.3f} s per MB{step})")
+        last = (run.seconds, size)
         shutil.rmtree(grown, ignore_errors=True)
     print()
 

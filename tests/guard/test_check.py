@@ -316,3 +316,21 @@ def test_a_named_file_that_cannot_be_read_exits_3_as_in_the_whole_tree(project: 
     for args in (["tests/test_undecodable.py", "tests/test_d.py"], []):
         run = ssot("check", *args, cwd=project)
         assert run.code == 3 and "1 file could not be read or parsed" in run.stdout + run.stderr, (args, run.stdout)
+
+
+def test_a_copied_folder_is_new_as_its_files(project: Path) -> None:
+    assert ssot("check", "--update-baseline", cwd=project).code == 0
+    helper = ("def pick_rows(rows, key):\n    picked = [row for row in rows if row.get(key) is not None]\n"
+              "    picked.sort(key=lambda row: row[key])\n    return {row[key]: row for row in picked}\n")
+    for pkg in ("tests/pkg_a", "tests/pkg_b"):  # a package of its own, pasted beside itself
+        write_tree(project, {f"{pkg}/helpers.py": helper, f"{pkg}/test_pkg.py": module_text(9, OTHER)})
+    run = ssot("check", "--format", "json", cwd=project)
+    assert run.code == 1
+    found = rules_at(run.json())
+    assert ("duplicate-file", "tests/pkg_b/helpers.py") in found  # pick_rows: copied with its folder only
+    assert ("duplicate-file", "tests/pkg_b/test_pkg.py") in found
+    assert ("duplicate-copy", "tests/pkg_b/test_pkg.py") in found  # make_message: copied elsewhere too
+    assert not {f for f in found if f[1].startswith("tests/pkg_a/") and f[0] == "duplicate-file"}
+    assert not {f for f in found if f[1].endswith("helpers.py") and f[0] != "duplicate-file"}
+    assert ssot("check", "--update-baseline", cwd=project).code == 0
+    assert ssot("check", cwd=project).code == 0

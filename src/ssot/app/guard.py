@@ -11,6 +11,8 @@ What ``check`` looks at (rule ids):
 ``pytest-uncollectable-class``  a ``Test*`` helper with ``__init__`` in a collected module (pytest warns)
 ``tests-never-run``             ``test*`` methods of such a class, or ``test*`` functions nested in a
                                 function: pytest never runs them
+``duplicate-file``              a file of a copied folder (whole-tree checks only: its definitions are
+                                no family, see :mod:`ssot.scanner.copied_folders`)
 
 Two ways to get the copies:
 
@@ -61,6 +63,7 @@ DUPLICATE_COPY = "duplicate-copy"
 NEW_FAMILY = "new-family"
 UNCOLLECTABLE = "pytest-uncollectable-class"
 NEVER_RUN = "tests-never-run"
+DUPLICATE_FILE = "duplicate-file"
 
 RULES: dict[str, str] = {
     COPY_OF_CONSOLIDATED: "A copy of a consolidated helper: its canonical module exists; import it from there.",
@@ -69,6 +72,7 @@ RULES: dict[str, str] = {
     **IMPORT_RULES,
     UNCOLLECTABLE: "A Test* class with __init__: pytest cannot collect it and warns on every run.",
     NEVER_RUN: "Tests pytest never runs: methods of an uncollectable Test* class, or tests nested in a function.",
+    DUPLICATE_FILE: "A file of a copied folder: the same bytes as the first copy's (a whole-tree check only).",
 }
 
 
@@ -398,6 +402,8 @@ def observe_scan(cfg: Config, result: ScanResult, texts: dict[str, str] | None =
                 continue
             findings.append(Finding(UNCOLLECTABLE, f.path, f.line, f.message, severity="error",
                                     end_line=f.end_line, key=f.key, fix=f.fix))
+        elif f.rule == DUPLICATE_FILE:  # its definitions are in no family: the file is the copy
+            findings.append(f)
     copies = {(m.path, m.qualname) for m in members if canon_of(families, m)}
     checker = ImportChecker(cfg, canonical_names(cfg), copies)
     pytest_cfg = load_pytest_config(cfg.root)
