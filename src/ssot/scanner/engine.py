@@ -282,7 +282,7 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
             if use_cache:  # (what decides whether the last result stands, kept for the next scan)
                 assembled = cache.assembly
                 digest, per_file, parts = inputs_digest(
-                    config, scope, entries, settings, skipped,
+                    config, scope, entries, copies, settings, skipped,
                     assembled[3] if assembled is not None and assembled[2] == settings else {})
                 again = _same_as_last(cache, config, digest, fresh)
             if again is not None:  # the edits reached nothing the assembly reads: the last result stands
@@ -291,7 +291,7 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
                 result.stats = stats
             else:
                 grouping = GroupMemo(cache.grouping)
-                result = _assemble(config, gather(config, scope, entries, parts),
+                result = _assemble(config, gather(config, scope, entries, copies, parts),
                                    {**cache.fingerprint_map(), **fingerprints},
                                    skipped, stats, pool, cache.described, _known_sources(cache.sources, fresh),
                                    grouping)

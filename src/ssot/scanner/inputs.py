@@ -114,12 +114,13 @@ class Gatherer:
         return out
 
 
-def gather(config: Config, scope: TestScope, entries: dict[str, Entry],
+def gather(config: Config, scope: TestScope, entries: dict[str, Entry], copies: dict[str, str],
            parts: dict[str, FileInputs] | None = None) -> AssemblyInputs:
     """The inputs of assembling ``entries`` (the files in scope, each with only this scan's candidates);
-    ``parts``: files' inputs gathered already (by :func:`inputs_digest`)."""
+    ``copies``: the files of copied folders (:func:`copies_of`); ``parts``: files' inputs gathered
+    already (by :func:`inputs_digest`)."""
     g = Gatherer(config, scope)
-    inputs = AssemblyInputs([], [], {}, [], [], [], copies_of(g, entries))
+    inputs = AssemblyInputs([], [], {}, [], [], [], copies)
     same: dict[Standing, list[SameFile]] = {}
     gathered = parts or {}
     for rel in sorted(entries):
@@ -166,8 +167,8 @@ def _whole_file(ex: FileExtract, floor: int) -> tuple[int, int] | None:
     return ex.lines, sum(1 for u in index.units if u.parent == -1 and u.size >= floor)
 
 
-def inputs_digest(config: Config, scope: TestScope, entries: dict[str, Entry], settings: str,
-                  skipped: list[SkippedFile], last: FileDigests) \
+def inputs_digest(config: Config, scope: TestScope, entries: dict[str, Entry], copies: dict[str, str],
+                  settings: str, skipped: list[SkippedFile], last: FileDigests) \
         -> tuple[str, FileDigests, dict[str, FileInputs]]:
     """A digest of everything :func:`gather` gives but the shown sources (``settings``: the scan's, as a key),
     each file's part of it, and the inputs of the files it gathered (for :func:`gather`, should the
@@ -181,7 +182,7 @@ def inputs_digest(config: Config, scope: TestScope, entries: dict[str, Entry], s
     parts: dict[str, FileInputs] = {}
     h = hashlib.blake2b(digest_size=16)
     h.update(settings.encode())
-    same: dict[Standing, list[str]] = {}
+    same: dict[Standing, list[tuple[str, tuple[int, int]]]] = {}
     for rel in sorted(entries):
         entry = entries[rel]
         key = g.key(rel, entry)
@@ -193,11 +194,12 @@ def inputs_digest(config: Config, scope: TestScope, entries: dict[str, Entry], s
             digest = _digest(rel, part)
         now[rel] = (key, digest)
         h.update(f"{rel}\0{digest}\n".encode("utf-8", "surrogateescape"))
-        same.setdefault(_standing(key), []).append(rel)
+        whole = _whole_file(entry.extract, g.floor)
+        if whole is not None:
+            same.setdefault(_standing(key), []).append((rel, whole))
     # which files are copies of one another, as gather groups them (a file's whole-file lines count only here)
-    h.update(_plain([[(rel, _whole_file(entries[rel].extract, g.floor)) for rel in group]
-                     for group in same.values() if len(group) > 1]))
-    h.update(_plain(sorted(copies_of(g, entries).items())))
+    h.update(_plain([group for group in same.values() if len(group) > 1]))
+    h.update(_plain(sorted(copies.items())))
     h.update(_plain(sorted((s.path, s.reason, s.line or 0) for s in skipped)))
     return h.hexdigest(), now, parts
 
