@@ -317,8 +317,11 @@ def realcode(src: Path, work: Path, growth: bool = True, edits: bool = True, war
             times, sizes = run.seconds / last[0], size / last[1]
             step = (f"; {sizes:.2f}x the size of the last, {times:.2f}x its time "
                     f"({'met' if times <= 1.1 * sizes else 'MISSED'})")
+        data = json.loads((work / "grow.json").read_text())
+        # what the work is made of: the definitions with a textual near-copy (parsed), the families
+        work_done = f"{data['stats']['definitions']} definitions parsed, {len(data['families'])} families"
         print(f"  {label:3s} x tree: {size / 2**20:6.1f} MB {run.seconds:6.2f} s  peak {run.peak_mib:6.0f} MiB  "
-              f"(exit {run.returncode}; {rates[-1]:.3f} s per MB{step})")
+              f"(exit {run.returncode}; {rates[-1]:.3f} s per MB{step}; {work_done})")
         last = (run.seconds, size)
         shutil.rmtree(grown, ignore_errors=True)
     print()
