@@ -148,3 +148,23 @@ def test_the_same_text_is_the_same_node() -> None:
     assert isinstance(na, ast.FunctionDef) and isinstance(nb, ast.FunctionDef)
     assert describe._same_text(na.body[0], nb.body[0])
     assert describe._same(na, nb)
+
+
+def test_the_same_change_in_many_methods_is_one_difference_with_its_count() -> None:
+    methods = "".join(f"\n    def test_{k}(self):\n        load(self.session, 'selectin', {k})\n" for k in range(5))
+    a = _fp("m0", "class EagerTest(Base):" + methods, "class")
+    b = _fp("m1", "class EagerTest(Base):" + methods.replace("'selectin'", "'subquery'")
+            + "\n    def test_extra(self):\n        return 1\n", "class")
+    describe._parsed.clear()
+    assert describe.differences(a, b) == ["adds method test_extra", "literal 'selectin' is 'subquery' here (5 times)"]
+
+
+def test_the_text_report_shows_the_first_differences_and_counts_the_rest() -> None:
+    from ssot.model import EquivalenceClass
+    from ssot.report.common import differences_text
+
+    reference = EquivalenceClass("f/A", "d0", [])
+    other = EquivalenceClass("f/B", "d1", [], differences=[f"adds method m{k}" for k in range(11)])
+    assert differences_text(other, reference) == "; ".join(f"adds method m{k}" for k in range(11))
+    assert differences_text(other, reference, 8) == (
+        "; ".join(f"adds method m{k}" for k in range(8)) + "; and 3 more (--format json lists them all)")

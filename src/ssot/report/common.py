@@ -106,11 +106,16 @@ def member_flags(d: Definition) -> list[str]:
     return flags
 
 
-def differences_text(cls: EquivalenceClass, reference: EquivalenceClass) -> str:
-    """How ``cls`` differs from the family's reference class (its class A), in words."""
+def differences_text(cls: EquivalenceClass, reference: EquivalenceClass, limit: int | None = None) -> str:
+    """How ``cls`` differs from the family's reference class (its class A), in words (the first ``limit``
+    differences, and how many more)."""
     if cls is reference:
         return "reference"
-    return "; ".join(cls.differences) if cls.differences else "no difference recorded"
+    if not cls.differences:
+        return "no difference recorded"
+    shown = cls.differences if limit is None else cls.differences[:limit]
+    more = len(cls.differences) - len(shown)
+    return "; ".join(shown) + (f"; and {more} more (--format json lists them all)" if more else "")
 
 
 def superset_text(cls: EquivalenceClass) -> str:

@@ -50,6 +50,9 @@ def _overview(families: list[Family]) -> Table:
     return table
 
 
+DIFFERENCES_SHOWN = 8  # of a class, in the text report (the JSON report lists them all)
+
+
 def _class_lines(f: Family) -> list[tuple[int, str]]:
     """``(indent, markup)`` lines: one per equivalence class, and how it differs from class A."""
     reference = f.classes[0]
@@ -63,7 +66,7 @@ def _class_lines(f: Family) -> list[tuple[int, str]]:
             line += f"; superset of {escape(superset_text(k))}"
         lines.append((2, line))
         if k is not reference:
-            lines.append((5, f"differs: {escape(differences_text(k, reference))}"))
+            lines.append((5, f"differs: {escape(differences_text(k, reference, DIFFERENCES_SHOWN))}"))
     return lines
 
 

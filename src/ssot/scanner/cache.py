@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # the unpickler imports it when a cache holds extracts (a res
     from ssot.scanner.textual import CandidateState
 
 # bump when what extraction finds changes; the Python version too (the text index keys on tuple hashes)
-CACHE_VERSION = f"scan-23-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+CACHE_VERSION = f"scan-24-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
 # the parts: the index a rescan reads first (every file's stat and digest, the last result's key), the
 # last result, the files' extracts, the last result's report per format, the last discovery
 INDEX = "scan-result.pickle"

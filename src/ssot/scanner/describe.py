@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 
 from ssot.model import Fingerprint
 
@@ -268,7 +269,14 @@ def _class_differences(a: ast.ClassDef, b: ast.ClassDef) -> list[str]:
             out.extend(_function_differences(n, ma[n], mb[n]))
     if not _same_lists(oa, ob):
         out.append("class attributes differ")
-    return out or ["differs in details"]
+    return _collapsed(out) or ["differs in details"]
+
+
+def _collapsed(words: list[str]) -> list[str]:
+    """Each difference once, in order, with how many times it was found when more than once (the same
+    literal changed in twenty methods is one difference, not twenty)."""
+    counts = Counter(words)
+    return [w if counts[w] == 1 else f"{w} ({counts[w]} times)" for w in dict.fromkeys(words)]
 
 
 def is_superset(big: Fingerprint, small: Fingerprint) -> bool:
