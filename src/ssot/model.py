@@ -171,6 +171,16 @@ class Block:
 
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
+class CopiedFolder:
+    """A folder holding the same files as another at every level below it (the top-most of a copy)."""
+
+    path: str
+    copy_of: str  # the first copy, in path order
+    files: int  # files below it
+
+
+@pickled_by_fields
+@dataclass(frozen=True, slots=True)
 class SkippedFile:
     """A file the scan could not read or parse, and why."""
 
@@ -307,6 +317,7 @@ class ScanResult:
     stats: ScanStats
     definitions: int = 0
     blocks: list[Block] = field(default_factory=list)
+    copied_folders: list[CopiedFolder] = field(default_factory=list)
 
     @property
     def partial(self) -> bool:

@@ -11,8 +11,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from ssot.cli import main
-from ssot.model import ScanResult
+from ssot.model import CopiedFolder, ScanResult
+from ssot.report import json_report
 from ssot.scanner.copied_folders import folder_copies
 from testkit import CLIENT, OTHER, write_tree
 
@@ -57,10 +60,11 @@ def test_folders_are_copies_when_every_file_below_them_is() -> None:
         "d/x.py": "1", "d/z.py": "1",  # one file twice in one folder: no copied folder
         "e/sub/y.py": "2",  # a copy of a/sub and b/sub (e itself holds nothing else than sub)
     }
-    assert folder_copies(same) == {
-        "b/x.py": "a/x.py", "b/sub/y.py": "a/sub/y.py", "e/sub/y.py": "a/sub/y.py",
-    }
-    assert folder_copies({"a/x.py": "1", "b/y.py": "1"}) == {}  # the names count, not only the bytes
+    copies = folder_copies(same)
+    assert copies.files == {"b/x.py": "a/x.py", "b/sub/y.py": "a/sub/y.py", "e/sub/y.py": "a/sub/y.py"}
+    # the top-most copies only: b/sub is b's business
+    assert copies.folders == [CopiedFolder("b", "a", 2), CopiedFolder("e/sub", "a/sub", 1)]
+    assert folder_copies({"a/x.py": "1", "b/y.py": "1"}).files == {}  # the names count, not only the bytes
 
 
 def test_definitions_copied_only_with_their_folder_are_no_family(tmp_path: Path) -> None:
@@ -78,6 +82,20 @@ def test_definitions_copied_only_with_their_folder_are_no_family(tmp_path: Path)
                    and b.copies[0].path.startswith("tests/pkg0/"))
     assert ("tests/pkg0/helpers.py", "tests/pkg1/helpers.py") in whole
     assert ("tests/pkg0/sub/support.py", "tests/pkg1/sub/support.py") in whole
+    assert result.copied_folders == [CopiedFolder("tests/pkg1", "tests/pkg0", 5)]
+
+
+def test_the_reports_name_the_copied_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = write_tree(tmp_path / "p", {"pyproject.toml": "[tool.ssot]\nmin_tokens = 1\n", **_tree(2)})
+    assert main(["scan", str(root), "--no-progress", "--no-cache"]) == 1
+    text = capsys.readouterr().out
+    assert "Copied folders (1)" in text and "tests/pkg1  is a copy of  tests/pkg0  (5 files)" in text
+    assert ":1: duplicate-file" not in text  # the folder says it: its files are not listed one by one
+    out = tmp_path / "scan.json"
+    assert main(["scan", str(root), "--no-progress", "--format", "json", "-o", str(out)]) == 1
+    data = json.loads(out.read_text())
+    assert data["copied_folders"] == [{"path": "tests/pkg1", "copy_of": "tests/pkg0", "files": 5}]
+    assert json_report.load_scan(out).copied_folders == [CopiedFolder("tests/pkg1", "tests/pkg0", 5)]
 
 
 def test_a_copied_folder_adds_its_copies_to_the_families_and_no_family(tmp_path: Path) -> None:

@@ -54,7 +54,7 @@ from ssot.config import Config
 from ssot.model import Definition, Family, Finding, Fingerprint, Location, ScanResult, finding_fingerprint
 from ssot.pytest_config import PytestConfig, load_pytest_config
 from ssot.report.common import plural
-from ssot.scanner.findings import UNCOLLECTABLE_FIX, definition_key
+from ssot.scanner.findings import DUPLICATE_FILE, UNCOLLECTABLE_FIX, definition_key
 from ssot.scanner.textual import CandidateCounts, TextIndex
 
 MEMBER_RULE = "family-member"  # baseline entries for copies: one per live copy, whatever the copy kept
@@ -63,7 +63,6 @@ DUPLICATE_COPY = "duplicate-copy"
 NEW_FAMILY = "new-family"
 UNCOLLECTABLE = "pytest-uncollectable-class"
 NEVER_RUN = "tests-never-run"
-DUPLICATE_FILE = "duplicate-file"
 
 RULES: dict[str, str] = {
     COPY_OF_CONSOLIDATED: "A copy of a consolidated helper: its canonical module exists; import it from there.",

@@ -23,6 +23,7 @@ from ssot.model import (
     Block,
     BlockCopy,
     CommentedCopy,
+    CopiedFolder,
     Definition,
     EquivalenceClass,
     Family,
@@ -174,6 +175,7 @@ def _to_dict(result: ScanResult) -> JSON:
         "families": [_family(f) for f in result.families if f.kind != "test"],
         "duplicated_tests": [_family(f) for f in result.families if f.kind == "test"],
         "blocks": [_block(b) for b in result.blocks],
+        "copied_folders": [{"path": c.path, "copy_of": c.copy_of, "files": c.files} for c in result.copied_folders],
         "commented_out": [_commented(c) for c in result.commented_out],
         "skipped": [{"path": k.path, "line": k.line, "reason": k.reason} for k in result.skipped],
         "findings": [
@@ -333,4 +335,5 @@ def _result(data: JSON) -> ScanResult:
         definitions=data["definitions"],
         blocks=[Block(b["id"], [BlockCopy(c["path"], c["start_line"], c["end_line"]) for c in b["copies"]],
                       b["units"], b["whole_file"]) for b in data["blocks"]],
+        copied_folders=[CopiedFolder(c["path"], c["copy_of"], c["files"]) for c in data.get("copied_folders", ())],
     )

@@ -24,6 +24,7 @@ from ssot.report.common import (
     totals,
 )
 from ssot.report.console import name_column, print_fitted
+from ssot.scanner.findings import DUPLICATE_FILE
 
 _OVERVIEW_NUMBERS = (("Live", "live copies"), ("Bkp", "in backup folders"),
                      ("Var", "variants (equivalence classes)"), ("Cmt", "commented-out copies"),
@@ -142,9 +143,23 @@ def _blocks(console: Console, result: ScanResult, verbosity: int = 0) -> None:
     console.print()
 
 
+def _copied_folders(console: Console, result: ScanResult, verbosity: int = 0) -> None:
+    folders = result.copied_folders
+    files = sum(f.rule == DUPLICATE_FILE for f in result.findings)
+    console.print(f"[bold]Copied folders[/bold] ({len(folders)}): the same files at every level below the first "
+                  f"copy's; their files holding definitions ({files}) are `{DUPLICATE_FILE}` findings, the "
+                  "definitions not reported one by one")
+    for c in folders[:None if verbosity > 0 else TOP_BLOCKS]:
+        console.print(f"  {escape(_shown(c.path))}  is a copy of  {escape(_shown(c.copy_of))}  "
+                      f"({plural(c.files, 'file')})")
+    if verbosity <= 0 and len(folders) > TOP_BLOCKS:
+        console.print(f"  [dim]and {len(folders) - TOP_BLOCKS} more: -v lists them all[/dim]")
+    console.print()
+
+
 def _other_findings(console: Console, result: ScanResult, verbosity: int) -> None:
-    """The findings no family accounts for, one line each: ``path:line: rule message``."""
-    others = [f for f in result.findings if not f.family]
+    """The findings no family or copied folder accounts for, one line each: ``path:line: rule message``."""
+    others = [f for f in result.findings if not f.family and not (f.rule == DUPLICATE_FILE and result.copied_folders)]
     if not others:
         return
     console.print(f"[bold]Other findings[/bold] ({len(others)})")
@@ -184,6 +199,8 @@ def print_text(result: ScanResult, console: Console, verbosity: int = 0) -> None
         console.print("No duplicated definitions found.\n")
     if verbosity < 0:
         return
+    if result.copied_folders:
+        _copied_folders(console, result, verbosity)
     if result.blocks:
         _blocks(console, result, verbosity)
     _other_findings(console, result, verbosity)

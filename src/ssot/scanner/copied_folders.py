@@ -11,15 +11,27 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Hashable, Mapping
+from collections.abc import Container, Hashable, Mapping
+from dataclasses import dataclass, field
+
+from ssot.model import CopiedFolder
 
 
-def folder_copies(files: Mapping[str, Hashable]) -> dict[str, str]:
-    """Each file inside a copied folder, mapped to the same file of the first copy (in path order).
+@dataclass(frozen=True, slots=True)
+class FolderCopies:
+    """The files of copied folders, each mapped to the same file of the first copy (in path order), and
+    the copied folders themselves, the top-most of each copy only (a folder inside a copied folder is
+    a copy too)."""
 
-    ``files``: every file's path (``/``-separated) and what makes two files the same (their bytes, and
-    whatever else must agree).  Two folders are copies when their files and subfolders are, by name.
-    """
+    files: dict[str, str] = field(default_factory=dict)
+    folders: list[CopiedFolder] = field(default_factory=list)
+
+
+def folder_copies(files: Mapping[str, Hashable], worth: Container[str] | None = None) -> FolderCopies:
+    """The copied folders of ``files``: every file's path (``/``-separated) and what makes two files the
+    same (their bytes, and whatever else must agree).  Two folders are copies when their files and
+    subfolders are, by name.  ``worth``: the files that hold something to report (default: all); a
+    copied folder holding none (only empty ``__init__.py`` files, say) is not listed.  Most files first."""
     children: dict[str, list[str]] = defaultdict(list)  # folder -> "name\0token" of its files and folders
     for rel, same in files.items():
         folder, _, name = rel.rpartition("/")
@@ -42,10 +54,23 @@ def folder_copies(files: Mapping[str, Hashable]) -> dict[str, str]:
             folders.sort()
             for f in folders[1:]:
                 first[f] = folders[0]
-    out: dict[str, str] = {}
+    out = FolderCopies()
+    below: dict[str, int] = defaultdict(int)  # files below each top-most copy
+    listed: set[str] = set()  # the top-most copies holding a file worth it
     for rel in files:
         folder, _, name = rel.rpartition("/")
         rep = first.get(folder)
         if rep is not None:
-            out[rel] = f"{rep}/{name}"
+            out.files[rel] = f"{rep}/{name}"
+        top = None
+        while folder:
+            if folder in first and folder.rpartition("/")[0] not in first:
+                top = folder  # (a folder in a copy of its parent is that copy's)
+            folder = folder.rpartition("/")[0]
+        if top is not None:
+            below[top] += 1
+            if worth is None or rel in worth:
+                listed.add(top)
+    out.folders.extend(CopiedFolder(f, first[f], n) for f, n in sorted(below.items(), key=lambda x: (-x[1], x[0]))
+                       if f in listed)
     return out

@@ -222,9 +222,9 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
         # a copied file is counted once: its copies take the first's candidates (a definition is no
         # candidate for being in a copied file; the copy is one whole-file block)
         copies = copies_of(Gatherer(config, scope), {rel: fresh[rel] for rel in scoped})
-        current = _candidate_lines(cache, fresh, [rel for rel in scoped if rel not in copies],
+        current = _candidate_lines(cache, fresh, [rel for rel in scoped if rel not in copies.files],
                                    min_code_bytes(config.min_tokens))
-        for rel, copied in copies.items():
+        for rel, copied in copies.files.items():
             current[rel] = current[copied]
         _phase("candidates", started)
         parse: list[tuple[str, FileExtract, set[int]]] = []
@@ -472,9 +472,9 @@ def _assemble(config: Config, inputs: AssemblyInputs, fingerprints: dict[str, Fi
     skipped.extend(inputs.errors)
     stats.definitions = len(defs)
     mark = time.perf_counter()
-    families = build_families(defs, fingerprints, inputs.bindings, grouping, inputs.copies)
+    families = build_families(defs, fingerprints, inputs.bindings, grouping, inputs.copies.files)
     _phase("  families", mark)
-    blocks, families = find_blocks(families, defs, inputs.same_files, inputs.gaps, inputs.copies)
+    blocks, families = find_blocks(families, defs, inputs.same_files, inputs.gaps, inputs.copies.files)
     _phase("  blocks", mark)
     shown = _with_sources(config.root, families, fingerprints, known or {})
     _phase("  sources", mark)
@@ -496,11 +496,12 @@ def _assemble(config: Config, inputs: AssemblyInputs, fingerprints: dict[str, Fi
         families=families,
         commented_out=commented,
         skipped=skipped,
-        findings=findings_for(families, defs, commented, inputs.same_files, inputs.copies),
+        findings=findings_for(families, defs, commented, inputs.same_files, inputs.copies.files),
         fingerprints={d: shown.get(d, fp) for d, fp in fingerprints.items() if d in used},
         stats=stats,
         definitions=len(defs),
         blocks=blocks,
+        copied_folders=inputs.copies.folders,
     )
 
 

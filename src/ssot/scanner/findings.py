@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from ssot.model import CommentedCopy, Definition, Family, Finding, Location
 
+DUPLICATE_FILE = "duplicate-file"
 UNCOLLECTABLE_FIX = "add `__test__ = False` to the class, or run `ssot fix collection-warnings`"
 
 
@@ -33,7 +34,7 @@ def findings_for(families: list[Family], defs: list[Definition], commented: list
             if rep is None:
                 continue
             folder, rep_folder = path.rpartition("/")[0] or ".", rep.rpartition("/")[0] or "."
-            out.append(Finding("duplicate-file", path, 1,
+            out.append(Finding(DUPLICATE_FILE, path, 1,
                                f"{path} has the same bytes as {rep}: the folder {folder} is a copy of "
                                f"{rep_folder} ({first[2]} definition{'' if first[2] == 1 else 's'} at module "
                                "level here, not reported one by one)", None, end_line=lines, key="file",

@@ -24,7 +24,7 @@ from ssot.model import CommentedCopy, Definition, ScanResult, SkippedFile
 from ssot.scanner.bindings import resolve
 from ssot.scanner.blocks import Gap
 from ssot.scanner.cache import Entry, shown_copies
-from ssot.scanner.copied_folders import folder_copies
+from ssot.scanner.copied_folders import FolderCopies, folder_copies
 from ssot.scanner.extract import FileExtract
 from ssot.scanner.textual import min_code_bytes
 from ssot.scope import TestScope
@@ -41,7 +41,7 @@ class AssemblyInputs:
     same_files: list[list[SameFile]]  # groups of two or more copies of one file (see :func:`copies_of`)
     gaps: list[Gap]
     errors: list[SkippedFile]  # files that do not parse
-    copies: dict[str, str]  # each file of a copied folder -> the first copy's (see :func:`copies_of`)
+    copies: FolderCopies  # the copied folders and their files (see :func:`copies_of`)
 
 
 @dataclass(slots=True)
@@ -114,7 +114,7 @@ class Gatherer:
         return out
 
 
-def gather(config: Config, scope: TestScope, entries: dict[str, Entry], copies: dict[str, str],
+def gather(config: Config, scope: TestScope, entries: dict[str, Entry], copies: FolderCopies,
            parts: dict[str, FileInputs] | None = None) -> AssemblyInputs:
     """The inputs of assembling ``entries`` (the files in scope, each with only this scan's candidates);
     ``copies``: the files of copied folders (:func:`copies_of`); ``parts``: files' inputs gathered
@@ -140,14 +140,15 @@ def gather(config: Config, scope: TestScope, entries: dict[str, Entry], copies: 
     return inputs
 
 
-def copies_of(g: Gatherer, entries: Mapping[str, Entry]) -> dict[str, str]:
+def copies_of(g: Gatherer, entries: Mapping[str, Entry]) -> FolderCopies:
     """Each file of ``entries`` inside a copied folder (:mod:`~ssot.scanner.copied_folders`; files the same
     when their bytes are and they stand alike: :meth:`Gatherer.standing`), mapped to the first copy's.
 
     The candidate pass counts only the first: a definition is not a candidate for being in a copied
     folder, each copied file is reported once as a whole-file block.
     """
-    return folder_copies({rel: g.standing(rel, entry) for rel, entry in entries.items()})
+    return folder_copies({rel: g.standing(rel, entry) for rel, entry in entries.items()},
+                         {rel for rel, entry in entries.items() if _whole_file(entry.extract, g.floor) is not None})
 
 
 def _standing(key: FileKey) -> Standing:
@@ -167,7 +168,7 @@ def _whole_file(ex: FileExtract, floor: int) -> tuple[int, int] | None:
     return ex.lines, sum(1 for u in index.units if u.parent == -1 and u.size >= floor)
 
 
-def inputs_digest(config: Config, scope: TestScope, entries: dict[str, Entry], copies: dict[str, str],
+def inputs_digest(config: Config, scope: TestScope, entries: dict[str, Entry], copies: FolderCopies,
                   settings: str, skipped: list[SkippedFile], last: FileDigests) \
         -> tuple[str, FileDigests, dict[str, FileInputs]]:
     """A digest of everything :func:`gather` gives but the shown sources (``settings``: the scan's, as a key),
@@ -199,7 +200,7 @@ def inputs_digest(config: Config, scope: TestScope, entries: dict[str, Entry], c
             same.setdefault(_standing(key), []).append((rel, whole))
     # which files are copies of one another, as gather groups them (a file's whole-file lines count only here)
     h.update(_plain([group for group in same.values() if len(group) > 1]))
-    h.update(_plain(sorted(copies.items())))
+    h.update(_plain((sorted(copies.files.items()), copies.folders)))
     h.update(_plain(sorted((s.path, s.reason, s.line or 0) for s in skipped)))
     return h.hexdigest(), now, parts
 
