@@ -42,7 +42,7 @@ def find_blocks(families: list[Family], defs: list[Definition],
         -> tuple[list[Block], list[Family]]:
     """The blocks, and the families left once those wholly inside blocks are taken out.
 
-    ``identical``: groups of copies of one file, as ``(path, lines, module-level definitions)``:
+    ``identical``: groups of files of the same bytes, as ``(path, lines, module-level definitions)``:
     each is one whole-file block, whatever it holds.  ``gaps``: definitions known only from the text.
     ``copies``: the files of copied folders (:mod:`~ssot.scanner.copied_folders`).
     """

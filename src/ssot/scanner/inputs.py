@@ -38,7 +38,7 @@ class AssemblyInputs:
     defs: list[Definition]
     commented: list[CommentedCopy]
     bindings: Bindings
-    same_files: list[list[SameFile]]  # groups of two or more copies of one file (see :func:`copies_of`)
+    same_files: list[list[SameFile]]  # groups of two or more files of the same bytes
     gaps: list[Gap]
     errors: list[SkippedFile]  # files that do not parse
     copies: FolderCopies  # the copied folders and their files (see :func:`copies_of`)
@@ -121,7 +121,7 @@ def gather(config: Config, scope: TestScope, entries: dict[str, Entry], copies: 
     already (by :func:`inputs_digest`)."""
     g = Gatherer(config, scope)
     inputs = AssemblyInputs([], [], {}, [], [], [], copies)
-    same: dict[Standing, list[SameFile]] = {}
+    same: dict[str, list[SameFile]] = {}  # by content digest
     gathered = parts or {}
     for rel in sorted(entries):
         entry = entries[rel]
@@ -132,7 +132,7 @@ def gather(config: Config, scope: TestScope, entries: dict[str, Entry], copies: 
             inputs.errors.append(part.error)
             continue
         if part.whole is not None:
-            same.setdefault(_standing(key), []).append((rel, *part.whole))
+            same.setdefault(entry.digest, []).append((rel, *part.whole))
         inputs.defs += part.defs
         inputs.commented += part.commented
         inputs.bindings.update(part.bindings)
@@ -149,11 +149,6 @@ def copies_of(g: Gatherer, entries: Mapping[str, Entry]) -> FolderCopies:
     """
     return folder_copies({rel: g.standing(rel, entry) for rel, entry in entries.items()},
                          {rel for rel, entry in entries.items() if _whole_file(entry.extract, g.floor) is not None})
-
-
-def _standing(key: FileKey) -> Standing:
-    digest, _, collected, backup, library = key
-    return digest, collected, backup, library
 
 
 def _whole_file(ex: FileExtract, floor: int) -> tuple[int, int] | None:
@@ -183,7 +178,7 @@ def inputs_digest(config: Config, scope: TestScope, entries: dict[str, Entry], c
     parts: dict[str, FileInputs] = {}
     h = hashlib.blake2b(digest_size=16)
     h.update(settings.encode())
-    same: dict[Standing, list[tuple[str, tuple[int, int]]]] = {}
+    same: dict[str, list[tuple[str, tuple[int, int]]]] = {}
     for rel in sorted(entries):
         entry = entries[rel]
         key = g.key(rel, entry)
@@ -197,7 +192,7 @@ def inputs_digest(config: Config, scope: TestScope, entries: dict[str, Entry], c
         h.update(f"{rel}\0{digest}\n".encode("utf-8", "surrogateescape"))
         whole = _whole_file(entry.extract, g.floor)
         if whole is not None:
-            same.setdefault(_standing(key), []).append((rel, whole))
+            same.setdefault(entry.digest, []).append((rel, whole))
     # which files are copies of one another, as gather groups them (a file's whole-file lines count only here)
     h.update(_plain([group for group in same.values() if len(group) > 1]))
     h.update(_plain((sorted(copies.files.items()), copies.folders)))
