@@ -222,7 +222,7 @@ class HistoryStore:
             data = doc.data
         else:  # file names that are not UTF-8 came as surrogates: their bytes
             data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogateescape")
-        body = zlib.compress(data, 6)
+        body = zlib.compress(data, 1)  # (level 6: 2.5x the time, 20% smaller; a report is written on every change)
         self._db.execute("INSERT INTO documents(run_id, kind, body) VALUES (?, ?, ?)", (run_id, kind, body))
         if isinstance(doc, Document):
             self._db.execute("INSERT INTO document_digests(run_id, kind, digest, latest_run) VALUES (?, ?, ?, ?)",

@@ -221,7 +221,8 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
         scoped = sorted(rel for rel in fresh if whole or scope.is_test_code(rel))
         # a copied file is counted once: its copies take the first's candidates (a definition is no
         # candidate for being in a copied file; the copy is one whole-file block)
-        copies = copies_of(Gatherer(config, scope), {rel: fresh[rel] for rel in scoped})
+        gatherer = Gatherer(config, scope)
+        copies = copies_of(gatherer, {rel: fresh[rel] for rel in scoped})
         current = _candidate_lines(cache, fresh, [rel for rel in scoped if rel not in copies.files],
                                    min_code_bytes(config.min_tokens))
         for rel, copied in copies.files.items():
@@ -282,7 +283,7 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
             if use_cache:  # (what decides whether the last result stands, kept for the next scan)
                 assembled = cache.assembly
                 digest, per_file, parts = inputs_digest(
-                    config, scope, entries, copies, settings, skipped,
+                    gatherer, entries, copies, settings, skipped,
                     assembled[3] if assembled is not None and assembled[2] == settings else {})
                 again = _same_as_last(cache, config, digest, fresh)
             if again is not None:  # the edits reached nothing the assembly reads: the last result stands
@@ -291,7 +292,7 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
                 result.stats = stats
             else:
                 grouping = GroupMemo(cache.grouping)
-                result = _assemble(config, gather(config, scope, entries, copies, parts),
+                result = _assemble(config, gather(gatherer, entries, copies, parts),
                                    {**cache.fingerprint_map(), **fingerprints},
                                    skipped, stats, pool, cache.described, _known_sources(cache.sources, fresh),
                                    grouping)

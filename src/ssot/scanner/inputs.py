@@ -68,12 +68,16 @@ class Gatherer:
         self.config, self.scope = config, scope
         self.backups = gitignore_spec(config.backup_globs)
         self.floor = min_code_bytes(config.min_tokens)
+        self._roles: dict[str, tuple[bool, bool, bool]] = {}  # (a path's role does not change in a scan)
 
     def standing(self, rel: str, entry: Entry) -> Standing:
         """What makes two files copies of one another: the same bytes, and standing alike (both collected
         or neither, both backups or neither, both test code or neither)."""
-        return (entry.digest, bool(self.scope.pytest.collects(rel)), bool(self.backups.match_file(rel)),
-                not self.scope.is_test_code(rel))
+        role = self._roles.get(rel)
+        if role is None:
+            role = self._roles[rel] = (bool(self.scope.pytest.collects(rel)), bool(self.backups.match_file(rel)),
+                                       not self.scope.is_test_code(rel))
+        return (entry.digest, *role)
 
     def key(self, rel: str, entry: Entry) -> FileKey:
         """What the file's inputs follow from (its units are those of ``done``: see engine._candidates_only)."""
@@ -114,12 +118,11 @@ class Gatherer:
         return out
 
 
-def gather(config: Config, scope: TestScope, entries: dict[str, Entry], copies: FolderCopies,
+def gather(g: Gatherer, entries: dict[str, Entry], copies: FolderCopies,
            parts: dict[str, FileInputs] | None = None) -> AssemblyInputs:
     """The inputs of assembling ``entries`` (the files in scope, each with only this scan's candidates);
     ``copies``: the files of copied folders (:func:`copies_of`); ``parts``: files' inputs gathered
     already (by :func:`inputs_digest`)."""
-    g = Gatherer(config, scope)
     inputs = AssemblyInputs([], [], {}, [], [], [], copies)
     same: dict[str, list[SameFile]] = {}  # by content digest
     gathered = parts or {}
@@ -163,8 +166,8 @@ def _whole_file(ex: FileExtract, floor: int) -> tuple[int, int] | None:
     return ex.lines, sum(1 for u in index.units if u.parent == -1 and u.size >= floor)
 
 
-def inputs_digest(config: Config, scope: TestScope, entries: dict[str, Entry], copies: FolderCopies,
-                  settings: str, skipped: list[SkippedFile], last: FileDigests) \
+def inputs_digest(g: Gatherer, entries: dict[str, Entry], copies: FolderCopies, settings: str,
+                  skipped: list[SkippedFile], last: FileDigests) \
         -> tuple[str, FileDigests, dict[str, FileInputs]]:
     """A digest of everything :func:`gather` gives but the shown sources (``settings``: the scan's, as a key),
     each file's part of it, and the inputs of the files it gathered (for :func:`gather`, should the
@@ -173,7 +176,6 @@ def inputs_digest(config: Config, scope: TestScope, entries: dict[str, Entry], c
     Pickled without the pickler's memo: two equal inputs give the same bytes whichever of their strings
     happen to be one object (a cached file's units and a freshly parsed file's share them differently).
     """
-    g = Gatherer(config, scope)
     now: FileDigests = {}
     parts: dict[str, FileInputs] = {}
     h = hashlib.blake2b(digest_size=16)
