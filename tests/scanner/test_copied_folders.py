@@ -91,6 +91,7 @@ def test_the_reports_name_the_copied_folder(tmp_path: Path, capsys: pytest.Captu
     text = capsys.readouterr().out
     assert "Copied folders (1)" in text and "tests/pkg1  is a copy of  tests/pkg0  (5 files)" in text
     assert ":1: duplicate-file" not in text  # the folder says it: its files are not listed one by one
+    assert "tests/pkg1/helpers.py:1-" not in text and "Blocks" not in text  # nor are its files' whole-file blocks
     out = tmp_path / "scan.json"
     assert main(["scan", str(root), "--no-progress", "--format", "json", "-o", str(out)]) == 1
     data = json.loads(out.read_text())
@@ -136,3 +137,24 @@ def _without_stats(report: str) -> str:
     data = json.loads(report)
     data.pop("stats", None)
     return json.dumps(data, sort_keys=True)
+
+
+def test_a_run_repeated_inside_a_file_is_a_block_in_each_copy_of_the_file(tmp_path: Path) -> None:
+    methods = '''
+    def open(self, url, retries=3):
+        self.url = url
+        self.retries = retries
+        return self.connect(url, timeout=retries * 2)
+
+    def close(self, code=1000):
+        self.closed = True
+        self.code = code
+        return self.flush(code, final=True)
+'''
+    own = ("\n    def describe(self):\n        return {'first': self.kind, 'when': self.started, 'rows': len(self)}\n",
+           "\n    async def drain(self, queue):\n        while not queue.empty():\n            await queue.get()\n")
+    text = f"class First(Base):{own[0]}{methods}\n\nclass Second(Other):{own[1]}{methods}"
+    result = scan_tree(tmp_path, {"tests/a/one.py": text, "tests/a/two.py": text,  # one file twice, one folder
+                                  "tests/a/test_a.py": "def test_a():\n    assert 1\n"})
+    runs = [sorted((c.path, c.start_line) for c in b.copies) for b in result.blocks if not b.whole_file]
+    assert [("tests/a/one.py", 5), ("tests/a/one.py", 21), ("tests/a/two.py", 5), ("tests/a/two.py", 21)] in runs

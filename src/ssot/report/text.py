@@ -132,8 +132,15 @@ def _shown(path: str) -> str:
 
 
 def _blocks(console: Console, result: ScanResult, verbosity: int = 0) -> None:
-    blocks = result.blocks
-    console.print(f"[bold]Blocks[/bold] ({len(blocks)}): runs of consecutive definitions copied together")
+    folders = tuple(c.path + "/" for c in result.copied_folders)
+    # a block whose every other copy is inside a copied folder is the folder's (listed above)
+    blocks = [b for b in result.blocks if not folders
+              or not all(c.path.startswith(folders) for c in b.copies[1:])]
+    if not blocks:
+        return
+    inside = len(result.blocks) - len(blocks)
+    console.print(f"[bold]Blocks[/bold] ({len(blocks)}): runs of consecutive definitions copied together"
+                  + (f" ({inside} more inside the copied folders)" if inside else ""))
     for b in blocks[:None if verbosity > 0 else TOP_BLOCKS]:
         what = "whole file" if b.whole_file else plural(b.units, "definition")
         where = ", ".join(f"{_shown(c.path)}:{c.start_line}-{c.end_line}" for c in b.copies[:3])

@@ -87,8 +87,9 @@ def find_blocks(families: list[Family], defs: list[Definition],
             ka = seqs[sa][3]
             for b in range(a + 1, len(places)):
                 sb, j = places[b]
-                if sa == sb or twin.get(seqs[sa][0], -1) == twin.get(seqs[sb][0], -2):
-                    continue  # the same file, or two identical files (one whole-file block already)
+                pa, pb = seqs[sa][0], seqs[sb][0]
+                if sa == sb or (pa != pb and twin.get(pa, -1) == twin.get(pb, -2)):
+                    continue  # the same run, or two identical files (one whole-file block already)
                 kb = seqs[sb][3]
                 if i > 0 and j > 0 and ka[i - 1] is not None and ka[i - 1] == kb[j - 1]:
                     continue  # not the start of the run
