@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ssot.errors import ConfigError
-from ssot.files import DEFAULT_VENDOR_DIRS
+from ssot.files import DEFAULT_VENDOR_DIRS, gitignore_spec
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -131,8 +131,18 @@ def parse_table(table: dict[str, Any], source: str) -> dict[str, Any]:
         name, expected, valid = KEYS[key]
         if not valid(value):
             raise ConfigError(f"{source}: 'tool.ssot.{raw_key}' must be {expected}, not {value!r}")
+        if key in _GLOBS:
+            for glob in value if isinstance(value, list) else [g for gs in value.values() for g in gs]:
+                try:
+                    gitignore_spec([glob])
+                except ConfigError:
+                    raise ConfigError(f"{source}: 'tool.ssot.{raw_key}' holds {glob!r}, which is no .gitignore-style "
+                                      "pattern; fix or remove it") from None
         values[name] = value
     return values
+
+
+_GLOBS = ("exclude", "backup_globs", "phases")  # read as .gitignore-style patterns
 
 
 def load(root: Path | str | None = None, pyproject: Path | None = None) -> Config:

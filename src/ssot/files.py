@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pathspec
 
+from ssot.errors import ConfigError
+
 # folder names never worth scanning
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", ".mypy_cache", ".pytest_cache",
@@ -29,9 +31,26 @@ SKIP_DIRS = frozenset({
 })
 
 
-def gitignore_spec(lines: Iterable[str]) -> pathspec.PathSpec:
-    """Patterns with .gitignore semantics (used for ignore files, excludes, backup and phase globs)."""
-    return pathspec.GitIgnoreSpec.from_lines(list(lines))
+def gitignore_spec(lines: Iterable[str], lenient: bool = False) -> pathspec.PathSpec:
+    """Patterns with .gitignore semantics (used for ignore files, excludes, backup and phase globs).
+
+    A pattern pathspec cannot read (a lone ``!``) is a :class:`~ssot.errors.ConfigError` naming it;
+    ``lenient`` (a project's own ``.gitignore`` files): it is left out, as git leaves it out.
+    """
+    lines = list(lines)
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except ValueError as exc:  # (pathspec's pattern errors are ValueErrors)
+        if not lenient:
+            raise ConfigError(f"invalid .gitignore-style pattern: {exc}; fix or remove it") from None
+    kept = []
+    for line in lines:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([line])
+        except ValueError:
+            continue
+        kept.append(line)
+    return pathspec.GitIgnoreSpec.from_lines(kept)
 
 
 def _skip_dir_name(parent: str, name: str) -> bool:
@@ -92,7 +111,7 @@ def _walk(root: Path, top: Path | None = None, suffix: str = "") -> Iterator[str
             lines = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
             return
-        specs.append((rel_dir, gitignore_spec(lines)))
+        specs.append((rel_dir, gitignore_spec(lines, lenient=True)))
 
     def ignored(rel: str, is_dir: bool) -> bool:
         for base, spec in specs:

@@ -89,7 +89,7 @@ def test_the_reports_name_the_copied_folder(tmp_path: Path, capsys: pytest.Captu
     root = write_tree(tmp_path / "p", {"pyproject.toml": "[tool.ssot]\nmin_tokens = 1\n", **_tree(2)})
     assert main(["scan", str(root), "--no-progress", "--no-cache"]) == 1
     text = capsys.readouterr().out
-    assert "Copied folders (1)" in text and "tests/pkg1  is a copy of  tests/pkg0  (5 files)" in text
+    assert "Copied folders (1)" in text and "tests/pkg1  holds the same as  tests/pkg0  (5 Python files)" in text
     assert ":1: duplicate-file" not in text  # the folder says it: its files are not listed one by one
     assert "tests/pkg1/helpers.py:1-" not in text and "Blocks" not in text  # nor are its files' whole-file blocks
     out = tmp_path / "scan.json"
@@ -158,3 +158,17 @@ def test_a_run_repeated_inside_a_file_is_a_block_in_each_copy_of_the_file(tmp_pa
                                   "tests/a/test_a.py": "def test_a():\n    assert 1\n"})
     runs = [sorted((c.path, c.start_line) for c in b.copies) for b in result.blocks if not b.whole_file]
     assert [("tests/a/one.py", 5), ("tests/a/one.py", 21), ("tests/a/two.py", 5), ("tests/a/two.py", 21)] in runs
+
+
+def test_a_copied_folder_alone_fails_the_scan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    package = {"__init__.py": "", "helpers.py": "import os\n" + LOCAL}  # copied nowhere but with its folder
+    root = write_tree(tmp_path / "p", {"pyproject.toml": "[tool.ssot]\nmin_tokens = 1\n",
+                                       **{f"tests/{pkg}/{name}": text for pkg in ("pkg0", "pkg1")
+                                          for name, text in package.items()}})
+    assert main(["scan", str(root), "--no-progress", "--no-cache"]) == 1
+    text = capsys.readouterr().out
+    assert "No duplicated definitions found outside the copied folders." in text
+    assert "tests/pkg1  holds the same as  tests/pkg0  (2 Python files)" in text
+    assert main(["scan", str(root), "--no-progress", "--format", "json", "-o", str(tmp_path / "a.json")]) == 1
+    assert main(["scan", str(root), "--no-progress", "--format", "json", "-o", str(tmp_path / "b.json")]) == 1  # kept
+    assert main(["scan", str(root), "--no-progress", "--exit-zero"]) == 0

@@ -76,6 +76,17 @@ def test_gitignore_without_git(tmp_path: Path) -> None:
     assert discover(tmp_path, ["ignored"])[0] == []
 
 
+def test_a_pattern_of_a_gitignore_that_cannot_be_read_is_left_out_as_git_does(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "tests/data/.gitignore": "!\ngenerated_*.py\n",  # a lone "!" (black's test data has one)
+        "tests/data/generated_a.py": "x = 1\n", "tests/data/kept.py": "y = 2\n", "tests/test_a.py": "z = 3\n",
+    })
+    assert discover(tmp_path, ["."])[0] == ["tests/data/kept.py", "tests/test_a.py"]  # the rest of it applies
+    run = run_cli("scan", ".", "--exclude", "!", cwd=tmp_path)  # a pattern the user gives is an error
+    assert_no_traceback(run)
+    assert run.code == 2 and "invalid .gitignore-style pattern" in run.stderr
+
+
 @pytest.mark.parametrize("use_git", [pytest.param(True, marks=needs_git), False])
 def test_virtual_environments_and_build_folders_are_skipped(tmp_path: Path, use_git: bool) -> None:
     write_tree(tmp_path, HEAVY)
@@ -136,6 +147,8 @@ def test_unknown_key_names_the_key(tmp_path: Path) -> None:
     ("jobs = -1", "'tool.ssot.jobs' must be a non-negative integer"),
     ("phases = { first = 1 }", "'tool.ssot.phases' must be a table of phase name"),
     ("collect_slowdown = 0.5", "'tool.ssot.collect_slowdown' must be a ratio"),
+    ('backup_globs = ["backups/", "!"]', "'tool.ssot.backup_globs' holds '!', which is no .gitignore-style pattern"),
+    ('phases = { first = ["tests/a/", "!"] }', "'tool.ssot.phases' holds '!'"),
 ])
 def test_wrong_type_names_the_key_and_what_is_expected(tmp_path: Path, toml: str, expected: str) -> None:
     write_tree(tmp_path, {"pyproject.toml": f"[tool.ssot]\n{toml}\n", "tests/test_a.py": "x = 1\n"})

@@ -61,8 +61,9 @@ def select_findings(result: ScanResult, wanted: Callable[[str], bool]) -> ScanRe
 
 
 def has_findings(result: ScanResult, filtered: bool) -> bool:
-    """Whether the scan fails (exit 1): families found; with ``--select``/``--ignore``, any finding selected."""
-    return bool(result.families or (filtered and result.findings))
+    """Whether the scan fails (exit 1): families or copied folders found; with ``--select``/``--ignore``, any
+    finding selected."""
+    return bool(result.families or result.copied_folders or (filtered and result.findings))
 
 
 # -- the JSON report of an unchanged tree, written again without the result ----------------------
@@ -100,7 +101,7 @@ def json_report(cfg: Config, request: ScanRequest, result: ScanResult) -> Cached
     head, tail = json_parts(result)
     report = CachedReport(key or "", head, tail, result.stats.files, result.stats.definitions,
                           tuple((f.name, f.value, f.scope) for f in scan_figures(result)), report_digest(head, tail),
-                          len(result.families), result.partial)
+                          len(result.families) + len(result.copied_folders), result.partial)
     if key:
         save_report(cfg.cache_path, JSON_REPORT, report)
     return report

@@ -153,12 +153,12 @@ def _blocks(console: Console, result: ScanResult, verbosity: int = 0) -> None:
 def _copied_folders(console: Console, result: ScanResult, verbosity: int = 0) -> None:
     folders = result.copied_folders
     files = sum(f.rule == DUPLICATE_FILE for f in result.findings)
-    console.print(f"[bold]Copied folders[/bold] ({len(folders)}): the same files at every level below the first "
-                  f"copy's; their files holding definitions ({files}) are `{DUPLICATE_FILE}` findings, the "
-                  "definitions not reported one by one")
+    console.print(f"[bold]Copied folders[/bold] ({len(folders)}): folders whose Python files are those of another, "
+                  f"byte for byte, at every level; their files holding definitions ({files}) are `{DUPLICATE_FILE}` "
+                  "findings, and a definition copied nowhere else is not reported one by one")
     for c in folders[:None if verbosity > 0 else TOP_BLOCKS]:
-        console.print(f"  {escape(_shown(c.path))}  is a copy of  {escape(_shown(c.copy_of))}  "
-                      f"({plural(c.files, 'file')})")
+        console.print(f"  {escape(_shown(c.path))}  holds the same as  {escape(_shown(c.copy_of))}  "
+                      f"({plural(c.files, 'Python file')})")
     if verbosity <= 0 and len(folders) > TOP_BLOCKS:
         console.print(f"  [dim]and {len(folders) - TOP_BLOCKS} more: -v lists them all[/dim]")
     console.print()
@@ -203,7 +203,8 @@ def print_text(result: ScanResult, console: Console, verbosity: int = 0) -> None
                           f"{max(0, len(helpers[:rows]) - details)} listed ones left out: -v lists "
                           "them all, --format json has everything[/dim]\n")
     else:
-        console.print("No duplicated definitions found.\n")
+        console.print("No duplicated definitions found" + (" outside the copied folders.\n" if result.copied_folders
+                                                          else ".\n"))
     if verbosity < 0:
         return
     if result.copied_folders:

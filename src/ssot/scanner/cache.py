@@ -66,7 +66,7 @@ class CachedReport:
     definitions: int
     figures: tuple[tuple[str, float, str], ...]  # (name, value, scope)
     digest: str
-    families: int
+    families: int  # what fails the scan (exit 1): its families and copied folders
     partial: bool
 
 

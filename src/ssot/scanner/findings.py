@@ -35,9 +35,10 @@ def findings_for(families: list[Family], defs: list[Definition], commented: list
                 continue
             folder, rep_folder = path.rpartition("/")[0] or ".", rep.rpartition("/")[0] or "."
             out.append(Finding(DUPLICATE_FILE, path, 1,
-                               f"{path} has the same bytes as {rep}: the folder {folder} is a copy of "
-                               f"{rep_folder} ({first[2]} definition{'' if first[2] == 1 else 's'} at module "
-                               "level here, not reported one by one)", None, end_line=lines, key="file",
+                               f"{path} has the same bytes as {rep}: the folder {folder} holds the same Python "
+                               f"files as {rep_folder} ({first[2]} definition{'' if first[2] == 1 else 's'} at "
+                               "module level; those copied nowhere else are not reported one by one)", None,
+                               end_line=lines, key="file",
                                related=(Location(rep, 1, lines, "copy kept"),),
                                fix=f"keep one copy of the folder: delete {folder}, or make it from {rep_folder}"))
     for fam in families:
