@@ -43,7 +43,10 @@ def _representatives(digests: list[str], fingerprints: dict[str, Fingerprint],
     """Groups of digests: each a representative and the unassigned digests alike it (no chaining).
 
     The groups depend on the digests and their counts alone (alike is decided by the fingerprints
-    that the digests name): when those are the ones of ``last``, so are the groups.
+    that the digests name): when those are the ones of ``last``, so are the groups.  When only some
+    are, the grouping is replayed (:class:`_Replay`): a representative of last time takes again what
+    it took then and is still free, without asking the index, whenever nothing it could not have
+    been compared with then is free now.
     """
     if last is not None and last[0] == count:
         return last[1]
@@ -54,6 +57,7 @@ def _representatives(digests: list[str], fingerprints: dict[str, Fingerprint],
         variable = [i for i, d in enumerate(digests) if (fingerprints[d].kind == "test") == strict]
         index = ShapeIndex([fingerprints[digests[i]] for i in variable], strict=strict)
         where.update((i, (index, variable, k)) for k, i in enumerate(variable))
+    replay = _Replay(digests, last, where) if last is not None else None
     order = sorted(range(len(digests)), key=lambda i: (-count[digests[i]], digests[i]))
     groups: list[list[str]] = []
     for i in order:
@@ -61,11 +65,81 @@ def _representatives(digests: list[str], fingerprints: dict[str, Fingerprint],
         if index.taken[k]:
             continue
         index.take(k)
-        group = sorted((variable[j] for j in index.alike_to(k)), key=lambda j: (-count[digests[j]], digests[j]))
+        if replay is not None:
+            replay.take(i)
+        again = replay.again(i) if replay is not None else None
+        alike = [j for j in again if not where[j][0].taken[where[j][2]]] if again is not None \
+            else [variable[j] for j in index.alike_to(k)]
+        group = sorted(alike, key=lambda j: (-count[digests[j]], digests[j]))
         for j in group:
             index.take(where[j][2])
+            if replay is not None:
+                replay.take(j)
         groups.append([digests[m] for m in [i, *group]])
     return groups
+
+
+class _Replay:
+    """What the last grouping tells of this one (exact: ``alike`` is fixed per pair of digests).
+
+    Last time, representative ``r`` (the ``t``-th group) took every digest alike it that was free then:
+    those of the groups after its own.  So a digest of a group after ``t`` is alike ``r`` exactly when
+    it was in ``r``'s group.  Of a digest of a group before ``t`` that is free now (one whose count
+    changed, or whose group did, comes later), nothing is known: each is compared with ``r`` (when
+    there are few; else the index is asked).  The new digests were asked about once, before anything
+    was taken: what each is alike is known.
+    """
+
+    _FEW = 64  # free digests of earlier groups compared one by one; more, and the index is asked
+
+    def __init__(self, digests: list[str], last: Grouping, where: dict[int, tuple[ShapeIndex, list[int], int]]) \
+            -> None:
+        number = {d: i for i, d in enumerate(digests)}
+        self.where = where
+        self.rank: dict[int, int] = {}  # digest -> the group it was in last time
+        self.old: dict[int, list[int]] = {}  # representative last time -> the rest of its group (still here)
+        self.members: list[list[int]] = []  # per group of last time, its digests still here
+        for t, group in enumerate(last[1]):
+            here = [number[d] for d in group if d in number]
+            self.members.append(here)
+            for i in here:
+                self.rank[i] = t
+            if group[0] in number:
+                self.old[number[group[0]]] = here[1:]
+        self.taken: set[int] = set()
+        self.frontier = 0  # the groups before it have been passed: their free digests are lagging
+        self.lagging: set[int] = set()
+        self.new_alike: dict[int, list[int]] = defaultdict(list)  # digest of last time -> new ones alike it
+        for n in range(len(digests)):
+            if n not in self.rank:
+                index, variable, k = where[n]
+                for j in index.alike_to(k):
+                    self.new_alike[variable[j]].append(n)
+
+    def take(self, i: int) -> None:
+        self.taken.add(i)
+        self.lagging.discard(i)
+
+    def again(self, i: int) -> list[int] | None:
+        """What ``i`` takes (free digests alike it), when the last grouping tells; else None."""
+        rest = self.old.get(i)
+        if rest is None:
+            return None
+        t = self.rank[i]
+        while self.frontier < t:
+            self.lagging.update(x for x in self.members[self.frontier] if x not in self.taken)
+            self.frontier += 1
+        unknown = [x for x in self.lagging if self.rank[x] < t]
+        if len(unknown) > self._FEW:
+            return None
+        index, _, k = self.where[i]
+        found = [j for j in rest if j not in self.taken]
+        if unknown:
+            mine = [(x, self.where[x][2]) for x in unknown if self.where[x][0] is index]
+            alike = set(index.verified(k, {kx for _, kx in mine}))
+            found += [x for x, kx in mine if kx in alike]
+        found += [n for n in self.new_alike.get(i, ()) if n not in self.taken]
+        return found
 
 
 def _without_nesting(members: list[Definition]) -> list[Definition]:

@@ -348,6 +348,10 @@ class ShapeIndex:
         found.discard(i)
         return self._verify(fp, self.sets[i], found)
 
+    def verified(self, i: int, candidates: set[int]) -> list[int]:
+        """Those of ``candidates`` alike ``fps[i]``, taken or not (``alike_to`` without the filters)."""
+        return self._verify(self.fps[i], self.sets[i], candidates - {i})
+
     def query(self, fp: Fingerprint) -> list[int]:
         """The fingerprints not yet taken that are alike ``fp`` (one that is not in the index)."""
         items = shape_items(fp)
