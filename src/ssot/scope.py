@@ -132,7 +132,7 @@ def _nearest(rel: str, paths: list[str]) -> str:
             n += 1
         return n
 
-    return max(paths, key=lambda p: (shared(p), -paths.index(p)))
+    return max(paths, key=shared)  # (the first of those sharing most: max keeps the first it meets)
 
 
 def load_scope(root: Path, sources: Mapping[str, str] | None = None,

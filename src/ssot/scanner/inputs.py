@@ -53,7 +53,6 @@ class FileInputs:
     bindings: list[tuple[tuple[str, str], tuple[tuple[str, str], ...]]]
     gaps: list[Gap]
     error: SkippedFile | None = None
-    whole: tuple[int, int] | None = None  # its lines and module-level definitions, when it holds one to count
 
 
 FileKey = tuple[str, frozenset[int], bool, bool, bool]  # content digest, units parsed, collected, backup, library
@@ -69,6 +68,7 @@ class Gatherer:
         self.backups = gitignore_spec(config.backup_globs)
         self.floor = min_code_bytes(config.min_tokens)
         self._roles: dict[str, tuple[bool, bool, bool]] = {}  # (a path's role does not change in a scan)
+        self._whole: dict[str, tuple[int, int] | None] = {}
 
     def standing(self, rel: str, entry: Entry) -> Standing:
         """What makes two files copies of one another: the same bytes, and standing alike (both collected
@@ -79,6 +79,14 @@ class Gatherer:
                                        not self.scope.is_test_code(rel))
         return (entry.digest, *role)
 
+    def whole(self, entry: Entry) -> tuple[int, int] | None:
+        """The file's lines and module-level definitions of a size to count, when it holds a definition of
+        that size at any level (a copy of it is a whole-file copy worth a block); else None."""
+        digest = entry.digest  # (it follows from the content: files of the same bytes are worked out once)
+        if digest not in self._whole:
+            self._whole[digest] = _whole_file(entry.extract, self.floor)
+        return self._whole[digest]
+
     def key(self, rel: str, entry: Entry) -> FileKey:
         """What the file's inputs follow from (its units are those of ``done``: see engine._candidates_only)."""
         digest, collected, backup, library = self.standing(rel, entry)
@@ -87,13 +95,10 @@ class Gatherer:
     def file(self, rel: str, entry: Entry, key: FileKey) -> FileInputs:
         ex = entry.extract
         out = FileInputs([], [], [], _gaps(rel, ex, self.floor))
-        if ex.generated or ex.error:
+        if ex.generated or ex.error or not ex.parsed:
             if ex.error and ex.parsed:
                 reason, line = ex.error
                 out.error = SkippedFile(rel, reason, line)
-            return out
-        out.whole = _whole_file(ex, self.floor)
-        if not ex.parsed:
             return out
         _, _, collected, in_backup, library = key
         config = self.config
@@ -123,24 +128,32 @@ def gather(g: Gatherer, entries: dict[str, Entry], copies: FolderCopies,
     """The inputs of assembling ``entries`` (the files in scope, each with only this scan's candidates);
     ``copies``: the files of copied folders (:func:`copies_of`); ``parts``: files' inputs gathered
     already (by :func:`inputs_digest`)."""
-    inputs = AssemblyInputs([], [], {}, [], [], [], copies)
-    same: dict[str, list[SameFile]] = {}  # by content digest
+    inputs = AssemblyInputs([], [], {}, same_files(g, entries), [], [], copies)
     gathered = parts or {}
     for rel in sorted(entries):
         entry = entries[rel]
-        key = g.key(rel, entry)
-        part = gathered.get(rel) or g.file(rel, entry, key)
+        part = gathered.get(rel) or g.file(rel, entry, g.key(rel, entry))
         inputs.gaps += part.gaps
         if part.error is not None:
             inputs.errors.append(part.error)
             continue
-        if part.whole is not None:
-            same.setdefault(entry.digest, []).append((rel, *part.whole))
         inputs.defs += part.defs
         inputs.commented += part.commented
         inputs.bindings.update(part.bindings)
-    inputs.same_files = [group for group in same.values() if len(group) > 1]
     return inputs
+
+
+def same_files(g: Gatherer, entries: Mapping[str, Entry]) -> list[list[SameFile]]:
+    """The groups of two or more files of the same bytes holding a definition of a size to count (a file
+    that does not parse, or is generated, is in none)."""
+    same: dict[str, list[SameFile]] = {}  # by content digest
+    for rel in sorted(entries):
+        entry = entries[rel]
+        ex = entry.extract
+        whole = None if ex.generated or ex.error else g.whole(entry)
+        if whole is not None:
+            same.setdefault(entry.digest, []).append((rel, *whole))
+    return [group for group in same.values() if len(group) > 1]
 
 
 def copies_of(g: Gatherer, entries: Mapping[str, Entry]) -> FolderCopies:
@@ -151,12 +164,11 @@ def copies_of(g: Gatherer, entries: Mapping[str, Entry]) -> FolderCopies:
     folder, each copied file is reported once as a whole-file block.
     """
     return folder_copies({rel: g.standing(rel, entry) for rel, entry in entries.items()},
-                         {rel for rel, entry in entries.items() if _whole_file(entry.extract, g.floor) is not None})
+                         {rel for rel, entry in entries.items() if g.whole(entry) is not None})
 
 
 def _whole_file(ex: FileExtract, floor: int) -> tuple[int, int] | None:
-    """The file's lines and module-level definitions of a size to count, when it holds a definition of
-    that size at any level (a copy of it is a whole-file copy worth a block); else None."""
+    """:meth:`Gatherer.whole`, worked out."""
     index = ex.index
     if index is None:  # extracted whole: its units are every definition
         top = sum(1 for u in ex.units if not u.parent)
@@ -180,7 +192,6 @@ def inputs_digest(g: Gatherer, entries: dict[str, Entry], copies: FolderCopies, 
     parts: dict[str, FileInputs] = {}
     h = hashlib.blake2b(digest_size=16)
     h.update(settings.encode())
-    same: dict[str, list[tuple[str, tuple[int, int]]]] = {}
     for rel in sorted(entries):
         entry = entries[rel]
         key = g.key(rel, entry)
@@ -192,11 +203,7 @@ def inputs_digest(g: Gatherer, entries: dict[str, Entry], copies: FolderCopies, 
             digest = _digest(rel, part)
         now[rel] = (key, digest)
         h.update(f"{rel}\0{digest}\n".encode("utf-8", "surrogateescape"))
-        whole = _whole_file(entry.extract, g.floor)
-        if whole is not None:
-            same.setdefault(entry.digest, []).append((rel, whole))
-    # which files are copies of one another, as gather groups them (a file's whole-file lines count only here)
-    h.update(_plain([group for group in same.values() if len(group) > 1]))
+    h.update(_plain(same_files(g, entries)))  # (a file's whole-file lines count only here)
     h.update(_plain((sorted(copies.files.items()), copies.folders)))
     h.update(_plain(sorted((s.path, s.reason, s.line or 0) for s in skipped)))
     return h.hexdigest(), now, parts
