@@ -16,6 +16,7 @@
     write    the "done" line written (same as SSOT_TEST_KILL_AFTER_WRITES); write_many
              counts one per file once the group's "done" lines are written
     restore  during a rollback: the k-th file restored
+    finish   the run's "finish" line written, its ``finished`` marker not yet
 
 ``SSOT_TEST_RAISE_AT=point:k``      raise :class:`InjectedFault` instead (the fault tests);
 ``SSOT_TEST_SIGNAL_AT=point:k:NAME`` send the process signal NAME (``INT``, ``TERM``) instead.
@@ -36,7 +37,8 @@ KILL_AFTER_WRITES = "SSOT_TEST_KILL_AFTER_WRITES"
 KILL_AT = "SSOT_TEST_KILL_AT"
 RAISE_AT = "SSOT_TEST_RAISE_AT"
 SIGNAL_AT = "SSOT_TEST_SIGNAL_AT"
-POINTS = ("blob", "blobs", "record", "mkdir", "intent", "tmp", "replace", "write", "restore", "rewrite", "validate")
+POINTS = ("blob", "blobs", "record", "mkdir", "intent", "tmp", "replace", "write", "restore", "finish",
+          "rewrite", "validate")
 ENV_VARS = (KILL_AFTER_WRITES, KILL_AT, RAISE_AT, SIGNAL_AT)
 
 

@@ -238,6 +238,7 @@ class Journal:
             self.end_batch(self._batch, "ok" if status == "complete" else "failed")
         with os_errors(f"cannot finish run {self.run_id}"):
             self._writer.append(FinishEntry(status, now_iso()))
+            self._hook("finish")  # the run has ended; its marker is not written yet
             write_json_atomic(self.run_dir / FINISHED, {"status": status, "at": now_iso()})
         self.status = status
         self._writer.close()
