@@ -151,19 +151,10 @@ def run_killed(command: Sequence[str], cwd: Path, point: KillPoint | None, timeo
 
 def ended(run_dir: Path) -> bool:
     """Did this run write its end: the ``finished`` marker, or a "finish" line in its log?"""
-    if (run_dir / "finished").exists():
-        return True
-    try:
-        lines = (run_dir / "journal.jsonl").read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return False
-    for line in lines:
-        try:
-            if json.loads(line).get("op") == "finish":
-                return True
-        except ValueError:  # a line cut short by the kill
-            continue
-    return False
+    from ssot.migrate.journal.layout import FINISHED
+    from ssot.migrate.journal.runs import load_run
+
+    return (run_dir / FINISHED).exists() or load_run(run_dir).finish is not None
 
 
 @dataclass

@@ -179,7 +179,7 @@ def test_sigkill_during_ssot_rollback_then_rollback_again(template: Path, tmp_pa
 @pytest.mark.skipif(not hasattr(__import__("signal"), "SIGKILL"), reason="needs SIGKILL")
 def test_a_kill_between_the_logged_end_and_the_marker_is_a_finished_run(template: Path, tmp_path: Path) -> None:
     """The run logged its end and died before writing ``finished``: it ended, so no command
-    calls it interrupted, ``ssot runs`` says complete, and a rollback still restores every byte."""
+    calls it interrupted, and a rollback still restores every byte."""
     point = KillPoint("at-finish-1", at="finish:1")
     outcome = kill_and_rollback(template, tmp_path / "finish", command(), point)
     check(outcome, must_kill=True)
