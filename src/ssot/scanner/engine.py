@@ -374,10 +374,10 @@ def _candidates_only(entry: Entry, lines: set[int]) -> Entry:
         return entry
     starts: list[int] = []  # the outermost spans of the candidates, in order (text units come sorted)
     ends: list[int] = []
-    for t in index.units:
-        if t.line in lines and not (ends and t.line <= ends[-1]):
-            starts.append(t.line)
-            ends.append(t.end)
+    for line, end in zip(index.starts, index.ends, strict=True):  # (columns: no units made for this)
+        if line in lines and not (ends and line <= ends[-1]):
+            starts.append(line)
+            ends.append(end)
 
     def within(line: int) -> bool:
         k = bisect_right(starts, line) - 1

@@ -173,9 +173,10 @@ def _whole_file(ex: FileExtract, floor: int) -> tuple[int, int] | None:
     if index is None:  # extracted whole: its units are every definition
         top = sum(1 for u in ex.units if not u.parent)
         return (ex.lines, top) if ex.units else None
-    if not any(u.size >= floor for u in index.units):
+    sizes = index.sizes  # (columns: no units made for this)
+    if not any(size >= floor for size in sizes):
         return None
-    return ex.lines, sum(1 for u in index.units if u.parent == -1 and u.size >= floor)
+    return ex.lines, sum(1 for parent, size in zip(index.parents, sizes, strict=True) if parent == -1 and size >= floor)
 
 
 def inputs_digest(g: Gatherer, entries: dict[str, Entry], copies: FolderCopies, settings: str,

@@ -30,7 +30,7 @@ from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, NamedTuple, Protocol
 
@@ -76,18 +76,65 @@ class TextUnit(NamedTuple):
     exact: int  # hash of every significant line, nested ones included
 
 
-@dataclass(slots=True)
 class TextIndex:
     """What the candidate pass keeps of one file.
 
     Pickled by columns (arrays of the units' fields): the cache holds one unit per definition of
-    the tree, and a tuple each would cost a Python call apiece to write and to read again.
+    the tree, and a tuple each would cost a Python call apiece to write and to read again.  Read
+    back, it keeps the columns and makes its units only when they are first asked for: a rescan
+    needs the units of the files it re-decides, and for the rest at most a column
+    (:attr:`starts`, :attr:`ends`, :attr:`sizes`, :attr:`parents`).
     """
 
-    units: list[TextUnit]
-    lines: int
-    # the columns it was read from or last written as (an index is never changed: they stay true)
-    columns: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
+    __slots__ = ("_units", "columns", "lines")
+
+    def __init__(self, units: list[TextUnit] | None, lines: int, columns: tuple[Any, ...] | None = None) -> None:
+        if units is None and columns is None:
+            raise ValueError("a text index needs its units or its columns")
+        self._units = units
+        self.lines = lines
+        # the columns it was read from or last written as (an index is never changed: they stay true)
+        self.columns = columns
+
+    @property
+    def units(self) -> list[TextUnit]:
+        units = self._units
+        if units is None:
+            units = self._units = _units_from_columns(self.columns)
+        return units
+
+    def _column(self, at: int, field_name: str) -> Sequence[int]:
+        if self._units is None and self.columns is not None:
+            column: Sequence[int] = self.columns[at]
+            return column
+        return [getattr(u, field_name) for u in self.units]
+
+    @property
+    def starts(self) -> Sequence[int]:
+        """Each unit's header line, in the units' order."""
+        return self._column(1, "line")
+
+    @property
+    def ends(self) -> Sequence[int]:
+        return self._column(2, "end")
+
+    @property
+    def parents(self) -> Sequence[int]:
+        return self._column(4, "parent")
+
+    @property
+    def sizes(self) -> Sequence[int]:
+        return self._column(9, "size")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TextIndex):
+            return NotImplemented
+        return self.lines == other.lines and self.units == other.units
+
+    __hash__ = None  # type: ignore[assignment]  # (as the dataclass it was: mutable, compared by value)
+
+    def __repr__(self) -> str:
+        return f"TextIndex(units={self.units!r}, lines={self.lines!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
         if self.columns is None:
@@ -107,19 +154,25 @@ class TextIndex:
 def _index_from_columns(lines: int, line: array[int], end: array[int], indent: array[int], parent: array[int],
                         names: str, is_class: bytes, counts: array[int], windows: array[int], size: array[int],
                         exact: array[int]) -> TextIndex:
-    """A :class:`TextIndex` from the columns its ``__reduce__`` wrote (the cache's unpickler allows it)."""
+    """A :class:`TextIndex` from the columns its ``__reduce__`` wrote (the cache's unpickler allows it);
+    its units are made when first asked for."""
     n = len(line)
     if not (len(end) == len(indent) == len(parent) == len(is_class) == len(counts) == len(size) == len(exact) == n
-            and sum(counts) == len(windows)):
+            and sum(counts) == len(windows) and (names.count("\n") + 1 if n else 0) == n):
         raise ValueError("a text index whose columns disagree")
+    return TextIndex(None, lines, (lines, line, end, indent, parent, names, is_class, counts, windows, size, exact))
+
+
+def _units_from_columns(columns: tuple[Any, ...] | None) -> list[TextUnit]:
+    assert columns is not None
+    _, line, end, indent, parent, names, is_class, counts, windows, size, exact = columns
     spans: list[array[int]] = []
     at = 0
     for c in counts:
         spans.append(windows[at:at + c] if c else _NO_WINDOWS)
         at += c
-    return TextIndex(list(map(TextUnit, line, end, indent, parent, names.split("\n") if n else [],
-                              map(bool, is_class), spans, size, exact)), lines,
-                     (lines, line, end, indent, parent, names, is_class, counts, windows, size, exact))
+    return list(map(TextUnit, line, end, indent, parent, names.split("\n") if len(line) else [],
+                    map(bool, is_class), spans, size, exact))
 
 
 def index_text(data: bytes) -> TextIndex:
