@@ -18,13 +18,14 @@ code, and a cache file is part of the scanned tree).
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import pickle
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ssot import __version__
 from ssot.fieldpickle import pickled_by_fields
@@ -37,7 +38,7 @@ if TYPE_CHECKING:  # the unpickler imports it when a cache holds extracts (a res
     from ssot.scanner.textual import CandidateState
 
 # bump when what extraction finds changes; the Python version too (the text index keys on tuple hashes)
-CACHE_VERSION = f"scan-24-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+CACHE_VERSION = f"scan-25-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
 # the parts: the index a rescan reads first (every file's stat and digest, the last result's key), the
 # last result, the files' extracts, the last result's report per format, the last discovery
 INDEX = "scan-result.pickle"
@@ -103,6 +104,48 @@ class _SafeUnpickler(pickle.Unpickler):
         return found
 
 
+_T = TypeVar("_T")
+
+
+class Deferred(Generic[_T]):
+    """A part of the cache kept as its pickled bytes until first asked for: a rescan that changes little
+    never needs the large parts only an assembly reads (the fingerprints, the last grouping), and bytes
+    unpickle in no time.  Written again as the same bytes while it was never read."""
+
+    __slots__ = ("_blob", "_check", "_value")
+
+    def __init__(self, value: _T | None = None, blob: bytes = b"",
+                 check: Callable[[object], bool] | None = None) -> None:
+        self._value, self._blob, self._check = value, blob, check
+
+    def get(self) -> _T | None:
+        """The value (None: none kept, or what was kept is not of the expected shape)."""
+        if self._blob:
+            blob, self._blob = self._blob, b""
+            try:
+                version, value = _SafeUnpickler(io.BytesIO(blob)).load()
+            except Exception:  # damaged: as if none were kept
+                version, value = None, None
+            ok = version == CACHE_VERSION and (self._check is None or self._check(value))
+            self._value = value if ok else None
+        return self._value
+
+    def blob(self) -> bytes:
+        """What is written in the cache for it."""
+        if self._blob:
+            return self._blob
+        return pickle.dumps((CACHE_VERSION, self._value), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _deferred(data: object, check: Callable[[object], bool]) -> Deferred[Any]:
+    """The part as a file of the cache held it (bytes, else none kept)."""
+    return Deferred(blob=data, check=check) if isinstance(data, bytes) else Deferred()
+
+
+def _is_fingerprints(data: object) -> bool:
+    return isinstance(data, dict)
+
+
 @pickled_by_fields
 @dataclass(slots=True)
 class Entry:
@@ -116,8 +159,9 @@ class Entry:
 class ScanCache:
     files: dict[str, Entry] = field(default_factory=dict)  # relative path -> entry
     # digest -> (kind, statements, shape, tokens): plain tuples unpickle several times faster than
-    # slotted dataclasses, and a rescan with nothing changed never needs them (see fingerprint_map)
-    fingerprints: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    # slotted dataclasses, and only an assembly needs them (see :attr:`fingerprints`): those of the extracts
+    # last written whole here, read when first asked for; those since in ``_new_fingerprints``
+    _base_fingerprints: Deferred[dict[str, tuple[Any, ...]]] = field(default_factory=Deferred)
     # how the families of several classes differ, by what they hold: a rescan describes only new ones
     described: dict[tuple[object, ...], list[tuple[list[str], list[str], list[int]]]] = field(default_factory=dict)
     # the last result and what it was computed from: a rescan with nothing changed returns it as is (it is
@@ -127,8 +171,8 @@ class ScanCache:
     # what the candidate pass counted over the tree: a rescan re-decides only what a change reaches
     candidates: CandidateState | None = None
     # the last grouping of the definitions' digests (their counts, the groups): the same digests, as many
-    # times each, group the same (see ssot.scanner.families.GroupMemo)
-    grouping: tuple[dict[str, int], list[list[str]]] | None = None
+    # times each, group the same (see ssot.scanner.families.GroupMemo); read when first asked for
+    _grouping: Deferred[tuple[dict[str, int], list[list[str]]]] = field(default_factory=Deferred)
     # what the last result was assembled from: the digest of its inputs, where the copies it shows stand
     # (path, lines) with their files' digests, the settings, each file's part of the digest and what it
     # followed from (see ssot.scanner.inputs: the same again, and the result stands)
@@ -137,7 +181,9 @@ class ScanCache:
     # what differs from them, as a delta beside them, until the delta grows past DELTA_SHARE of the tree
     base_token: str = field(default="", repr=False)
     base_files: dict[str, Entry] = field(default_factory=dict, repr=False)
-    base_fingerprints: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)
+    # the fingerprints added since the extracts were last written whole (what a delta holds)
+    _new_fingerprints: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)
+    _fingerprints: dict[str, tuple[Any, ...]] | None = field(default=None, repr=False)  # (once asked for)
     # the sources the last result showed: (path, start line, end line) -> (the file's digest then, source)
     sources: dict[tuple[str, int, int], tuple[str, str]] = field(default_factory=dict, repr=False)
     # the key the last result is written under (the one it was assembled for: a rescan that takes it again
@@ -154,28 +200,42 @@ class ScanCache:
             files, fingerprints, described, candidates, grouping, assembly, token = data
         except (TypeError, ValueError):  # absent, or not a cache of this shape: start afresh
             return cls()
-        base_files, base_fingerprints = dict(files), fingerprints
+        base_files, new_fingerprints = dict(files), {}
         delta = _load(directory / DELTA)
         try:
-            of, changed, removed, new_fingerprints, described_now, candidates_now, grouping_now, assembly_now = delta
+            of, changed, removed, delta_fingerprints, described_now, candidates_now, grouping_now, assembly_now = delta
         except (TypeError, ValueError):  # none, or damaged: the whole alone (consistent in itself)
             of = None
-        if of == token:
+        if of == token and isinstance(delta_fingerprints, dict):
             files.update(changed)
             for rel in removed:
                 files.pop(rel, None)
-            fingerprints = {**fingerprints, **new_fingerprints}
+            new_fingerprints = delta_fingerprints
             described, candidates, grouping, assembly = described_now, candidates_now, grouping_now, assembly_now
         if not isinstance(candidates, CandidateState):
             candidates = None
-        if not _is_grouping(grouping):
-            grouping = None
         if not _is_assembly(assembly):
             assembly = None
         index = ScanCache.load_meta(directory)
         key, result_id = (index[1], index[2]) if index is not None else ("", "")
-        return cls(files, fingerprints, described, key, None, candidates, grouping, assembly, token, base_files,
-                   base_fingerprints, _sources(_load(directory / SOURCES)), result_id)
+        return cls(files, _deferred(fingerprints, _is_fingerprints), described, key, None, candidates,
+                   _deferred(grouping, _is_grouping), assembly, token, base_files, new_fingerprints, None,
+                   _sources(_load(directory / SOURCES)), result_id)
+
+    @property
+    def fingerprints(self) -> dict[str, tuple[Any, ...]]:
+        """Every fingerprint kept (those of the extracts last written whole are read now, the first time)."""
+        if self._fingerprints is None:
+            self._fingerprints = {**(self._base_fingerprints.get() or {}), **self._new_fingerprints}
+        return self._fingerprints
+
+    @property
+    def grouping(self) -> tuple[dict[str, int], list[list[str]]] | None:
+        return self._grouping.get()
+
+    @grouping.setter
+    def grouping(self, value: tuple[dict[str, int], list[list[str]]] | None) -> None:
+        self._grouping = Deferred(value)
 
     def last_result(self, directory: Path) -> ScanResult | None:
         """The last result (read now, the first time: a rescan that changed anything never needs it)."""
@@ -222,9 +282,11 @@ class ScanCache:
                 for d, (kind, statements, shape, tokens) in self.fingerprints.items()}
 
     def add_fingerprints(self, fingerprints: dict[str, Fingerprint]) -> None:
-        """Keep these beside the ones kept (a new dict: the loaded one is also what was last written whole)."""
-        self.fingerprints = {**self.fingerprints,
-                             **{d: (fp.kind, fp.statements, fp.shape, fp.tokens) for d, fp in fingerprints.items()}}
+        """Keep these beside the ones kept (new dicts: the loaded ones are also what was last written)."""
+        added = {d: (fp.kind, fp.statements, fp.shape, fp.tokens) for d, fp in fingerprints.items()}
+        self._new_fingerprints = {**self._new_fingerprints, **added}
+        if self._fingerprints is not None:
+            self._fingerprints = {**self._fingerprints, **added}
 
     def by_digest(self) -> dict[str, FileExtract]:
         return {e.digest: e.extract for e in self.files.values()}
@@ -244,17 +306,23 @@ class ScanCache:
             used = {u.digest for e in self.files.values() for u in e.extract.units}
             used |= {c[4] for e in self.files.values() for c in e.extract.commented}
             if self.base_token and len(changed) + len(removed) <= DELTA_SHARE * max(len(self.files), 1):
-                new = {d: fp for d, fp in self.fingerprints.items() if d in used and d not in self.base_fingerprints}
+                # those added since the whole and not in it: the whole holds one for every digest of its
+                # files, so it need not be read for this (a scan sends again what its memos hold)
+                in_base = {u.digest for e in self.base_files.values() for u in e.extract.units}
+                in_base |= {c[4] for e in self.base_files.values() for c in e.extract.commented}
+                new = {d: fp for d, fp in self._new_fingerprints.items() if d in used and d not in in_base}
                 _dump(directory / DELTA, (self.base_token, changed, removed, new, self.described, self.candidates,
-                                          self.grouping, self.assembly))
+                                          self._grouping.blob(), self.assembly))
             else:
                 fingerprints = {d: fp for d, fp in self.fingerprints.items() if d in used}
                 token = os.urandom(8).hex()
-                _dump(directory / FILES, (self.files, fingerprints, self.described, self.candidates, self.grouping,
-                                          self.assembly, token))
+                whole = Deferred(fingerprints)
+                _dump(directory / FILES, (self.files, whole.blob(), self.described, self.candidates,
+                                          self._grouping.blob(), self.assembly, token))
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(directory / DELTA)  # (left behind, it names the old whole: ignored)
-                self.base_token, self.base_files, self.base_fingerprints = token, dict(self.files), fingerprints
+                self.base_token, self.base_files = token, dict(self.files)
+                self._base_fingerprints, self._new_fingerprints, self._fingerprints = whole, {}, fingerprints
             if self.result is None or self.result is not self.read_result or not self.result_id:
                 _dump(directory / RESULT, (self.result_key, self.result))
                 self.result_id, self.read_result = self.result_key, self.result
