@@ -272,15 +272,15 @@ def _gaps(rel: str, ex: FileExtract, floor: int) -> list[Gap]:
         return []
     out: list[Gap] = []
     done = ex.done
-    units = index.units
+    classes = index.classes
     qualnames: list[str] = []  # as qualname_of spells them, in one pass (a parent comes before its units)
-    for u in units:
-        p = u.parent
-        qualnames.append(u.name if p == -1 else
-                         f"{qualnames[p]}{'.' if units[p].is_class else '.<locals>.'}{u.name}")
-        if u.line in done or u.size < floor:
+    # (over the index's columns: a file read back from the cache makes no units for this)
+    for name, p, line, end, size in zip(index.names, index.parents, index.starts, index.ends, index.sizes,
+                                        strict=True):
+        qualnames.append(name if p == -1 else f"{qualnames[p]}{'.' if classes[p] else '.<locals>.'}{name}")
+        if line in done or size < floor:
             continue
-        out.append(Gap(rel, qualnames[p] if p != -1 else "", u.line, u.line, u.end))
+        out.append(Gap(rel, qualnames[p] if p != -1 else "", line, line, end))
     return out
 
 
@@ -289,9 +289,10 @@ def module_names(rel: str, ex: FileExtract) -> dict[str, str]:
     those not parsed, the hash of their text)."""
     bound = {name: resolve(rel, what) for name, what in ex.bindings}
     if ex.index is not None:
-        for t in ex.index.units:
-            if t.parent == -1:
-                bound[t.name] = f"text:{t.exact & 0xFFFFFFFFFFFF:012x}"
+        index = ex.index
+        for name, parent, exact in zip(index.names, index.parents, index.exacts, strict=True):
+            if parent == -1:
+                bound[name] = f"text:{exact & 0xFFFFFFFFFFFF:012x}"
     for u in ex.units:
         if not u.parent:
             bound[u.name] = "def:" + u.digest

@@ -126,6 +126,25 @@ class TextIndex:
     def sizes(self) -> Sequence[int]:
         return self._column(9, "size")
 
+    @property
+    def exacts(self) -> Sequence[int]:
+        return self._column(10, "exact")
+
+    @property
+    def names(self) -> list[str]:
+        if self._units is None and self.columns is not None:
+            names: str = self.columns[5]
+            return names.split("\n") if len(self.columns[1]) else []
+        return [u.name for u in self.units]
+
+    @property
+    def classes(self) -> Sequence[int]:
+        """Whether each unit is a class (true or false as ints)."""
+        if self._units is None and self.columns is not None:
+            is_class: bytes = self.columns[6]
+            return is_class
+        return [u.is_class for u in self.units]
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TextIndex):
             return NotImplemented
