@@ -21,6 +21,15 @@ _Func = ast.FunctionDef | ast.AsyncFunctionDef
 _parsed: dict[tuple[str, str], ast.stmt] = {}
 
 
+def forget_trees() -> None:
+    """Let the memoised trees go (each memo keeps its nodes alive).  Called once a family is described:
+    its classes were compared with one another, and a fingerprint is in one family, so nothing later hits
+    them; kept, a worker held every tree it had parsed (60 MiB each on the realcode monorepo)."""
+    _parsed.clear()
+    _dumps.clear()
+    _texts.clear()
+
+
 def _parse(fp: Fingerprint) -> ast.stmt:
     """The definition of a fingerprint's source, docstrings left out (they never make a difference).
 

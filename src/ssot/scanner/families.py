@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 
 from ssot.model import CommentedCopy, Definition, EquivalenceClass, Family, Fingerprint
-from ssot.scanner.describe import differences, is_superset
+from ssot.scanner.describe import differences, forget_trees, is_superset
 from ssot.scanner.similarity import TOKENS_MIN, ShapeIndex, alike, contained, set_jaccard
 
 _MAX_SUPERSET_CLASSES = 30  # superset checks are pairwise: only for families of few classes
@@ -318,6 +318,7 @@ def describe(fam: Family, fingerprints: dict[str, Fingerprint]) -> None:
                 small.id for small in fam.classes
                 if small is not big and is_superset(fingerprints[big.fingerprint], fingerprints[small.fingerprint])
             ]
+    forget_trees()
 
 
 def _bound_words(what: str | None) -> str:
