@@ -227,6 +227,9 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
                                    min_code_bytes(config.min_tokens))
         for rel, copied in copies.files.items():
             current[rel] = current[copied]
+        for entry in fresh.values():  # (counted: the units a parse needs are made again in the worker)
+            if entry.extract.index is not None:
+                entry.extract.index.compact()
         _phase("candidates", started)
         parse: list[tuple[str, FileExtract, set[int]]] = []
         # files of the same content with the same candidates (a copied file, a vendored tree twice) are

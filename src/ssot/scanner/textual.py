@@ -103,6 +103,13 @@ class TextIndex:
             units = self._units = _units_from_columns(self.columns)
         return units
 
+    def compact(self) -> None:
+        """Let the units go when the columns they were read from are kept (made again when next asked for):
+        a tree's text units are a tenth of a scan's memory, and once the candidates are counted most files
+        need only a column."""
+        if self.columns is not None:
+            self._units = None
+
     def _column(self, at: int, field_name: str) -> Sequence[int]:
         if self._units is None and self.columns is not None:
             column: Sequence[int] = self.columns[at]
