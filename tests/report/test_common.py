@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from ssot.model import ScanResult
 from ssot.report import FORMATS, render
-from ssot.report.common import member_counts, ranked, redundant_copies, totals
+from ssot.report.common import member_counts, ranked, redundant_copies, redundant_count, totals
 
 
 def test_ranked_by_duplicated_lines(result: ScanResult) -> None:
@@ -40,6 +42,16 @@ def test_redundant_copies_skip_representatives_and_backups(result: ScanResult) -
     ]
     assert {c.kept.location for c in copies} == {"tests/e2e/test_beta.py:8",
                                                  "tests/websocket/test_delta.py:20"}
+
+
+def test_the_redundant_count_is_the_redundant_copies_counted(result: ScanResult) -> None:
+    assert [redundant_count(f) for f in result.families] == [len(redundant_copies(f)) for f in result.families]
+    ws = result.families[0]
+    assert redundant_count(ws) == 4
+    # a class only in backups: its representative is a backup, nothing live of it to remove
+    cls = ws.classes[0]
+    cls.members = [dataclasses.replace(d, in_backup=True) for d in cls.members]
+    assert redundant_count(ws) == len(redundant_copies(ws)) == 1
 
 
 def test_counts_and_totals(result: ScanResult) -> None:
