@@ -227,7 +227,7 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
                                    min_code_bytes(config.min_tokens))
         for rel, copied in copies.files.items():
             current[rel] = current[copied]
-        for entry in fresh.values():  # (counted: the units a parse needs are made again in the worker)
+        for entry in fresh.values():  # (counted: a parse makes again the units it needs, the rest read columns)
             if entry.extract.index is not None:
                 entry.extract.index.compact()
         _phase("candidates", started)
