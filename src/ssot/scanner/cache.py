@@ -107,6 +107,11 @@ class _SafeUnpickler(pickle.Unpickler):
 _T = TypeVar("_T")
 
 
+class DamagedCache(Exception):
+    """A part of the cache read late (:class:`Deferred`), or what it holds, does not fit the rest: the scan
+    starts afresh (:func:`ssot.scanner.engine.scan`), as it does when a file of the cache does not load."""
+
+
 class Deferred(Generic[_T]):
     """A part of the cache kept as its pickled bytes until first asked for: a rescan that changes little
     never needs the large parts only an assembly reads (the fingerprints, the last grouping), and bytes
@@ -119,15 +124,16 @@ class Deferred(Generic[_T]):
         self._value, self._blob, self._check = value, blob, check
 
     def get(self) -> _T | None:
-        """The value (None: none kept, or what was kept is not of the expected shape)."""
+        """The value (None: none was kept).  Raises :class:`DamagedCache` when the bytes kept do not
+        unpickle to a value of the expected shape (the file held them whole, so they were damaged in it)."""
         if self._blob:
-            blob, self._blob = self._blob, b""
             try:
-                version, value = _SafeUnpickler(io.BytesIO(blob)).load()
-            except Exception:  # damaged: as if none were kept
-                version, value = None, None
-            ok = version == CACHE_VERSION and (self._check is None or self._check(value))
-            self._value = value if ok else None
+                version, value = _SafeUnpickler(io.BytesIO(self._blob)).load()
+            except Exception as exc:
+                raise DamagedCache(f"a part of the scan cache does not load ({exc})") from exc
+            if version != CACHE_VERSION or (self._check is not None and not self._check(value)):
+                raise DamagedCache("a part of the scan cache is not what this ssot wrote")
+            self._value, self._blob = value, b""
         return self._value
 
     def blob(self) -> bytes:
@@ -137,13 +143,12 @@ class Deferred(Generic[_T]):
         return pickle.dumps((CACHE_VERSION, self._value), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _deferred(data: object, check: Callable[[object], bool]) -> Deferred[Any]:
-    """The part as a file of the cache held it (bytes, else none kept)."""
-    return Deferred(blob=data, check=check) if isinstance(data, bytes) else Deferred()
-
-
 def _is_fingerprints(data: object) -> bool:
     return isinstance(data, dict)
+
+
+def _is_grouping_or_none(data: object) -> bool:
+    return data is None or _is_grouping(data)  # (none kept: the last scan grouped nothing)
 
 
 @pickled_by_fields
@@ -200,13 +205,15 @@ class ScanCache:
             files, fingerprints, described, candidates, grouping, assembly, token = data
         except (TypeError, ValueError):  # absent, or not a cache of this shape: start afresh
             return cls()
+        if not isinstance(fingerprints, bytes) or not isinstance(grouping, bytes):
+            return cls()  # (the parts read late are kept as bytes: not a cache this ssot wrote)
         base_files, new_fingerprints = dict(files), {}
         delta = _load(directory / DELTA)
         try:
             of, changed, removed, delta_fingerprints, described_now, candidates_now, grouping_now, assembly_now = delta
         except (TypeError, ValueError):  # none, or damaged: the whole alone (consistent in itself)
             of = None
-        if of == token and isinstance(delta_fingerprints, dict):
+        if of == token and isinstance(delta_fingerprints, dict) and isinstance(grouping_now, bytes):
             files.update(changed)
             for rel in removed:
                 files.pop(rel, None)
@@ -218,9 +225,9 @@ class ScanCache:
             assembly = None
         index = ScanCache.load_meta(directory)
         key, result_id = (index[1], index[2]) if index is not None else ("", "")
-        return cls(files, _deferred(fingerprints, _is_fingerprints), described, key, None, candidates,
-                   _deferred(grouping, _is_grouping), assembly, token, base_files, new_fingerprints, None,
-                   _sources(_load(directory / SOURCES)), result_id)
+        return cls(files, Deferred(blob=fingerprints, check=_is_fingerprints), described, key, None, candidates,
+                   Deferred(blob=grouping, check=_is_grouping_or_none), assembly, token, base_files,
+                   new_fingerprints, None, _sources(_load(directory / SOURCES)), result_id)
 
     @property
     def fingerprints(self) -> dict[str, tuple[Any, ...]]:
@@ -236,6 +243,14 @@ class ScanCache:
     @grouping.setter
     def grouping(self, value: tuple[dict[str, int], list[list[str]]] | None) -> None:
         self._grouping = Deferred(value)
+
+    @staticmethod
+    def discard(directory: Path) -> None:
+        """Remove the extracts and their delta (a damaged cache: the next load starts afresh; the rest of
+        the cache is keyed by what they held, so it is never taken without them)."""
+        for name in (FILES, DELTA):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(directory / name)
 
     def last_result(self, directory: Path) -> ScanResult | None:
         """The last result (read now, the first time: a rescan that changed anything never needs it)."""

@@ -13,7 +13,7 @@ import gc
 import os
 import time
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
@@ -27,7 +27,7 @@ from ssot.model import Family, Fingerprint, ScanResult, ScanStats, SkippedFile
 from ssot.pytest_config import PytestConfig
 from ssot.scanner.bindings import resolve
 from ssot.scanner.blocks import find_blocks
-from ssot.scanner.cache import Entry, ScanCache, remember_reuse, shown_copies
+from ssot.scanner.cache import DamagedCache, Entry, ScanCache, remember_reuse, shown_copies
 from ssot.scanner.extract import Extractor, FileExtract
 from ssot.scanner.families import GroupMemo, build_families, describe, link_commented, link_look_alikes
 from ssot.scanner.findings import findings_for
@@ -151,12 +151,23 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
     By default only the test code is scanned (:mod:`ssot.scope`); ``whole_tree`` scans every
     file, library code marked as such.  Unsaid, it is ``config.whole_tree`` (``all = true`` or
     configured ``paths``), or true when ``paths`` are given.  Files that cannot be read or parsed
-    are listed in ``ScanResult.skipped`` with the reason; the scan goes on without them.
+    are listed in ``ScanResult.skipped`` with the reason; the scan goes on without them.  A cache
+    found damaged part way (a part read late does not load, or lacks what the rest names) is
+    dropped and the scan starts again from nothing, as when a file of the cache does not load.
     """
-    global _known
-    started = time.perf_counter()
     if config is None:
         config = config_mod.load(Path(root) if root else None)
+    try:
+        return _scan(paths, config, jobs, use_cache, progress, whole_tree)
+    except DamagedCache:
+        ScanCache.discard(config.cache_path)
+        return _scan(paths, config, jobs, use_cache, progress, whole_tree)
+
+
+def _scan(paths: Sequence[str | Path] | None, config: Config, jobs: int | None, use_cache: bool,
+          progress: Progress | None, whole_tree: bool | None) -> ScanResult:
+    global _known
+    started = time.perf_counter()
     rootp = config.root
     files, skipped, whole, pytest_cfg = scan_files(paths, config, whole_tree, create=True) if use_cache \
         else discovered(paths, config, whole_tree)
@@ -295,10 +306,13 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
                 result.stats = stats
             else:
                 grouping = GroupMemo(cache.grouping)
-                result = _assemble(config, gather(gatherer, entries, copies, parts),
-                                   {**cache.fingerprint_map(), **fingerprints},
-                                   skipped, stats, pool, cache.described, _known_sources(cache.sources, fresh),
-                                   grouping)
+                inputs = gather(gatherer, entries, copies, parts)
+                every = {**cache.fingerprint_map(), **fingerprints}
+                if use_cache and not _fingerprinted(inputs, every):
+                    raise DamagedCache("the scan cache lacks the fingerprints of definitions it holds")
+                result = _assemble(config, inputs, every, skipped, stats, pool, cache.described,
+                                   _known_sources(cache.sources, fresh), grouping)
+                del inputs, every
                 cache.grouping = grouping.last
             del entries, parts
             _phase("assembled", started)
@@ -312,6 +326,12 @@ def scan(paths: Sequence[str | Path] | None = None, *, root: str | Path | None =
     heap.keep(cache, fresh, fingerprints)  # (in the ssot command: not freed one by one, the process ends soon)
     result.stats.seconds = time.perf_counter() - started
     return result
+
+
+def _fingerprinted(inputs: AssemblyInputs, fingerprints: Mapping[str, Fingerprint]) -> bool:
+    """Whether every definition and commented-out copy to assemble has its fingerprint."""
+    return all(d.fingerprint in fingerprints for d in inputs.defs) \
+        and all(c.fingerprint in fingerprints for c in inputs.commented)
 
 
 def _same_as_last(cache: ScanCache, config: Config, digest: str, fresh: dict[str, Entry]) -> ScanResult | None:
