@@ -623,11 +623,15 @@ def _with_sources(root: Path, families: list[Family], fingerprints: dict[str, Fi
                   known: dict[tuple[str, int, int], str]) -> dict[str, Fingerprint]:
     """The fingerprints of the classes shown, each with the source of one copy (read now, only for these;
     ``known``: the sources a rescan's last result showed of files unchanged since)."""
-    out: dict[str, Fingerprint] = {}
-    texts: dict[str, list[str] | None] = {}
-    for fingerprint, rep in shown_copies(families):
+    shown = list(shown_copies(families))
+    sources: dict[str, str] = {}
+    texts: dict[str, list[str] | None] = {}  # (the lines of one file at a time: all of them were 100 MiB)
+    for fingerprint, rep in sorted(shown, key=lambda item: item[1].path):
         source = known.get((rep.path, rep.start_line, rep.end_line))
         if source is None:
+            if rep.path not in texts:
+                texts.clear()
             source = shown_source(root, rep.path, rep.start_line, rep.end_line, texts)
-        out[fingerprint] = dataclasses.replace(fingerprints[fingerprint], source=source)
-    return out
+        sources[fingerprint] = source
+    return {fingerprint: dataclasses.replace(fingerprints[fingerprint], source=sources[fingerprint])
+            for fingerprint, _ in shown}
