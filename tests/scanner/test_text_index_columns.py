@@ -56,6 +56,7 @@ def test_read_back_it_makes_no_units_until_asked_and_its_columns_say_what_the_un
     units = fresh.units
     assert [u.name for u in units] == ["Outer", "method", "Inner", "deep", "local", "coroutine"]
     assert list(back.starts) == [u.line for u in units]
+    assert list(back.starts) == sorted(back.starts)  # (header order: what a parse bisects)
     assert list(back.ends) == [u.end for u in units]
     assert list(back.parents) == [u.parent for u in units]
     assert list(back.sizes) == [u.size for u in units]

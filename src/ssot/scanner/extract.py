@@ -26,7 +26,6 @@ import ast
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 from ssot.fieldpickle import pickled_by_fields
 from ssot.model import Fingerprint
@@ -187,16 +186,13 @@ class Extractor:
         bindings = ex.bindings or module_bindings(text)
         units = list(ex.units)
         done = set(ex.done)
-        starts = index.starts
-        ordered = all(a <= b for a, b in pairwise(starts))  # (headers in line order: always so far)
+        starts = index.starts  # (text units come in header order)
         try:
             for k in todo:
                 units.extend(self._parse_unit(source, index.units, k))
                 u = index.units[k]
-                if ordered:  # the headers inside it: a slice of the sorted lines, not a pass over all of them
-                    done.update(starts[bisect_left(starts, u.line):bisect_right(starts, u.end)])
-                else:
-                    done.update(v.line for v in index.units if u.line <= v.line <= u.end)
+                # the headers inside it: a slice of the sorted lines, not a pass over all of them
+                done.update(starts[bisect_left(starts, u.line):bisect_right(starts, u.end)])
         except (_SlowPath, RecursionError):
             whole = self.extract(text)
             whole.index, whole.imports, whole.commented = index, ex.imports, ex.commented

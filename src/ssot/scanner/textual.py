@@ -147,10 +147,7 @@ class TextIndex:
     @property
     def classes(self) -> Sequence[int]:
         """Whether each unit is a class (true or false as ints)."""
-        if self._units is None and self.columns is not None:
-            is_class: bytes = self.columns[6]
-            return is_class
-        return [u.is_class for u in self.units]
+        return self._column(6, "is_class")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TextIndex):
