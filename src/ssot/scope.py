@@ -24,9 +24,11 @@ from ssot.pytest_config import PytestConfig, load_pytest_config
 
 TEST_FOLDERS = frozenset({"test", "tests", "testing"})
 
-# ``from a.b import c, d as e`` (group 1, 2) and ``import a.b as c, d`` (group 3), to the end of the line
-_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b[ \t]*(\([^)]*\)|[^\n#]*)"
-                     r"|import[ \t]+([^\n#]+))", re.M)
+# ``from a.b import c, d as e`` (group 1, 2) and ``import a.b as c, d`` (group 3), to the end of the line.
+# Searched for in "\n" + the text: a pattern starting with a newline, rather than ``^`` under re.M, lets
+# the regex engine skip ahead to the next line fast (twice as fast over a tree), and finds the same.
+_IMPORT = re.compile(r"\n[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b[ \t]*(\([^)]*\)|[^\n#]*)"
+                     r"|import[ \t]+([^\n#]+))")
 _NAME = re.compile(r"[A-Za-z_]\w*")
 
 
@@ -74,7 +76,7 @@ def module_names(rel: str) -> list[str]:
 def imported_modules(source: str) -> set[str]:
     """Absolute dotted module names a source imports; ``from X import Y`` gives ``X`` and ``X.Y``."""
     found: set[str] = set()
-    for m in _IMPORT.finditer(source):
+    for m in _IMPORT.finditer("\n" + source):
         base, names, plain = m.groups()
         if plain is not None:
             for item in plain.split(","):

@@ -61,3 +61,16 @@ def test_helpers_do_not_depend_on_the_order_the_files_were_read() -> None:
     }
     results = {helpers_from_imports(TestScope(), dict(order)) for order in permutations(imports.items())}
     assert len(results) == 1
+
+
+def test_imports_found_on_every_line_shape() -> None:
+    """The import patterns are searched from the newline before each line: the first line, a line after a
+    parenthesised import spanning lines, CRLF endings and a last line without a newline all count."""
+    from ssot.scanner.bindings import module_bindings
+
+    src = "import first\r\nfrom p.q import (a,\n    b)\nimport after_parens\nX = 1\n    import indented\nimport last"
+    assert imported_modules(src) == {"first", "p.q", "p.q.a", "p.q.b", "after_parens", "indented", "last"}
+    bound = module_bindings(src)
+    assert [name for name, _ in bound] == ["first", "a", "b", "after_parens", "X", "indented", "last"]
+    assert dict(bound)["a"] == "from:p.q:a" and dict(bound)["X"].startswith("=")
+    assert [name for name, _ in module_bindings("Y: int = 2\nimport z")] == ["Y", "z"]
