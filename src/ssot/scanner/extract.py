@@ -26,6 +26,7 @@ import ast
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from hashlib import blake2b
 
 from ssot.fieldpickle import pickled_by_fields
 from ssot.model import Fingerprint
@@ -142,7 +143,9 @@ class Extractor:
     def __init__(self) -> None:
         self.fingerprints: dict[str, Fingerprint] = {}
         self._parsed: dict[str, list[Unit]] = {}
-        self._alone: dict[tuple[str, str, bool], list[Unit]] = {}
+        # keyed by the segment's digest, not its text: on real code few segments repeat, and the texts were
+        # most of what a worker kept (15 MB over the realcode monorepo's candidates)
+        self._alone: dict[tuple[bytes, str, bool], list[Unit]] = {}
         self._compiles: set[str] = set()
 
     def extract(self, text: str) -> FileExtract:
@@ -221,7 +224,7 @@ class Extractor:
         parent = prefix[:-1].removesuffix(".<locals>") if ancestors else ""
         in_class = bool(ancestors) and ancestors[-1].is_class
         enclosing = frozenset(a.name for a in ancestors)
-        key = (segment, prefix, in_class)
+        key = (blake2b(segment.encode("utf-8", "surrogatepass"), digest_size=16).digest(), prefix, in_class)
         cached = self._alone.get(key)
         if cached is None:
             indented = u.indent > 0
