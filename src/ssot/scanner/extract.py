@@ -32,6 +32,7 @@ from ssot.fieldpickle import pickled_by_fields
 from ssot.model import Fingerprint
 from ssot.scanner.bindings import is_generated, module_bindings
 from ssot.scanner.commented import find_commented
+from ssot.scanner.fingerprint import TEST_PREFIX
 from ssot.scanner.newer import downgrade
 from ssot.scanner.textual import TextIndex, TextUnit, index_text
 from ssot.scanner.units import Unit, walk_units
@@ -145,7 +146,7 @@ class Extractor:
         self._parsed: dict[str, list[Unit]] = {}
         # keyed by the segment's digest, not its text: on real code few segments repeat, and the texts were
         # most of what a worker kept (15 MB over the realcode monorepo's candidates)
-        self._alone: dict[tuple[bytes, str, bool], list[Unit]] = {}
+        self._alone: dict[tuple[bytes, str, bool, bool, bool], tuple[str, list[Unit]]] = {}
         self._compiles: set[str] = set()
 
     def extract(self, text: str) -> FileExtract:
@@ -224,9 +225,16 @@ class Extractor:
         parent = prefix[:-1].removesuffix(".<locals>") if ancestors else ""
         in_class = bool(ancestors) and ancestors[-1].is_class
         enclosing = frozenset(a.name for a in ancestors)
-        key = (blake2b(segment.encode("utf-8", "surrogatepass"), digest_size=16).digest(), prefix, in_class)
-        cached = self._alone.get(key)
-        if cached is None:
+        # copies of a function under other names (tests above all) are parsed once: when its name is nowhere
+        # else in its text, the key leaves the name out (and keeps whether it names a test, which decides the
+        # kind); the digest ignores a definition's own name, so only names and qualnames change
+        name = u.name
+        renamed = not u.is_class and segment.count(name) == 1
+        text = segment.replace(name, "\0", 1) if renamed else segment
+        key = (blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), prefix, in_class, renamed,
+               renamed and name.startswith(TEST_PREFIX))
+        memo = self._alone.get(key)
+        if memo is None:
             indented = u.indent > 0
             code = "if 1:\n" + segment if indented else segment
             tree: ast.Module | None
@@ -241,9 +249,13 @@ class Extractor:
             body = tree.body[0].body if indented and isinstance(tree.body[0], ast.If) else tree.body
             cached = walk_units(body, self.fingerprints, prefix, parent, in_class, enclosing)
             cached = [x.moved(-1) for x in cached] if indented else cached
-            if not any(x.line == u.line - start + 1 and x.qualname == prefix + u.name for x in cached):
+            if not any(x.line == u.line - start + 1 and x.qualname == prefix + name for x in cached):
                 raise _SlowPath  # the text misread where the definition starts or ends
-            self._alone[key] = cached
+            self._alone[key] = (name, cached)
+        else:
+            was, cached = memo
+            if was != name:
+                cached = _renamed(cached, prefix, was, name)
         return [x.moved(start - 1) for x in cached]
 
     def imports_only(self, text: str) -> FileExtract:
@@ -337,6 +349,17 @@ class Extractor:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             raise _SlowPath from None
         self._compiles.add(norm)
+
+
+def _renamed(units: list[Unit], prefix: str, was: str, name: str) -> list[Unit]:
+    """The units parsed for a definition named ``was`` (at ``prefix``), for a copy of it named ``name``."""
+    a, b = prefix + was, prefix + name
+
+    def moved(qualname: str) -> str:
+        return b + qualname[len(a):] if qualname == a or qualname.startswith(a + ".") else qualname
+
+    return [x._replace(name=name if x.qualname == a else x.name, qualname=moved(x.qualname), parent=moved(x.parent))
+            for x in units]
 
 
 def _outermost(units: list[TextUnit], wanted: set[int], done: frozenset[int]) -> list[int]:
