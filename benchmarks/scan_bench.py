@@ -5,8 +5,8 @@
 
 On the realcode monorepo (``--realcode``, copied into the workdir): cold scan, warm rescan,
 rescan after editing 1% of the files, peak memory, beside arid (and jscpd when installed);
-then the growth of the cold scan over 1/4, 1/2, 1 and 2 copies of the tree (a part: the same share
-of every project's files; linear: each step's time at most 1.1 times its growth in bytes).
+then the growth of the cold scan over 1/4, 1/2, 1 and 2 copies of the tree (a part: every k-th folder
+of each project, whole; linear: each step's time at most 1.1 times its growth in bytes).
 On a suite from ``make_suite.py --files 10000 --extra-tests 40`` (11k files, 82 MB):
 ssot's cold scan and warm rescan (wall time, peak memory of the process tree)
 beside arid's on the same tree, as ratios.  On the default 400-file suite:
@@ -316,7 +316,7 @@ def realcode(src: Path, work: Path, growth: bool = True, edits: bool = True, war
           f"peak <= arid {ratio(cold.peak_mib, ar.peak_mib)} {'met' if cold.peak_mib <= ar.peak_mib else 'MISSED'}")
     if not growth:
         return
-    print(f"growth ({load()}; each part takes the same share of every project's files, its size in bytes):")
+    print(f"growth ({load()}; each part every k-th folder of each project, whole; its size in bytes):")
     last: tuple[float, int] | None = None
     rates: list[float] = []
     for label, fraction, copies in (("1/4", 0.25, 1), ("1/2", 0.5, 1), ("1", 1.0, 1), ("2", 1.0, 2)):
@@ -349,12 +349,15 @@ def main() -> int:
     ap.add_argument("--workdir", type=Path, help="keep suites here (default: a temporary folder)")
     ap.add_argument("--skip-large", action="store_true")
     ap.add_argument("--realcode", type=Path, default=Path("/work/realcode/monorepo"),
-                    help="the realcode monorepo (fetch.py --monorepo); copied into the workdir, never written")
+                    help="the realcode monorepo (fetch.py DEST --monorepo: DEST or DEST/monorepo, the projects side "
+                         "by side); copied into the workdir, never written")
     ap.add_argument("--skip-realcode", action="store_true")
     ap.add_argument("--skip-growth", action="store_true", help="no 1/4, 1/2, 1, 2 copies of the realcode tree")
     ap.add_argument("--warm-only", action="store_true",
                     help="only the realcode monorepo's cold scan, warm rescans (the median of five) and arid")
     args = ap.parse_args()
+    if (args.realcode / "monorepo").is_dir():  # fetch.py's DEST: each project, and all of them in DEST/monorepo
+        args.realcode = args.realcode / "monorepo"
     compile_ssot()
     if args.warm_only:
         work = args.workdir or Path(tempfile.mkdtemp(prefix="ssot-bench-"))
