@@ -10,8 +10,9 @@ it could serve the other's users unchanged.
 from __future__ import annotations
 
 import ast
-import re
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
 from ssot.model import Fingerprint
 
@@ -26,8 +27,8 @@ def forget_trees() -> None:
     its classes were compared with one another, and a fingerprint is in one family, so nothing later hits
     them; kept, a worker held every tree it had parsed (60 MiB each on the realcode monorepo)."""
     _parsed.clear()
-    _dumps.clear()
     _texts.clear()
+    _per_node.clear()
 
 
 def _parse(fp: Fingerprint) -> ast.stmt:
@@ -94,6 +95,23 @@ def _members(cls: ast.ClassDef) -> tuple[dict[str, _Func], list[ast.stmt]]:
     return methods, other
 
 
+_per_node: dict[tuple[str, int], tuple[object, object]] = {}  # (what, id of the node) -> (node, value)
+
+
+def _of(what: str, node: object, compute: Callable[[Any], Any]) -> Any:
+    """``compute(node)`` memoised per node (the memo keeps the node alive, so its id stays unique): the
+    representative of a family is compared with each of its other classes."""
+    key = (what, id(node))
+    hit = _per_node.get(key)
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    if len(_per_node) > 200_000:
+        _per_node.clear()
+    value = compute(node)
+    _per_node[key] = (node, value)
+    return value
+
+
 def _attrs(node: ast.AST) -> list[str]:
     """``self.<name>`` attributes the code assigns, in order of first assignment.
 
@@ -119,7 +137,6 @@ class _Rename(ast.NodeTransformer):
         return node
 
 
-_dumps: dict[int, tuple[ast.AST, str]] = {}
 _texts: dict[int, tuple[ast.AST, str]] = {}  # a node's source text and where on its lines it starts and ends
 
 
@@ -141,16 +158,48 @@ def _same_text(a: ast.AST, b: ast.AST) -> bool:
 
 
 def _same(a: ast.AST, b: ast.AST) -> bool:
-    """Whether two nodes are the same code (their dumps are equal): the same source text where it is known
-    (no dump needed); a statement holding statements field by field, so that only its parts whose text
-    differs are dumped; else the same dump."""
+    """Whether two nodes are the same code (their dumps would be equal): the same source text where it is
+    known; a statement holding statements field by field, so that only its parts whose text differs are
+    compared node by node (:func:`_equal`)."""
     if _same_text(a, b):
         return True
     if type(a) is not type(b):
         return False
     if isinstance(a, _HOLDERS):
         return all(_same_value(getattr(a, f, None), getattr(b, f, None)) for f in a._fields)
-    return _dump(a) == _dump(b)
+    return _equal(a, b, False)
+
+
+def _equal(x: object, y: object, any_literal: bool) -> bool:
+    """Whether two nodes dump alike (``ast.dump``, positions aside: the same node types, fields and values, a
+    constant by its ``repr`` and kind); with ``any_literal``, any two constants are alike (their dumps with
+    every ``Constant(...)`` blanked).  Compared in place, stopping at the first difference: dumping both
+    was most of describing a family."""
+    t = type(x)
+    if t is not type(y):
+        return False
+    if t is _NAME:
+        return x.id == y.id and type(x.ctx) is type(y.ctx)  # type: ignore[attr-defined]
+    if t is _CONSTANT:
+        return any_literal or (repr(x.value) == repr(y.value) and x.kind == y.kind)  # type: ignore[attr-defined]
+    if isinstance(x, ast.AST):
+        for f in x._fields:
+            u, v = getattr(x, f, None), getattr(y, f, None)
+            if u is v:  # (both None, or the one Load() a parse shares)
+                continue
+            if type(u) is list:
+                if type(v) is not list or len(u) != len(v):
+                    return False
+                for p, q in zip(u, v, strict=True):
+                    if not _equal(p, q, any_literal):
+                        return False
+            elif not _equal(u, v, any_literal):
+                return False
+        return True
+    return x == y
+
+
+_NAME, _CONSTANT = ast.Name, ast.Constant
 
 
 # nodes that hold statements (their bodies are compared statement by statement)
@@ -171,18 +220,6 @@ def _same_lists(a: list[ast.expr] | list[ast.stmt], b: list[ast.expr] | list[ast
     return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
 
 
-def _dump(node: ast.AST) -> str:
-    """``ast.dump`` memoised per node (the memo keeps the node alive, so its id stays unique)."""
-    hit = _dumps.get(id(node))
-    if hit is not None and hit[0] is node:
-        return hit[1]
-    if len(_dumps) > 200_000:
-        _dumps.clear()
-    text = ast.dump(node, annotate_fields=False)
-    _dumps[id(node)] = (node, text)
-    return text
-
-
 def _signature(f: _Func) -> str:
     return ast.unparse(f.args)
 
@@ -191,20 +228,12 @@ def _literals(stmts: list[ast.stmt]) -> list[str]:
     return [repr(n.value) for s in stmts for n in _walk(s) if isinstance(n, ast.Constant)]
 
 
-_CONSTANT = re.compile(r"Constant\((?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^()'\"])*\)")
-
-
-def _without_literals(stmts: list[ast.stmt]) -> list[str]:
-    """The statements' dumps with every literal blanked (from the memoised dumps: no copy, no second walk)."""
-    return [_CONSTANT.sub("C", _dump(s)) for s in stmts]
-
-
 def _function_differences(name: str, a: _Func, b: _Func) -> list[str]:
     out: list[str] = []
     label = f"{name} " if name else ""
     if isinstance(a, ast.AsyncFunctionDef) != isinstance(b, ast.AsyncFunctionDef):
         out.append(f"{label}is {'async' if isinstance(b, ast.AsyncFunctionDef) else 'sync'} here".strip())
-    sig_a, sig_b = _signature(a), _signature(b)
+    sig_a, sig_b = _of("signature", a, _signature), _of("signature", b, _signature)
     if sig_a != sig_b:
         out.append(f"{name or 'it'} takes ({sig_b}) here instead of ({sig_a})")
     if not _same_lists(a.decorator_list, b.decorator_list):
@@ -216,10 +245,10 @@ def _function_differences(name: str, a: _Func, b: _Func) -> list[str]:
 
 def _body_difference(name: str, a: list[ast.stmt], b: list[ast.stmt]) -> list[str]:
     """How body ``b`` differs from body ``a`` (they differ).  Statements of the same text are the same: only
-    the others are dumped (the part of describing that cost most)."""
-    if len(a) == len(b) and all(_same_text(x, y) or _CONSTANT.sub("C", _dump(x)) == _CONSTANT.sub("C", _dump(y))
+    the others are compared node by node (the part of describing that cost most)."""
+    if len(a) == len(b) and all(_same_text(x, y) or _equal(x, y, True)
                                 for x, y in zip(a, b, strict=True)):  # the same but for literals, maybe
-        la, lb = _literals(a), _literals(b)
+        la, lb = _of("literals", a, _literals), _of("literals", b, _literals)
         changed = [(x, y) for x, y in zip(la, lb, strict=False) if x != y] if len(la) == len(lb) else []
         if changed:
             return [f"literal {x} is {y} here" for x, y in changed[:3]]
@@ -232,8 +261,8 @@ def _body_difference(name: str, a: list[ast.stmt], b: list[ast.stmt]) -> list[st
 
 
 def _contains(stmts: list[ast.stmt], s: ast.stmt) -> bool:
-    """Whether ``s`` is one of ``stmts`` (by text first, then by dump)."""
-    return any(_same_text(s, t) for t in stmts) or any(_dump(s) == _dump(t) for t in stmts)
+    """Whether ``s`` is one of ``stmts`` (by text first, then node by node)."""
+    return any(_same_text(s, t) for t in stmts) or any(_equal(s, t, False) for t in stmts)
 
 
 def differences(base: Fingerprint, other: Fingerprint) -> list[str]:
@@ -256,7 +285,7 @@ def _class_differences(a: ast.ClassDef, b: ast.ClassDef) -> list[str]:
     out: list[str] = []
     if not _same_lists(a.bases, b.bases):
         out.append(f"bases are ({', '.join(ast.unparse(x) for x in b.bases)}) here")
-    attrs_a, attrs_b = _attrs(a), _attrs(b)
+    attrs_a, attrs_b = _of("attrs", a, _attrs), _of("attrs", b, _attrs)
     gone = [x for x in attrs_a if x not in attrs_b]
     new = [x for x in attrs_b if x not in attrs_a]
     mapping: dict[str, str] = {}
