@@ -1,10 +1,13 @@
-"""Describing compares statements by their source text first, and dumps only those whose text differs:
-the words must be those a comparison of the dumps gives (``ast.dump`` equality is the reference)."""
+"""Describing compares statements by their source text first, and node by node only those whose text
+differs: the words must be those a comparison of the dumps gives (``ast.dump`` equality is the reference,
+which the node comparison is held to below)."""
 
 from __future__ import annotations
 
 import ast
+import re
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +20,7 @@ def _fp(digest: str, source: str, kind: str = "function") -> Fingerprint:
 
 
 def _by_dumps(a: Fingerprint, b: Fingerprint, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """``differences`` as it is without the text shortcut (every comparison by dump)."""
+    """``differences`` as it is without the text shortcut (every comparison node by node)."""
     with monkeypatch.context() as m:
         m.setattr(describe, "_same_text", lambda x, y: False)
         describe._parsed.clear()
@@ -168,3 +171,38 @@ def test_the_text_report_shows_the_first_differences_and_counts_the_rest() -> No
     assert differences_text(other, reference) == "; ".join(f"adds method m{k}" for k in range(11))
     assert differences_text(other, reference, 8) == (
         "; ".join(f"adds method m{k}" for k in range(8)) + "; and 3 more (--format json lists them all)")
+
+
+_BLANKED = re.compile(r"Constant\((?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^()'\"])*\)")
+
+
+def _statements() -> list[ast.AST]:
+    """Statements and expressions of ssot's own scanner, and some whose constants differ only in type, sign
+    or kind (``1`` and ``True``, ``0.0`` and ``-0.0``, ``'a'`` and ``u'a'``)."""
+    out: list[ast.AST] = []
+    for path in sorted(Path(describe.__file__).parent.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        out.extend(n for n in ast.walk(tree) if isinstance(n, (ast.stmt, ast.expr)))
+    for text in ("x = 1", "x = True", "x = 1.0", "x = 0.0", "x = -0.0", "x = 'a'", "x = u'a'", "x = b'a'",
+                 "f(a, *b, k=1)", "f(a, *b, k=2)", "f(a, b, k=1)", "global a, b", "global a, c", "x: int = 1",
+                 "x: str = 1", "del a[1:2]", "del a[1:3]", "lambda: (yield)", "[i for i in y if i]"):
+        out.append(ast.parse(text).body[0])
+    return out
+
+
+def test_the_node_comparison_is_that_of_the_dumps() -> None:
+    nodes = _statements()
+    by_type: dict[type, list[ast.AST]] = {}
+    for n in nodes:
+        by_type.setdefault(type(n), []).append(n)
+    pairs = [(a, b) for same in by_type.values() for a, b in zip(same, same[1:] + same[:1], strict=True)]
+    pairs += [(a, a) for a in nodes[:500]] + list(zip(nodes, nodes[7:], strict=False))[:2000]
+    assert len(pairs) > 5000
+    exact = blind = 0
+    for a, b in pairs:
+        da, db = ast.dump(a, annotate_fields=False), ast.dump(b, annotate_fields=False)
+        assert describe._equal(a, b, False) == (da == db), (da, db)
+        assert describe._equal(a, b, True) == (_BLANKED.sub("C", da) == _BLANKED.sub("C", db)), (da, db)
+        exact += da == db
+        blind += _BLANKED.sub("C", da) == _BLANKED.sub("C", db)
+    assert 0 < exact < blind < len(pairs)  # each answer was given both ways
