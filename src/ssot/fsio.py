@@ -131,10 +131,13 @@ def atomic_open(path: Path, *, mode: int | None = None, durable: bool = True) ->
         fsync_dir(folder)
 
 
-def write_bytes_atomic(path: Path, data: bytes, *, mode: int | None = None, durable: bool = True) -> None:
-    """Replace (or create) ``path`` with ``data`` atomically; see :func:`atomic_open`."""
+def write_bytes_atomic(path: Path, data: bytes | tuple[bytes, ...], *, mode: int | None = None,
+                       durable: bool = True) -> None:
+    """Replace (or create) ``path`` with ``data`` (or its parts, one after the other: a large report is
+    not joined into one more copy first) atomically; see :func:`atomic_open`."""
     with atomic_open(path, mode=mode, durable=durable) as fh:
-        fh.write(data)
+        for part in (data,) if isinstance(data, bytes) else data:
+            fh.write(part)
 
 
 def write_text_atomic(path: Path, text: str, *, errors: str = "strict", mode: int | None = None) -> None:

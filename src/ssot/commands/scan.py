@@ -90,17 +90,17 @@ def _scan(cfg: Config, request: ScanRequest, args: argparse.Namespace, style: St
 def _write_json(cfg: Config, report: CachedReport, stats: ScanStats | None, args: argparse.Namespace,
                 seconds: float) -> int:
     """Write the JSON report (``stats`` None: of a rescan that found nothing changed) and record the run."""
-    from ssot.app.scan import report_bytes, rescan_stats
+    from ssot.app.scan import report_parts, rescan_stats
     from ssot.history.record import record_scan_report
 
-    data = report_bytes(report, stats or rescan_stats(report, seconds))
+    data = report_parts(report, stats or rescan_stats(report, seconds))
     _deliver(data, args.output)
     code = PARTIAL if report.partial else FOUND if report.families and not args.exit_zero else OK
     record_scan_report(cfg, report.figures, data, report.digest, seconds, code)
     return code
 
 
-def _deliver(data: bytes, output: str | None) -> None:
+def _deliver(data: bytes | tuple[bytes, ...], output: str | None) -> None:
     """To ``-o FILE`` (atomically), else to standard output (a reader gone away is not an error)."""
     from ssot.report.output import write_output
     from ssot.report.registry import silence_stdout

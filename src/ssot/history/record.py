@@ -94,7 +94,8 @@ def record_scan(config: Config, result: ScanResult, exit_code: int) -> int | Non
                       documents={"scan": document})
 
 
-def record_scan_report(config: Config, figures: Iterable[tuple[str, float, str]], data: bytes, digest: str,
+def record_scan_report(config: Config, figures: Iterable[tuple[str, float, str]], data: bytes | tuple[bytes, ...],
+                       digest: str,
                        seconds: float, exit_code: int) -> int | None:
     """A scan recorded from its JSON report as written (``data``, of :func:`report_digest` ``digest``) and
     the figures :func:`~ssot.history.figures.scan_figures` read off its result (the time is this run's)."""

@@ -99,7 +99,7 @@ class Document:
     """A document already rendered as JSON (UTF-8), with a digest of what it says: a run whose document
     has the digest of the latest stored one of its kind stores none (it shares that one)."""
 
-    data: bytes
+    data: bytes | tuple[bytes, ...]  # (or its parts, one after the other: joined only when it is stored)
     digest: str
 
 
@@ -219,7 +219,7 @@ class HistoryStore:
                 self._db.execute("UPDATE document_digests SET latest_run = ? WHERE run_id = ? AND kind = ?",
                                  (run_id, latest[0], kind))
                 return
-            data = doc.data
+            data = doc.data if isinstance(doc.data, bytes) else b"".join(doc.data)
         else:  # file names that are not UTF-8 came as surrogates: their bytes
             data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogateescape")
         body = zlib.compress(data, 1)  # (level 6: 2.5x the time, 20% smaller; a report is written on every change)

@@ -9,13 +9,15 @@ from ssot.errors import SsotError
 from ssot.fsio import write_bytes_atomic
 
 
-def write_output(path: str, text: str | bytes) -> None:
-    """Write ``text`` (or bytes) to ``path`` atomically (``-`` is standard output)."""
+def write_output(path: str, text: str | bytes | tuple[bytes, ...]) -> None:
+    """Write ``text`` (or bytes, or parts of bytes one after the other) to ``path`` atomically (``-`` is
+    standard output)."""
     # a file name that is not valid UTF-8 reaches the report as surrogates: write its bytes back
     if path == "-":
-        if isinstance(text, bytes):
+        if isinstance(text, (bytes, tuple)):
             sys.stdout.flush()
-            sys.stdout.buffer.write(text)
+            for part in (text,) if isinstance(text, bytes) else text:
+                sys.stdout.buffer.write(part)
             return
         try:
             sys.stdout.write(text)
@@ -23,7 +25,7 @@ def write_output(path: str, text: str | bytes) -> None:
             sys.stdout.flush()
             sys.stdout.buffer.write(text.encode(sys.stdout.encoding or "utf-8", "surrogateescape"))
         return
-    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape")
+    data = text if isinstance(text, (bytes, tuple)) else text.encode("utf-8", "surrogateescape")
     try:
         write_bytes_atomic(Path(path), data)  # the umask's mode, or the mode of the file replaced
     except OSError as exc:
