@@ -32,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _measure import Run, measure
+from ssot.scope import TEST_FOLDERS
 
 REPO = Path(__file__).resolve().parents[1]
 MAKE_SUITE = REPO.parent / "shared" / "corpus" / "make_suite.py"
@@ -181,8 +182,7 @@ def copy_tree(src: Path, dest: Path, fraction: float = 1.0, copies: int = 1) -> 
             shutil.copyfile(f, target)
             n = f.stat().st_size
             size += n
-            rel = f.relative_to(src)
-            if f.name.startswith("test") or any(part in ("test", "tests", "testing") for part in rel.parts[:-1]):
+            if f.name.startswith("test") or not TEST_FOLDERS.isdisjoint(f.relative_to(src).parts[:-1]):
                 tests += n
     return dest, size, tests / size if size else 0.0
 

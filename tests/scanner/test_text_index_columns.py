@@ -107,5 +107,4 @@ def test_describing_a_family_keeps_none_of_the_trees_it_parsed(tmp_path: Path) -
     [family] = [f for f in result.families if f.name == "Client"]
     assert len(family.classes) == 2 and family.classes[1].differences  # described: they were compared
     assert not describe_module._parsed
-    assert not describe_module._per_node
-    assert not describe_module._texts
+    assert not describe_module._per_node  # (their texts, attributes, literals and signatures)

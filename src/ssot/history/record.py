@@ -95,8 +95,7 @@ def record_scan(config: Config, result: ScanResult, exit_code: int) -> int | Non
 
 
 def record_scan_report(config: Config, figures: Iterable[tuple[str, float, str]], data: bytes | tuple[bytes, ...],
-                       digest: str,
-                       seconds: float, exit_code: int) -> int | None:
+                       digest: str, seconds: float, exit_code: int) -> int | None:
     """A scan recorded from its JSON report as written (``data``, of :func:`report_digest` ``digest``) and
     the figures :func:`~ssot.history.figures.scan_figures` read off its result (the time is this run's)."""
     rows = [Figure(name, seconds if (name, scope) == ("scan_seconds", "") else value, scope)

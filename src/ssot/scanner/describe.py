@@ -27,7 +27,6 @@ def forget_trees() -> None:
     its classes were compared with one another, and a fingerprint is in one family, so nothing later hits
     them; kept, a worker held every tree it had parsed (60 MiB each on the realcode monorepo)."""
     _parsed.clear()
-    _texts.clear()
     _per_node.clear()
 
 
@@ -95,20 +94,30 @@ def _members(cls: ast.ClassDef) -> tuple[dict[str, _Func], list[ast.stmt]]:
     return methods, other
 
 
-_per_node: dict[tuple[str, int], tuple[object, object]] = {}  # (what, id of the node) -> (node, value)
+# what is known of a parsed node: (what, id of the node) -> (node, value).  The memo keeps the node alive,
+# so its id stays unique; "text" is its source text and where on its lines it starts and ends.
+_per_node: dict[tuple[str, int], tuple[object, object]] = {}
+_PER_NODE_MAX = 400_000
+
+
+def _keep(what: str, node: object, value: object) -> None:
+    if len(_per_node) > _PER_NODE_MAX:
+        _per_node.clear()
+    _per_node[(what, id(node))] = (node, value)
+
+
+def _known(what: str, node: object) -> tuple[bool, Any]:
+    hit = _per_node.get((what, id(node)))
+    return (True, hit[1]) if hit is not None and hit[0] is node else (False, None)
 
 
 def _of(what: str, node: object, compute: Callable[[Any], Any]) -> Any:
-    """``compute(node)`` memoised per node (the memo keeps the node alive, so its id stays unique): the
-    representative of a family is compared with each of its other classes."""
-    key = (what, id(node))
-    hit = _per_node.get(key)
-    if hit is not None and hit[0] is node:
-        return hit[1]
-    if len(_per_node) > 200_000:
-        _per_node.clear()
-    value = compute(node)
-    _per_node[key] = (node, value)
+    """``compute(node)`` memoised per node: the representative of a family is compared with each of its
+    other classes."""
+    found, value = _known(what, node)
+    if not found:
+        value = compute(node)
+        _keep(what, node, value)
     return value
 
 
@@ -137,24 +146,20 @@ class _Rename(ast.NodeTransformer):
         return node
 
 
-_texts: dict[int, tuple[ast.AST, str]] = {}  # a node's source text and where on its lines it starts and ends
-
-
 def _remember_text(node: ast.AST, lines: list[str]) -> None:
     if getattr(node, "end_lineno", None) is None:  # made here (the pass left of a docstring alone): no text
         return
-    if len(_texts) > 200_000:
-        _texts.clear()
     # a decorated definition's own position is its ``def``/``class`` line: its text starts at its decorators
     start = min((d.lineno for d in getattr(node, "decorator_list", ())), default=node.lineno)  # type: ignore[attr-defined]
-    _texts[id(node)] = (node, "\n".join(lines[start - 1:node.end_lineno])  # type: ignore[attr-defined]
-                        + f"\0{node.col_offset}\0{node.end_col_offset}")  # type: ignore[attr-defined]
+    _keep("text", node, "\n".join(lines[start - 1:node.end_lineno])  # type: ignore[attr-defined]
+          + f"\0{node.col_offset}\0{node.end_col_offset}")  # type: ignore[attr-defined]
 
 
 def _same_text(a: ast.AST, b: ast.AST) -> bool:
     """Whether two nodes have the same source text at the same place (so they parsed the same)."""
-    ta, tb = _texts.get(id(a)), _texts.get(id(b))
-    return ta is not None and tb is not None and ta[0] is a and tb[0] is b and ta[1] == tb[1]
+    known_a, ta = _known("text", a)
+    known_b, tb = _known("text", b)
+    return known_a and known_b and ta == tb
 
 
 def _same(a: ast.AST, b: ast.AST) -> bool:
