@@ -24,6 +24,7 @@ are looser than the families' own.
 
 from __future__ import annotations
 
+import os
 import re
 import zlib
 from array import array
@@ -56,6 +57,16 @@ def _blank_tripled(m: re.Match[bytes]) -> bytes:
 
 
 _NO_WINDOWS: array[int] = array("Q")  # (shared: never written to)
+
+_native: Callable[[bytes], tuple[Any, ...]] | None
+_count_native: Callable[[list[tuple[int, array[int], array[int]]]], tuple[bytes, bytes, list[bytes]]] | None
+try:  # the C accelerator (setup.py builds it when a compiler is there; SSOT_PURE_PYTHON=1 leaves it out)
+    from ssot.scanner._textindex import count_windows as _count_native
+    from ssot.scanner._textindex import index_columns as _native
+except ImportError:
+    _native = _count_native = None  # (no compiler when ssot was installed: the same, in Python)
+if os.environ.get("SSOT_PURE_PYTHON"):
+    _native = _count_native = None
 
 
 class TextUnit(NamedTuple):
@@ -199,7 +210,27 @@ def _units_from_columns(columns: tuple[Any, ...] | None) -> list[TextUnit]:
 
 
 def index_text(data: bytes) -> TextIndex:
-    """Units and line hashes of one file's bytes (no decoding, no parsing)."""
+    """Units and line hashes of one file's bytes (no decoding, no parsing).
+
+    Read by the C accelerator when it is built (the same index, several times faster), else by
+    :func:`index_text_python`.
+    """
+    if _native is None:
+        return index_text_python(data)
+    lines, line, end, indent, parent, names, is_class, counts, windows, size, exact = _native(data)
+    return TextIndex(None, lines, (lines, _array("I", line), _array("I", end), _array("I", indent),
+                                   _array("i", parent), names, is_class, _array("I", counts), _array("Q", windows),
+                                   _array("Q", size), _array("q", exact)))
+
+
+def _array(code: str, data: bytes) -> array[int]:
+    a = array(code)
+    a.frombytes(data)
+    return a
+
+
+def index_text_python(data: bytes) -> TextIndex:
+    """:func:`index_text` in Python: the reference the C accelerator is held to."""
     units: list[list[Any]] = []  # TextUnit fields, filled in as the unit closes
     opened: list[tuple[int, int, int, list[int]]] = []  # (unit index, seq start, bytes start, own hashes)
     indents: list[int] = []  # the indent of each opened unit (the innermost last)
@@ -292,7 +323,7 @@ def _close(units: list[list[Any]], top: tuple[int, int, int, list[int]], seq: li
     u = units[k]
     u[1] = last  # end
     if len(own) > 1:
-        u[6] = array("Q", {x << 32 | y for x, y in pairwise(own)})
+        u[6] = array("Q", sorted({x << 32 | y for x, y in pairwise(own)}))
     u[7] = total - b  # size
     header, d = u[8]  # the header's hash without the name (None: too short to count); where its decorators start
     u[8] = hash(tuple(seq[d:]) if header is None else (*seq[d:a], header, *seq[a + 1:]))  # exact
@@ -483,6 +514,12 @@ class CandidateState:
         counts go straight into the sorted arrays, with no dict of every window (a million windows:
         a hundred MB as a dict, which the old count kept until the cache was saved).
         """
+        if _count_native is not None:
+            present = [(f, ix.columns or ix.__reduce__()[1])  # (an index made here: its columns written once)
+                       for f, ix in files.items() if ix is not None]
+            keys_b, values_b, counted = _count_native([(f, c[7], c[8]) for f, c in present])
+            self.window_keys, self.window_values, self.windows = _array("Q", keys_b), _array("Q", values_b), {}
+            return {f: _array("I", c) for (f, _), c in zip(present, counted, strict=True)}  # type: ignore[misc]
         occurrences = [w << 52 | f << 20 | k for f, ix in files.items() if ix is not None
                        for k, u in enumerate(ix.units) for w in u.windows]
         occurrences.sort()
