@@ -24,7 +24,6 @@ are looser than the families' own.
 
 from __future__ import annotations
 
-import os
 import re
 import zlib
 from array import array
@@ -34,6 +33,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, NamedTuple, Protocol
+
+from ssot.scanner.accel import load
 
 MIN_LINE_BYTES = 6  # shorter lines ("pass", "else:", ")") carry no evidence
 _HEADS = (b"def ", b"class ", b"async def ", b"async  def ")
@@ -58,15 +59,10 @@ def _blank_tripled(m: re.Match[bytes]) -> bytes:
 
 _NO_WINDOWS: array[int] = array("Q")  # (shared: never written to)
 
-_native: Callable[[bytes], tuple[Any, ...]] | None
-_count_native: Callable[[list[tuple[int, array[int], array[int]]]], tuple[bytes, bytes, list[bytes]]] | None
-try:  # the C accelerator (setup.py builds it when a compiler is there; SSOT_PURE_PYTHON=1 leaves it out)
-    from ssot.scanner._textindex import count_windows as _count_native
-    from ssot.scanner._textindex import index_columns as _native
-except ImportError:
-    _native = _count_native = None  # (no compiler when ssot was installed: the same, in Python)
-if os.environ.get("SSOT_PURE_PYTHON"):
-    _native = _count_native = None
+_accel = load("_textindex")  # (the C accelerator: None when not built, or SSOT_PURE_PYTHON=1)
+_native: Callable[[bytes], tuple[Any, ...]] | None = None if _accel is None else _accel.index_columns
+_count_native: Callable[[list[tuple[int, array[int], array[int]]]], tuple[bytes, bytes, list[bytes]]] | None = \
+    None if _accel is None else _accel.count_windows
 
 
 class TextUnit(NamedTuple):
