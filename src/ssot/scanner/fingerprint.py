@@ -34,6 +34,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from ssot.model import Fingerprint, Kind
+from ssot.scanner.accel import load
 
 FIXTURE_DECORATORS = frozenset({"fixture", "pytest.fixture", "pytest_asyncio.fixture", "yield_fixture"})
 DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -353,6 +354,15 @@ def _node(node: ast.AST, acc: _Acc, in_class: bool, found: list[DefInfo] | None)
         else:
             canon.append(repr(value))
     return "(" + " ".join(canon) + ")", " ".join(shape)
+
+
+node_python = _node  # (the reference the C accelerator is held to)
+_accel = load("_fingerprint")
+if _accel is not None:
+    _accel.configure({name: getattr(ast, name) for name in (
+        "AST", "stmt", "Name", "Constant", "Attribute", "Load", "arg", "ExceptHandler", "keyword", "Import",
+        "ImportFrom", "arguments", "AnnAssign", "Dict")}, _plan, _stmts, _ATTRIBUTE_TOKENS)
+    _node = _accel.node  # (every walk below a statement in C; statement bodies come back to _stmts)
 
 
 def fingerprint(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> Fingerprint:
