@@ -7,11 +7,15 @@ test session into a temporary folder.
 
 from __future__ import annotations
 
+import importlib
 import json
+import os
 import subprocess
 import sys
+import sysconfig
 from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -63,3 +67,24 @@ def scan_tree(root: Path, files: Mapping[str, str | bytes] | None = None, **kwar
     kwargs.setdefault("use_cache", False)
     kwargs.setdefault("jobs", 1)
     return scan(root=root, **kwargs)  # type: ignore[arg-type]
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def real_python_files(stdlib_step: int) -> list[Path]:
+    """Real code nobody wrote for ssot: every ``stdlib_step``-th module of the standard library (its tests
+    and packages' top modules too), and every module of this repository."""
+    lib = Path(sysconfig.get_paths()["stdlib"])
+    stdlib = sorted(p for p in [*lib.glob("*.py"), *lib.glob("test/*.py"), *lib.glob("*/*.py")]
+                    if "site-packages" not in p.parts)
+    ours = sorted(p for top in ("src", "tests", "benchmarks") for p in (REPO / top).rglob("*.py"))
+    return stdlib[::stdlib_step] + ours
+
+
+def built_accelerator(name: str) -> ModuleType:
+    """The C accelerator ``ssot.scanner.<name>``: its tests skip where it was not built, except in CI,
+    where it must have been (a skip there would hide a broken build)."""
+    if os.environ.get("CI"):
+        return importlib.import_module(f"ssot.scanner.{name}")
+    return pytest.importorskip(f"ssot.scanner.{name}")

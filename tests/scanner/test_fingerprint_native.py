@@ -12,29 +12,17 @@ import ast
 import os
 import subprocess
 import sys
-import sysconfig
 import warnings
-from pathlib import Path
 
 import pytest
 
 from ssot.scanner import fingerprint
 
-native = pytest.importorskip("ssot.scanner._fingerprint") if not os.environ.get("CI") else None
-if native is None:  # in CI the accelerator must have been built: a skip would hide a broken build
-    import ssot.scanner._fingerprint as native
+from .conftest import built_accelerator, real_python_files
+
+native = built_accelerator("_fingerprint")
 
 pytestmark = pytest.mark.skipif(fingerprint._accel is None, reason="SSOT_PURE_PYTHON is set")
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def real_files() -> list[Path]:
-    lib = Path(sysconfig.get_paths()["stdlib"])
-    stdlib = sorted(p for p in [*lib.glob("*.py"), *lib.glob("test/*.py"), *lib.glob("*/*.py")]
-                    if "site-packages" not in p.parts)
-    ours = sorted(p for top in ("src", "tests", "benchmarks") for p in (REPO / top).rglob("*.py"))
-    return stdlib[::5] + ours
 
 
 def walked(tree: ast.AST) -> list[tuple[object, ...]]:
@@ -54,7 +42,7 @@ def test_every_definition_of_real_code_gets_what_the_python_walk_gives(monkeypat
     assert fast is native.node
     differ: list[str] = []
     definitions = 0
-    for path in real_files():
+    for path in real_python_files(5):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # (the standard library's tests hold invalid escapes on purpose)

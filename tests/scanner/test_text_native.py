@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
@@ -21,22 +20,11 @@ from hypothesis import strategies as st
 from ssot.scanner import textual
 from ssot.scanner.textual import CandidateState, TextIndex, index_text, index_text_python
 
-native = pytest.importorskip("ssot.scanner._textindex") if not os.environ.get("CI") else None
-if native is None:  # in CI the accelerator must have been built: a skip would hide a broken build
-    import ssot.scanner._textindex as native
+from .conftest import built_accelerator, real_python_files
+
+native = built_accelerator("_textindex")
 
 pytestmark = pytest.mark.skipif(textual._native is None, reason="SSOT_PURE_PYTHON is set")
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def real_files() -> list[Path]:
-    """Every third module of the standard library and its tests, and every module of this repository."""
-    lib = Path(sysconfig.get_paths()["stdlib"])
-    stdlib = sorted(p for p in [*lib.glob("*.py"), *lib.glob("test/*.py"), *lib.glob("*/*.py")]
-                    if "site-packages" not in p.parts)
-    ours = sorted(p for top in ("src", "tests", "benchmarks") for p in (REPO / top).rglob("*.py"))
-    return stdlib[::3] + ours
 
 
 def same(a: TextIndex, b: TextIndex) -> bool:
@@ -44,7 +32,7 @@ def same(a: TextIndex, b: TextIndex) -> bool:
 
 
 def test_it_indexes_real_code_exactly_as_the_python_loop_does() -> None:
-    files = real_files()
+    files = real_python_files(3)
     assert len(files) > 500, files[:3]
     differ = []
     units = 0
@@ -79,7 +67,7 @@ def test_any_bytes_index_alike(data: bytes) -> None:
 
 def test_it_counts_a_trees_windows_exactly_as_the_python_count_does(monkeypatch: pytest.MonkeyPatch) -> None:
     indexes = {rel: index_text(path.read_bytes()) for rel, path in
-               ((str(p), p) for p in real_files()[:400])}
+               ((str(p), p) for p in real_python_files(3)[:400])}
     assert sum(len(u.windows) for ix in indexes.values() for u in ix.units) > 50_000
 
     fast = CandidateState(40)

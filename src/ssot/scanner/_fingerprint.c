@@ -19,7 +19,7 @@ static PyObject *plans;    /* type -> its plan (a dict of our own) */
 static long attribute_tokens;
 static PyObject *S_id, *S_ctx, *S_value, *S_attr, *S_arg, *S_name, *S_names, *S_asname, *S_args, *S_posonlyargs,
     *S_kwonlyargs, *S_annotation, *S_size, *S_tokens, *S_loads, *S_stores, *S_cosmetic, *S_own, *S___name__,
-    *S_underscore, *S_N, *S_C, *S_dot, *S_eq, *S_space, *S_comma, *S_empty, *S_annassign, *S_ann, *S_attribute;
+    *S_underscore, *S_N, *S_C, *S_dot, *S_eq, *S_annassign, *S_ann, *S_attribute;
 
 typedef struct {
     PyObject *acc; /* the Python accumulator (NULL: a cosmetic part's, thrown away) */
@@ -82,7 +82,6 @@ static int append_cosmetic(Walk *w, PyObject *node) {
     return rc;
 }
 
-static PyObject *concat(PyObject *a, PyObject *b) { return PyUnicode_Concat(a, b); }
 
 /* open + sep.join(items) + close in one allocation (open, sep and close ASCII), as Python's f-strings
  * and joins give it; items a list of str */
@@ -157,7 +156,7 @@ static PyObject *walk_name(Walk *w, PyObject *node, PyObject **shape) {
     }
     if (rc == 0)
         rc = add(w->tokens, name);
-    PyObject *canon = rc == 0 ? concat(S_N, name) : NULL;
+    PyObject *canon = rc == 0 ? PyUnicode_Concat(S_N, name) : NULL;
     Py_DECREF(name);
     if (canon != NULL)
         *shape = Py_NewRef(S_N);
@@ -182,11 +181,11 @@ static PyObject *walk_constant(Walk *w, PyObject *node, PyObject **shape) {
     PyObject *tname = PyObject_GetAttr((PyObject *)Py_TYPE(v), S___name__);
     if (tname == NULL)
         goto out;
-    *shape = concat(S_C, tname);
+    *shape = PyUnicode_Concat(S_C, tname);
     Py_DECREF(tname);
     if (*shape == NULL)
         goto out;
-    canon = concat(S_C, r);
+    canon = PyUnicode_Concat(S_C, r);
     if (canon == NULL)
         Py_CLEAR(*shape);
 out:
@@ -201,7 +200,7 @@ static PyObject *walk_attribute(Walk *w, PyObject *node, int in_class, PyObject 
     if (attr == NULL)
         return NULL;
     if (w->tokens != NULL) {
-        PyObject *t = concat(S_dot, attr);
+        PyObject *t = PyUnicode_Concat(S_dot, attr);
         int rc = t ? PySet_Add(w->tokens, t) : -1;
         Py_XDECREF(t);
         if (rc)
@@ -254,7 +253,7 @@ static int special(Walk *w, PyObject *cls, PyObject *node, int in_class, PyObjec
         PyObject *a = field(node, S_arg);
         int truth = a ? PyObject_IsTrue(a) : -1, rc = truth < 0 ? -1 : 0;
         if (truth > 0 && w->tokens != NULL) {
-            PyObject *t = concat(a, S_eq);
+            PyObject *t = PyUnicode_Concat(a, S_eq);
             rc = t ? PySet_Add(w->tokens, t) : -1;
             Py_XDECREF(t);
         }
@@ -551,8 +550,8 @@ PyMODINIT_FUNC PyInit__fingerprint(void) {
                    {&S_posonlyargs, "posonlyargs"}, {&S_kwonlyargs, "kwonlyargs"}, {&S_annotation, "annotation"},
                    {&S_size, "size"}, {&S_tokens, "tokens"}, {&S_loads, "loads"}, {&S_stores, "stores"},
                    {&S_cosmetic, "cosmetic"}, {&S_own, "own"}, {&S___name__, "__name__"}, {&S_underscore, "_"},
-                   {&S_N, "N"}, {&S_C, "C"}, {&S_dot, "."}, {&S_eq, "="}, {&S_space, " "}, {&S_comma, ","},
-                   {&S_empty, ""}, {&S_annassign, "AnnAssign-"}, {&S_ann, "ann"}, {&S_attribute, "Attribute "}};
+                   {&S_N, "N"}, {&S_C, "C"}, {&S_dot, "."}, {&S_eq, "="},
+                   {&S_annassign, "AnnAssign-"}, {&S_ann, "ann"}, {&S_attribute, "Attribute "}};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
         if ((*strings[i].slot = PyUnicode_InternFromString(strings[i].text)) == NULL)
             return NULL;

@@ -59,13 +59,7 @@ static void crc_init(void) {
     }
 }
 
-static uint32_t crc32_of(const unsigned char *s, size_t n) {
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++)
-        c = crc_table[(c ^ s[i]) & 0xFF] ^ (c >> 8);
-    return c ^ 0xFFFFFFFFu;
-}
-
+/* the CRC of s continuing ``crc`` (0: of s alone), as zlib.crc32(s, crc) */
 static uint32_t crc32_more(uint32_t crc, const unsigned char *s, size_t n) {
     uint32_t c = crc ^ 0xFFFFFFFFu;
     for (size_t i = 0; i < n; i++)
@@ -87,44 +81,17 @@ static inline int is_word(unsigned char c) {
 
 static inline int is_digit_(unsigned char c) { return (c >= '0' && c <= '9') || c == '_'; }
 
-/* The end of a string opened by quote q at o[i] and closed on the line (escapes and all), or 0:
- * "[^"\\\n]*(?:\\.[^"\\\n]*)*" ('.' takes no newline, so no match leaves the line). */
-static size_t string_end(const unsigned char *o, size_t i, size_t n, unsigned char q) {
-    size_t j = i + 1;
-    while (j < n) {
-        unsigned char ch = o[j];
-        if (ch == q)
-            return j + 1;
-        if (ch == '\\') {
-            if (j + 1 >= n || o[j + 1] == '\n')
-                return 0;
-            j += 2;
-            continue;
-        }
-        if (ch == '\n')
-            return 0;
-        j++;
-    }
-    return 0;
-}
-
-/* The end of a triple-quoted string opened at o[i] (o[i..i+2] the quotes) and closed on the line, or 0:
- * """(?:[^"\\\n]|\\.|"(?!""))*""" */
-static size_t tripled_end(const unsigned char *o, size_t i, size_t n, unsigned char q) {
-    size_t j = i + 3;
-    while (j < n) {
+/* The end of a string opened at o[i] by ``width`` quotes q (1 or 3) and closed on the line by as many,
+ * escapes and all, or 0: "[^"\\\n]*(?:\\.[^"\\\n]*)*" and """(?:[^"\\\n]|\\.|"(?!""))*""" ('.' takes no
+ * newline, and ``o`` is one line: a backslash ending it escapes nothing). */
+static size_t string_end(const unsigned char *o, size_t i, size_t n, unsigned char q, size_t width) {
+    for (size_t j = i + width; j < n; j++) {
         unsigned char ch = o[j];
         if (ch == '\\') {
-            if (j + 1 >= n || o[j + 1] == '\n')
+            if (++j >= n)
                 return 0;
-            j += 2;
-            continue;
-        }
-        if (ch == '\n')
-            return 0;
-        if (ch == q && j + 2 < n && o[j + 1] == q && o[j + 2] == q)
-            return j + 3;
-        j++;
+        } else if (ch == q && (width == 1 || (j + 2 < n && o[j + 1] == q && o[j + 2] == q)))
+            return j + width;
     }
     return 0;
 }
@@ -140,7 +107,7 @@ static size_t blank_line(const unsigned char *o, size_t n, unsigned char *out, i
         unsigned char ch = o[i];
         if (ch == '"' || ch == '\'') {
             if (tripled && i + 2 < n && o[i + 1] == ch && o[i + 2] == ch) {
-                size_t e = tripled_end(o, i, n, ch);
+                size_t e = string_end(o, i, n, ch, 3);
                 if (e) {
                     out[k++] = '"';
                     out[k++] = '"';
@@ -154,7 +121,7 @@ static size_t blank_line(const unsigned char *o, size_t n, unsigned char *out, i
                 prev = ch;
                 continue;
             }
-            size_t e = string_end(o, i, n, ch);
+            size_t e = string_end(o, i, n, ch, 1);
             if (e) {
                 out[k++] = '"';
                 out[k++] = '"';
@@ -305,6 +272,19 @@ static int close_unit(Buf *units, Opened *op, PyObject *seq, uint64_t total, uin
     return 0;
 }
 
+/* Close every opened unit at ``indent`` or deeper, innermost first (-1: every one); ``top`` becomes the
+ * indent of the innermost left open (-1: none). */
+static int close_through(Buf *units, Buf *opened, long indent, int *top, PyObject *seq, uint64_t total,
+                         uint32_t last) {
+    while (opened->n && (indent < 0 || indent <= *top)) {
+        if (close_unit(units, &AT(*opened, Opened, opened->n - 1), seq, total, last))
+            return -1;
+        opened->n--;
+        *top = opened->n ? (int)AT(*units, Unit, AT(*opened, Opened, opened->n - 1).unit).indent : -1;
+    }
+    return 0;
+}
+
 static PyObject *bytes_of(const void *p, size_t n) { return PyBytes_FromStringAndSize(p ? p : "", (Py_ssize_t)n); }
 
 static PyObject *index_columns(PyObject *self, PyObject *arg) {
@@ -388,28 +368,14 @@ static PyObject *index_columns(PyObject *self, PyObject *arg) {
                     in_string = q;
                 if ((n >= 3 && memcmp(s, q, 3) == 0) || (n >= 4 && memcmp(s + 1, q, 3) == 0)) {
                     /* a docstring or a bare string: not code */
-                    if (indent <= top && !closer(c)) {
-                        while (indent <= top) {
-                            Opened *op = &AT(opened, Opened, opened.n - 1);
-                            if (close_unit(&units, op, seq, total, last))
-                                goto done;
-                            opened.n--;
-                            top = opened.n ? (int)AT(units, Unit, AT(opened, Opened, opened.n - 1).unit).indent : -1;
-                        }
-                    }
+                    if (!closer(c) && close_through(&units, &opened, indent, &top, seq, total, last))
+                        goto done;
                     last = lineno;
                     goto next;
                 }
             }
-            if (indent <= top && !closer(c)) {
-                while (indent <= top) {
-                    Opened *op = &AT(opened, Opened, opened.n - 1);
-                    if (close_unit(&units, op, seq, total, last))
-                        goto done;
-                    opened.n--;
-                    top = opened.n ? (int)AT(units, Unit, AT(opened, Opened, opened.n - 1).unit).indent : -1;
-                }
-            }
+            if (!closer(c) && close_through(&units, &opened, indent, &top, seq, total, last))
+                goto done;
             int is_head = (c == 'd' || c == 'c' || c == 'a') && heads(s, n);
             if (indent <= deco_indent && c != '@' && !closer(c) && !is_head)
                 deco_indent = -1; /* a statement ends the run of decorators */
@@ -419,7 +385,7 @@ static PyObject *index_columns(PyObject *self, PyObject *arg) {
             }
             uint32_t h = 0;
             if (n >= MIN_LINE_BYTES)
-                h = crc32_of(s, n);
+                h = crc32_more(0, s, n);
             if (is_head) {
                 /* (?:async\s+)?(def|class)\s+(\w+) */
                 size_t p = 0, ns = 0, ne = 0;
@@ -512,11 +478,8 @@ static PyObject *index_columns(PyObject *self, PyObject *arg) {
             break;
         at += olen + 1;
     }
-    while (opened.n) {
-        if (close_unit(&units, &AT(opened, Opened, opened.n - 1), seq, total, last))
-            goto done;
-        opened.n--;
-    }
+    if (close_through(&units, &opened, -1, &top, seq, total, last))
+        goto done;
 
     {   /* the columns */
         size_t k = units.n, nw = 0;
